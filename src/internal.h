@@ -1,0 +1,96 @@
+/*  =========================================================================
+    internal.h - declarations shared between jbus sources, not installed
+
+    Non-static internals are named jb__<name> and declared only here.
+    ========================================================================= */
+
+#ifndef JBUS_INTERNAL_H_INCLUDED
+#define JBUS_INTERNAL_H_INCLUDED
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbus.h"
+
+//  error.c: fill error (when not NULL) and return code. attribute may be NULL.
+int
+    jb__error(jb_error_t *error, int code, const char *attribute, const char *format, ...)
+    JB_PRINTF(4, 5);
+
+//  text.c: why the size bytes at text are not a CloudEvents String (invalid
+//  UTF-8, a control character U+0000-U+001F or U+007F-U+009F, a surrogate or
+//  a Unicode noncharacter), or NULL when they are one. The reason is static.
+const char *
+    jb__string_problem(const char *text, size_t size);
+
+//  text.c: true when the size bytes at text are well-formed UTF-8.
+bool
+    jb__utf8_is_valid(const char *text, size_t size);
+
+//  text.c: copy of size bytes plus a NUL, or NULL when out of memory.
+char *
+    jb__strndup(const char *text, size_t size);
+
+//  text.c: write text as a JSON string literal (quoted and escaped) into
+//  buffer; returns the bytes needed (the buffer may be smaller).
+size_t
+    jb__json_quote(const char *text, size_t size, char *buffer, size_t capacity);
+
+//  base64.c: RFC 4648 base64 with padding. encoded_size is the length of the
+//  text for size bytes. decode is strict: it accepts only the canonical
+//  alphabet with correct padding and no whitespace, and returns the decoded
+//  length or -1. The output buffer needs jb__base64_decoded_max(size) bytes.
+size_t
+    jb__base64_encoded_size(size_t size);
+void
+    jb__base64_encode(const uint8_t *bytes, size_t size, char *text);
+size_t
+    jb__base64_decoded_max(size_t size);
+long
+    jb__base64_decode(const char *text, size_t size, uint8_t *bytes);
+
+//  buffer.c: a growable byte buffer that encoders write into and reuse.
+//  Appends never fail midway: on out of memory the buffer remembers it
+//  (failed) and later appends do nothing, so an encoder checks once at the end.
+typedef struct {
+    char *data;                 //  NUL-terminated while not failed
+    size_t size;                //  bytes written, without the NUL
+    size_t capacity;            //  bytes allocated
+    bool failed;                //  an allocation failed
+} jb__buffer_t;
+
+void
+    jb__buffer_reset(jb__buffer_t *buffer);
+void
+    jb__buffer_free(jb__buffer_t *buffer);
+bool
+    jb__buffer_reserve(jb__buffer_t *buffer, size_t extra);
+void
+    jb__buffer_append(jb__buffer_t *buffer, const void *bytes, size_t size);
+void
+    jb__buffer_append_text(jb__buffer_t *buffer, const char *text);
+void
+    jb__buffer_append_json_string(jb__buffer_t *buffer, const char *text, size_t size);
+void
+    jb__buffer_append_int(jb__buffer_t *buffer, int64_t value);
+
+//  event.c: set the data to a copy of size bytes of the given kind,
+//  trusting the caller that JSON data is one JSON value. 0 or JB_ENOMEM.
+int
+    jb__event_set_data(jb_event_t *event, jb_data_kind_t kind, const void *bytes, size_t size);
+
+//  json.c: append event in the JSON event format, without validating it.
+void
+    jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event);
+
+//  id.c: write a fresh random UUIDv4 in canonical form (36 chars + NUL).
+void
+    jb__id_generate(char id[37]);
+
+#endif

@@ -1,0 +1,816 @@
+/*  =========================================================================
+    json.c - the CloudEvents JSON event format and batch format
+
+    Decoding runs in two steps. cJSON first checks that the input is one
+    well-formed JSON document (and bounds its nesting). A small scanner then
+    walks the members of the event object over the original text, because
+    cJSON forgets two things the format needs: how a number was written
+    (an Integer must be written without fraction or exponent) and where a
+    value starts and ends (so that JSON data is kept byte for byte instead of
+    being rebuilt, and strings with "\u0000" keep their length).
+
+    Encoding writes the envelope directly into a buffer, without building a
+    throw-away cJSON tree.
+    ========================================================================= */
+
+#include "internal.h"
+#include <cjson/cJSON.h>
+
+//  Bits for the members seen so far, to reject duplicates.
+enum {
+    s_SEEN_SPECVERSION = 1 << 0, s_SEEN_ID = 1 << 1, s_SEEN_SOURCE = 1 << 2,
+    s_SEEN_TYPE = 1 << 3, s_SEEN_DATACONTENTTYPE = 1 << 4, s_SEEN_DATASCHEMA = 1 << 5,
+    s_SEEN_SUBJECT = 1 << 6, s_SEEN_TIME = 1 << 7, s_SEEN_DATA = 1 << 8,
+    s_SEEN_DATA_BASE64 = 1 << 9
+};
+
+//  Core attributes that are strings in the JSON format.
+typedef struct {
+    const char *name;
+    unsigned seen_bit;
+    int (*setter) (jb_event_t *event, const char *value);
+} s_core_string_t;
+
+static const s_core_string_t s_core_strings [] = {
+    { "specversion",     s_SEEN_SPECVERSION,     jb_event_set_specversion },
+    { "id",              s_SEEN_ID,              jb_event_set_id },
+    { "source",          s_SEEN_SOURCE,          jb_event_set_source },
+    { "type",            s_SEEN_TYPE,            jb_event_set_type },
+    { "datacontenttype", s_SEEN_DATACONTENTTYPE, jb_event_set_datacontenttype },
+    { "dataschema",      s_SEEN_DATASCHEMA,      jb_event_set_dataschema },
+    { "subject",         s_SEEN_SUBJECT,         jb_event_set_subject },
+    { NULL, 0, NULL }
+};
+
+//  A value in the source text: [start, end).
+typedef struct {
+    const char *start;
+    const char *end;
+} s_span_t;
+
+//  State of one decode call: the known extensions and two scratch buffers
+//  that are reused for every member instead of allocating per string.
+typedef struct {
+    const jb_extension_def_t *known;
+    jb__buffer_t key;           //  the member name, unescaped
+    jb__buffer_t value;         //  a string value, unescaped
+} s_decoder_t;
+
+//  --------------------------------------------------------------------------
+//  Scanner. It runs only over text that cJSON has accepted, so it can be
+//  simple; it still never reads past end.
+
+static const char *
+s_skip_space(const char *cursor, const char *end)
+{
+    while (cursor < end && (*cursor == ' ' || *cursor == '\t' || *cursor == '\n' || *cursor == '\r'))
+        cursor++;
+    return cursor;
+}
+
+//  cursor is at the opening quote. Returns the position after the closing
+//  quote, or NULL when the string holds a raw control character, which JSON
+//  forbids but cJSON lets through.
+static const char *
+s_skip_string(const char *cursor, const char *end)
+{
+    for (cursor++; cursor < end; cursor++) {
+        unsigned char c = (unsigned char) *cursor;
+        if (c == '"')
+            return cursor + 1;
+        if (c == '\\')
+            cursor++;
+        else
+        if (c < 0x20)
+            return NULL;
+    }
+    return NULL;
+}
+
+//  Returns the position after the value at cursor, or NULL (see above).
+//  Nesting is walked with a counter, not recursion.
+static const char *
+s_skip_value(const char *cursor, const char *end)
+{
+    if (cursor >= end)
+        return NULL;
+    if (*cursor == '"')
+        return s_skip_string(cursor, end);
+    if (*cursor == '{' || *cursor == '[') {
+        size_t depth = 0;
+        while (cursor < end) {
+            char c = *cursor;
+            if (c == '"') {
+                cursor = s_skip_string(cursor, end);
+                if (!cursor)
+                    return NULL;
+                continue;
+            }
+            if (c == '{' || c == '[')
+                depth++;
+            else
+            if ((c == '}' || c == ']') && --depth == 0)
+                return cursor + 1;
+            cursor++;
+        }
+        return NULL;
+    }
+    while (cursor < end && !strchr(",}] \t\r\n", *cursor))
+        cursor++;
+    return cursor;
+}
+
+static const char *
+s_kind_name(const s_span_t *value)
+{
+    switch (*value->start) {
+        case '"': return "a string";
+        case '{': return "an object";
+        case '[': return "an array";
+        case 't':
+        case 'f': return "a boolean";
+        case 'n': return "null";
+        default:  return "a number";
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Four hex digits at text, or -1.
+
+static long
+s_hex4(const char *text)
+{
+    long value = 0;
+    for (int index = 0; index < 4; index++) {
+        char c = text[index];
+        int digit = c >= '0' && c <= '9'? c - '0'
+                  : c >= 'a' && c <= 'f'? c - 'a' + 10
+                  : c >= 'A' && c <= 'F'? c - 'A' + 10: -1;
+        if (digit < 0)
+            return -1;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+//  --------------------------------------------------------------------------
+//  Unescape the JSON string at span (quotes included) into buffer. UTF-16
+//  escapes become UTF-8; an unpaired surrogate is an error, as the
+//  CloudEvents String type requires. Returns 0 or -1.
+
+static int
+s_unescape(const s_span_t *span, jb__buffer_t *buffer)
+{
+    jb__buffer_reset(buffer);
+    const char *cursor = span->start + 1;
+    const char *end = span->end - 1;
+    while (cursor < end) {
+        const char *run = cursor;
+        while (cursor < end && *cursor != '\\')
+            cursor++;
+        jb__buffer_append(buffer, run, (size_t) (cursor - run));
+        if (cursor >= end)
+            break;
+        if (cursor + 1 >= end)
+            return -1;
+        char escaped = cursor[1];
+        cursor += 2;
+        char single = escaped == '"'? '"': escaped == '\\'? '\\': escaped == '/'? '/'
+                    : escaped == 'b'? '\b': escaped == 'f'? '\f': escaped == 'n'? '\n'
+                    : escaped == 'r'? '\r': escaped == 't'? '\t': 0;
+        if (single) {
+            jb__buffer_append(buffer, &single, 1);
+            continue;
+        }
+        if (escaped != 'u' || end - cursor < 4)
+            return -1;
+        long code_point = s_hex4(cursor);
+        cursor += 4;
+        if (code_point < 0 || (code_point >= 0xDC00 && code_point <= 0xDFFF))
+            return -1;
+        if (code_point >= 0xD800 && code_point <= 0xDBFF) {
+            if (end - cursor < 6 || cursor[0] != '\\' || cursor[1] != 'u')
+                return -1;
+            long low = s_hex4(cursor + 2);
+            if (low < 0xDC00 || low > 0xDFFF)
+                return -1;
+            cursor += 6;
+            code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+        }
+        char utf8 [4];
+        size_t length;
+        if (code_point < 0x80) {
+            utf8[0] = (char) code_point; length = 1;
+        }
+        else
+        if (code_point < 0x800) {
+            utf8[0] = (char) (0xC0 | (code_point >> 6));
+            utf8[1] = (char) (0x80 | (code_point & 0x3F)); length = 2;
+        }
+        else
+        if (code_point < 0x10000) {
+            utf8[0] = (char) (0xE0 | (code_point >> 12));
+            utf8[1] = (char) (0x80 | ((code_point >> 6) & 0x3F));
+            utf8[2] = (char) (0x80 | (code_point & 0x3F)); length = 3;
+        }
+        else {
+            utf8[0] = (char) (0xF0 | (code_point >> 18));
+            utf8[1] = (char) (0x80 | ((code_point >> 12) & 0x3F));
+            utf8[2] = (char) (0x80 | ((code_point >> 6) & 0x3F));
+            utf8[3] = (char) (0x80 | (code_point & 0x3F)); length = 4;
+        }
+        jb__buffer_append(buffer, utf8, length);
+    }
+    jb__buffer_append(buffer, "", 0);      //  ensure the NUL after an empty string
+    return buffer->failed? -1: 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Unescape a string value that becomes an attribute. Attribute values are
+//  C strings, so an escaped U+0000 (a control character, which no
+//  CloudEvents String may hold) is rejected here while its length is known.
+
+static int
+s_attribute_string(s_decoder_t *decoder, const s_span_t *value, const char *name,
+                   jb_error_t *error)
+{
+    if (s_unescape(value, &decoder->value))
+        return jb__error(error, decoder->value.failed? JB_ENOMEM: JB_EPARSE, name,
+                         "malformed JSON string escape");
+    if (strlen(decoder->value.data) != decoder->value.size)
+        return jb__error(error, JB_EINVALID, name,
+                         "not a CloudEvents String: contains a control character");
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  An Integer in the JSON format is "only the integer component optionally
+//  prefixed with a minus sign", within int32.
+
+static int
+s_integer(const s_span_t *value, const char *name, int32_t *integer, jb_error_t *error)
+{
+    const char *cursor = value->start;
+    size_t length = (size_t) (value->end - value->start);
+    int width = length > 40? 40: (int) length;
+    if (*cursor == '-')
+        cursor++;
+    bool digits_only = cursor < value->end;
+    for (const char *digit = cursor; digit < value->end; digit++)
+        if (*digit < '0' || *digit > '9')
+            digits_only = false;
+    if (!digits_only)
+        return jb__error(error, JB_EINVALID, name,
+                         "not an Integer: %.*s (a whole number without fraction or exponent)",
+                         width, value->start);
+    char text [16];
+    long long number = length < sizeof text? (memcpy(text, value->start, length),
+                                              text[length] = '\0', strtoll(text, NULL, 10))
+                                           : INT64_MAX;
+    if (number < INT32_MIN || number > INT32_MAX)
+        return jb__error(error, JB_EINVALID, name,
+                         "Integer out of range: %.*s (must fit in 32 bits)", width, value->start);
+    *integer = (int32_t) number;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+
+static const jb_extension_def_t *
+s_known(const s_decoder_t *decoder, const char *name)
+{
+    for (const jb_extension_def_t *def = decoder->known; def && def->name; def++)
+        if (strcmp(def->name, name) == 0)
+            return def;
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  A string value of an extension, converted to its known type.
+
+static int
+s_extension_from_string(s_decoder_t *decoder, jb_event_t *event, const char *name,
+                        jb_type_t type, const s_span_t *span, jb_error_t *error)
+{
+    int rc = s_attribute_string(decoder, span, name, error);
+    if (rc)
+        return rc;
+    const char *text = decoder->value.data;
+    size_t size = decoder->value.size;
+    jb_value_t value;
+    switch (type) {
+        case JB_TYPE_STRING:
+            value = jb_value_string(text);
+            break;
+        case JB_TYPE_URI:
+            value = jb_value_uri(text);
+            break;
+        case JB_TYPE_URI_REF:
+            value = jb_value_uri_ref(text);
+            break;
+        case JB_TYPE_TIMESTAMP:
+            value.type = JB_TYPE_TIMESTAMP;
+            if (jb_timestamp_parse(text, size, &value.as.timestamp))
+                return jb__error(error, JB_EINVALID, name,
+                                 "not an RFC 3339 timestamp: \"%.64s\"", text);
+            break;
+        case JB_TYPE_BINARY: {
+            uint8_t *bytes = (uint8_t *) malloc(jb__base64_decoded_max(size));
+            if (!bytes)
+                return jb__error(error, JB_ENOMEM, name, "out of memory");
+            long decoded = jb__base64_decode(text, size, bytes);
+            if (decoded < 0) {
+                free(bytes);
+                return jb__error(error, JB_EINVALID, name, "not base64 (RFC 4648) for Binary");
+            }
+            value = jb_value_binary(bytes, (size_t) decoded);
+            rc = jb_event_set_extension(event, name, &value, error);
+            free(bytes);
+            return rc;
+        }
+        default:
+            return jb__error(error, JB_EINVALID, name,
+                             "must be a JSON %s for a %s attribute, not a string",
+                             type == JB_TYPE_INTEGER? "number": "boolean", jb_type_name(type));
+    }
+    return jb_event_set_extension(event, name, &value, error);
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
+            const s_span_t *span, jb_error_t *error)
+{
+    //  Setting no value checks the name alone: a bad name is reported
+    //  before anything about the value, as the clearer of the two
+    int rc = jb_event_set_extension(event, name, NULL, error);
+    if (rc)
+        return rc;
+    if (*span->start == 'n')
+        return 0;                                   //  null: unset
+    const jb_extension_def_t *known = s_known(decoder, name);
+    jb_type_t expected = known? known->type: JB_TYPE_STRING;
+    jb_value_t value;
+    switch (*span->start) {
+        case '"':
+            return s_extension_from_string(decoder, event, name, expected, span, error);
+        case 't':
+        case 'f':
+            if (known && expected != JB_TYPE_BOOLEAN)
+                break;
+            value = jb_value_boolean(*span->start == 't');
+            return jb_event_set_extension(event, name, &value, error);
+        case '{':
+        case '[':
+            return jb__error(error, JB_EINVALID, name,
+                             "an extension attribute must be a string, an integer or a boolean, "
+                             "not %s", s_kind_name(span));
+        default:
+            if (known && expected != JB_TYPE_INTEGER)
+                break;
+            value.type = JB_TYPE_INTEGER;
+            if ((rc = s_integer(span, name, &value.as.integer, error)))
+                return rc;
+            return jb_event_set_extension(event, name, &value, error);
+    }
+    return jb__error(error, JB_EINVALID, name, "must be %s for a %s attribute, not %s",
+                     expected == JB_TYPE_BOOLEAN? "a boolean"
+                     : expected == JB_TYPE_INTEGER? "a number": "a string",
+                     jb_type_name(expected), s_kind_name(span));
+}
+
+//  --------------------------------------------------------------------------
+//  Data, once every attribute is known (its form depends on datacontenttype).
+
+static int
+s_data(s_decoder_t *decoder, jb_event_t *event, const s_span_t *data,
+       const s_span_t *data_base64, jb_error_t *error)
+{
+    if (data && data_base64)
+        return jb__error(error, JB_EINVALID, "data_base64",
+                         "'data' and 'data_base64' cannot both be present");
+    int rc = 0;
+    if (data_base64) {
+        if (*data_base64->start != '"')
+            return jb__error(error, JB_EINVALID, "data_base64",
+                             "must be a base64 string, not %s", s_kind_name(data_base64));
+        if (s_unescape(data_base64, &decoder->value))
+            return jb__error(error, JB_EPARSE, "data_base64", "malformed JSON string escape");
+        uint8_t *bytes = (uint8_t *) malloc(jb__base64_decoded_max(decoder->value.size));
+        if (!bytes)
+            return jb__error(error, JB_ENOMEM, "data_base64", "out of memory");
+        long decoded = jb__base64_decode(decoder->value.data, decoder->value.size, bytes);
+        if (decoded < 0)
+            rc = jb__error(error, JB_EINVALID, "data_base64", "not base64 (RFC 4648)");
+        else
+        if (jb__event_set_data(event, JB_DATA_BINARY, bytes, (size_t) decoded))
+            rc = jb__error(error, JB_ENOMEM, "data_base64", "out of memory");
+        free(bytes);
+        return rc;
+    }
+    if (!data)
+        return 0;
+    //  A string under a non-JSON content type is text; anything else is kept
+    //  as the JSON value it is, byte for byte.
+    if (*data->start == '"' && !jb_media_type_is_json(jb_event_datacontenttype(event))) {
+        if (s_unescape(data, &decoder->value))
+            return jb__error(error, JB_EPARSE, "data", "malformed JSON string escape");
+        rc = jb__event_set_data(event, JB_DATA_TEXT, decoder->value.data, decoder->value.size);
+    }
+    else
+        rc = jb__event_set_data(event, JB_DATA_JSON, data->start,
+                                (size_t) (data->end - data->start));
+    return rc? jb__error(error, JB_ENOMEM, "data", "out of memory"): 0;
+}
+
+//  --------------------------------------------------------------------------
+//  One member of the event object.
+
+static int
+s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span_t *value,
+         unsigned *seen, s_span_t *data, s_span_t *data_base64, jb_error_t *error)
+{
+    for (const s_core_string_t *core = s_core_strings; core->name; core++) {
+        if (strcmp(name, core->name) != 0)
+            continue;
+        if (*seen & core->seen_bit)
+            return jb__error(error, JB_EINVALID, name, "appears more than once");
+        *seen |= core->seen_bit;
+        if (*value->start == 'n')
+            return 0;                               //  null: unset
+        if (*value->start != '"')
+            return jb__error(error, JB_EINVALID, name, "must be a JSON string, not %s",
+                             s_kind_name(value));
+        int rc = s_attribute_string(decoder, value, name, error);
+        if (rc == 0 && core->setter(event, decoder->value.data))
+            rc = jb__error(error, JB_ENOMEM, name, "out of memory");
+        return rc;
+    }
+    if (strcmp(name, "time") == 0) {
+        if (*seen & s_SEEN_TIME)
+            return jb__error(error, JB_EINVALID, name, "appears more than once");
+        *seen |= s_SEEN_TIME;
+        if (*value->start == 'n')
+            return 0;
+        if (*value->start != '"')
+            return jb__error(error, JB_EINVALID, name,
+                             "must be an RFC 3339 timestamp string, not %s", s_kind_name(value));
+        int rc = s_attribute_string(decoder, value, name, error);
+        if (rc)
+            return rc;
+        jb_timestamp_t time;
+        if (jb_timestamp_parse(decoder->value.data, decoder->value.size, &time))
+            return jb__error(error, JB_EINVALID, name, "not an RFC 3339 timestamp: \"%.64s\"",
+                             decoder->value.data);
+        jb_event_set_time(event, &time);
+        return 0;
+    }
+    if (strcmp(name, "data") == 0 || strcmp(name, "data_base64") == 0) {
+        bool is_data = name[4] == '\0';
+        unsigned bit = is_data? s_SEEN_DATA: s_SEEN_DATA_BASE64;
+        if (*seen & bit)
+            return jb__error(error, JB_EINVALID, name, "appears more than once");
+        *seen |= bit;
+        if (is_data)
+            *data = *value;
+        else
+        if (*value->start != 'n')
+            *data_base64 = *value;                  //  a null data_base64 is unset
+        return 0;
+    }
+    if (jb_event_extension(event, name))
+        return jb__error(error, JB_EINVALID, name, "appears more than once");
+    return s_extension(decoder, event, name, value, error);
+}
+
+//  --------------------------------------------------------------------------
+//  Decode the object at [cursor, end), already accepted by cJSON.
+
+static int
+s_decode_object(s_decoder_t *decoder, const char *cursor, const char *end,
+                jb_event_t **event_p, jb_error_t *error)
+{
+    cursor = s_skip_space(cursor, end);
+    if (cursor >= end || *cursor != '{')
+        return jb__error(error, JB_EPARSE, NULL,
+                         "a CloudEvent in the JSON format is a JSON object, not %s",
+                         cursor < end? s_kind_name(&(s_span_t) { cursor, end }): "nothing");
+    jb_event_t *event = jb_event_new_empty();
+    if (!event)
+        return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+    unsigned seen = 0;
+    s_span_t data = { NULL, NULL }, data_base64 = { NULL, NULL };
+    int rc = 0;
+    cursor = s_skip_space(cursor + 1, end);
+    while (rc == 0 && cursor < end && *cursor == '"') {
+        s_span_t key = { cursor, s_skip_string(cursor, end) };
+        if (!key.end)
+            goto control_character;
+        if (s_unescape(&key, &decoder->key)) {
+            rc = jb__error(error, JB_EPARSE, NULL, "malformed escape in a member name");
+            break;
+        }
+        cursor = s_skip_space(key.end, end);
+        cursor = s_skip_space(cursor + 1, end);     //  the ':'
+        s_span_t value = { cursor, s_skip_value(cursor, end) };
+        if (!value.end)
+            goto control_character;
+        const char *name = decoder->key.data;
+        if (strlen(name) != decoder->key.size)
+            rc = jb__error(error, JB_EINVALID, NULL,
+                           "a member name contains U+0000, which no attribute name can");
+        else
+            rc = s_member(decoder, event, name, &value, &seen, &data, &data_base64, error);
+        cursor = s_skip_space(value.end, end);
+        if (cursor < end && *cursor == ',')
+            cursor = s_skip_space(cursor + 1, end);
+    }
+    if (rc == 0)
+        rc = s_data(decoder, event, data.start? &data: NULL,
+                    data_base64.start? &data_base64: NULL, error);
+    if (rc == 0)
+        rc = jb_event_validate(event, error);
+    if (rc == 0)
+        *event_p = event;
+    else
+        jb_event_destroy(&event);
+    return rc;
+
+control_character:
+    jb_event_destroy(&event);
+    return jb__error(error, JB_EPARSE, NULL, "a JSON string contains a raw control character");
+}
+
+//  --------------------------------------------------------------------------
+//  Check that text is one well-formed UTF-8 JSON document; return the
+//  position of its first non-blank byte.
+
+static int
+s_check_document(const char *text, size_t size, const char **start_p, jb_error_t *error)
+{
+    if (!jb__utf8_is_valid(text, size))
+        return jb__error(error, JB_EPARSE, NULL, "input is not valid UTF-8");
+    const char *end = NULL;
+    cJSON *tree = cJSON_ParseWithLengthOpts(text, size, &end, false);
+    if (!tree) {
+        size_t offset = end && end >= text? (size_t) (end - text): 0;
+        return jb__error(error, JB_EPARSE, NULL, size? "not valid JSON (at byte %zu)"
+                         : "empty input, expected JSON%.0zu", offset);
+    }
+    cJSON_Delete(tree);
+    if (s_skip_space(end, text + size) != text + size)
+        return jb__error(error, JB_EPARSE, NULL, "trailing bytes after the JSON value (at byte %zu)",
+                         (size_t) (end - text));
+    *start_p = s_skip_space(text, text + size);
+    return 0;
+}
+
+static void
+s_decoder_free(s_decoder_t *decoder)
+{
+    jb__buffer_free(&decoder->key);
+    jb__buffer_free(&decoder->value);
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb_json_decode(const char *text, size_t size, const jb_extension_def_t *known,
+               jb_event_t **event_p, jb_error_t *error)
+{
+    assert(text || size == 0);
+    assert(event_p);
+    const char *start;
+    int rc = s_check_document(text, size, &start, error);
+    if (rc)
+        return rc;
+    s_decoder_t decoder = { known, { 0 }, { 0 } };
+    rc = s_decode_object(&decoder, start, text + size, event_p, error);
+    s_decoder_free(&decoder);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Append " (event N of the batch)" to the error's message.
+
+static int
+s_batch_error(jb_error_t *error, int rc, size_t index)
+{
+    if (error) {
+        size_t used = strlen(error->message);
+        snprintf(error->message + used, sizeof error->message - used,
+                 " (event %zu of the batch)", index + 1);
+    }
+    return rc;
+}
+
+int
+jb_json_decode_batch(const char *text, size_t size, const jb_extension_def_t *known,
+                     jb_batch_t **batch_p, jb_error_t *error)
+{
+    assert(text || size == 0);
+    assert(batch_p);
+    const char *cursor;
+    int rc = s_check_document(text, size, &cursor, error);
+    if (rc)
+        return rc;
+    const char *end = text + size;
+    if (*cursor != '[')
+        return jb__error(error, JB_EPARSE, NULL, "a batch is a JSON array, not %s",
+                         s_kind_name(&(s_span_t) { cursor, end }));
+    jb_batch_t *batch = jb_batch_new();
+    if (!batch)
+        return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+    s_decoder_t decoder = { known, { 0 }, { 0 } };
+    cursor = s_skip_space(cursor + 1, end);
+    for (size_t index = 0; rc == 0 && cursor < end && *cursor != ']'; index++) {
+        const char *element_end = s_skip_value(cursor, end);
+        if (!element_end) {
+            rc = s_batch_error(error, jb__error(error, JB_EPARSE, NULL,
+                               "a JSON string contains a raw control character"), index);
+            break;
+        }
+        jb_event_t *event = NULL;
+        rc = s_decode_object(&decoder, cursor, element_end, &event, error);
+        if (rc == 0)
+            rc = jb_batch_append(batch, &event);
+        if (rc)
+            s_batch_error(error, rc, index);
+        cursor = s_skip_space(element_end, end);
+        if (cursor < end && *cursor == ',')
+            cursor = s_skip_space(cursor + 1, end);
+    }
+    s_decoder_free(&decoder);
+    if (rc == 0)
+        *batch_p = batch;
+    else
+        jb_batch_destroy(&batch);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Encoder
+
+static void
+s_write_name(jb__buffer_t *buffer, const char *name, bool *first)
+{
+    if (!*first)
+        jb__buffer_append(buffer, ",", 1);
+    *first = false;
+    jb__buffer_append(buffer, "\"", 1);
+    jb__buffer_append_text(buffer, name);
+    jb__buffer_append(buffer, "\":", 2);
+}
+
+static void
+s_write_string_member(jb__buffer_t *buffer, const char *name, const char *value, bool *first)
+{
+    if (!value)
+        return;
+    s_write_name(buffer, name, first);
+    jb__buffer_append_json_string(buffer, value, strlen(value));
+}
+
+static void
+s_write_timestamp(jb__buffer_t *buffer, const jb_timestamp_t *timestamp)
+{
+    char text [JB_TIMESTAMP_MAX + 2];
+    text[0] = '"';
+    size_t length = jb_timestamp_format(timestamp, text + 1);
+    text[length + 1] = '"';
+    jb__buffer_append(buffer, text, length + 2);
+}
+
+static void
+s_write_base64(jb__buffer_t *buffer, const uint8_t *bytes, size_t size)
+{
+    size_t length = jb__base64_encoded_size(size);
+    if (!jb__buffer_reserve(buffer, length + 2))
+        return;
+    char *out = buffer->data + buffer->size;
+    out[0] = '"';
+    jb__base64_encode(bytes, size, out + 1);
+    out[length + 1] = '"';
+    buffer->size += length + 2;
+    buffer->data[buffer->size] = '\0';
+}
+
+static void
+s_write_value(jb__buffer_t *buffer, const jb_value_t *value)
+{
+    switch (value->type) {
+        case JB_TYPE_BOOLEAN:
+            jb__buffer_append_text(buffer, value->as.boolean? "true": "false");
+            break;
+        case JB_TYPE_INTEGER:
+            jb__buffer_append_int(buffer, value->as.integer);
+            break;
+        case JB_TYPE_STRING:
+        case JB_TYPE_URI:
+        case JB_TYPE_URI_REF:
+            jb__buffer_append_json_string(buffer, value->as.string, strlen(value->as.string));
+            break;
+        case JB_TYPE_BINARY:
+            s_write_base64(buffer, value->as.binary.bytes, value->as.binary.size);
+            break;
+        case JB_TYPE_TIMESTAMP:
+            s_write_timestamp(buffer, &value->as.timestamp);
+            break;
+    }
+}
+
+void
+jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event)
+{
+    bool first = true;
+    jb__buffer_append(buffer, "{", 1);
+    s_write_string_member(buffer, "specversion", jb_event_specversion(event), &first);
+    s_write_string_member(buffer, "id", jb_event_id(event), &first);
+    s_write_string_member(buffer, "source", jb_event_source(event), &first);
+    s_write_string_member(buffer, "type", jb_event_type(event), &first);
+    s_write_string_member(buffer, "datacontenttype", jb_event_datacontenttype(event), &first);
+    s_write_string_member(buffer, "dataschema", jb_event_dataschema(event), &first);
+    s_write_string_member(buffer, "subject", jb_event_subject(event), &first);
+    if (jb_event_time(event)) {
+        s_write_name(buffer, "time", &first);
+        s_write_timestamp(buffer, jb_event_time(event));
+    }
+    size_t count = jb_event_extension_count(event);
+    for (size_t index = 0; index < count; index++) {
+        const char *name;
+        const jb_value_t *value = jb_event_extension_at(event, index, &name);
+        s_write_name(buffer, name, &first);
+        s_write_value(buffer, value);
+    }
+    size_t size;
+    const char *data = (const char *) jb_event_data(event, &size);
+    switch (jb_event_data_kind(event)) {
+        case JB_DATA_NONE:
+            break;
+        case JB_DATA_JSON:
+            s_write_name(buffer, "data", &first);
+            jb__buffer_append(buffer, data, size);
+            break;
+        case JB_DATA_TEXT:
+            s_write_name(buffer, "data", &first);
+            jb__buffer_append_json_string(buffer, data, size);
+            break;
+        case JB_DATA_BINARY:
+            s_write_name(buffer, "data_base64", &first);
+            s_write_base64(buffer, (const uint8_t *) data, size);
+            break;
+    }
+    jb__buffer_append(buffer, "}", 1);
+}
+
+//  --------------------------------------------------------------------------
+//  Hand the buffer's text to the caller, who frees it with free().
+
+static int
+s_finish(jb__buffer_t *buffer, char **json_p, size_t *size_p, jb_error_t *error)
+{
+    if (buffer->failed) {
+        jb__buffer_free(buffer);
+        return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+    }
+    *json_p = buffer->data;
+    if (size_p)
+        *size_p = buffer->size;
+    return 0;
+}
+
+int
+jb_json_encode(const jb_event_t *event, char **json_p, size_t *size_p, jb_error_t *error)
+{
+    assert(event);
+    assert(json_p);
+    int rc = jb_event_validate(event, error);
+    if (rc)
+        return rc;
+    jb__buffer_t buffer = { 0 };
+    jb__json_write_event(&buffer, event);
+    return s_finish(&buffer, json_p, size_p, error);
+}
+
+int
+jb_json_encode_batch(const jb_batch_t *batch, char **json_p, size_t *size_p, jb_error_t *error)
+{
+    assert(batch);
+    assert(json_p);
+    size_t count = jb_batch_size(batch);
+    for (size_t index = 0; index < count; index++) {
+        int rc = jb_event_validate(jb_batch_at(batch, index), error);
+        if (rc)
+            return s_batch_error(error, rc, index);
+    }
+    jb__buffer_t buffer = { 0 };
+    jb__buffer_append(&buffer, "[", 1);
+    for (size_t index = 0; index < count; index++) {
+        if (index)
+            jb__buffer_append(&buffer, ",", 1);
+        jb__json_write_event(&buffer, jb_batch_at(batch, index));
+    }
+    jb__buffer_append(&buffer, "]", 1);
+    return s_finish(&buffer, json_p, size_p, error);
+}

@@ -1,0 +1,145 @@
+/*  =========================================================================
+    text.c - UTF-8 and CloudEvents String checks, JSON string quoting
+
+    The CloudEvents String type excludes control characters, surrogates and
+    Unicode noncharacters; JSON (RFC 8259) text must be UTF-8. cJSON checks
+    neither, so every string that enters an event passes through here.
+    ========================================================================= */
+
+#include "internal.h"
+
+//  --------------------------------------------------------------------------
+//  Decode one UTF-8 sequence at text[0..size). Returns its length and sets
+//  *code_point, or returns 0 for an ill-formed sequence: a bad lead or
+//  continuation byte, a truncated sequence, an overlong form, a surrogate
+//  (U+D800-U+DFFF) or a code point above U+10FFFF (RFC 3629).
+
+static size_t
+s_utf8_decode(const unsigned char *text, size_t size, uint32_t *code_point)
+{
+    unsigned char lead = text[0];
+    if (lead < 0x80) {
+        *code_point = lead;
+        return 1;
+    }
+    size_t length;
+    uint32_t value, minimum;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2; value = lead & 0x1F; minimum = 0x80;
+    }
+    else
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3; value = lead & 0x0F; minimum = 0x800;
+    }
+    else
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4; value = lead & 0x07; minimum = 0x10000;
+    }
+    else
+        return 0;
+    if (size < length)
+        return 0;
+    for (size_t index = 1; index < length; index++) {
+        if ((text[index] & 0xC0) != 0x80)
+            return 0;
+        value = (value << 6) | (text[index] & 0x3F);
+    }
+    if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+        return 0;
+    *code_point = value;
+    return length;
+}
+
+//  --------------------------------------------------------------------------
+
+bool
+jb__utf8_is_valid(const char *text, size_t size)
+{
+    const unsigned char *bytes = (const unsigned char *) text;
+    size_t offset = 0;
+    while (offset < size) {
+        //  ASCII runs are the common case: skip them a byte at a time cheaply
+        if (bytes[offset] < 0x80) {
+            offset++;
+            continue;
+        }
+        uint32_t code_point;
+        size_t length = s_utf8_decode(bytes + offset, size - offset, &code_point);
+        if (length == 0)
+            return false;
+        offset += length;
+    }
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+
+const char *
+jb__string_problem(const char *text, size_t size)
+{
+    const unsigned char *bytes = (const unsigned char *) text;
+    size_t offset = 0;
+    while (offset < size) {
+        uint32_t code_point;
+        size_t length = s_utf8_decode(bytes + offset, size - offset, &code_point);
+        if (length == 0)
+            return "not valid UTF-8";
+        if (code_point <= 0x1F || (code_point >= 0x7F && code_point <= 0x9F))
+            return "contains a control character";
+        if ((code_point >= 0xFDD0 && code_point <= 0xFDEF)
+        ||  (code_point & 0xFFFE) == 0xFFFE)
+            return "contains a Unicode noncharacter";
+        offset += length;
+    }
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+
+char *
+jb__strndup(const char *text, size_t size)
+{
+    char *copy = (char *) malloc(size + 1);
+    if (copy) {
+        memcpy(copy, text, size);
+        copy[size] = '\0';
+    }
+    return copy;
+}
+
+//  --------------------------------------------------------------------------
+//  JSON string literal per RFC 8259: quote, backslash and C0 controls are
+//  escaped, everything else (UTF-8 included) is copied as it is. Returns the
+//  length needed so that a caller can grow its buffer and call again.
+
+size_t
+jb__json_quote(const char *text, size_t size, char *buffer, size_t capacity)
+{
+    static const char hex [] = "0123456789abcdef";
+    size_t used = 0;
+#define S_PUT(c) do { if (used < capacity) buffer[used] = (c); used++; } while (0)
+    S_PUT('"');
+    for (size_t index = 0; index < size; index++) {
+        unsigned char c = (unsigned char) text[index];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            S_PUT((char) c);
+            continue;
+        }
+        S_PUT('\\');
+        switch (c) {
+            case '"':  S_PUT('"'); break;
+            case '\\': S_PUT('\\'); break;
+            case '\b': S_PUT('b'); break;
+            case '\f': S_PUT('f'); break;
+            case '\n': S_PUT('n'); break;
+            case '\r': S_PUT('r'); break;
+            case '\t': S_PUT('t'); break;
+            default:
+                S_PUT('u'); S_PUT('0'); S_PUT('0');
+                S_PUT(hex [c >> 4]); S_PUT(hex [c & 0xF]);
+        }
+    }
+    S_PUT('"');
+#undef S_PUT
+    return used;
+}
