@@ -22,6 +22,7 @@
 #include "jbus/event.h"
 #include "jbus/batch.h"
 #include "jbus/json.h"
+#include "jbus/message.h"
 #include "jbus/event_type.h"
 #include "jbus/domain_event.h"
 #include "jbus/converter.h"

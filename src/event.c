@@ -404,13 +404,12 @@ jb__event_set_data(jb_event_t *self, jb_data_kind_t kind, const void *bytes, siz
 
 //  --------------------------------------------------------------------------
 
+//  --------------------------------------------------------------------------
+//  Check that size bytes are one well-formed UTF-8 JSON value.
+
 int
-jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error_t *error)
+jb__json_check(const char *json, size_t size, jb_error_t *error)
 {
-    assert(self);
-    assert(json);
-    if (size == SIZE_MAX)
-        size = strlen(json);
     if (!jb__utf8_is_valid(json, size))
         return jb__error(error, JB_EPARSE, "data", "JSON data is not valid UTF-8");
     const char *end = NULL;
@@ -426,7 +425,23 @@ jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error
             return jb__error(error, JB_EPARSE, "data",
                              "not a single JSON value (trailing bytes at %zu)",
                              (size_t) (end - json));
-    if (jb__event_set_data(self, JB_DATA_JSON, json, size))
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error_t *error)
+{
+    assert(self);
+    assert(json);
+    if (size == SIZE_MAX)
+        size = strlen(json);
+    int rc = jb__json_check(json, size, error);
+    if (rc)
+        return rc;
+    if ((!self->datacontenttype && jb_event_set_datacontenttype(self, "application/json"))
+    ||  jb__event_set_data(self, JB_DATA_JSON, json, size))
         return jb__error(error, JB_ENOMEM, "data", "out of memory");
     return 0;
 }

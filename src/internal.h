@@ -85,9 +85,25 @@ void
 int
     jb__event_set_data(jb_event_t *event, jb_data_kind_t kind, const void *bytes, size_t size);
 
+//  event.c: 0 when size bytes at json are one well-formed UTF-8 JSON value,
+//  else JB_EPARSE with details (attribute "data").
+int
+    jb__json_check(const char *json, size_t size, jb_error_t *error);
+
 //  json.c: append event in the JSON event format, without validating it.
 void
     jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event);
+
+//  binary.c: append the binary-mode msgpack map of event (all attributes
+//  but type, and the data), without validating it.
+void
+    jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event);
+
+//  binary.c: decode a binary-mode msgpack map of size bytes, with the type
+//  from the topic, into a new valid event.
+int
+    jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t size,
+                    jb_event_t **event_p, jb_error_t *error);
 
 //  id.c: write a fresh random UUIDv4 in canonical form (36 chars + NUL).
 void

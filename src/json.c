@@ -562,6 +562,10 @@ s_check_document(const char *text, size_t size, const char **start_p, jb_error_t
     if (s_skip_space(end, text + size) != text + size)
         return jb__error(error, JB_EPARSE, NULL, "trailing bytes after the JSON value (at byte %zu)",
                          (size_t) (end - text));
+    //  RFC 8259 8.1: a parser may ignore a byte order mark; cJSON does, and
+    //  so must the scanner that follows it
+    if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        text += 3, size -= 3;
     *start_p = s_skip_space(text, text + size);
     return 0;
 }

@@ -56,6 +56,7 @@ static const decode_case_t decode_cases [] = {
     //  accepted
     { "{" MINIMAL "}", 0, "" },
     { " \n\t{" MINIMAL "} \r\n", 0, "" },
+    { "\xEF\xBB\xBF{" MINIMAL "}", 0, "" },
     { "{" MINIMAL ",\"subject\":null,\"time\":null,\"dataschema\":null}", 0, "" },
     { "{" MINIMAL ",\"ext1\":10,\"ext2\":true,\"ext3\":\"text\",\"ext4\":null}", 0, "" },
     { "{" MINIMAL ",\"myint\":2147483647,\"myneg\":-2147483648,\"zero\":-0}", 0, "" },

@@ -50,7 +50,8 @@ JB_EXPORT const char *
     jb_converter_context(const jb_converter_t *self);
 
 //  Convert domain_event into a new, valid CloudEvent in *event_p (free with
-//  jb_event_destroy). Returns 0, JB_ECONVERT when the name yields no type,
+//  jb_event_destroy). Returns 0, JB_ECONVERT when the name and explicit
+//  aggregate yield no type (see jb_event_type_build) or the name is NULL,
 //  JB_EPARSE when the payload is not JSON, JB_EINVALID when the result is
 //  not a valid CloudEvent (e.g. an aggregate id with control characters),
 //  or JB_ENOMEM; details in error, and *event_p untouched on failure.

@@ -20,7 +20,8 @@ extern "C" {
 
 typedef struct {
     const char *name;           //  CamelCase event name, e.g. "TaskCompleted"
-    const char *aggregate_id;   //  the aggregate instance, e.g. "WORK-001"; may be NULL
+    const char *aggregate_id;   //  the aggregate instance, e.g. "WORK-001", which
+                                //  becomes the subject; NULL for no subject
     jb_timestamp_t timestamp;   //  when it happened
     const char *payload;        //  JSON text, or NULL for none
     const char *aggregate;      //  explicit aggregate name in snake_case, e.g.

@@ -115,7 +115,8 @@ JB_EXPORT jb_event_t *
 JB_EXPORT jb_event_t *
     jb_event_dup(const jb_event_t *self);
 
-//  Destroy the event and set *self_p to NULL. Accepts NULL and *self_p NULL.
+//  Destroy the event and set *self_p to NULL. Does nothing when *self_p is
+//  NULL, so it is safe to call twice.
 JB_EXPORT void
     jb_event_destroy(jb_event_t **self_p);
 
@@ -177,8 +178,9 @@ JB_EXPORT const jb_value_t *
 //  Set the data to a JSON value given as size bytes of JSON text (SIZE_MAX:
 //  text is NUL-terminated). Returns 0, JB_EPARSE when the text is not one
 //  well-formed UTF-8 JSON value (details in error), or JB_ENOMEM; on
-//  failure the data is unchanged. Does not touch datacontenttype: no
-//  datacontenttype means application/json.
+//  failure the data is unchanged. Sets datacontenttype to "application/json"
+//  when the event has none, as the specification asks of an event that
+//  leaves the JSON format; a content type already set is kept.
 JB_EXPORT int
     jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error_t *error);
 

@@ -1,0 +1,101 @@
+/*  =========================================================================
+    bench_codec.c - how fast jbus makes, encodes and decodes one event
+
+    A benchmark program, not a test: it prints rates (events per second),
+    the cost per event and the encoded size for a typical work-tracking
+    event with a small JSON payload.
+        build/tests/bench_codec [seconds-per-figure]
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "jbus.h"
+
+static const char *s_payload =
+    "{\"task_id\":\"WORK-001\",\"title\":\"Write the CloudEvents binding\","
+    "\"completed_by\":\"alice@example.com\",\"duration_minutes\":42,"
+    "\"tags\":[\"bus\",\"spec\"],\"quality\":\"high\"}";
+
+static double
+s_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
+}
+
+static jb_event_t *
+s_make_event(void)
+{
+    jb_event_t *event = jb_event_new("jerry.work_tracking.task.completed", "/jerry/work-tracking");
+    jb_event_set_subject(event, "WORK-001");
+    jb_event_set_datacontenttype(event, "application/json");
+    jb_event_set_data_json(event, s_payload, SIZE_MAX, NULL);
+    return event;
+}
+
+//  Run body repeatedly for about `seconds`; report events/s and ns/event.
+#define BENCH(label, seconds, body) do {                                        \
+    long iterations = 0;                                                        \
+    double start = s_now(), elapsed;                                            \
+    do {                                                                        \
+        for (int batch_index = 0; batch_index < 1000; batch_index++) { body; } \
+        iterations += 1000;                                                     \
+        elapsed = s_now() - start;                                              \
+    } while (elapsed < (seconds));                                              \
+    printf("%-34s %12.0f events/s %9.0f ns/event\n", label,                     \
+           (double) iterations / elapsed, elapsed * 1e9 / (double) iterations); \
+} while (0)
+
+int
+main(int argc, char *argv[])
+{
+    double seconds = argc > 1? atof(argv[1]): 1.0;
+    if (seconds <= 0) {
+        fprintf(stderr, "usage: bench_codec [seconds-per-figure > 0]\n");
+        return 2;
+    }
+    jb_event_t *event = s_make_event();
+    char *json = NULL;
+    size_t json_size = 0;
+    if (jb_json_encode(event, &json, &json_size, NULL)) {
+        fprintf(stderr, "bench_codec: the sample event does not encode\n");
+        return 1;
+    }
+    printf("jbus %d.%d.%d codec benchmark: one work-tracking event, %zu-byte JSON payload\n",
+           JBUS_VERSION_MAJOR, JBUS_VERSION_MINOR, JBUS_VERSION_PATCH, strlen(s_payload));
+    printf("%-34s %12zu bytes/event\n", "JSON event format size", json_size);
+
+    BENCH("make (new + set attributes + data)", seconds, {
+        jb_event_t *made = s_make_event();
+        jb_event_destroy(&made);
+    });
+    BENCH("validate", seconds, {
+        if (jb_event_validate(event, NULL)) abort();
+    });
+    BENCH("JSON encode (validate + write)", seconds, {
+        char *text = NULL;
+        if (jb_json_encode(event, &text, NULL, NULL)) abort();
+        free(text);
+    });
+    BENCH("JSON decode (parse + validate)", seconds, {
+        jb_event_t *decoded = NULL;
+        if (jb_json_decode(json, json_size, NULL, &decoded, NULL)) abort();
+        jb_event_destroy(&decoded);
+    });
+    jb_error_t error;
+    jb_converter_t *converter = jb_converter_new("/jerry/work-tracking", "work_tracking", &error);
+    jb_domain_event_t completed = jb_domain_event("TaskCompleted", "WORK-001", s_payload);
+    BENCH("convert domain event", seconds, {
+        jb_event_t *converted = NULL;
+        if (jb_converter_convert(converter, &completed, &converted, NULL)) abort();
+        jb_event_destroy(&converted);
+    });
+    jb_converter_destroy(&converter);
+    free(json);
+    jb_event_destroy(&event);
+    return 0;
+}
