@@ -11,6 +11,9 @@
 #ifndef JBUS_CLIENTS_CMD_H_INCLUDED
 #define JBUS_CLIENTS_CMD_H_INCLUDED
 
+#include <stdio.h>
+#include "jbus.h"
+
 //  Exit codes, the same for every subcommand.
 enum {
     CMD_EXIT_OK = 0,            //  success: every input valid, every event sent
@@ -35,6 +38,28 @@ int
 int
     cmd_usage_hint(const char *name);
 
+//  cmd_common.c: add the extension declaration "NAME=TYPE" (--ext of
+//  validate and sub) to known, which has room for one more after
+//  *known_count entries; the name is allocated and owned by known. Returns
+//  0, or CMD_EXIT_USAGE after reporting the problem.
+int
+    cmd_add_extension_def(const char *command, jb_extension_def_t *known, size_t *known_count,
+                          const char *definition);
+
+//  cmd_common.c: read all of stream into *data_p (free with free()) of
+//  *size_p bytes. Returns 0 or an errno value.
+int
+    cmd_read_stream(FILE *stream, char **data_p, size_t *size_p);
+
+//  cmd_common.c: parse a whole decimal number in [minimum, maximum] for
+//  option. Returns 0, or CMD_EXIT_USAGE after reporting the problem.
+int
+    cmd_parse_int(const char *command, const char *option, const char *text, long minimum,
+                  long maximum, int *value);
+
 int cmd_validate(int argc, char **argv);
+int cmd_pub(int argc, char **argv);
+int cmd_sub(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

@@ -29,9 +29,6 @@
 //  What stands for standard input in messages.
 #define s_STDIN_LABEL "<stdin>"
 
-//  First read buffer; it doubles as the input grows.
-#define s_READ_CHUNK (64 * 1024)
-
 //  The command line, once parsed.
 typedef struct {
     jb_extension_def_t *known;  //  --ext definitions, ended by { NULL }; names owned
@@ -78,94 +75,6 @@ s_print_help(void)
         "Examples:\n"
         "  jbus validate --convention --ext expires=Timestamp events/*.json\n"
         "  curl -s https://example.com/events | jbus validate --quiet && echo valid\n");
-}
-
-//  --------------------------------------------------------------------------
-//  Add the definition "NAME=TYPE" to options->known, whose array has room.
-//  Returns 0, or CMD_EXIT_USAGE after saying what is wrong.
-
-static int
-s_add_extension(s_options_t *options, const char *definition)
-{
-    const char *equals = strchr(definition, '=');
-    if (!equals || equals == definition)
-        return cmd_usage_error(s_NAME, "bad --ext '%s': expected NAME=TYPE", definition);
-
-    const char *type_name = equals + 1;
-    jb_type_t type = 0;
-    for (jb_type_t candidate = JB_TYPE_BOOLEAN; candidate <= JB_TYPE_TIMESTAMP; candidate++)
-        if (strcasecmp(type_name, jb_type_name(candidate)) == 0)
-            type = candidate;
-    if (!type)
-        return cmd_usage_error(s_NAME, "bad --ext '%s': unknown type '%s' (expected Boolean, "
-                               "Integer, String, Binary, URI, URI-reference or Timestamp)",
-                               definition, type_name);
-
-    char *name = strndup(definition, (size_t) (equals - definition));
-    if (!name)
-        return cmd_usage_error(s_NAME, "out of memory");
-    for (size_t index = 0; index < options->known_count; index++)
-        if (strcmp(options->known[index].name, name) == 0) {
-            free(name);
-            return cmd_usage_error(s_NAME, "bad --ext '%s': extension '%.*s' is declared twice",
-                                   definition, (int) (equals - definition), definition);
-        }
-
-    //  Let the library judge the name, by the same rules as the decoder:
-    //  setting no value on a scratch event checks the name alone
-    jb_event_t *scratch = jb_event_new_empty();
-    jb_error_t error;
-    jb_error_clear(&error);
-    int rc = scratch? jb_event_set_extension(scratch, name, NULL, &error): JB_ENOMEM;
-    jb_event_destroy(&scratch);
-    if (rc) {
-        free(name);
-        return cmd_usage_error(s_NAME, "bad --ext '%s': %s", definition,
-                               error.message[0]? error.message: jb_strerror(rc));
-    }
-    options->known[options->known_count].name = name;
-    options->known[options->known_count].type = type;
-    options->known_count++;
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Read all of stream into a new buffer (*data_p, free with free(); never
-//  NULL on success) of *size_p bytes. Returns 0 or an errno value.
-
-static int
-s_read_stream(FILE *stream, char **data_p, size_t *size_p)
-{
-    char *data = NULL;
-    size_t capacity = 0;
-    size_t size = 0;
-    while (true) {
-        if (size == capacity) {
-            size_t grown = capacity? capacity * 2: s_READ_CHUNK;
-            char *bigger = grown > capacity? (char *) realloc(data, grown): NULL;
-            if (!bigger) {
-                free(data);
-                return ENOMEM;
-            }
-            data = bigger;
-            capacity = grown;
-        }
-        errno = 0;
-        size_t wanted = capacity - size;
-        size_t got = fread(data + size, 1, wanted, stream);
-        size += got;
-        if (got < wanted) {
-            if (ferror(stream)) {
-                int code = errno? errno: EIO;
-                free(data);
-                return code;
-            }
-            break;                                  //  end of input
-        }
-    }
-    *data_p = data;
-    *size_p = size;
-    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -265,7 +174,7 @@ s_validate_input(const s_options_t *options, const char *path)
     }
     char *text = NULL;
     size_t size = 0;
-    int code = s_read_stream(stream, &text, &size);
+    int code = cmd_read_stream(stream, &text, &size);
     if (is_stdin)
         clearerr(stdin);                //  "-" may be given again, e.g. at a terminal
     else
@@ -304,7 +213,7 @@ cmd_validate(int argc, char **argv)
            && (option = getopt_long(argc, argv, "qh", long_options, NULL)) != -1) {
         switch (option) {
             case s_OPTION_EXT:
-                exit_code = s_add_extension(&options, optarg);
+                exit_code = cmd_add_extension_def(s_NAME, options.known, &options.known_count, optarg);
                 break;
             case s_OPTION_CONVENTION:
                 options.convention = true;

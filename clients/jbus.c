@@ -27,6 +27,7 @@ typedef struct {
 
 static const s_command_t s_commands [] = {
     { "validate", cmd_validate, "check CloudEvents in the JSON format, print them normalized" },
+    { "pub",      cmd_pub,      "publish events, from flags or JSON lines" },
 };
 
 #define s_COMMAND_COUNT (sizeof s_commands / sizeof s_commands[0])

@@ -23,8 +23,11 @@
 #include "jbus/batch.h"
 #include "jbus/json.h"
 #include "jbus/message.h"
+#include "jbus/publisher.h"
+#include "jbus/subscriber.h"
 #include "jbus/event_type.h"
 #include "jbus/domain_event.h"
 #include "jbus/converter.h"
+#include "jbus/broker.h"
 
 #endif

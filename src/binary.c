@@ -322,38 +322,29 @@ s_data(jb_event_t *event, const msgpack_object *object, jb_error_t *error)
     return rc? jb__error(error, JB_ENOMEM, "data", "out of memory"): 0;
 }
 
-//  One member of the map.
+//  One member of the map; duplicates were ruled out before.
 static int
-s_member(jb_event_t *event, const msgpack_object_kv *member, jb__buffer_t *scratch,
-         jb_error_t *error)
+s_member(jb_event_t *event, const msgpack_object_kv *member, jb__buffer_t *name_buffer,
+         jb__buffer_t *scratch, jb_error_t *error)
 {
     if (member->key.type != MSGPACK_OBJECT_STR)
         return jb__error(error, JB_EPARSE, NULL, "attribute names must be msgpack str, not %s",
                          s_kind_name(member->key.type));
-    char name [JB_ERROR_ATTRIBUTE_MAX];
-    uint32_t name_size = member->key.via.str.size;
-    if (name_size >= sizeof name || memchr(member->key.via.str.ptr, '\0', name_size))
-        return jb__error(error, JB_EINVALID, NULL, "attribute name too long or not text");
-    memcpy(name, member->key.via.str.ptr, name_size);
-    name[name_size] = '\0';
+    int rc = s_text(member->key.via.str.ptr, member->key.via.str.size, NULL, name_buffer, error);
+    if (rc)
+        return rc;
+    const char *name = name_buffer->data;
     const msgpack_object *value = &member->val;
 
     for (const s_core_t *core = s_core; core->name; core++) {
         if (strcmp(name, core->name) != 0)
             continue;
-        if ((core->setter == jb_event_set_id? jb_event_id(event) != NULL
-            : core->setter == jb_event_set_source? jb_event_source(event) != NULL
-            : core->setter == jb_event_set_specversion? jb_event_specversion(event) != NULL
-            : core->setter == jb_event_set_subject? jb_event_subject(event) != NULL
-            : core->setter == jb_event_set_dataschema? jb_event_dataschema(event) != NULL
-            : jb_event_datacontenttype(event) != NULL))
-            return jb__error(error, JB_EINVALID, name, "appears more than once");
         if (value->type == MSGPACK_OBJECT_NIL)
             return 0;
         if (value->type != MSGPACK_OBJECT_STR)
             return jb__error(error, JB_EINVALID, name, "must be a str, not %s",
                              s_kind_name(value->type));
-        int rc = s_text(value->via.str.ptr, value->via.str.size, name, scratch, error);
+        rc = s_text(value->via.str.ptr, value->via.str.size, name, scratch, error);
         if (rc == 0 && core->setter(event, scratch->data))
             rc = jb__error(error, JB_ENOMEM, name, "out of memory");
         return rc;
@@ -362,30 +353,43 @@ s_member(jb_event_t *event, const msgpack_object_kv *member, jb__buffer_t *scrat
         return jb__error(error, JB_EFRAME, name,
                          "in binary mode the type is frame 0, not a member of frame 1");
     if (strcmp(name, "time") == 0) {
-        if (jb_event_time(event))
-            return jb__error(error, JB_EINVALID, name, "appears more than once");
         if (value->type == MSGPACK_OBJECT_NIL)
             return 0;
         if (value->type != MSGPACK_OBJECT_EXT || value->via.ext.type != s_EXT_TIMESTAMP)
             return jb__error(error, JB_EINVALID, name, "must be a Timestamp (ext 3), not %s",
                              s_kind_name(value->type));
         jb_timestamp_t time;
-        int rc = s_timestamp(&value->via.ext, name, &time, error);
+        rc = s_timestamp(&value->via.ext, name, &time, error);
         if (rc == 0)
             jb_event_set_time(event, &time);
         return rc;
     }
-    if (strcmp(name, "data") == 0) {
-        if (jb_event_data_kind(event) != JB_DATA_NONE)
-            return jb__error(error, JB_EINVALID, name, "appears more than once");
+    if (strcmp(name, "data") == 0)
         return value->type == MSGPACK_OBJECT_NIL? 0: s_data(event, value, error);
-    }
-    int rc = jb_event_set_extension(event, name, NULL, error);     //  checks the name
+    rc = jb_event_set_extension(event, name, NULL, error);     //  checks the name
     if (rc)
         return rc;
-    if (jb_event_extension(event, name))
-        return jb__error(error, JB_EINVALID, name, "appears more than once");
     return value->type == MSGPACK_OBJECT_NIL? 0: s_extension(event, name, value, scratch, error);
+}
+
+//  True when two members of the map have the same key. Maps are small (an
+//  event has a dozen attributes), so comparing every pair is cheapest; a key
+//  whose value is nil counts too, so "id: nil, id: x" is a duplicate.
+static const msgpack_object *
+s_duplicate_key(const msgpack_object_map *map)
+{
+    for (uint32_t first = 0; first < map->size; first++) {
+        const msgpack_object *key = &map->ptr[first].key;
+        if (key->type != MSGPACK_OBJECT_STR)
+            continue;
+        for (uint32_t second = first + 1; second < map->size; second++) {
+            const msgpack_object *other = &map->ptr[second].key;
+            if (other->type == MSGPACK_OBJECT_STR && other->via.str.size == key->via.str.size
+            &&  memcmp(other->via.str.ptr, key->via.str.ptr, key->via.str.size) == 0)
+                return key;
+        }
+    }
+    return NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -499,8 +503,16 @@ jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t si
         if (rc == 0 && jb_event_set_type(event, scratch.data))
             rc = jb__error(error, JB_ENOMEM, "type", "out of memory");
     }
+    const msgpack_object *duplicate = rc? NULL: s_duplicate_key(&unpacked.data.via.map);
+    if (duplicate) {
+        char name [JB_ERROR_ATTRIBUTE_MAX];
+        snprintf(name, sizeof name, "%.*s", (int) duplicate->via.str.size, duplicate->via.str.ptr);
+        rc = jb__error(error, JB_EINVALID, name, "appears more than once");
+    }
+    jb__buffer_t name = { 0 };
     for (uint32_t index = 0; rc == 0 && index < unpacked.data.via.map.size; index++)
-        rc = s_member(event, &unpacked.data.via.map.ptr[index], &scratch, error);
+        rc = s_member(event, &unpacked.data.via.map.ptr[index], &name, &scratch, error);
+    jb__buffer_free(&name);
     if (rc == 0)
         rc = jb_event_validate(event, error);
     jb__buffer_free(&scratch);

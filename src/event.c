@@ -451,6 +451,8 @@ jb_event_set_data_text(jb_event_t *self, const char *text, size_t size)
 {
     assert(self);
     assert(text);
+    if (!self->datacontenttype && jb_event_set_datacontenttype(self, "text/plain"))
+        return JB_ENOMEM;
     return jb__event_set_data(self, JB_DATA_TEXT, text, size == SIZE_MAX? strlen(text): size);
 }
 
@@ -536,6 +538,28 @@ s_check_value(const jb_value_t *value, const char *name, jb_error_t *error)
     return jb__error(error, JB_EINVALID, name, "unknown attribute type");
 }
 
+//  The data's kind must agree with datacontenttype, or the event would not
+//  come back the same from the JSON format, where the content type decides
+//  how "data" is read: a JSON value only under a JSON type (or none), text
+//  only under another type, and text must be UTF-8 to become a JSON string.
+static int
+s_check_data(const jb_event_t *self, jb_error_t *error)
+{
+    bool json_type = jb_media_type_is_json(self->datacontenttype);
+    if (self->data_kind == JB_DATA_JSON && !json_type)
+        return jb__error(error, JB_EINVALID, "data", "is a JSON value, but datacontenttype "
+                         "\"%.100s\" is not a JSON media type", self->datacontenttype);
+    if (self->data_kind == JB_DATA_TEXT) {
+        if (json_type)
+            return jb__error(error, JB_EINVALID, "data", "is text, which needs a non-JSON "
+                             "datacontenttype such as text/plain, not \"%.100s\"",
+                             self->datacontenttype? self->datacontenttype: "(none: application/json)");
+        if (!jb__utf8_is_valid((const char *) self->data, self->data_size))
+            return jb__error(error, JB_EINVALID, "data", "text data is not valid UTF-8");
+    }
+    return 0;
+}
+
 int
 jb_event_validate(const jb_event_t *self, jb_error_t *error)
 {
@@ -580,6 +604,8 @@ jb_event_validate(const jb_event_t *self, jb_error_t *error)
         if ((rc = s_check_string(self->subject, "subject", error)))
             return rc;
     }
+    if ((rc = s_check_data(self, error)))
+        return rc;
     for (size_t index = 0; index < self->extension_count; index++) {
         //  names were checked when the extension was set
         const s_extension_t *extension = &self->extensions[index];

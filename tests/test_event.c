@@ -182,6 +182,14 @@ static void s_bad_uri_ref_extension(jb_event_t *e)
     { jb_value_t v = jb_value_uri_ref("a b"); jb_event_set_extension(e, "ref", &v, NULL); }
 static void s_bad_string_extension(jb_event_t *e)
     { jb_value_t v = jb_value_string("bell\a"); jb_event_set_extension(e, "note", &v, NULL); }
+static void s_text_under_json_type(jb_event_t *e)
+    { jb_event_set_datacontenttype(e, "application/json"); jb_event_set_data_text(e, "hi", 2); }
+static void s_text_gets_text_plain(jb_event_t *e) { jb_event_set_data_text(e, "hi", 2); }
+static void s_text_not_utf8(jb_event_t *e) { jb_event_set_data_text(e, "\xff", 1); }
+static void s_json_under_text_type(jb_event_t *e)
+    { jb_event_set_data_json(e, "{}", 2, NULL); jb_event_set_datacontenttype(e, "text/csv"); }
+static void s_binary_under_any_type(jb_event_t *e)
+    { jb_event_set_datacontenttype(e, "application/json"); jb_event_set_data_binary(e, "\xff", 1); }
 static void s_empty_string_extension(jb_event_t *e)
     { jb_value_t v = jb_value_string(""); jb_event_set_extension(e, "note", &v, NULL); }
 
@@ -213,6 +221,11 @@ static const struct {
     { "URI-reference extension with a space", s_bad_uri_ref_extension, "ref" },
     { "String extension with BEL", s_bad_string_extension, "note" },
     { "empty String extension", s_empty_string_extension, "" },
+    { "text data under a JSON content type", s_text_under_json_type, "data" },
+    { "text data with no content type gets text/plain", s_text_gets_text_plain, "" },
+    { "text data that is not UTF-8", s_text_not_utf8, "data" },
+    { "JSON data under a text content type", s_json_under_text_type, "data" },
+    { "bytes under any content type", s_binary_under_any_type, "" },
 };
 
 static void

@@ -277,6 +277,32 @@ test_binary_mode_rejects_wrong_types_and_shapes(void **state)
     assert_int_equal(s_decode_binary(&packing, "t", &error), JB_EINVALID);
     assert_string_equal(error.attribute, "id");
 
+    s_pack_begin(&packing, 5);                          //  duplicate after a nil
+    s_pack_required(&packing);
+    s_pack_str(&packing, "ext"); msgpack_pack_nil(&packing.packer);
+    s_pack_str(&packing, "ext"); s_pack_str(&packing, "x");
+    assert_int_equal(s_decode_binary(&packing, "t", &error), JB_EINVALID);
+    assert_string_equal(error.attribute, "ext");
+
+    s_pack_begin(&packing, 4);                          //  a long name is a valid name
+    s_pack_required(&packing);
+    s_pack_str(&packing, "averyveryveryveryveryveryveryveryveryveryveryverylongextensionname1");
+    s_pack_str(&packing, "x");
+    assert_int_equal(s_decode_binary(&packing, "t", &error), 0);
+
+    s_pack_begin(&packing, 5);                          //  text data must be UTF-8
+    s_pack_required(&packing);
+    s_pack_str(&packing, "datacontenttype"); s_pack_str(&packing, "text/plain");
+    s_pack_str(&packing, "data"); s_pack_str(&packing, "\xff\xfe");
+    assert_int_equal(s_decode_binary(&packing, "t", &error), JB_EINVALID);
+    assert_string_equal(error.attribute, "data");
+
+    s_pack_begin(&packing, 4);                          //  text data under a JSON type
+    s_pack_required(&packing);
+    s_pack_str(&packing, "data"); s_pack_str(&packing, "hello");
+    assert_int_equal(s_decode_binary(&packing, "t", &error), JB_EINVALID);
+    assert_string_equal(error.attribute, "data");
+
     s_pack_begin(&packing, 4);                          //  JSON data that is not JSON
     s_pack_required(&packing);
     s_pack_str(&packing, "data");

@@ -185,7 +185,10 @@ JB_EXPORT int
     jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error_t *error);
 
 //  Set the data to text (SIZE_MAX: NUL-terminated), for a non-JSON content
-//  type such as text/plain. Returns 0 or JB_ENOMEM.
+//  type; sets datacontenttype to "text/plain" when the event has none.
+//  Returns 0 or JB_ENOMEM. Validation requires the text to be UTF-8 and the
+//  content type not to be a JSON one (in the JSON format it decides how
+//  "data" is read back).
 JB_EXPORT int
     jb_event_set_data_text(jb_event_t *self, const char *text, size_t size);
 
@@ -211,7 +214,8 @@ JB_EXPORT const void *
 //  attributes present and non-empty, specversion "1.0", source a
 //  URI-reference, dataschema an absolute URI, datacontenttype a media type,
 //  subject non-empty, Strings without excluded characters, extension names
-//  and values. Returns 0, or JB_EINVALID with the attribute and the reason
+//  and values; and that the data fits its content type as the JSON format
+//  needs (a JSON value under a JSON type or none, UTF-8 text under another). Returns 0, or JB_EINVALID with the attribute and the reason
 //  in error.
 JB_EXPORT int
     jb_event_validate(const jb_event_t *self, jb_error_t *error);

@@ -1,0 +1,120 @@
+/*  =========================================================================
+    jbus/publisher.h - publish CloudEvents on the bus
+
+    A publisher connects to the broker's publisher side (its XSUB socket), or
+    binds its own endpoint for use without a broker. It validates and encodes
+    each event (binary or structured mode, per publisher) and sends it as
+    one ZeroMQ message whose topic is the event's type.
+
+    Sending never blocks: like every ZeroMQ publisher it drops events when a
+    subscriber's queue is at its high-water mark, and events sent before a
+    subscription has reached the publisher go nowhere (the "slow joiner").
+    The publisher uses an XPUB socket, so the subscriptions that the broker
+    forwards arrive here: jb_publisher_wait_ready() waits, for a bounded time,
+    until one has, which lets a short-lived publisher start, publish and exit
+    without losing its first events to the subscribers already attached.
+
+    Threads: a publisher is one ZeroMQ socket and, like it, must be used by
+    one thread at a time. It may be created in one thread and handed to
+    another. Publish from many threads with one publisher per thread.
+
+    Example:
+        jb_publisher_t *publisher = jb_publisher_new ("tcp://127.0.0.1:7780", NULL, &error);
+        jb_publisher_wait_ready (publisher, 1000, NULL);   //  optional
+        jb_publisher_publish (publisher, event, &error);
+        jb_publisher_destroy (&publisher);                 //  flushes within linger
+    ========================================================================= */
+
+#ifndef JBUS_PUBLISHER_H_INCLUDED
+#define JBUS_PUBLISHER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "jbus/export.h"
+#include "jbus/error.h"
+#include "jbus/event.h"
+#include "jbus/batch.h"
+#include "jbus/message.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  The broker's default endpoint for publishers.
+#define JB_DEFAULT_PUBLISH_ENDPOINT "tcp://127.0.0.1:7780"
+
+typedef struct {
+    jb_mode_t mode;             //  JB_MODE_BINARY (default) or JB_MODE_STRUCTURED
+    int sndhwm;                 //  queued messages per peer before dropping;
+                                //  default 100000, 0 = unlimited
+    int linger_ms;              //  how long closing waits to flush; default 2000
+    bool bind;                  //  bind the endpoint instead of connecting (no broker)
+} jb_publisher_options_t;
+
+typedef struct {
+    uint64_t events;            //  events sent
+    uint64_t bytes;             //  bytes sent, every frame counted
+    uint64_t rejected;          //  events refused by validation
+} jb_publisher_stats_t;
+
+typedef struct jb_publisher jb_publisher_t;
+
+//  Fill options with the defaults.
+JB_EXPORT void
+    jb_publisher_options_defaults(jb_publisher_options_t *options);
+
+//  Create a publisher on endpoint (e.g. "tcp://127.0.0.1:7780", "ipc://...",
+//  "inproc://..."); options NULL means the defaults. Connecting succeeds even
+//  while the broker is down: ZeroMQ reconnects in the background. Returns
+//  NULL when the endpoint is malformed or cannot be bound (details in error).
+JB_EXPORT jb_publisher_t *
+    jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options,
+                     jb_error_t *error);
+
+//  Close the publisher: queued events are flushed for up to linger_ms (in
+//  the background, finished at the latest when the process's ZeroMQ context
+//  ends). Sets *self_p to NULL; does nothing when it is NULL.
+JB_EXPORT void
+    jb_publisher_destroy(jb_publisher_t **self_p);
+
+//  The endpoint the publisher is on; for a bound "tcp://127.0.0.1:*" the
+//  actual port. Borrowed, valid while the publisher lives.
+JB_EXPORT const char *
+    jb_publisher_endpoint(const jb_publisher_t *self);
+
+//  Wait up to timeout_ms (-1: for ever) until at least one subscription
+//  has reached the publisher. Returns 0, or JB_ETIMEDOUT (nobody is
+//  subscribed yet, or the broker is not there).
+JB_EXPORT int
+    jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error);
+
+//  Number of distinct subscriptions (type prefixes) that reached the
+//  publisher and are still active.
+JB_EXPORT size_t
+    jb_publisher_subscription_count(jb_publisher_t *self);
+
+//  Validate, encode and send one event. Returns 0, JB_EINVALID when the
+//  event does not validate (nothing is sent), JB_ENOMEM, or JB_ESOCKET.
+JB_EXPORT int
+    jb_publisher_publish(jb_publisher_t *self, const jb_event_t *event, jb_error_t *error);
+
+//  Send a batch all or nothing: every event is validated and encoded before
+//  the first is sent, so one invalid event rejects the whole batch (the
+//  error names it: "(event N of the batch)") and nothing is sent; otherwise
+//  the events go out in order on this one socket. ZeroMQ PUB/SUB has no
+//  transactions: a subscriber may still lose events of a sent batch at its
+//  high-water mark. Returns 0, JB_EINVALID, JB_ENOMEM or JB_ESOCKET.
+JB_EXPORT int
+    jb_publisher_publish_batch(jb_publisher_t *self, const jb_batch_t *batch,
+                               jb_error_t *error);
+
+//  Counters since the publisher was created.
+JB_EXPORT void
+    jb_publisher_stats(const jb_publisher_t *self, jb_publisher_stats_t *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

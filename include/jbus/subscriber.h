@@ -1,0 +1,151 @@
+/*  =========================================================================
+    jbus/subscriber.h - receive CloudEvents from the bus by type
+
+    A subscriber connects to the broker's subscriber side (its XPUB socket),
+    or binds for use without a broker. It subscribes by filter:
+
+      - a type prefix, "jerry.work_tracking." (bytes, as ZeroMQ matches them:
+        "jerry.work" matches "jerry.work_tracking.task.created" too), or "" for
+        every event;
+      - a segment pattern, "jerry.*.task.completed" or "jerry.work_tracking.>",
+        where "*" is exactly one segment and ">" one or more trailing segments.
+        The broker-side subscription is the prefix up to the first wildcard;
+        the exact match is made here, on receipt.
+
+    jb_subscriber_recv() returns the next event that matches a filter;
+    handlers registered with jb_subscriber_on() are called by
+    jb_subscriber_dispatch(), each event to every matching handler. A
+    malformed message never stops the subscriber: it is counted, reported
+    through the on_reject callback with its reason, and skipped.
+
+    To wait on a subscriber beside other sockets, give jb_subscriber_socket()
+    to zpoller_new() or zloop_reader(), or poll jb_subscriber_fd() (edge-
+    triggered, as ZMQ_FD is: after it signals, call recv or dispatch with
+    timeout 0 until it returns JB_ETIMEDOUT).
+
+    Threads: one thread at a time, like the ZeroMQ socket inside.
+    ========================================================================= */
+
+#ifndef JBUS_SUBSCRIBER_H_INCLUDED
+#define JBUS_SUBSCRIBER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "jbus/export.h"
+#include "jbus/error.h"
+#include "jbus/event.h"
+#include "jbus/json.h"
+#include "jbus/message.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  The broker's default endpoint for subscribers.
+#define JB_DEFAULT_SUBSCRIBE_ENDPOINT "tcp://127.0.0.1:7781"
+
+typedef struct jb_subscriber jb_subscriber_t;
+
+//  Called with each matching event; event is borrowed for the call.
+typedef void (jb_handler_fn) (const jb_event_t *event, void *arg);
+
+//  Called with each message that is not a valid event under the binding:
+//  its frames (borrowed for the call) and why it was rejected.
+typedef void (jb_reject_fn) (const jb_frame_t *frames, size_t count,
+                             const jb_error_t *reason, void *arg);
+
+typedef struct {
+    int rcvhwm;                 //  queued messages before ZeroMQ drops; default
+                                //  100000, 0 = unlimited
+    bool bind;                  //  bind the endpoint instead of connecting
+    const jb_extension_def_t *known;
+                                //  extension types for structured-mode events, as
+                                //  for jb_json_decode; NULL for none (borrowed:
+                                //  must outlive the subscriber)
+} jb_subscriber_options_t;
+
+typedef struct {
+    uint64_t received;          //  messages taken off the socket
+    uint64_t delivered;         //  events returned by recv or given to handlers
+    uint64_t filtered;          //  valid events that matched no filter (they
+                                //  arrived through a pattern's broader prefix)
+    uint64_t rejected;          //  malformed messages
+} jb_subscriber_stats_t;
+
+//  Fill options with the defaults.
+JB_EXPORT void
+    jb_subscriber_options_defaults(jb_subscriber_options_t *options);
+
+//  Create a subscriber on endpoint; options NULL means the defaults. It
+//  receives nothing until it subscribes. Returns NULL when the endpoint is
+//  malformed or cannot be bound (details in error).
+JB_EXPORT jb_subscriber_t *
+    jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
+                      jb_error_t *error);
+
+//  Close the subscriber; set *self_p to NULL. Does nothing when it is NULL.
+JB_EXPORT void
+    jb_subscriber_destroy(jb_subscriber_t **self_p);
+
+//  The endpoint, with the actual port for a bound "tcp://...:*". Borrowed.
+JB_EXPORT const char *
+    jb_subscriber_endpoint(const jb_subscriber_t *self);
+
+//  Subscribe to filter (a prefix or a pattern, see above). Subscribing to
+//  the same filter twice needs two unsubscribes. Returns 0, or JB_EINVAL for
+//  a malformed pattern ("jerry.wor*", "jerry.>.x"), with the reason.
+JB_EXPORT int
+    jb_subscriber_subscribe(jb_subscriber_t *self, const char *filter, jb_error_t *error);
+
+//  Undo one jb_subscriber_subscribe of filter, and remove the handlers
+//  registered on it. Returns 0, or JB_ENOTFOUND when not subscribed.
+JB_EXPORT int
+    jb_subscriber_unsubscribe(jb_subscriber_t *self, const char *filter, jb_error_t *error);
+
+//  Subscribe to filter and call handler(event, arg) for each event that
+//  matches it. Returns as jb_subscriber_subscribe.
+JB_EXPORT int
+    jb_subscriber_on(jb_subscriber_t *self, const char *filter, jb_handler_fn *handler,
+                     void *arg, jb_error_t *error);
+
+//  Set the callback for rejected (malformed) messages; NULL for none.
+JB_EXPORT void
+    jb_subscriber_on_reject(jb_subscriber_t *self, jb_reject_fn *reject, void *arg);
+
+//  Receive the next event that matches a filter, waiting up to timeout_ms
+//  (0: do not wait, -1: for ever). Malformed messages are reported and
+//  skipped. Returns 0 and a new event in *event_p (free with
+//  jb_event_destroy), JB_ETIMEDOUT, or JB_ESOCKET (e.g. interrupted).
+JB_EXPORT int
+    jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
+                       jb_error_t *error);
+
+//  Receive the next matching event, waiting up to timeout_ms, and call
+//  every handler whose filter matches it. Returns 0 when an event was
+//  dispatched, JB_ETIMEDOUT, or JB_ESOCKET.
+JB_EXPORT int
+    jb_subscriber_dispatch(jb_subscriber_t *self, int timeout_ms, jb_error_t *error);
+
+//  The zsock_t inside, for zpoller_new() or zloop_reader(). Borrowed.
+JB_EXPORT void *
+    jb_subscriber_socket(jb_subscriber_t *self);
+
+//  The socket's file descriptor (ZMQ_FD) for poll/epoll/libuv.
+JB_EXPORT int
+    jb_subscriber_fd(jb_subscriber_t *self);
+
+//  Counters since the subscriber was created.
+JB_EXPORT void
+    jb_subscriber_stats(const jb_subscriber_t *self, jb_subscriber_stats_t *stats);
+
+//  True when type matches filter (prefix or pattern) by the rules above;
+//  false also for a malformed pattern. For tools that filter on their own.
+JB_EXPORT bool
+    jb_filter_matches(const char *filter, const char *type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

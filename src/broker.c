@@ -1,0 +1,757 @@
+/*  =========================================================================
+    broker.c - the jbus broker: an XSUB/XPUB forwarder in a CZMQ actor
+
+    jb_broker_new() makes and binds every socket in the caller's thread, so
+    that a bind failure comes back as an ordinary error with the endpoint
+    named, then hands the sockets to the actor thread, which alone uses
+    them from then on (thread creation is the memory barrier libzmq asks
+    for when a socket changes threads).
+
+    The actor's loop is zmq_proxy's, made cheaper: zmq_poll over the raw
+    handles, and for each readable socket up to s_BATCH messages moved with
+    ZMQ_DONTWAIT before polling again, so that under load one poll pays for
+    many messages. Frames move with zmq_msg_recv/zmq_msg_send into one
+    reused zmq_msg_t: libzmq hands the buffer over, nothing is copied.
+    ========================================================================= */
+
+#include "internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <czmq.h>
+
+//  Messages moved from one socket before the loop polls again: enough to
+//  amortize zmq_poll, few enough that the other direction, the pipe and
+//  the control socket are never starved for long.
+#define s_BATCH 1000
+
+//  The largest control request frame; a peer sending more is dropped by
+//  libzmq. Requests are words like "STATS".
+#define s_CONTROL_FRAME_MAX 4096
+
+//  High-water marks of the control socket, which only ever has a request
+//  or two in flight.
+#define s_CONTROL_HWM 100
+
+//  Room for the JSON answer to "STATS": seven 20-digit numbers and names.
+#define s_REPLY_MAX 512
+
+//  Slots in jb_broker_config_t.owned, one per string field.
+enum { s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL };
+
+//  The broker as its owner sees it: the actor and what it bound.
+struct jb_broker {
+    zactor_t *actor;                            //  runs s_actor
+    char frontend [JB_BROKER_ENDPOINT_MAX];     //  bound endpoints, for the
+    char backend [JB_BROKER_ENDPOINT_MAX];      //  accessors; control is ""
+    char control [JB_BROKER_ENDPOINT_MAX];      //  when there is none
+};
+
+//  The actor's state, made by jb_broker_new and freed by the actor.
+typedef struct {
+    zsock_t *frontend;                  //  XSUB, publishers connect
+    zsock_t *backend;                   //  XPUB, subscribers connect
+    zsock_t *control;                   //  REP, or NULL
+    void *frontend_handle;              //  their libzmq sockets, for the
+    void *backend_handle;               //  hot loop
+    void *control_handle;
+    jb_broker_stats_t stats;            //  counters; uptime_ms filled on read
+    int64_t started_ms;                 //  zclock_mono() at start
+    int stats_interval_ms;              //  0 = no periodic line
+} s_forwarder_t;
+
+//  --------------------------------------------------------------------------
+//  Configuration keys, shared by jb_broker_config_set (text from a file or
+//  a flag) and the check jb_broker_new makes of a config filled in code.
+
+typedef enum { s_STRING, s_INT, s_INT64 } s_kind_t;
+
+typedef struct {
+    const char *key;            //  as in the ZPL file
+    s_kind_t kind;
+    size_t offset;              //  of the field in jb_broker_config_t
+    int64_t min, max;           //  numbers: the accepted range
+    int owned;                  //  strings: slot in config->owned
+} s_key_t;
+
+static const s_key_t s_keys [] = {
+    { "frontend",          s_STRING, offsetof(jb_broker_config_t, frontend), 0, 0,
+      s_OWNED_FRONTEND },
+    { "backend",           s_STRING, offsetof(jb_broker_config_t, backend), 0, 0,
+      s_OWNED_BACKEND },
+    { "control",           s_STRING, offsetof(jb_broker_config_t, control), 0, 0,
+      s_OWNED_CONTROL },
+    { "sndhwm",            s_INT,   offsetof(jb_broker_config_t, sndhwm), 0, INT_MAX, -1 },
+    { "rcvhwm",            s_INT,   offsetof(jb_broker_config_t, rcvhwm), 0, INT_MAX, -1 },
+    { "max_message_size",  s_INT64, offsetof(jb_broker_config_t, max_message_size),
+      -1, INT64_MAX, -1 },
+    { "linger",            s_INT,   offsetof(jb_broker_config_t, linger_ms), 0, INT_MAX, -1 },
+    { "stats_interval",    s_INT,   offsetof(jb_broker_config_t, stats_interval_ms),
+      0, INT_MAX, -1 },
+    { "heartbeat_ivl",     s_INT,   offsetof(jb_broker_config_t, heartbeat_ivl_ms),
+      0, INT_MAX, -1 },
+    { "heartbeat_timeout", s_INT,   offsetof(jb_broker_config_t, heartbeat_timeout_ms),
+      0, INT_MAX, -1 },
+};
+
+#define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
+
+//  --------------------------------------------------------------------------
+//  Like jb__error, but the attribute is a configuration key or a socket
+//  role, which jb__error would announce as a CloudEvents attribute.
+
+static int
+s_error(jb_error_t *error, int code, const char *key, const char *format, ...)
+    JB_PRINTF(4, 5);
+
+static int
+s_error(jb_error_t *error, int code, const char *key, const char *format, ...)
+{
+    if (!error)
+        return code;
+    error->code = code;
+    snprintf(error->attribute, sizeof error->attribute, "%s", key? key: "");
+    va_list args;
+    va_start(args, format);
+    vsnprintf(error->message, sizeof error->message, format, args);
+    va_end(args);
+    return code;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb_broker_config_defaults(jb_broker_config_t *config)
+{
+    assert(config);
+    memset(config, 0, sizeof *config);
+    config->frontend = JB_BROKER_FRONTEND_DEFAULT;
+    config->backend = JB_BROKER_BACKEND_DEFAULT;
+    config->control = JB_BROKER_CONTROL_DEFAULT;
+    config->sndhwm = 100000;
+    config->rcvhwm = 100000;
+    config->max_message_size = 1024 * 1024;
+    config->linger_ms = 1000;
+    config->stats_interval_ms = 60000;
+    config->heartbeat_ivl_ms = 5000;
+    config->heartbeat_timeout_ms = 15000;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb_broker_config_reset(jb_broker_config_t *config)
+{
+    assert(config);
+    for (size_t slot = 0; slot < sizeof config->owned / sizeof config->owned[0]; slot++)
+        free(config->owned[slot]);
+    jb_broker_config_defaults(config);
+}
+
+//  --------------------------------------------------------------------------
+//  Parse text as a decimal integer in min..max. Only digits and a leading
+//  minus: "0x10", " 5", "5k" and "" are refused rather than half-read.
+
+static bool
+s_parse_number(const char *text, int64_t min, int64_t max, int64_t *number)
+{
+    const char *digits = text[0] == '-'? text + 1: text;
+    if (*digits == '\0' || strspn(digits, "0123456789") != strlen(digits))
+        return false;
+    errno = 0;
+    char *end;
+    long long value = strtoll(text, &end, 10);
+    if (errno == ERANGE || *end != '\0' || value < min || value > max)
+        return false;
+    *number = value;
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+
+static const s_key_t *
+s_key_find(const char *key)
+{
+    for (size_t index = 0; index < s_KEY_COUNT; index++)
+        if (streq(s_keys[index].key, key))
+            return &s_keys[index];
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *value,
+                     jb_error_t *error)
+{
+    assert(config);
+    assert(key);
+    assert(value);
+    const s_key_t *entry = s_key_find(key);
+    if (!entry)
+        return s_error(error, JB_ECONFIG, key, "unknown key \"%.100s\"", key);
+    char *field = (char *) config + entry->offset;
+    if (entry->kind == s_STRING) {
+        if (strlen(value) >= JB_BROKER_ENDPOINT_MAX)
+            return s_error(error, JB_ECONFIG, key, "endpoint \"%.60s...\" is longer than %d bytes",
+                           value, JB_BROKER_ENDPOINT_MAX - 1);
+        if (*value == '\0' && entry->owned != s_OWNED_CONTROL)
+            return s_error(error, JB_ECONFIG, key, "\"\" is not an endpoint");
+        char *copy = strdup(value);
+        if (!copy)
+            return s_error(error, JB_ENOMEM, key, "out of memory");
+        free(config->owned[entry->owned]);
+        config->owned[entry->owned] = copy;
+        memcpy(field, &copy, sizeof copy);
+        return 0;
+    }
+    int64_t number;
+    if (!s_parse_number(value, entry->min, entry->max, &number))
+        return s_error(error, JB_ECONFIG, key,
+                       "\"%.100s\" is not a whole number from %" PRId64 " to %" PRId64,
+                       value, entry->min, entry->max);
+    if (entry->kind == s_INT) {
+        int narrow = (int) number;
+        memcpy(field, &narrow, sizeof narrow);
+    }
+    else
+        memcpy(field, &number, sizeof number);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Apply every key of the broker section to config, or fail at the first
+//  bad one with the file, the key and the value named.
+
+static int
+s_config_apply(jb_broker_config_t *config, zconfig_t *root, const char *path,
+               jb_error_t *error)
+{
+    for (zconfig_t *section = zconfig_child(root); section; section = zconfig_next(section)) {
+        const char *name = zconfig_name(section);
+        if (!streq(name, "broker"))
+            return s_error(error, JB_ECONFIG, name,
+                           "config file %s: unknown section \"%.100s\" (the broker reads \"broker\")",
+                           path, name);
+        for (zconfig_t *entry = zconfig_child(section); entry; entry = zconfig_next(entry)) {
+            const char *key = zconfig_name(entry);
+            const char *value = zconfig_value(entry)? zconfig_value(entry): "";
+            if (zconfig_child(entry))
+                return s_error(error, JB_ECONFIG, key,
+                               "config file %s: broker/%.100s: unexpected subsection \"%.100s\"",
+                               path, key, zconfig_name(zconfig_child(entry)));
+            jb_error_t detail;
+            int rc = jb_broker_config_set(config, key, value, &detail);
+            if (rc)
+                return s_error(error, rc, key, "config file %s: broker/%s", path, detail.message);
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The file is applied to a copy, so that a bad key halfway leaves config
+//  as it was; the copy's owned strings then move into config.
+
+int
+jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *error)
+{
+    assert(config);
+    assert(path);
+    //  zconfig_load says only NULL; find out first whether the file is
+    //  there at all, so that "no such file" is not reported as bad ZPL.
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return s_error(error, JB_EIO, NULL, "config file %s: %s", path, strerror(errno));
+    fclose(file);
+    zconfig_t *root = zconfig_load(path);
+    if (!root)
+        return s_error(error, JB_ECONFIG, NULL,
+                       "config file %s: not valid ZPL (the log names the line)", path);
+    jb_broker_config_t loaded = *config;
+    memset(loaded.owned, 0, sizeof loaded.owned);
+    int rc = s_config_apply(&loaded, root, path, error);
+    zconfig_destroy(&root);
+    for (size_t slot = 0; slot < sizeof loaded.owned / sizeof loaded.owned[0]; slot++) {
+        if (!loaded.owned[slot])
+            continue;
+        if (rc)
+            free(loaded.owned[slot]);
+        else {
+            free(config->owned[slot]);
+            config->owned[slot] = loaded.owned[slot];
+        }
+    }
+    if (rc == 0) {
+        memcpy(loaded.owned, config->owned, sizeof loaded.owned);
+        *config = loaded;
+    }
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Check a config filled in code before anything is bound.
+
+static int
+s_config_check(const jb_broker_config_t *config, jb_error_t *error)
+{
+    for (size_t index = 0; index < s_KEY_COUNT; index++) {
+        const s_key_t *entry = &s_keys[index];
+        const char *field = (const char *) config + entry->offset;
+        if (entry->kind == s_STRING) {
+            const char *value;
+            memcpy(&value, field, sizeof value);
+            bool optional = entry->owned == s_OWNED_CONTROL;
+            if (!optional && (!value || *value == '\0'))
+                return s_error(error, JB_ECONFIG, entry->key, "%s: no endpoint given", entry->key);
+            if (value && strlen(value) >= JB_BROKER_ENDPOINT_MAX)
+                return s_error(error, JB_ECONFIG, entry->key,
+                               "%s: endpoint \"%.60s...\" is longer than %d bytes",
+                               entry->key, value, JB_BROKER_ENDPOINT_MAX - 1);
+            continue;
+        }
+        int64_t number;
+        if (entry->kind == s_INT) {
+            int narrow;
+            memcpy(&narrow, field, sizeof narrow);
+            number = narrow;
+        }
+        else
+            memcpy(&number, field, sizeof number);
+        if (number < entry->min || number > entry->max)
+            return s_error(error, JB_ECONFIG, entry->key,
+                           "%s: %" PRId64 " is not from %" PRId64 " to %" PRId64,
+                           entry->key, number, entry->min, entry->max);
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Make a socket of type, set its options and bind it to endpoint, then
+//  read back the endpoint as bound (a "*" port becomes a number). role
+//  says who connects there, for the error message. libzmq is called
+//  directly: zsock_bind has its own idea of "*" (a scan of a port range)
+//  and the zsock_set_* setters assert on a refused value.
+
+static zsock_t *
+s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_config_t *config,
+              int hwm_limit, int64_t frame_max, char *bound, jb_error_t *error)
+{
+    zsock_t *socket = zsock_new(type);
+    if (!socket) {
+        s_error(error, JB_ESOCKET, NULL, "socket for %s: %s", role, zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    void *handle = zsock_resolve(socket);
+    int sndhwm = hwm_limit? hwm_limit: config->sndhwm;
+    int rcvhwm = hwm_limit? hwm_limit: config->rcvhwm;
+    struct {
+        int option;
+        const void *value;
+        size_t size;
+        const char *name;
+    } options [] = {
+        { ZMQ_LINGER, &config->linger_ms, sizeof(int), "linger" },
+        { ZMQ_SNDHWM, &sndhwm, sizeof(int), "sndhwm" },
+        { ZMQ_RCVHWM, &rcvhwm, sizeof(int), "rcvhwm" },
+        { ZMQ_MAXMSGSIZE, &frame_max, sizeof(int64_t), "max_message_size" },
+        { ZMQ_HEARTBEAT_IVL, &config->heartbeat_ivl_ms, sizeof(int), "heartbeat_ivl" },
+        { ZMQ_HEARTBEAT_TIMEOUT, &config->heartbeat_timeout_ms, sizeof(int),
+          "heartbeat_timeout" },
+    };
+    for (size_t index = 0; index < sizeof options / sizeof options[0]; index++)
+        if (zmq_setsockopt(handle, options[index].option, options[index].value,
+                           options[index].size) == -1) {
+            s_error(error, JB_ECONFIG, options[index].name, "socket for %s: %s: %s", role,
+                    options[index].name, zmq_strerror(zmq_errno()));
+            zsock_destroy(&socket);
+            return NULL;
+        }
+    if (zmq_bind(handle, endpoint) == -1) {
+        s_error(error, JB_ESOCKET, NULL, "endpoint %s for %s: %s", endpoint, role,
+                zmq_strerror(zmq_errno()));
+        zsock_destroy(&socket);
+        return NULL;
+    }
+    size_t size = JB_BROKER_ENDPOINT_MAX;
+    if (zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, bound, &size) == -1)
+        snprintf(bound, JB_BROKER_ENDPOINT_MAX, "%s", endpoint);
+    return socket;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_forwarder_destroy(s_forwarder_t **self_p)
+{
+    s_forwarder_t *self = *self_p;
+    if (self) {
+        zsock_destroy(&self->frontend);
+        zsock_destroy(&self->backend);
+        zsock_destroy(&self->control);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Receive and send, retrying when a signal interrupts the call: an
+//  embedding program's signal handlers must not cost a message.
+
+static int
+s_recv(zmq_msg_t *msg, void *socket, int flags)
+{
+    int rc;
+    do
+        rc = zmq_msg_recv(msg, socket, flags);
+    while (rc == -1 && zmq_errno() == EINTR);
+    return rc;
+}
+
+static int
+s_send(zmq_msg_t *msg, void *socket, int flags)
+{
+    int rc;
+    do
+        rc = zmq_msg_send(msg, socket, flags);
+    while (rc == -1 && zmq_errno() == EINTR);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Move a message whose first frame is in msg from source to sink, frame
+//  by frame. The frames of a message arrive together, so once the first is
+//  in, the rest are there. *bytes gets the size of all frames, *sent false
+//  when the sink refused the message (XPUB and XSUB never do, short of a
+//  terminated context). Returns -1 when the context is gone.
+
+static int
+s_move(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
+{
+    *bytes = 0;
+    *sent = true;
+    while (true) {
+        *bytes += zmq_msg_size(msg);
+        bool more = zmq_msg_more(msg);
+        if (*sent && s_send(msg, sink, ZMQ_DONTWAIT | (more? ZMQ_SNDMORE: 0)) == -1) {
+            if (zmq_errno() == ETERM)
+                return -1;
+            *sent = false;
+        }
+        if (!more)
+            return 0;
+        if (s_recv(msg, source, ZMQ_DONTWAIT) == -1)
+            return -1;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Forward up to s_BATCH messages from publishers to subscribers. Returns
+//  -1 when the context is gone.
+
+static int
+s_forward_messages(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(msg, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        uint64_t bytes;
+        bool sent;
+        if (s_move(msg, self->frontend_handle, self->backend_handle, &bytes, &sent))
+            return -1;
+        self->stats.messages_in++;
+        self->stats.bytes_in += bytes;
+        if (sent) {
+            self->stats.messages_out++;
+            self->stats.bytes_out += bytes;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Forward up to s_BATCH subscription messages from subscribers to
+//  publishers. XPUB passes only the first subscription to a prefix and
+//  the last unsubscription from it: publishers hear of a topic once.
+
+static int
+s_forward_subscriptions(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        //  Byte 0 is 1 for subscribe, 0 for unsubscribe; read it before
+        //  sending empties the frame.
+        int kind = zmq_msg_size(msg) > 0? *(const uint8_t *) zmq_msg_data(msg): -1;
+        uint64_t bytes;
+        bool sent;
+        if (s_move(msg, self->backend_handle, self->frontend_handle, &bytes, &sent))
+            return -1;
+        if (kind == 1)
+            self->stats.subscriptions++;
+        else
+        if (kind == 0)
+            self->stats.unsubscriptions++;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+
+static jb_broker_stats_t
+s_stats_snapshot(const s_forwarder_t *self)
+{
+    jb_broker_stats_t stats = self->stats;
+    stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
+    return stats;
+}
+
+//  --------------------------------------------------------------------------
+//  One log line with every counter; what says why ("stats", "stopped").
+
+static void
+s_log_stats(const s_forwarder_t *self, const char *what)
+{
+    jb_broker_stats_t stats = s_stats_snapshot(self);
+    zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
+              "out %" PRIu64 " messages %" PRIu64 " bytes, "
+              "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms",
+              what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
+              stats.subscriptions, stats.unsubscriptions, stats.uptime_ms);
+}
+
+//  --------------------------------------------------------------------------
+//  Answer up to s_BATCH control requests. REP strips the envelope and drops
+//  requests without one; what reaches us is the body, which is "STATS" or
+//  is answered with an error. Every frame is read, so that the socket is
+//  ready for the reply, whatever a peer sent.
+
+static void
+s_control_serve(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int request = 0; request < s_BATCH; request++) {
+        if (s_recv(msg, self->control_handle, ZMQ_DONTWAIT) == -1)
+            return;
+        bool is_stats = !zmq_msg_more(msg) && zmq_msg_size(msg) == 5
+                     && memcmp(zmq_msg_data(msg), "STATS", 5) == 0;
+        while (zmq_msg_more(msg))
+            if (s_recv(msg, self->control_handle, ZMQ_DONTWAIT) == -1)
+                return;
+        char reply [s_REPLY_MAX];
+        int size;
+        if (is_stats) {
+            jb_broker_stats_t stats = s_stats_snapshot(self);
+            size = snprintf(reply, sizeof reply,
+                "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 "},"
+                "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
+                "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 "},"
+                "\"uptime_ms\":%" PRIu64 "}",
+                stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
+                stats.subscriptions, stats.unsubscriptions, stats.uptime_ms);
+        }
+        else
+            size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");
+        assert(size > 0 && (size_t) size < sizeof reply);
+        int rc;
+        do
+            rc = zmq_send(self->control_handle, reply, (size_t) size, ZMQ_DONTWAIT);
+        while (rc == -1 && zmq_errno() == EINTR);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  A command from the owner on the actor pipe. Returns false on "$TERM".
+
+static bool
+s_pipe_serve(s_forwarder_t *self, zsock_t *pipe)
+{
+    zmsg_t *request = zmsg_recv(pipe);
+    if (!request)
+        return zmq_errno() == EINTR;    //  else the context is gone
+    char *command = zmsg_popstr(request);
+    bool running = true;
+    if (command && streq(command, "$TERM"))
+        running = false;
+    else
+    if (command && streq(command, "STATS")) {
+        jb_broker_stats_t stats = s_stats_snapshot(self);
+        zframe_t *reply = zframe_new(&stats, sizeof stats);
+        if (reply)
+            zframe_send(&reply, pipe, 0);
+    }
+    else
+        zsys_error("jbus broker: unknown command \"%s\" on the actor pipe", command? command: "");
+    free(command);
+    zmsg_destroy(&request);
+    return running;
+}
+
+//  --------------------------------------------------------------------------
+//  The actor: forward until told to stop.
+
+static void
+s_actor(zsock_t *pipe, void *args)
+{
+    s_forwarder_t *self = (s_forwarder_t *) args;
+    zsock_signal(pipe, 0);
+    enum { s_PIPE, s_FRONTEND, s_BACKEND, s_CONTROL };
+    zmq_pollitem_t items [] = {
+        { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 },
+        { self->frontend_handle, 0, ZMQ_POLLIN, 0 },
+        { self->backend_handle, 0, ZMQ_POLLIN, 0 },
+        { self->control_handle, 0, ZMQ_POLLIN, 0 },
+    };
+    int item_count = self->control_handle? 4: 3;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    int64_t next_stats = self->started_ms + self->stats_interval_ms;
+    bool running = true;
+    while (running) {
+        long timeout = -1;
+        if (self->stats_interval_ms > 0) {
+            int64_t now = zclock_mono();
+            timeout = next_stats > now? (long) (next_stats - now): 0;
+        }
+        if (zmq_poll(items, item_count, timeout) == -1) {
+            if (zmq_errno() == EINTR)
+                continue;
+            zsys_error("jbus broker: poll failed: %s", zmq_strerror(zmq_errno()));
+            break;
+        }
+        //  Subscriptions first: they open the way for messages.
+        if ((items[s_BACKEND].revents & ZMQ_POLLIN)
+        &&  s_forward_subscriptions(self, &msg) == -1)
+            break;
+        if ((items[s_FRONTEND].revents & ZMQ_POLLIN)
+        &&  s_forward_messages(self, &msg) == -1)
+            break;
+        if (item_count > s_CONTROL && (items[s_CONTROL].revents & ZMQ_POLLIN))
+            s_control_serve(self, &msg);
+        if (items[s_PIPE].revents & ZMQ_POLLIN)
+            running = s_pipe_serve(self, pipe);
+        if (self->stats_interval_ms > 0 && zclock_mono() >= next_stats) {
+            s_log_stats(self, "stats");
+            //  A late tick does not cause a burst of lines to catch up.
+            next_stats += self->stats_interval_ms;
+            if (next_stats <= zclock_mono())
+                next_stats = zclock_mono() + self->stats_interval_ms;
+        }
+    }
+    zmq_msg_close(&msg);
+    s_log_stats(self, "stopped");
+    s_forwarder_destroy(&self);
+}
+
+//  --------------------------------------------------------------------------
+
+jb_broker_t *
+jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
+{
+    jb_broker_config_t defaults;
+    jb_broker_config_defaults(&defaults);
+    if (!config)
+        config = &defaults;
+    if (s_config_check(config, error))
+        return NULL;
+    jb_broker_t *self = (jb_broker_t *) calloc(1, sizeof *self);
+    s_forwarder_t *forwarder = (s_forwarder_t *) calloc(1, sizeof *forwarder);
+    if (!self || !forwarder) {
+        free(self);
+        free(forwarder);
+        s_error(error, JB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    forwarder->frontend = s_socket_bind(ZMQ_XSUB, config->frontend, "publishers", config, 0,
+                                        config->max_message_size, self->frontend, error);
+    //  Subscribers send only subscriptions, which are no longer than the
+    //  topics they match; the same limit keeps a peer from sending more.
+    if (forwarder->frontend)
+        forwarder->backend = s_socket_bind(ZMQ_XPUB, config->backend, "subscribers", config, 0,
+                                           config->max_message_size, self->backend, error);
+    if (forwarder->backend && config->control && *config->control)
+        forwarder->control = s_socket_bind(ZMQ_REP, config->control, "control", config,
+                                           s_CONTROL_HWM, s_CONTROL_FRAME_MAX, self->control,
+                                           error);
+    if (!forwarder->backend || (config->control && *config->control && !forwarder->control)) {
+        s_forwarder_destroy(&forwarder);
+        free(self);
+        return NULL;
+    }
+    forwarder->frontend_handle = zsock_resolve(forwarder->frontend);
+    forwarder->backend_handle = zsock_resolve(forwarder->backend);
+    forwarder->control_handle = forwarder->control? zsock_resolve(forwarder->control): NULL;
+    forwarder->started_ms = zclock_mono();
+    forwarder->stats_interval_ms = config->stats_interval_ms;
+    //  From here the actor owns the forwarder and its sockets.
+    self->actor = zactor_new(s_actor, forwarder);
+    if (!self->actor) {
+        s_forwarder_destroy(&forwarder);
+        free(self);
+        s_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
+        return NULL;
+    }
+    zsys_info("jbus broker started: frontend=%s backend=%s control=%s",
+              self->frontend, self->backend, *self->control? self->control: "none");
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb_broker_destroy(jb_broker_t **self_p)
+{
+    assert(self_p);
+    jb_broker_t *self = *self_p;
+    if (self) {
+        zactor_destroy(&self->actor);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+const char *
+jb_broker_endpoint_frontend(const jb_broker_t *self)
+{
+    assert(self);
+    return self->frontend;
+}
+
+const char *
+jb_broker_endpoint_backend(const jb_broker_t *self)
+{
+    assert(self);
+    return self->backend;
+}
+
+const char *
+jb_broker_endpoint_control(const jb_broker_t *self)
+{
+    assert(self);
+    return self->control;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb_broker_stats(jb_broker_t *self, jb_broker_stats_t *stats)
+{
+    assert(self);
+    assert(stats);
+    memset(stats, 0, sizeof *stats);
+    if (zstr_send(self->actor, "STATS") == -1)
+        return JB_ECLOSED;
+    //  The reply is the struct itself; anything else is the signal the
+    //  actor's thread sends as it ends.
+    jb_broker_stats_t reply;
+    int size;
+    do
+        size = zmq_recv(zsock_resolve(self->actor), &reply, sizeof reply, 0);
+    while (size == -1 && zmq_errno() == EINTR);
+    if (size != (int) sizeof reply)
+        return JB_ECLOSED;
+    *stats = reply;
+    return 0;
+}

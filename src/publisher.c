@@ -1,0 +1,280 @@
+/*  =========================================================================
+    publisher.c - publish CloudEvents on the bus
+
+    An XPUB socket rather than a PUB: it sends exactly like PUB, and it also
+    hands us the subscriptions that the broker forwards, which is what
+    jb_publisher_wait_ready() waits for. Sends go straight to libzmq with
+    zmq_send on the raw handle: the frames are encoded into a reused
+    jb_message_t, so the publish path allocates nothing in steady state.
+    ========================================================================= */
+
+#include "internal.h"
+#include <czmq.h>
+
+//  How many publishes between two drains of the subscription messages that
+//  queue up on the XPUB socket (each drain is a non-blocking receive).
+#define s_DRAIN_EVERY 256
+
+struct jb_publisher {
+    zsock_t *socket;            //  XPUB, connected to the broker or bound
+    void *handle;               //  its libzmq socket, for the hot path
+    char *endpoint;             //  as given, or the bound endpoint
+    jb_mode_t mode;             //  how events are encoded
+    jb_message_t *message;      //  encoder for single events, reused
+    jb_message_t **batch;       //  encoders for batches, reused
+    size_t batch_capacity;
+    zhashx_t *subscriptions;    //  active subscription prefixes (key) seen
+    unsigned publishes_since_drain;
+    jb_publisher_stats_t stats;
+};
+
+//  --------------------------------------------------------------------------
+
+void
+jb_publisher_options_defaults(jb_publisher_options_t *options)
+{
+    assert(options);
+    options->mode = JB_MODE_BINARY;
+    options->sndhwm = 100000;
+    options->linger_ms = 2000;
+    options->bind = false;
+}
+
+//  --------------------------------------------------------------------------
+
+jb_publisher_t *
+jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb_error_t *error)
+{
+    assert(endpoint);
+    jb_publisher_options_t defaults;
+    if (!options) {
+        jb_publisher_options_defaults(&defaults);
+        options = &defaults;
+    }
+    if (options->mode != JB_MODE_BINARY && options->mode != JB_MODE_STRUCTURED) {
+        jb__error(error, JB_EINVAL, NULL, "unknown publisher mode %d", (int) options->mode);
+        return NULL;
+    }
+    if (options->sndhwm < 0 || options->linger_ms < -1) {
+        jb__error(error, JB_EINVAL, NULL, "high-water mark and linger cannot be negative");
+        return NULL;
+    }
+    jb_publisher_t *self = (jb_publisher_t *) calloc(1, sizeof(jb_publisher_t));
+    if (!self) {
+        jb__error(error, JB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    self->mode = options->mode;
+    self->message = jb_message_new();
+    self->subscriptions = zhashx_new();
+    self->socket = zsock_new(ZMQ_XPUB);
+    if (!self->message || !self->subscriptions || !self->socket) {
+        jb__error(error, self->socket? JB_ENOMEM: JB_ESOCKET, NULL,
+                  "cannot create the publisher: %s", zmq_strerror(zmq_errno()));
+        jb_publisher_destroy(&self);
+        return NULL;
+    }
+    self->handle = zsock_resolve(self->socket);
+    zsock_set_sndhwm(self->socket, options->sndhwm);
+    zsock_set_linger(self->socket, options->linger_ms);
+    int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
+                          : zsock_connect(self->socket, "%s", endpoint);
+    if (rc == -1) {
+        jb__error(error, JB_ESOCKET, NULL, "cannot %s %s: %s", options->bind? "bind": "connect to",
+                  endpoint, zmq_strerror(zmq_errno()));
+        jb_publisher_destroy(&self);
+        return NULL;
+    }
+    const char *actual = options->bind? zsock_endpoint(self->socket): endpoint;
+    self->endpoint = jb__strndup(actual, strlen(actual));
+    if (!self->endpoint) {
+        jb__error(error, JB_ENOMEM, NULL, "out of memory");
+        jb_publisher_destroy(&self);
+    }
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb_publisher_destroy(jb_publisher_t **self_p)
+{
+    assert(self_p);
+    jb_publisher_t *self = *self_p;
+    if (!self)
+        return;
+    //  zsock_destroy closes the socket; libzmq keeps sending what is queued
+    //  for up to the linger period, and the context's end waits for it
+    zsock_destroy(&self->socket);
+    jb_message_destroy(&self->message);
+    for (size_t index = 0; index < self->batch_capacity; index++)
+        jb_message_destroy(&self->batch[index]);
+    free(self->batch);
+    zhashx_destroy(&self->subscriptions);
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *
+jb_publisher_endpoint(const jb_publisher_t *self)
+{
+    assert(self);
+    return self->endpoint;
+}
+
+//  --------------------------------------------------------------------------
+//  Read the subscription messages waiting on the XPUB socket: one frame,
+//  byte 1 (subscribe) or 0 (unsubscribe) followed by the prefix. XPUB passes
+//  on only the first subscribe and the last unsubscribe of each prefix, so a
+//  set of prefixes is the whole state. Returns how many were read.
+
+static size_t
+s_drain_subscriptions(jb_publisher_t *self)
+{
+    size_t count = 0;
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    while (zmq_msg_recv(&frame, self->handle, ZMQ_DONTWAIT) >= 0) {
+        size_t size = zmq_msg_size(&frame);
+        const char *bytes = (const char *) zmq_msg_data(&frame);
+        if (size >= 1 && (bytes[0] == 0 || bytes[0] == 1)) {
+            char *prefix = jb__strndup(bytes + 1, size - 1);
+            if (prefix) {
+                if (bytes[0] == 1)
+                    zhashx_update(self->subscriptions, prefix, NULL);
+                else
+                    zhashx_delete(self->subscriptions, prefix);
+                free(prefix);
+            }
+        }
+        count++;
+    }
+    zmq_msg_close(&frame);
+    self->publishes_since_drain = 0;
+    return count;
+}
+
+size_t
+jb_publisher_subscription_count(jb_publisher_t *self)
+{
+    assert(self);
+    s_drain_subscriptions(self);
+    return zhashx_size(self->subscriptions);
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error)
+{
+    assert(self);
+    int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
+    while (true) {
+        s_drain_subscriptions(self);
+        if (zhashx_size(self->subscriptions) > 0)
+            return 0;
+        int64_t remaining = deadline < 0? -1: deadline - zclock_mono();
+        if (deadline >= 0 && remaining <= 0)
+            return jb__error(error, JB_ETIMEDOUT, NULL,
+                             "no subscriber reached %s within %d ms", self->endpoint, timeout_ms);
+        zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, (long) remaining) == -1 && zmq_errno() != EINTR)
+            return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
+        if (zsys_interrupted)
+            return jb__error(error, JB_ESOCKET, NULL, "interrupted");
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Send the frames of one encoded message. An XPUB socket never blocks on
+//  send (it drops at the high-water mark), so an error here is a closed or
+//  broken socket.
+
+static int
+s_send(jb_publisher_t *self, const jb_message_t *message, jb_error_t *error)
+{
+    size_t count = jb_message_frame_count(message);
+    for (size_t index = 0; index < count; index++) {
+        jb_frame_t frame = jb_message_frame(message, index);
+        int flags = ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0);
+        if (zmq_send(self->handle, frame.data, frame.size, flags) == -1)
+            return jb__error(error, JB_ESOCKET, NULL, "send: %s", zmq_strerror(zmq_errno()));
+        self->stats.bytes += frame.size;
+    }
+    self->stats.events++;
+    if (++self->publishes_since_drain >= s_DRAIN_EVERY)
+        s_drain_subscriptions(self);
+    return 0;
+}
+
+int
+jb_publisher_publish(jb_publisher_t *self, const jb_event_t *event, jb_error_t *error)
+{
+    assert(self);
+    assert(event);
+    int rc = jb_message_encode(self->message, event, self->mode, error);
+    if (rc) {
+        if (rc == JB_EINVALID)
+            self->stats.rejected++;
+        return rc;
+    }
+    return s_send(self, self->message, error);
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_batch_reserve(jb_publisher_t *self, size_t count)
+{
+    if (count <= self->batch_capacity)
+        return 0;
+    jb_message_t **grown = (jb_message_t **) realloc(self->batch, count * sizeof(jb_message_t *));
+    if (!grown)
+        return JB_ENOMEM;
+    self->batch = grown;
+    for (; self->batch_capacity < count; self->batch_capacity++) {
+        self->batch[self->batch_capacity] = jb_message_new();
+        if (!self->batch[self->batch_capacity])
+            return JB_ENOMEM;
+    }
+    return 0;
+}
+
+int
+jb_publisher_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_error_t *error)
+{
+    assert(self);
+    assert(batch);
+    size_t count = jb_batch_size(batch);
+    if (s_batch_reserve(self, count))
+        return jb__error(error, JB_ENOMEM, NULL, "out of memory for a batch of %zu", count);
+    //  everything is encoded before anything is sent: all or nothing
+    for (size_t index = 0; index < count; index++) {
+        int rc = jb_message_encode(self->batch[index], jb_batch_at(batch, index), self->mode, error);
+        if (rc) {
+            if (rc == JB_EINVALID)
+                self->stats.rejected++;
+            if (error) {
+                size_t used = strlen(error->message);
+                snprintf(error->message + used, sizeof error->message - used,
+                         " (event %zu of the batch)", index + 1);
+            }
+            return rc;
+        }
+    }
+    for (size_t index = 0; index < count; index++) {
+        int rc = s_send(self, self->batch[index], error);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void
+jb_publisher_stats(const jb_publisher_t *self, jb_publisher_stats_t *stats)
+{
+    assert(self);
+    assert(stats);
+    *stats = self->stats;
+}
