@@ -28,6 +28,8 @@ typedef struct {
 static const s_command_t s_commands [] = {
     { "validate", cmd_validate, "check CloudEvents in the JSON format, print them normalized" },
     { "pub",      cmd_pub,      "publish events, from flags or JSON lines" },
+    { "sub",      cmd_sub,      "print the events whose types match prefixes or patterns" },
+    { "stats",    cmd_stats,    "ask a running broker for its counters" },
 };
 
 #define s_COMMAND_COUNT (sizeof s_commands / sizeof s_commands[0])

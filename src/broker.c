@@ -37,6 +37,9 @@
 //  Room for the JSON answer to "STATS": seven 20-digit numbers and names.
 #define s_REPLY_MAX 512
 
+//  The largest configuration file read; the real one is a dozen lines.
+#define s_CONFIG_FILE_MAX (64 * 1024)
+
 //  Slots in jb_broker_config_t.owned, one per string field.
 enum { s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL };
 
@@ -198,7 +201,7 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
                            value, JB_BROKER_ENDPOINT_MAX - 1);
         if (*value == '\0' && entry->owned != s_OWNED_CONTROL)
             return s_error(error, JB_ECONFIG, key, "\"\" is not an endpoint");
-        char *copy = strdup(value);
+        char *copy = jb__strndup(value, strlen(value));
         if (!copy)
             return s_error(error, JB_ENOMEM, key, "out of memory");
         free(config->owned[entry->owned]);
@@ -241,10 +244,14 @@ s_config_apply(jb_broker_config_t *config, zconfig_t *root, const char *path,
                 return s_error(error, JB_ECONFIG, key,
                                "config file %s: broker/%.100s: unexpected subsection \"%.100s\"",
                                path, key, zconfig_name(zconfig_child(entry)));
+            if (!s_key_find(key))
+                return s_error(error, JB_ECONFIG, key,
+                               "config file %s: unknown key \"broker/%.100s\"", path, key);
             jb_error_t detail;
             int rc = jb_broker_config_set(config, key, value, &detail);
             if (rc)
-                return s_error(error, rc, key, "config file %s: broker/%s", path, detail.message);
+                return s_error(error, rc, key, "config file %s: broker/%s: %s", path, key,
+                               detail.message);
         }
     }
     return 0;
@@ -259,13 +266,28 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
 {
     assert(config);
     assert(path);
-    //  zconfig_load says only NULL; find out first whether the file is
-    //  there at all, so that "no such file" is not reported as bad ZPL.
-    FILE *file = fopen(path, "r");
+    //  The file is read here rather than by zconfig_load, which tells a
+    //  missing file from bad ZPL only by a NULL for both, and leaks on
+    //  the second (CZMQ 4.2).
+    FILE *file = fopen(path, "rb");
     if (!file)
         return s_error(error, JB_EIO, NULL, "config file %s: %s", path, strerror(errno));
+    char *text = (char *) malloc(s_CONFIG_FILE_MAX + 1);
+    size_t size = text? fread(text, 1, s_CONFIG_FILE_MAX + 1, file): 0;
+    int read_errno = ferror(file)? errno: 0;
     fclose(file);
-    zconfig_t *root = zconfig_load(path);
+    if (!text)
+        return s_error(error, JB_ENOMEM, NULL, "out of memory");
+    if (read_errno || size > s_CONFIG_FILE_MAX) {
+        free(text);
+        return read_errno? s_error(error, JB_EIO, NULL, "config file %s: %s", path,
+                                   strerror(read_errno))
+                         : s_error(error, JB_ECONFIG, NULL, "config file %s: larger than %d bytes",
+                                   path, s_CONFIG_FILE_MAX);
+    }
+    text[size] = '\0';
+    zconfig_t *root = zconfig_str_load(text);
+    free(text);
     if (!root)
         return s_error(error, JB_ECONFIG, NULL,
                        "config file %s: not valid ZPL (the log names the line)", path);

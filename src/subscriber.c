@@ -100,23 +100,21 @@ struct jb_subscriber {
 };
 
 //  --------------------------------------------------------------------------
-//  Grow *array_p to hold at least needed elements. false when out of memory
-//  (the array is then unchanged).
+//  array, grown when needed to hold at least needed elements (doubling), or
+//  NULL when out of memory (array is then unchanged).
 
-static bool
-s_reserve(void **array_p, size_t *capacity_p, size_t needed, size_t element_size)
+static void *
+s_reserve(void *array, size_t *capacity_p, size_t needed, size_t element_size)
 {
     if (needed <= *capacity_p)
-        return true;
+        return array;
     size_t capacity = *capacity_p? *capacity_p * 2: 8;
     while (capacity < needed)
         capacity *= 2;
-    void *grown = realloc(*array_p, capacity * element_size);
-    if (!grown)
-        return false;
-    *array_p = grown;
-    *capacity_p = capacity;
-    return true;
+    void *grown = realloc(array, capacity * element_size);
+    if (grown)
+        *capacity_p = capacity;
+    return grown;
 }
 
 static inline uint64_t
@@ -297,9 +295,11 @@ s_lengths_add(jb_subscriber_t *self, size_t size)
         self->lengths[index].count++;
         return true;
     }
-    if (!s_reserve((void **) &self->lengths, &self->length_capacity, self->length_count + 1,
-                   sizeof(s_length_t)))
+    s_length_t *lengths = (s_length_t *) s_reserve(self->lengths, &self->length_capacity,
+                                                   self->length_count + 1, sizeof(s_length_t));
+    if (!lengths)
         return false;
+    self->lengths = lengths;
     memmove(&self->lengths[index + 1], &self->lengths[index],
             (self->length_count - index) * sizeof(s_length_t));
     self->lengths[index].size = size;
@@ -352,17 +352,23 @@ s_filter_add(jb_subscriber_t *self, const char *text, size_t size, uint64_t hash
         s_filter_free(filter);
         return NULL;
     }
-    bool indexed = is_pattern
-        ? s_reserve((void **) &self->patterns, &self->pattern_capacity, self->pattern_count + 1,
-                    sizeof(s_filter_t *))
-        : s_lengths_add(self, size);
+    bool indexed;
+    if (is_pattern) {
+        s_filter_t **patterns = (s_filter_t **) s_reserve(self->patterns, &self->pattern_capacity,
+                                                          self->pattern_count + 1,
+                                                          sizeof(s_filter_t *));
+        if ((indexed = patterns != NULL)) {
+            self->patterns = patterns;
+            self->patterns[self->pattern_count++] = filter;
+        }
+    }
+    else
+        indexed = s_lengths_add(self, size);
     if (!indexed) {
         s_table_remove(self, filter);
         s_filter_free(filter);
         return NULL;
     }
-    if (is_pattern)
-        self->patterns[self->pattern_count++] = filter;
     return filter;
 }
 
@@ -448,6 +454,10 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     self->handle = zsock_resolve(self->socket);
     zsock_set_rcvhwm(self->socket, options->rcvhwm);
     zsock_set_linger(self->socket, 0);      //  a SUB has nothing to flush
+    //  all a SUB sends is subscriptions, and libzmq drops those, unlike
+    //  data, silently at the high-water mark: 10,000 filters set in a loop
+    //  would lose some
+    zsock_set_sndhwm(self->socket, 0);
 
     int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
                           : zsock_connect(self->socket, "%s", endpoint);
@@ -526,9 +536,13 @@ s_subscribe(jb_subscriber_t *self, const char *text, jb_handler_fn *handler, voi
     }
     if (handler) {
         s_handler_t *entry = (s_handler_t *) calloc(1, sizeof(s_handler_t));
-        if (!entry
-        ||  !s_reserve((void **) &filter->handlers, &filter->handler_capacity,
-                       filter->handler_count + 1, sizeof(s_handler_t *))) {
+        s_handler_t **handlers = (s_handler_t **) s_reserve(filter->handlers,
+                                                            &filter->handler_capacity,
+                                                            filter->handler_count + 1,
+                                                            sizeof(s_handler_t *));
+        if (handlers)
+            filter->handlers = handlers;
+        if (!entry || !handlers) {
             free(entry);
             if (created)
                 s_filter_remove(self, filter);
@@ -633,9 +647,12 @@ s_next_prefix(const jb_subscriber_t *self, const char *type, size_t type_size,
 static int
 s_add_calls(jb_subscriber_t *self, const s_filter_t *filter, size_t *count_p)
 {
-    if (!s_reserve((void **) &self->calls, &self->calls_capacity,
-                   *count_p + filter->handler_count, sizeof(s_handler_t *)))
+    s_handler_t **calls = (s_handler_t **) s_reserve(self->calls, &self->calls_capacity,
+                                                     *count_p + filter->handler_count,
+                                                     sizeof(s_handler_t *));
+    if (!calls)
         return JB_ENOMEM;
+    self->calls = calls;
     memcpy(&self->calls[*count_p], filter->handlers,
            filter->handler_count * sizeof(s_handler_t *));
     *count_p += filter->handler_count;

@@ -69,8 +69,9 @@ typedef struct {
     const char *control;        //  REP bind for "STATS"; NULL or "" for none
     int sndhwm;                 //  ZMQ_SNDHWM on frontend and backend; 0 = none
     int rcvhwm;                 //  ZMQ_RCVHWM on frontend and backend; 0 = none
-    int64_t max_message_size;   //  largest frame a publisher may send, in bytes,
-                                //  else libzmq disconnects it; -1 = no limit
+    int64_t max_message_size;   //  largest frame, in bytes, a publisher may send
+                                //  (or a subscriber as a subscription), else
+                                //  libzmq disconnects it; -1 = no limit
     int linger_ms;              //  how long unsent messages outlive destroy
     int stats_interval_ms;      //  period of the counters log line; 0 = never
     int heartbeat_ivl_ms;       //  ZMTP heartbeat period; 0 = no heartbeats
@@ -83,7 +84,10 @@ typedef struct {
 typedef struct {
     uint64_t messages_in;       //  messages received from publishers
     uint64_t bytes_in;          //  their bytes, all frames
-    uint64_t messages_out;      //  of those, messages handed to the backend
+    uint64_t messages_out;      //  of those, messages handed to the backend,
+                                //  which copies each to every matching
+                                //  subscriber (and silently skips one that
+                                //  is sndhwm messages behind)
     uint64_t bytes_out;         //  their bytes, all frames
     uint64_t subscriptions;     //  subscribe messages passed to publishers
     uint64_t unsubscriptions;   //  unsubscribe messages passed to publishers
@@ -115,16 +119,21 @@ JB_EXPORT int
 
 //  Read the `broker` section of the ZPL file at path into config, key by
 //  key as for jb_broker_config_set(); keys the file does not mention keep
-//  their value. Returns 0, JB_EIO when the file cannot be read, or
-//  JB_ECONFIG when it is not valid ZPL or holds an unknown section or key
-//  or a bad value; the message names the file, the key and the value.
+//  their value. Returns 0, JB_EIO when the file cannot be read, JB_ECONFIG
+//  when it is not valid ZPL (CZMQ logs the line) or holds an unknown
+//  section or key or a bad value, or JB_ENOMEM; the message names the
+//  file, the key and the value, e.g.
+//      config file /etc/jbus/broker.cfg: broker/linger: "soon" is not a
+//      whole number from 0 to 2147483647
 //  On failure config is unchanged.
 JB_EXPORT int
     jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *error);
 
 //  Start a broker: bind its sockets and start forwarding. config may be
-//  NULL for the defaults; it is not used after the call. Returns the
-//  broker, or NULL with error filled: JB_ECONFIG for a bad setting,
+//  NULL for the defaults; it is not used after the call. Logs one line
+//  with the bound endpoints (zsys_info), and one with the counters every
+//  stats_interval_ms and at the end. Returns the broker, or NULL with
+//  error filled and nothing logged: JB_ECONFIG for a bad setting,
 //  JB_ESOCKET when an endpoint cannot be bound, e.g.
 //      endpoint tcp://127.0.0.1:7780 for publishers: Address already in use
 JB_EXPORT jb_broker_t *
@@ -132,7 +141,8 @@ JB_EXPORT jb_broker_t *
 
 //  Stop the broker and free it; set *self_p to NULL. Accepts NULL. Returns
 //  at once; messages not yet delivered get up to linger_ms to leave when
-//  the process ends its ZeroMQ context (zsys_shutdown).
+//  the process ends its ZeroMQ context (zsys_shutdown), which must come
+//  after every broker is destroyed.
 JB_EXPORT void
     jb_broker_destroy(jb_broker_t **self_p);
 

@@ -23,6 +23,11 @@
     triggered, as ZMQ_FD is: after it signals, call recv or dispatch with
     timeout 0 until it returns JB_ETIMEDOUT).
 
+    Callbacks (handlers and on_reject) may subscribe, unsubscribe and add
+    handlers: a handler removed during a dispatch is not called for that
+    event, one added is called from the next event on. They must not call
+    recv, dispatch or destroy on their own subscriber (asserted).
+
     Threads: one thread at a time, like the ZeroMQ socket inside.
     ========================================================================= */
 
@@ -51,7 +56,8 @@ typedef struct jb_subscriber jb_subscriber_t;
 typedef void (jb_handler_fn) (const jb_event_t *event, void *arg);
 
 //  Called with each message that is not a valid event under the binding:
-//  its frames (borrowed for the call) and why it was rejected.
+//  its frames (borrowed for the call; at most the first 4 of a longer
+//  message, which is rejected for its frame count) and why it was rejected.
 typedef void (jb_reject_fn) (const jb_frame_t *frames, size_t count,
                              const jb_error_t *reason, void *arg);
 
@@ -93,13 +99,15 @@ JB_EXPORT const char *
     jb_subscriber_endpoint(const jb_subscriber_t *self);
 
 //  Subscribe to filter (a prefix or a pattern, see above). Subscribing to
-//  the same filter twice needs two unsubscribes. Returns 0, or JB_EINVAL for
-//  a malformed pattern ("jerry.wor*", "jerry.>.x"), with the reason.
+//  the same filter twice needs two unsubscribes. Returns 0, JB_EINVAL for
+//  a malformed pattern ("jerry.wor*", "jerry.>.x") with the reason,
+//  JB_ENOMEM, or JB_ESOCKET.
 JB_EXPORT int
     jb_subscriber_subscribe(jb_subscriber_t *self, const char *filter, jb_error_t *error);
 
-//  Undo one jb_subscriber_subscribe of filter, and remove the handlers
-//  registered on it. Returns 0, or JB_ENOTFOUND when not subscribed.
+//  Undo one jb_subscriber_subscribe or jb_subscriber_on of filter; when
+//  that was the last, the handlers registered on filter go too. Returns 0,
+//  JB_ENOTFOUND when not subscribed, or JB_ESOCKET.
 JB_EXPORT int
     jb_subscriber_unsubscribe(jb_subscriber_t *self, const char *filter, jb_error_t *error);
 
@@ -121,9 +129,12 @@ JB_EXPORT int
     jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
                        jb_error_t *error);
 
-//  Receive the next matching event, waiting up to timeout_ms, and call
-//  every handler whose filter matches it. Returns 0 when an event was
-//  dispatched, JB_ETIMEDOUT, or JB_ESOCKET.
+//  Receive the next event that matches a handler's filter, waiting up to
+//  timeout_ms, and call every handler whose filter matches it, in the order
+//  they were registered; the event is destroyed when they return. Events
+//  that match only subscriptions without a handler count as filtered.
+//  Returns 0 when an event was dispatched, JB_ETIMEDOUT, JB_ESOCKET, or
+//  JB_ENOMEM.
 JB_EXPORT int
     jb_subscriber_dispatch(jb_subscriber_t *self, int timeout_ms, jb_error_t *error);
 

@@ -1,0 +1,268 @@
+/*  =========================================================================
+    jbus-broker.c - the jbus broker as a program
+
+        jbus-broker [--config FILE] [--frontend EP] [--backend EP] ...
+
+    A thin main around the library's jb_broker actor: read the flags and
+    the ZPL file (flags win), start the broker, print one "ready" line with
+    the bound endpoints, wait for SIGINT or SIGTERM, stop. See --help for
+    the flags and the exit codes.
+
+    Signals are blocked in every thread before any is started and taken
+    with sigwait(), so no thread is ever interrupted mid-call and CZMQ's
+    own handlers are switched off.
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <assert.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <czmq.h>
+
+#include "jbus.h"
+
+#define s_NAME "jbus-broker"
+
+//  Exit codes, as documented in --help.
+enum {
+    s_EXIT_OK = 0,              //  stopped by SIGINT or SIGTERM
+    s_EXIT_FAILURE = 1,         //  could not start: an endpoint in use, ...
+    s_EXIT_USAGE = 2            //  a bad flag, config file or value
+};
+
+//  Flags that set a configuration key, in the order --help lists them.
+typedef struct {
+    const char *flag;           //  --flag
+    const char *key;            //  jb_broker_config_set key
+    const char *argument;       //  for --help
+    const char *help;
+} s_setting_t;
+
+static const s_setting_t s_settings [] = {
+    { "frontend", "frontend", "EP",
+      "where publishers connect (default " JB_BROKER_FRONTEND_DEFAULT ")" },
+    { "backend", "backend", "EP",
+      "where subscribers connect (default " JB_BROKER_BACKEND_DEFAULT ")" },
+    { "control", "control", "EP",
+      "where \"STATS\" is answered (default " JB_BROKER_CONTROL_DEFAULT ")" },
+    { "sndhwm", "sndhwm", "N", "send high-water mark in messages, 0 = none (default 100000)" },
+    { "rcvhwm", "rcvhwm", "N", "receive high-water mark in messages, 0 = none (default 100000)" },
+    { "max-message-size", "max_message_size", "N",
+      "largest frame a publisher may send, in bytes; a publisher\n"
+      "that sends more is disconnected; -1 = no limit (default 1048576)" },
+    { "linger", "linger", "MS", "how long unsent messages outlive a stop (default 1000)" },
+    { "stats-interval", "stats_interval", "MS", "period of the counters log line, 0 = never (default 60000)" },
+    { "heartbeat-ivl", "heartbeat_ivl", "MS", "ZMTP heartbeat period, 0 = none (default 5000)" },
+    { "heartbeat-timeout", "heartbeat_timeout", "MS",
+      "drop a silent peer and its subscriptions after this\n(default 15000)" },
+};
+
+#define s_SETTING_COUNT (sizeof s_settings / sizeof s_settings[0])
+
+//  getopt_long values of the other flags; settings use s_SETTING_BASE + index.
+enum {
+    s_OPT_NO_CONTROL = 1000,
+    s_OPT_SYSLOG,
+    s_SETTING_BASE = 2000
+};
+
+//  --------------------------------------------------------------------------
+
+static size_t
+s_setting_index(const char *key)
+{
+    size_t index = 0;
+    while (strcmp(s_settings[index].key, key) != 0)
+        index++;
+    assert(index < s_SETTING_COUNT);
+    return index;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_help(void)
+{
+    printf("Usage: " s_NAME " [OPTIONS]\n"
+           "Forward CloudEvents from publishers to subscribers on the jbus ZeroMQ bus\n"
+           "(publishers connect to the frontend, an XSUB socket; subscribers to the\n"
+           "backend, an XPUB socket). Endpoints are tcp://, ipc:// or inproc://;\n"
+           "a tcp port of * picks a free one, and the ready line says which.\n\n"
+           "  -c, --config FILE            read the `broker` section of a ZPL file; flags win\n");
+    for (size_t index = 0; index < s_SETTING_COUNT; index++) {
+        char flag [64];
+        snprintf(flag, sizeof flag, "--%s %s", s_settings[index].flag, s_settings[index].argument);
+        printf("      %-24s ", flag);
+        //  Continuation lines of the help line up under its first line.
+        for (const char *line = s_settings[index].help; *line; ) {
+            size_t length = strcspn(line, "\n");
+            printf("%.*s\n", (int) length, line);
+            line += length;
+            if (*line == '\n' && *++line)
+                printf("%31s", "");
+        }
+    }
+    printf("      --no-control             no control endpoint\n"
+           "      --syslog                 log to syslog as " s_NAME " instead of stderr\n"
+           "  -v, --verbose                log the configuration in use at start\n"
+           "  -h, --help                   show this help and exit\n"
+           "  -V, --version                show the version and exit\n\n"
+           "Once bound, prints one line on stdout:\n"
+           "  " s_NAME ": ready frontend=EP backend=EP control=EP|none\n"
+           "and runs until SIGINT or SIGTERM.\n\n"
+           "Exit status:\n"
+           "  0  stopped by SIGINT or SIGTERM\n"
+           "  1  could not start, e.g. an endpoint is in use\n"
+           "  2  a bad flag, config file or value\n");
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_usage_error(const char *format, ...) JB_PRINTF(1, 2);
+
+static int
+s_usage_error(const char *format, ...)
+{
+    fprintf(stderr, s_NAME ": ");
+    va_list args;
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fprintf(stderr, "\nTry '" s_NAME " --help'.\n");
+    return s_EXIT_USAGE;
+}
+
+//  --------------------------------------------------------------------------
+//  A failure after logging is set up: stderr always, syslog too when that
+//  is where the operator looks.
+
+static int
+s_fail(int code, bool syslog, const char *message)
+{
+    fprintf(stderr, s_NAME ": %s\n", message);
+    if (syslog)
+        zsys_error("%s", message);
+    return code;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_log_config(const jb_broker_config_t *config)
+{
+    zsys_info("configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
+              "max_message_size=%lld linger=%d stats_interval=%d heartbeat_ivl=%d "
+              "heartbeat_timeout=%d",
+              config->frontend, config->backend,
+              config->control && *config->control? config->control: "none",
+              config->sndhwm, config->rcvhwm, (long long) config->max_message_size,
+              config->linger_ms, config->stats_interval_ms, config->heartbeat_ivl_ms,
+              config->heartbeat_timeout_ms);
+}
+
+//  --------------------------------------------------------------------------
+
+int
+main(int argc, char *argv [])
+{
+    struct option options [s_SETTING_COUNT + 8];
+    size_t option_count = 0;
+    for (size_t index = 0; index < s_SETTING_COUNT; index++)
+        options[option_count++] = (struct option) {
+            s_settings[index].flag, required_argument, NULL, s_SETTING_BASE + (int) index };
+    options[option_count++] = (struct option) { "config", required_argument, NULL, 'c' };
+    options[option_count++] = (struct option) { "no-control", no_argument, NULL, s_OPT_NO_CONTROL };
+    options[option_count++] = (struct option) { "syslog", no_argument, NULL, s_OPT_SYSLOG };
+    options[option_count++] = (struct option) { "verbose", no_argument, NULL, 'v' };
+    options[option_count++] = (struct option) { "help", no_argument, NULL, 'h' };
+    options[option_count++] = (struct option) { "version", no_argument, NULL, 'V' };
+    options[option_count++] = (struct option) { NULL, 0, NULL, 0 };
+
+    //  Flags are collected first and applied after the config file, so
+    //  that they win wherever they stand on the command line.
+    const char *values [s_SETTING_COUNT] = { NULL };
+    const char *config_path = NULL;
+    bool syslog = false, verbose = false;
+    opterr = 0;
+    int option;
+    while ((option = getopt_long(argc, argv, ":c:vhV", options, NULL)) != -1) {
+        if (option >= s_SETTING_BASE && option < s_SETTING_BASE + (int) s_SETTING_COUNT)
+            values[option - s_SETTING_BASE] = optarg;
+        else
+        switch (option) {
+            case 'c': config_path = optarg; break;
+            case s_OPT_NO_CONTROL: values[s_setting_index("control")] = ""; break;
+            case s_OPT_SYSLOG: syslog = true; break;
+            case 'v': verbose = true; break;
+            case 'h': s_help(); return s_EXIT_OK;
+            case 'V':
+                printf(s_NAME " %d.%d.%d\n", JBUS_VERSION_MAJOR, JBUS_VERSION_MINOR,
+                       JBUS_VERSION_PATCH);
+                return s_EXIT_OK;
+            case ':': return s_usage_error("option '%s' needs a value", argv[optind - 1]);
+            default: return s_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return s_usage_error("unexpected argument '%s'", argv[optind]);
+
+    //  Before CZMQ starts a thread: every thread inherits the mask, and
+    //  only sigwait below sees SIGINT and SIGTERM.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    zsys_handler_set(NULL);
+    zsys_set_logident(s_NAME);
+    zsys_set_logstream(stderr);         //  stdout carries the ready line only
+    if (syslog)
+        zsys_set_logsystem(true);
+
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    int exit_code = s_EXIT_OK;
+    if (config_path && jb_broker_config_load(&config, config_path, &error))
+        exit_code = s_fail(s_EXIT_USAGE, syslog, error.message);
+    for (size_t index = 0; exit_code == s_EXIT_OK && index < s_SETTING_COUNT; index++)
+        if (values[index]
+        &&  jb_broker_config_set(&config, s_settings[index].key, values[index], &error)) {
+            char message [JB_ERROR_MESSAGE_MAX + 64];
+            snprintf(message, sizeof message, "--%s: %s", s_settings[index].flag, error.message);
+            exit_code = s_fail(s_EXIT_USAGE, syslog, message);
+        }
+    jb_broker_t *broker = NULL;
+    if (exit_code == s_EXIT_OK) {
+        if (verbose)
+            s_log_config(&config);
+        broker = jb_broker_new(&config, &error);
+        if (!broker)
+            exit_code = s_fail(error.code == JB_ECONFIG? s_EXIT_USAGE: s_EXIT_FAILURE, syslog,
+                               error.message);
+    }
+    if (broker) {
+        const char *control = jb_broker_endpoint_control(broker);
+        printf(s_NAME ": ready frontend=%s backend=%s control=%s\n",
+               jb_broker_endpoint_frontend(broker), jb_broker_endpoint_backend(broker),
+               *control? control: "none");
+        fflush(stdout);
+        int signal_number = 0;
+        while (sigwait(&stop_signals, &signal_number) != 0)
+            ;
+        zsys_info("%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
+        jb_broker_destroy(&broker);
+    }
+    jb_broker_config_reset(&config);
+    //  Gives unsent messages their linger time, then frees CZMQ's globals.
+    zsys_shutdown();
+    return exit_code;
+}

@@ -1,0 +1,214 @@
+/*  =========================================================================
+    cmd_sub.c - jbus sub: print the events published on the bus
+
+        jbus sub [OPTIONS] FILTER...
+
+    Each FILTER is a type prefix ("jerry.work_tracking.") or a segment
+    pattern ("jerry.*.task.completed", "jerry.work_tracking.>"). Every event
+    that matches one is printed as one line of JSON (the JSON event format),
+    flushed at once, so the output can be piped. Malformed messages are
+    reported on stderr and skipped.
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <czmq.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbus.h"
+#include "cmd.h"
+
+#define s_NAME "sub"
+
+typedef struct {
+    const char *endpoint;
+    jb_subscriber_options_t subscriber;
+    jb_extension_def_t *known;  //  --ext declarations, ended by { NULL }
+    size_t known_count;
+    int count;                  //  stop after this many events, 0 = never
+    int timeout_ms;             //  stop after this long, -1 = never
+    bool stats;                 //  print counters on exit
+    bool quiet;                 //  no rejected-message warnings
+} s_options_t;
+
+//  --------------------------------------------------------------------------
+
+static void
+s_print_help(void)
+{
+    printf(
+        "Usage: jbus sub [OPTIONS] FILTER...\n"
+        "\n"
+        "Subscribe to a jbus broker and print each event whose type matches a FILTER\n"
+        "as one line of JSON (the CloudEvents JSON event format). A FILTER is a type\n"
+        "prefix, e.g. jerry.work_tracking. (matched byte by byte; \"\" for every\n"
+        "event), or a pattern of dot-separated segments where * is exactly one\n"
+        "segment and > one or more trailing segments, e.g. jerry.*.task.completed or\n"
+        "jerry.work_tracking.>. Malformed messages are reported on stderr and skipped.\n"
+        "\n"
+        "Options:\n"
+        "  -e, --endpoint EP     the broker's subscriber endpoint\n"
+        "                        (default " JB_DEFAULT_SUBSCRIBE_ENDPOINT ")\n"
+        "      --bind            bind EP instead of connecting (no broker)\n"
+        "  -n, --count N         exit after N events\n"
+        "  -t, --timeout MS      exit after MS milliseconds\n"
+        "      --ext NAME=TYPE   declare the type of an extension that structured-mode\n"
+        "                        JSON cannot express (Binary, URI, URI-reference,\n"
+        "                        Timestamp, ...). Repeatable.\n"
+        "      --hwm N           high-water mark, 0 = unlimited (default 100000)\n"
+        "      --stats           print the counters on stderr on exit\n"
+        "  -q, --quiet           do not report rejected messages\n"
+        "  -h, --help            show this help and exit\n"
+        "\n"
+        "Exit codes:\n"
+        "  0  --count events received, or stopped by --timeout or Ctrl-C without --count\n"
+        "  1  --timeout passed before --count events, or the connection failed\n"
+        "  2  usage error\n"
+        "\n"
+        "Examples:\n"
+        "  jbus sub jerry.work_tracking.\n"
+        "  jbus sub --count 1 --timeout 5000 'jerry.*.task.completed'\n");
+}
+
+//  --------------------------------------------------------------------------
+//  Report a rejected message on stderr.
+
+static void
+s_on_reject(const jb_frame_t *frames, size_t count, const jb_error_t *reason, void *arg)
+{
+    (void) frames;
+    (void) count;
+    if (!*(bool *) arg)
+        fprintf(stderr, "jbus " s_NAME ": rejected a message: %s\n", reason->message);
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_parse(int argc, char **argv, s_options_t *options)
+{
+    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS };
+    static const struct option long_options [] = {
+        { "endpoint", required_argument, NULL, 'e' },
+        { "bind",     no_argument,       NULL, s_BIND },
+        { "count",    required_argument, NULL, 'n' },
+        { "timeout",  required_argument, NULL, 't' },
+        { "ext",      required_argument, NULL, s_EXT },
+        { "hwm",      required_argument, NULL, s_HWM },
+        { "stats",    no_argument,       NULL, s_STATS },
+        { "quiet",    no_argument,       NULL, 'q' },
+        { "help",     no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int option, rc = 0;
+    while (rc == 0 && (option = getopt_long(argc, argv, "e:n:t:qh", long_options, NULL)) != -1) {
+        switch (option) {
+            case 'e': options->endpoint = optarg; break;
+            case s_BIND: options->subscriber.bind = true; break;
+            case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
+            case 't':
+                rc = cmd_parse_int(s_NAME, "--timeout", optarg, 0, INT32_MAX, &options->timeout_ms);
+                break;
+            case s_EXT:
+                rc = cmd_add_extension_def(s_NAME, options->known, &options->known_count, optarg);
+                break;
+            case s_HWM:
+                rc = cmd_parse_int(s_NAME, "--hwm", optarg, 0, INT32_MAX, &options->subscriber.rcvhwm);
+                break;
+            case s_STATS: options->stats = true; break;
+            case 'q': options->quiet = true; break;
+            case 'h': s_print_help(); return -1;
+            default: return cmd_usage_hint(s_NAME);
+        }
+    }
+    if (rc == 0 && optind >= argc)
+        rc = cmd_usage_error(s_NAME, "give at least one FILTER (\"\" for every event)");
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+cmd_sub(int argc, char **argv)
+{
+    s_options_t options;
+    memset(&options, 0, sizeof options);
+    options.endpoint = JB_DEFAULT_SUBSCRIBE_ENDPOINT;
+    jb_subscriber_options_defaults(&options.subscriber);
+    options.timeout_ms = -1;
+    options.known = (jb_extension_def_t *) calloc((size_t) argc + 1, sizeof *options.known);
+    if (!options.known)
+        return cmd_usage_error(s_NAME, "out of memory");
+    int exit_code = s_parse(argc, argv, &options);
+    options.subscriber.known = options.known;
+
+    jb_subscriber_t *subscriber = NULL;
+    jb_error_t error;
+    if (exit_code == 0) {
+        subscriber = jb_subscriber_new(options.endpoint, &options.subscriber, &error);
+        if (!subscriber) {
+            fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+    }
+    for (int index = optind; exit_code == 0 && index < argc; index++)
+        if (jb_subscriber_subscribe(subscriber, argv[index], &error))
+            exit_code = cmd_usage_error(s_NAME, "bad FILTER '%s': %s", argv[index], error.message);
+    if (exit_code == 0)
+        jb_subscriber_on_reject(subscriber, s_on_reject, &options.quiet);
+
+    int64_t deadline = options.timeout_ms >= 0? zclock_mono() + options.timeout_ms: -1;
+    int received = 0;
+    while (exit_code == 0 && (options.count == 0 || received < options.count)) {
+        int wait = -1;
+        if (deadline >= 0) {
+            int64_t remaining = deadline - zclock_mono();
+            if (remaining <= 0)
+                break;
+            wait = (int) remaining;
+        }
+        jb_event_t *event = NULL;
+        int rc = jb_subscriber_recv(subscriber, wait, &event, &error);
+        if (rc == JB_ETIMEDOUT)
+            break;
+        if (rc) {
+            if (!zsys_interrupted)
+                fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
+            break;                              //  Ctrl-C, or the socket failed
+        }
+        char *json = NULL;
+        size_t size = 0;
+        if (jb_json_encode(event, &json, &size, &error) == 0) {
+            fwrite(json, 1, size, stdout);
+            fputc('\n', stdout);
+            fflush(stdout);
+            received++;
+        }
+        else
+            fprintf(stderr, "jbus " s_NAME ": cannot print an event: %s\n", error.message);
+        free(json);
+        jb_event_destroy(&event);
+    }
+    if (exit_code == 0 && options.count > 0 && received < options.count && !zsys_interrupted) {
+        fprintf(stderr, "jbus " s_NAME ": %d of %d events before the timeout\n",
+                received, options.count);
+        exit_code = CMD_EXIT_FAILURE;
+    }
+    if (subscriber && options.stats) {
+        jb_subscriber_stats_t stats;
+        jb_subscriber_stats(subscriber, &stats);
+        fprintf(stderr, "jbus " s_NAME ": received %llu, delivered %llu, filtered %llu, "
+                "rejected %llu\n", (unsigned long long) stats.received,
+                (unsigned long long) stats.delivered, (unsigned long long) stats.filtered,
+                (unsigned long long) stats.rejected);
+    }
+    jb_subscriber_destroy(&subscriber);
+    for (size_t index = 0; index < options.known_count; index++)
+        free((char *) options.known[index].name);
+    free(options.known);
+    return exit_code == -1? CMD_EXIT_OK: exit_code;
+}

@@ -1,0 +1,1164 @@
+/*  =========================================================================
+    test_broker.c - the jbus broker, embedded (jb_broker) and as a program
+
+    The embedded tests drive the actor with raw CZMQ sockets; the program
+    tests spawn bus/jbus-broker on tcp://127.0.0.1:* and read the bound
+    endpoints from its ready line. Nothing here sleeps: a test waits for a
+    condition (a subscription seen by an XPUB publisher, a message, a
+    monitor event, end of file on a pipe), always with a deadline, and
+    every process it starts is reaped, also when a test fails.
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <czmq.h>
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+
+extern char **environ;
+
+#define s_BROKER JBUS_BINARY_DIR "/bus/jbus-broker"
+
+//  Longest wait for anything; generous for sanitizer builds on a busy box.
+#define s_DEADLINE_MS 20000
+
+//  Most arguments a test passes to jbus-broker, and programs alive at once.
+#define s_ARGS_MAX 24
+#define s_CHILDREN_MAX 4
+
+//  The temporary directory for config files and captured stderr.
+static char s_directory [PATH_MAX];
+static unsigned s_files;
+
+//  Programs started by the running test; the teardown reaps them.
+static pid_t s_children [s_CHILDREN_MAX];
+
+//  A running jbus-broker program.
+typedef struct {
+    pid_t pid;
+    int out;                            //  read end of its stdout
+    char err_path [PATH_MAX];           //  where its stderr goes
+    char frontend [JB_BROKER_ENDPOINT_MAX];
+    char backend [JB_BROKER_ENDPOINT_MAX];
+    char control [JB_BROKER_ENDPOINT_MAX];
+} s_program_t;
+
+//  What a finished program did.
+typedef struct {
+    int status;                         //  exit code; 128 + signal when killed
+    char *err;                          //  all of its stderr
+} s_outcome_t;
+
+//  --------------------------------------------------------------------------
+//  Fixtures
+
+static int
+s_group_setup(void **state)
+{
+    (void) state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s_directory, sizeof s_directory, "%s/jbus-broker-XXXXXX", tmp && *tmp? tmp: "/tmp");
+    if (!mkdtemp(s_directory)) {
+        print_error("mkdtemp %s: %s\n", s_directory, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_group_teardown(void **state)
+{
+    (void) state;
+    DIR *directory = opendir(s_directory);
+    struct dirent *entry;
+    while (directory && (entry = readdir(directory))) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        char path [PATH_MAX];
+        int length = snprintf(path, sizeof path, "%s/%s", s_directory, entry->d_name);
+        if (length > 0 && length < (int) sizeof path)
+            unlink(path);
+    }
+    if (directory)
+        closedir(directory);
+    return rmdir(s_directory);
+}
+
+//  A failed assertion leaves the test midway: kill and reap what it started.
+static int
+s_reap_children(void **state)
+{
+    (void) state;
+    for (int index = 0; index < s_CHILDREN_MAX; index++)
+        if (s_children[index] > 0) {
+            kill(s_children[index], SIGKILL);
+            while (waitpid(s_children[index], NULL, 0) < 0 && errno == EINTR)
+                ;
+            s_children[index] = 0;
+        }
+    return 0;
+}
+
+static void
+s_child_add(pid_t pid)
+{
+    for (int index = 0; index < s_CHILDREN_MAX; index++)
+        if (s_children[index] == 0) {
+            s_children[index] = pid;
+            return;
+        }
+    fail_msg("more than %d programs at once", s_CHILDREN_MAX);
+}
+
+static void
+s_child_forget(pid_t pid)
+{
+    for (int index = 0; index < s_CHILDREN_MAX; index++)
+        if (s_children[index] == pid)
+            s_children[index] = 0;
+}
+
+//  --------------------------------------------------------------------------
+//  snprintf that fails the test rather than truncate.
+
+static void
+s_format(char *buffer, size_t capacity, const char *format, ...) JB_PRINTF(3, 4);
+
+static void
+s_format(char *buffer, size_t capacity, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int length = vsnprintf(buffer, capacity, format, args);
+    va_end(args);
+    assert_true(length >= 0 && (size_t) length < capacity);
+}
+
+//  --------------------------------------------------------------------------
+//  Write text to a new file in the temporary directory; path (PATH_MAX)
+//  gets its name.
+
+static void
+s_write_file(const char *name, const char *text, char *path)
+{
+    int length = snprintf(path, PATH_MAX, "%s/%03u-%s", s_directory, ++s_files, name);
+    assert_true(length > 0 && length < PATH_MAX);
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    assert_int_equal(fwrite(text, 1, strlen(text), file), strlen(text));
+    assert_int_equal(fclose(file), 0);
+}
+
+//  --------------------------------------------------------------------------
+//  Socket helpers. Every socket gets linger 0 so that a test's leftovers
+//  never hold up zsys_shutdown, and a receive timeout so that no receive
+//  waits forever.
+
+static zsock_t *
+s_socket(int type, const char *endpoint)
+{
+    zsock_t *socket = zsock_new(type);
+    assert_non_null(socket);
+    zsock_set_linger(socket, 0);
+    zsock_set_rcvtimeo(socket, s_DEADLINE_MS);
+    assert_int_equal(zsock_connect(socket, "%s", endpoint), 0);
+    return socket;
+}
+
+//  A subscriber connected to endpoint and subscribed to prefix.
+static zsock_t *
+s_subscriber(const char *endpoint, const char *prefix)
+{
+    zsock_t *subscriber = s_socket(ZMQ_SUB, endpoint);
+    zsock_set_subscribe(subscriber, prefix);
+    return subscriber;
+}
+
+//  Wait until an XPUB publisher hears of a subscription (subscribe = 1) or
+//  an unsubscription (0) of each of the count prefixes, in any order: then
+//  the path through the broker is open (or closed) for them. Other
+//  subscription messages are skipped.
+static void
+s_expect_subscriptions(zsock_t *publisher, int subscribe, const char **prefixes, size_t count)
+{
+    bool seen [8] = { false };
+    assert_true(count <= sizeof seen / sizeof seen[0]);
+    size_t missing = count;
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (missing > 0 && zclock_mono() < deadline) {
+        zframe_t *frame = zframe_recv(publisher);
+        if (!frame)
+            break;
+        for (size_t index = 0; index < count; index++) {
+            size_t length = strlen(prefixes[index]);
+            if (!seen[index] && zframe_size(frame) == length + 1
+            &&  zframe_data(frame)[0] == subscribe
+            &&  memcmp(zframe_data(frame) + 1, prefixes[index], length) == 0) {
+                seen[index] = true;
+                missing--;
+            }
+        }
+        zframe_destroy(&frame);
+    }
+    for (size_t index = 0; index < count; index++)
+        if (!seen[index])
+            fail_msg("no %s of \"%s\" reached the publisher",
+                     subscribe? "subscription": "unsubscription", prefixes[index]);
+}
+
+static void
+s_expect_subscription(zsock_t *publisher, int subscribe, const char *prefix)
+{
+    s_expect_subscriptions(publisher, subscribe, &prefix, 1);
+}
+
+//  Receive one message and check it is the topic and body given.
+static void
+s_expect_message(zsock_t *subscriber, const char *topic, const char *body)
+{
+    zmsg_t *message = zmsg_recv(subscriber);
+    assert_non_null(message);
+    assert_int_equal(zmsg_size(message), 2);
+    char *got_topic = zmsg_popstr(message);
+    char *got_body = zmsg_popstr(message);
+    assert_string_equal(got_topic, topic);
+    assert_string_equal(got_body, body);
+    free(got_topic);
+    free(got_body);
+    zmsg_destroy(&message);
+}
+
+//  Nothing more is waiting on the socket.
+static void
+s_expect_nothing(zsock_t *socket)
+{
+    zmq_pollitem_t item = { zsock_resolve(socket), 0, ZMQ_POLLIN, 0 };
+    assert_int_equal(zmq_poll(&item, 1, 0), 0);
+}
+
+//  Ask the control endpoint for request; the reply, to free, or NULL.
+static char *
+s_control_ask(const char *endpoint, const char *request)
+{
+    zsock_t *client = s_socket(ZMQ_REQ, endpoint);
+    assert_int_equal(zstr_send(client, request), 0);
+    char *reply = zstr_recv(client);
+    zsock_destroy(&client);
+    return reply;
+}
+
+//  A number in the JSON answer to "STATS", e.g. "backend", "bytes_out".
+static uint64_t
+s_json_counter(const cJSON *root, const char *section, const char *name)
+{
+    const cJSON *object = section? cJSON_GetObjectItemCaseSensitive(root, section): root;
+    const cJSON *number = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!cJSON_IsNumber(number))
+        fail_msg("STATS reply has no number %s.%s", section? section: "", name);
+    return (uint64_t) number->valuedouble;
+}
+
+//  A config for tests: tcp on any port of the loopback, no stats line.
+static void
+s_config_any_port(jb_broker_config_t *config)
+{
+    jb_broker_config_defaults(config);
+    config->frontend = "tcp://127.0.0.1:*";
+    config->backend = "tcp://127.0.0.1:*";
+    config->control = "tcp://127.0.0.1:*";
+    config->stats_interval_ms = 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The usage example: a broker in this process on inproc endpoints, a
+//  publisher and a subscriber, a three-frame message through it.
+
+static void
+test_broker_forwards_multipart_messages_between_inproc_peers(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    config.frontend = "inproc://example-publishers";
+    config.backend = "inproc://example-subscribers";
+    config.control = NULL;
+    jb_error_t error;
+    jb_broker_t *broker = jb_broker_new(&config, &error);
+    assert_non_null(broker);
+    assert_string_equal(jb_broker_endpoint_frontend(broker), "inproc://example-publishers");
+    assert_string_equal(jb_broker_endpoint_control(broker), "");
+
+    zsock_t *publisher = s_socket(ZMQ_PUB, jb_broker_endpoint_frontend(broker));
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.");
+    zsock_set_rcvtimeo(subscriber, 20);
+
+    //  A PUB socket drops what it publishes until the subscription has come
+    //  through the broker, so publish again until a message arrives.
+    zmsg_t *received = NULL;
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (!received && zclock_mono() < deadline) {
+        zsock_send(publisher, "sss", "jerry.work_tracking.task.completed",
+                   "application/cloudevents+json", "{\"specversion\":\"1.0\"}");
+        received = zmsg_recv(subscriber);
+    }
+    assert_non_null(received);
+    assert_int_equal(zmsg_size(received), 3);
+    char *topic = zmsg_popstr(received);
+    char *media_type = zmsg_popstr(received);
+    char *body = zmsg_popstr(received);
+    assert_string_equal(topic, "jerry.work_tracking.task.completed");
+    assert_string_equal(media_type, "application/cloudevents+json");
+    assert_string_equal(body, "{\"specversion\":\"1.0\"}");
+    free(topic);
+    free(media_type);
+    free(body);
+    zmsg_destroy(&received);
+
+    zsock_destroy(&subscriber);
+    zsock_destroy(&publisher);
+    jb_broker_destroy(&broker);
+    assert_null(broker);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_broker_binds_any_tcp_port_and_reports_it(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    const char *endpoints [] = { jb_broker_endpoint_frontend(broker),
+                                 jb_broker_endpoint_backend(broker),
+                                 jb_broker_endpoint_control(broker) };
+    int ports [3];
+    for (int index = 0; index < 3; index++) {
+        const char *prefix = "tcp://127.0.0.1:";
+        assert_memory_equal(endpoints[index], prefix, strlen(prefix));
+        char *end;
+        long port = strtol(endpoints[index] + strlen(prefix), &end, 10);
+        assert_true(*end == '\0' && port > 0 && port < 65536);
+        ports[index] = (int) port;
+    }
+    assert_true(ports[0] != ports[1] && ports[1] != ports[2] && ports[0] != ports[2]);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_broker_binds_ipc_endpoints(void **state)
+{
+    (void) state;
+    char frontend [PATH_MAX + 16], backend [PATH_MAX + 16];
+    s_format(frontend, sizeof frontend, "ipc://%s/publishers", s_directory);
+    s_format(backend, sizeof backend, "ipc://%s/subscribers", s_directory);
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    config.frontend = frontend;
+    config.backend = backend;
+    config.control = NULL;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    assert_string_equal(jb_broker_endpoint_frontend(broker), frontend);
+    assert_string_equal(jb_broker_endpoint_backend(broker), backend);
+
+    zsock_t *subscriber = s_subscriber(backend, "ipc.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, frontend);
+    s_expect_subscription(publisher, 1, "ipc.");
+    assert_int_equal(zsock_send(publisher, "ss", "ipc.works", "yes"), 0);
+    s_expect_message(subscriber, "ipc.works", "yes");
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  Each subscriber gets exactly the topics under its prefix. One publisher
+//  and one path per subscriber keep order, so when a subscriber has its
+//  last message it has everything it will get.
+
+static void
+test_broker_routes_by_topic_prefix(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.control = NULL;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    zsock_t *tracking = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.work_tracking.");
+    zsock_t *billing = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.billing.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    const char *prefixes [] = { "jerry.work_tracking.", "jerry.billing." };
+    s_expect_subscriptions(publisher, 1, prefixes, 2);
+
+    const char *topics [] = { "jerry.work_tracking.task.created", "jerry.billing.invoice.sent",
+                              "jerry.other.thing.happened", "jerry.work_tracking",
+                              "jerry.work_tracking.task.completed", "jerry.billing.invoice.paid" };
+    for (size_t index = 0; index < sizeof topics / sizeof topics[0]; index++)
+        assert_int_equal(zsock_send(publisher, "ss", topics[index], "{}"), 0);
+
+    s_expect_message(tracking, "jerry.work_tracking.task.created", "{}");
+    s_expect_message(tracking, "jerry.work_tracking.task.completed", "{}");
+    s_expect_message(billing, "jerry.billing.invoice.sent", "{}");
+    s_expect_message(billing, "jerry.billing.invoice.paid", "{}");
+    s_expect_nothing(tracking);
+    s_expect_nothing(billing);
+
+    zsock_destroy(&publisher);
+    zsock_destroy(&billing);
+    zsock_destroy(&tracking);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  The counters are exact: the XPUB publisher only sends once it knows of
+//  the subscription, so no message is lost and none is a retry.
+
+static void
+test_broker_counts_messages_and_bytes_exactly(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "count.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(publisher, 1, "count.");
+
+    enum { s_MESSAGES = 25 };
+    uint64_t bytes = 0;
+    char body [s_MESSAGES + 1];
+    for (int index = 0; index < s_MESSAGES; index++) {
+        memset(body, 'x', (size_t) index);
+        body[index] = '\0';
+        assert_int_equal(zsock_send(publisher, "ss", "count.it", body), 0);
+        bytes += strlen("count.it") + (uint64_t) index;
+    }
+    for (int index = 0; index < s_MESSAGES; index++) {
+        memset(body, 'x', (size_t) index);
+        body[index] = '\0';
+        s_expect_message(subscriber, "count.it", body);
+    }
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.messages_in, s_MESSAGES);
+    assert_int_equal(stats.bytes_in, bytes);
+    assert_int_equal(stats.messages_out, s_MESSAGES);
+    assert_int_equal(stats.bytes_out, bytes);
+    assert_int_equal(stats.subscriptions, 1);
+    assert_int_equal(stats.unsubscriptions, 0);
+
+    char *reply = s_control_ask(jb_broker_endpoint_control(broker), "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "messages_in"), s_MESSAGES);
+    assert_int_equal(s_json_counter(root, "frontend", "bytes_in"), bytes);
+    assert_int_equal(s_json_counter(root, "backend", "messages_out"), s_MESSAGES);
+    assert_int_equal(s_json_counter(root, "backend", "bytes_out"), bytes);
+    assert_int_equal(s_json_counter(root, "backend", "subscriptions"), 1);
+    assert_int_equal(s_json_counter(root, "backend", "unsubscriptions"), 0);
+    assert_true(s_json_counter(root, NULL, "uptime_ms") >= stats.uptime_ms);
+    cJSON_Delete(root);
+    zstr_free(&reply);
+
+    zsock_set_unsubscribe(subscriber, "count.");
+    s_expect_subscription(publisher, 0, "count.");
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.unsubscriptions, 1);
+
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    //  destroy returns at once: linger applies when the context ends.
+    int64_t started = zclock_mono();
+    jb_broker_destroy(&broker);
+    assert_true(zclock_mono() - started < config.linger_ms);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_broker_reports_an_endpoint_in_use(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    jb_broker_t *first = jb_broker_new(&config, NULL);
+    assert_non_null(first);
+
+    char endpoint [JB_BROKER_ENDPOINT_MAX];
+    snprintf(endpoint, sizeof endpoint, "%s", jb_broker_endpoint_frontend(first));
+    config.frontend = endpoint;
+    jb_error_t error;
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ESOCKET);
+    char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+    s_format(expected, sizeof expected, "endpoint %s for publishers: Address already in use",
+             endpoint);
+    assert_string_equal(error.message, expected);
+
+    config.frontend = "tcp://127.0.0.1:*";
+    config.backend = jb_broker_endpoint_backend(first);
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ESOCKET);
+    assert_non_null(strstr(error.message, "for subscribers: Address already in use"));
+
+    config.backend = "tcp://127.0.0.1:*";
+    config.control = jb_broker_endpoint_control(first);
+    assert_null(jb_broker_new(&config, &error));
+    assert_non_null(strstr(error.message, "for control: Address already in use"));
+
+    config.control = "bogus://nowhere";
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ESOCKET);
+    assert_string_equal(error.message, "endpoint bogus://nowhere for control: Protocol not supported");
+
+    //  Values set in code are checked as strictly as the config file's.
+    config.control = "tcp://127.0.0.1:*";
+    config.sndhwm = -1;
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ECONFIG);
+    assert_string_equal(error.attribute, "sndhwm");
+    config.sndhwm = 10;
+    config.frontend = "";
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ECONFIG);
+    assert_string_equal(error.message, "frontend: no endpoint given");
+
+    jb_broker_destroy(&first);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_config_load_reads_every_key(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    s_write_file("every-key.cfg",
+        "#   every key the broker knows\n"
+        "broker\n"
+        "    frontend = \"ipc:///tmp/jbus-front\"\n"
+        "    backend = tcp://127.0.0.1:*\n"
+        "    control = \"\"\n"
+        "    sndhwm = 0\n"
+        "    rcvhwm = 42\n"
+        "    max_message_size = -1\n"
+        "    linger = 250\n"
+        "    stats_interval = 0\n"
+        "    heartbeat_ivl = 0\n"
+        "    heartbeat_timeout = 3000   # comment\n", path);
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_load(&config, path, &error), 0);
+    assert_string_equal(config.frontend, "ipc:///tmp/jbus-front");
+    assert_string_equal(config.backend, "tcp://127.0.0.1:*");
+    assert_string_equal(config.control, "");
+    assert_int_equal(config.sndhwm, 0);
+    assert_int_equal(config.rcvhwm, 42);
+    assert_int_equal(config.max_message_size, -1);
+    assert_int_equal(config.linger_ms, 250);
+    assert_int_equal(config.stats_interval_ms, 0);
+    assert_int_equal(config.heartbeat_ivl_ms, 0);
+    assert_int_equal(config.heartbeat_timeout_ms, 3000);
+
+    //  A second file changes only what it names.
+    s_write_file("some-keys.cfg", "broker\n    rcvhwm = 7\n    frontend = inproc://x\n", path);
+    assert_int_equal(jb_broker_config_load(&config, path, &error), 0);
+    assert_string_equal(config.frontend, "inproc://x");
+    assert_string_equal(config.backend, "tcp://127.0.0.1:*");
+    assert_int_equal(config.rcvhwm, 7);
+    assert_int_equal(config.linger_ms, 250);
+    jb_broker_config_reset(&config);
+    assert_string_equal(config.frontend, JB_BROKER_FRONTEND_DEFAULT);
+
+    //  The example shipped with the program holds the defaults.
+    jb_broker_config_t defaults;
+    jb_broker_config_defaults(&defaults);
+    assert_int_equal(jb_broker_config_load(&config, JBUS_SOURCE_DIR "/bus/jbus-broker.cfg",
+                                           &error), 0);
+    assert_string_equal(config.frontend, defaults.frontend);
+    assert_string_equal(config.backend, defaults.backend);
+    assert_string_equal(config.control, defaults.control);
+    assert_int_equal(config.sndhwm, defaults.sndhwm);
+    assert_int_equal(config.rcvhwm, defaults.rcvhwm);
+    assert_int_equal(config.max_message_size, defaults.max_message_size);
+    assert_int_equal(config.linger_ms, defaults.linger_ms);
+    assert_int_equal(config.stats_interval_ms, defaults.stats_interval_ms);
+    assert_int_equal(config.heartbeat_ivl_ms, defaults.heartbeat_ivl_ms);
+    assert_int_equal(config.heartbeat_timeout_ms, defaults.heartbeat_timeout_ms);
+    jb_broker_config_reset(&config);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_config_load_rejects_an_unknown_key(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    s_write_file("unknown-key.cfg", "broker\n    linger = 5\n    sndwhm = 10\n", path);
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
+    char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+    s_format(expected, sizeof expected, "config file %s: unknown key \"broker/sndwhm\"",
+             path);
+    assert_string_equal(error.message, expected);
+    assert_string_equal(error.attribute, "sndwhm");
+    //  Nothing of a bad file is applied, not even the keys before the bad one.
+    assert_int_equal(config.linger_ms, 1000);
+
+    s_write_file("unknown-section.cfg", "server\n    linger = 5\n", path);
+    assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
+    assert_non_null(strstr(error.message, "unknown section \"server\""));
+    assert_non_null(strstr(error.message, path));
+
+    assert_int_equal(jb_broker_config_set(&config, "colour", "blue", &error), JB_ECONFIG);
+    assert_string_equal(error.message, "unknown key \"colour\"");
+    jb_broker_config_reset(&config);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_config_load_rejects_a_bad_number(void **state)
+{
+    (void) state;
+    const struct {
+        const char *line;
+        const char *message;            //  after "config file PATH: "
+    } cases [] = {
+        { "sndhwm = lots",
+          "broker/sndhwm: \"lots\" is not a whole number from 0 to 2147483647" },
+        { "linger = -5",
+          "broker/linger: \"-5\" is not a whole number from 0 to 2147483647" },
+        { "rcvhwm = 0x10",
+          "broker/rcvhwm: \"0x10\" is not a whole number from 0 to 2147483647" },
+        { "stats_interval = 2147483648",
+          "broker/stats_interval: \"2147483648\" is not a whole number from 0 to 2147483647" },
+        { "max_message_size = 99999999999999999999",
+          "broker/max_message_size: \"99999999999999999999\" is not a whole number "
+          "from -1 to 9223372036854775807" },
+        { "max_message_size = -2",
+          "broker/max_message_size: \"-2\" is not a whole number from -1 to 9223372036854775807" },
+        { "heartbeat_ivl = \"\"",
+          "broker/heartbeat_ivl: \"\" is not a whole number from 0 to 2147483647" },
+        { "frontend = \"\"", "broker/frontend: \"\" is not an endpoint" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        char text [256], path [PATH_MAX];
+        snprintf(text, sizeof text, "broker\n    %s\n", cases[index].line);
+        s_write_file("bad-number.cfg", text, path);
+        jb_broker_config_t config;
+        jb_broker_config_defaults(&config);
+        jb_error_t error;
+        assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
+        char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+        s_format(expected, sizeof expected, "config file %s: %s", path, cases[index].message);
+        assert_string_equal(error.message, expected);
+        jb_broker_config_reset(&config);
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_config_load_reports_a_missing_file_and_bad_zpl(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    char path [PATH_MAX];
+    s_format(path, sizeof path, "%s/no-such.cfg", s_directory);
+    assert_int_equal(jb_broker_config_load(&config, path, &error), JB_EIO);
+    char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+    s_format(expected, sizeof expected, "config file %s: No such file or directory", path);
+    assert_string_equal(error.message, expected);
+
+    s_write_file("bad-zpl.cfg", "broker\n  linger = 5\n", path);
+    assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
+    assert_non_null(strstr(error.message, "not valid ZPL"));
+    assert_non_null(strstr(error.message, path));
+    jb_broker_config_reset(&config);
+}
+
+//  --------------------------------------------------------------------------
+//  Strings set by key are the config's own copies, freed by reset.
+
+static void
+test_config_set_copies_what_it_is_given(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    char endpoint [64];
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:*");
+    assert_int_equal(jb_broker_config_set(&config, "frontend", endpoint, NULL), 0);
+    assert_int_equal(jb_broker_config_set(&config, "frontend", endpoint, NULL), 0);
+    assert_int_equal(jb_broker_config_set(&config, "control", "", NULL), 0);
+    assert_int_equal(jb_broker_config_set(&config, "max_message_size", "123", NULL), 0);
+    endpoint[0] = 'X';
+    assert_string_equal(config.frontend, "tcp://127.0.0.1:*");
+    assert_string_equal(config.control, "");
+    assert_int_equal(config.max_message_size, 123);
+
+    char long_endpoint [JB_BROKER_ENDPOINT_MAX + 10];
+    memset(long_endpoint, 'a', sizeof long_endpoint - 1);
+    long_endpoint[sizeof long_endpoint - 1] = '\0';
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_set(&config, "backend", long_endpoint, &error), JB_ECONFIG);
+    assert_string_equal(error.attribute, "backend");
+    assert_string_equal(config.backend, JB_BROKER_BACKEND_DEFAULT);
+    jb_broker_config_reset(&config);
+    assert_string_equal(config.frontend, JB_BROKER_FRONTEND_DEFAULT);
+    assert_null(config.owned[0]);
+}
+
+//  --------------------------------------------------------------------------
+//  Garbage on the control socket gets an error or nothing, and the broker
+//  answers the next proper request.
+
+static void
+test_control_survives_garbage_requests(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    const char *control = jb_broker_endpoint_control(broker);
+
+    char *reply = s_control_ask(control, "stats");
+    assert_string_equal(reply, "{\"error\":\"unknown request\"}");
+    zstr_free(&reply);
+    reply = s_control_ask(control, "");
+    assert_string_equal(reply, "{\"error\":\"unknown request\"}");
+    zstr_free(&reply);
+
+    //  A DEALER can send what a REQ would not.
+    zsock_t *dealer = s_socket(ZMQ_DEALER, control);
+    assert_int_equal(zsock_send(dealer, "zss", "STATS", "extra"), 0);
+    char *delimiter = NULL;
+    assert_int_equal(zsock_recv(dealer, "ss", &delimiter, &reply), 0);
+    assert_string_equal(delimiter, "");
+    assert_string_equal(reply, "{\"error\":\"unknown request\"}");
+    zstr_free(&delimiter);
+    zstr_free(&reply);
+    //  No envelope: REP drops it. Binary bytes: an error.
+    assert_int_equal(zsock_send(dealer, "ss", "no", "delimiter"), 0);
+    assert_int_equal(zsock_send(dealer, "zb", "\x00\xff\x01STATS\n", (size_t) 9), 0);
+    assert_int_equal(zsock_recv(dealer, "ss", &delimiter, &reply), 0);
+    assert_string_equal(reply, "{\"error\":\"unknown request\"}");
+    zstr_free(&delimiter);
+    zstr_free(&reply);
+    //  A frame above the control limit: libzmq drops the connection.
+    size_t huge_size = 64 * 1024;
+    char *huge = (char *) calloc(1, huge_size);
+    assert_non_null(huge);
+    assert_int_equal(zsock_send(dealer, "zb", huge, huge_size), 0);
+    free(huge);
+    //  One client that asks and leaves without reading the answer.
+    zsock_t *rude = s_socket(ZMQ_REQ, control);
+    assert_int_equal(zstr_send(rude, "STATS"), 0);
+    zsock_destroy(&rude);
+
+    reply = s_control_ask(control, "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "messages_in"), 0);
+    cJSON_Delete(root);
+    zstr_free(&reply);
+    zsock_destroy(&dealer);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  A publisher that sends a frame above max_message_size is disconnected by
+//  libzmq; its message goes nowhere and another publisher's still does.
+
+static void
+test_oversized_message_disconnects_only_its_publisher(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.control = NULL;
+    config.max_message_size = 1024;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "size.");
+    zsock_t *big = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    zsock_t *small = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(big, 1, "size.");
+    s_expect_subscription(small, 1, "size.");
+
+    //  Watch the big publisher's connection from its side.
+    assert_int_equal(zmq_socket_monitor(zsock_resolve(big), "inproc://test-broker-big-monitor",
+                                        ZMQ_EVENT_DISCONNECTED), 0);
+    zsock_t *monitor = s_socket(ZMQ_PAIR, "inproc://test-broker-big-monitor");
+
+    char body [2000];
+    memset(body, 'b', sizeof body - 1);
+    body[sizeof body - 1] = '\0';
+    assert_int_equal(zsock_send(big, "ss", "size.big", body), 0);
+    zmsg_t *event = zmsg_recv(monitor);
+    assert_non_null(event);
+    zframe_t *head = zmsg_first(event);
+    assert_true(zframe_size(head) >= 2);
+    uint16_t kind;
+    memcpy(&kind, zframe_data(head), sizeof kind);
+    assert_int_equal(kind, ZMQ_EVENT_DISCONNECTED);
+    zmsg_destroy(&event);
+
+    assert_int_equal(zsock_send(small, "ss", "size.small", "fits"), 0);
+    s_expect_message(subscriber, "size.small", "fits");
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.messages_in, 1);
+    assert_int_equal(stats.bytes_in, strlen("size.small") + strlen("fits"));
+
+    zmq_socket_monitor(zsock_resolve(big), NULL, 0);
+    zsock_destroy(&monitor);
+    zsock_destroy(&small);
+    zsock_destroy(&big);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  The program. s_spawn starts it with stdout on a pipe and stderr in a
+//  file; s_finish waits for it to end (end of file on stdout, then
+//  waitpid), killing it at the deadline.
+
+static void
+s_spawn(const char *const *args, s_program_t *program)
+{
+    char *argv [s_ARGS_MAX + 2];
+    size_t argc = 0;
+    argv[argc++] = (char *) "jbus-broker";
+    for (; *args; args++) {
+        assert_true(argc <= s_ARGS_MAX);
+        argv[argc++] = (char *) *args;
+    }
+    argv[argc] = NULL;
+
+    int length = snprintf(program->err_path, sizeof program->err_path, "%s/%03u-stderr",
+                          s_directory, ++s_files);
+    assert_true(length > 0 && length < (int) sizeof program->err_path);
+    int out [2];
+    assert_int_equal(pipe(out), 0);
+    posix_spawn_file_actions_t actions;
+    assert_int_equal(posix_spawn_file_actions_init(&actions), 0);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addclose(&actions, out[1]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, program->err_path,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    //  The child starts with default signal handling and nothing blocked,
+    //  whatever CZMQ did to this process.
+    posix_spawnattr_t attributes;
+    assert_int_equal(posix_spawnattr_init(&attributes), 0);
+    sigset_t signals;
+    sigemptyset(&signals);
+    posix_spawnattr_setsigmask(&attributes, &signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    posix_spawnattr_setsigdefault(&attributes, &signals);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawn(&program->pid, s_BROKER, &actions, &attributes, argv, environ);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (rc) {
+        close(out[0]);
+        fail_msg("cannot start %s: %s", s_BROKER, strerror(rc));
+    }
+    s_child_add(program->pid);
+    program->out = out[0];
+}
+
+//  Read from the program's stdout into buffer until a newline or the end;
+//  returns the bytes read, without waiting beyond deadline.
+static size_t
+s_read_line(s_program_t *program, char *buffer, size_t capacity, int64_t deadline)
+{
+    size_t size = 0;
+    while (size + 1 < capacity && !memchr(buffer, '\n', size)) {
+        int64_t left = deadline - zclock_mono();
+        struct pollfd item = { program->out, POLLIN, 0 };
+        if (left <= 0 || poll(&item, 1, (int) left) <= 0)
+            break;
+        ssize_t got = read(program->out, buffer + size, capacity - size - 1);
+        if (got <= 0)
+            break;
+        size += (size_t) got;
+        buffer[size] = '\0';
+    }
+    buffer[size] = '\0';
+    return size;
+}
+
+//  Wait for the program to end and collect its exit status and stderr.
+static void
+s_finish(s_program_t *program, s_outcome_t *outcome)
+{
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    char sink [256];
+    while (s_read_line(program, sink, sizeof sink, deadline) > 0)
+        ;
+    if (zclock_mono() >= deadline) {
+        print_error("jbus-broker did not stop in %d ms; killing it\n", s_DEADLINE_MS);
+        kill(program->pid, SIGKILL);
+    }
+    int status;
+    while (waitpid(program->pid, &status, 0) < 0)
+        assert_int_equal(errno, EINTR);
+    s_child_forget(program->pid);
+    close(program->out);
+    outcome->status = WIFEXITED(status)? WEXITSTATUS(status): 128 + WTERMSIG(status);
+    outcome->err = testutil_read_file(program->err_path, NULL);
+    assert_non_null(outcome->err);
+    unlink(program->err_path);
+}
+
+//  Start the program and wait for its ready line; fill the endpoints.
+static void
+s_start(const char *const *args, s_program_t *program)
+{
+    s_spawn(args, program);
+    char line [1024];
+    s_read_line(program, line, sizeof line, zclock_mono() + s_DEADLINE_MS);
+    char control [JB_BROKER_ENDPOINT_MAX];
+    if (sscanf(line, "jbus-broker: ready frontend=%255s backend=%255s control=%255s",
+               program->frontend, program->backend, control) != 3)
+        fail_msg("no ready line from jbus-broker, got \"%s\"", line);
+    snprintf(program->control, sizeof program->control, "%s", streq(control, "none")? "": control);
+}
+
+//  Run the program to its end (for runs that fail at start).
+static void
+s_run(const char *const *args, s_outcome_t *outcome)
+{
+    s_program_t program;
+    s_spawn(args, &program);
+    s_finish(&program, outcome);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_program_forwards_and_stops_on_sigterm(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--control", "tcp://127.0.0.1:*", "--linger", "500", NULL };
+    s_program_t program;
+    s_start(args, &program);
+
+    zsock_t *subscriber = s_subscriber(program.backend, "jerry.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend);
+    s_expect_subscription(publisher, 1, "jerry.");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.completed", "{}"), 0);
+    s_expect_message(subscriber, "jerry.work_tracking.task.completed", "{}");
+    char *reply = s_control_ask(program.control, "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "messages_in"), 1);
+    assert_int_equal(s_json_counter(root, "backend", "subscriptions"), 1);
+    cJSON_Delete(root);
+    zstr_free(&reply);
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+
+    int64_t stopping = zclock_mono();
+    assert_int_equal(kill(program.pid, SIGTERM), 0);
+    s_outcome_t outcome;
+    s_finish(&program, &outcome);
+    assert_int_equal(outcome.status, 0);
+    //  Sanitizer builds take their time over the exit; plain ones do not.
+    assert_true(zclock_mono() - stopping < s_DEADLINE_MS);
+    assert_non_null(strstr(outcome.err, "SIGTERM received, stopping"));
+    assert_non_null(strstr(outcome.err, "jbus broker stopped: in 1 messages"));
+    free(outcome.err);
+}
+
+//  --------------------------------------------------------------------------
+//  Flags win over the file, wherever they stand; --no-control wins over a
+//  control endpoint in the file. SIGINT stops it as SIGTERM does.
+
+static void
+test_program_flags_override_the_config_file(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    s_write_file("program.cfg",
+        "broker\n"
+        "    frontend = \"bogus://nowhere\"\n"
+        "    backend = \"tcp://127.0.0.1:*\"\n"
+        "    control = \"tcp://127.0.0.1:*\"\n"
+        "    stats_interval = 0\n", path);
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--config", path, "--no-control",
+                            "--verbose", NULL };
+    s_program_t program;
+    s_start(args, &program);
+    assert_non_null(strstr(program.frontend, "tcp://127.0.0.1:"));
+    assert_non_null(strstr(program.backend, "tcp://127.0.0.1:"));
+    assert_string_equal(program.control, "");
+
+    assert_int_equal(kill(program.pid, SIGINT), 0);
+    s_outcome_t outcome;
+    s_finish(&program, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_non_null(strstr(outcome.err, "SIGINT received, stopping"));
+    assert_non_null(strstr(outcome.err, "stats_interval=0"));
+    free(outcome.err);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_program_rejects_bad_flags_with_exit_code_2(void **state)
+{
+    (void) state;
+    const struct {
+        const char *args [4];
+        const char *message;
+    } cases [] = {
+        { { "--bogus", NULL }, "jbus-broker: unknown option '--bogus'" },
+        { { "--frontend", NULL }, "jbus-broker: option '--frontend' needs a value" },
+        { { "extra", NULL }, "jbus-broker: unexpected argument 'extra'" },
+        { { "--sndhwm", "lots", NULL },
+          "jbus-broker: --sndhwm: \"lots\" is not a whole number from 0 to 2147483647" },
+        { { "--max-message-size", "-7", NULL },
+          "jbus-broker: --max-message-size: \"-7\" is not a whole number" },
+        { { "--backend", "", NULL }, "jbus-broker: --backend: \"\" is not an endpoint" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        s_outcome_t outcome;
+        s_run(cases[index].args, &outcome);
+        assert_int_equal(outcome.status, 2);
+        if (!strstr(outcome.err, cases[index].message))
+            fail_msg("expected \"%s\" in stderr, got \"%s\"", cases[index].message, outcome.err);
+        free(outcome.err);
+    }
+
+    const char *help [] = { "--help", NULL };
+    s_outcome_t outcome;
+    s_run(help, &outcome);
+    assert_int_equal(outcome.status, 0);
+    free(outcome.err);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_program_rejects_a_bad_config_with_exit_code_2(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    s_write_file("program-bad.cfg", "broker\n    linger = soon\n", path);
+    const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*", NULL };
+    s_outcome_t outcome;
+    s_run(args, &outcome);
+    assert_int_equal(outcome.status, 2);
+    char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+    s_format(expected, sizeof expected,
+             "jbus-broker: config file %s: broker/linger: \"soon\" is not a whole number", path);
+    assert_non_null(strstr(outcome.err, expected));
+    free(outcome.err);
+
+    char missing [PATH_MAX];
+    s_format(missing, sizeof missing, "%s/missing.cfg", s_directory);
+    const char *missing_args [] = { "--config", missing, NULL };
+    s_run(missing_args, &outcome);
+    assert_int_equal(outcome.status, 2);
+    assert_non_null(strstr(outcome.err, "No such file or directory"));
+    free(outcome.err);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_program_reports_an_endpoint_in_use_with_exit_code_1(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.control = NULL;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    const char *args [] = { "--frontend", jb_broker_endpoint_frontend(broker),
+                            "--backend", "tcp://127.0.0.1:*", "--no-control", NULL };
+    s_outcome_t outcome;
+    s_run(args, &outcome);
+    assert_int_equal(outcome.status, 1);
+    char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+    s_format(expected, sizeof expected,
+             "jbus-broker: endpoint %s for publishers: Address already in use",
+             jb_broker_endpoint_frontend(broker));
+    if (!strstr(outcome.err, expected))
+        fail_msg("expected \"%s\" in stderr, got \"%s\"", expected, outcome.err);
+    free(outcome.err);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+
+int
+main(void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test(test_broker_forwards_multipart_messages_between_inproc_peers),
+        cmocka_unit_test(test_broker_binds_any_tcp_port_and_reports_it),
+        cmocka_unit_test(test_broker_binds_ipc_endpoints),
+        cmocka_unit_test(test_broker_routes_by_topic_prefix),
+        cmocka_unit_test(test_broker_counts_messages_and_bytes_exactly),
+        cmocka_unit_test(test_broker_reports_an_endpoint_in_use),
+        cmocka_unit_test(test_config_load_reads_every_key),
+        cmocka_unit_test(test_config_load_rejects_an_unknown_key),
+        cmocka_unit_test(test_config_load_rejects_a_bad_number),
+        cmocka_unit_test(test_config_load_reports_a_missing_file_and_bad_zpl),
+        cmocka_unit_test(test_config_set_copies_what_it_is_given),
+        cmocka_unit_test(test_control_survives_garbage_requests),
+        cmocka_unit_test(test_oversized_message_disconnects_only_its_publisher),
+        cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm, s_reap_children),
+        cmocka_unit_test_teardown(test_program_flags_override_the_config_file, s_reap_children),
+        cmocka_unit_test_teardown(test_program_rejects_bad_flags_with_exit_code_2,
+                                  s_reap_children),
+        cmocka_unit_test_teardown(test_program_rejects_a_bad_config_with_exit_code_2,
+                                  s_reap_children),
+        cmocka_unit_test_teardown(test_program_reports_an_endpoint_in_use_with_exit_code_1,
+                                  s_reap_children),
+    };
+    //  The broker logs through zsys; keep stdout for cmocka's report.
+    zsys_set_logstream(stderr);
+    int failed = cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
+    zsys_shutdown();
+    return failed;
+}
