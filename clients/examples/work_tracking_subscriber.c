@@ -1,0 +1,76 @@
+/*  =========================================================================
+    work_tracking_subscriber.c - an example context that listens
+
+    Another bounded context reacts to work-tracking events: it subscribes to
+    the jerry.work_tracking. prefix, with one handler for completed tasks
+    (a pattern) and one for everything in the context, and prints what it
+    gets until it has seen --count events or --timeout passes.
+
+        work_tracking_subscriber [--endpoint EP] [--count N] [--timeout MS]
+
+    Exit codes: 0 --count events seen (or none asked), 1 timeout or failure,
+    2 usage error.
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+#include <jbus.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+s_on_any(const jb_event_t *event, void *arg)
+{
+    int *seen = (int *) arg;
+    (*seen)++;
+    printf("%s %s\n", jb_event_type(event), jb_event_subject(event)? jb_event_subject(event): "-");
+    fflush(stdout);
+}
+
+static void
+s_on_completed(const jb_event_t *event, void *arg)
+{
+    (void) arg;
+    printf("  completed: %s\n", jb_event_subject(event)? jb_event_subject(event): "-");
+    fflush(stdout);
+}
+
+int
+main(int argc, char *argv[])
+{
+    const char *endpoint = JB_DEFAULT_SUBSCRIBE_ENDPOINT;
+    int count = 0;
+    int timeout_ms = 10000;
+    for (int index = 1; index < argc; index++) {
+        if (strcmp(argv[index], "--endpoint") == 0 && index + 1 < argc)
+            endpoint = argv[++index];
+        else
+        if (strcmp(argv[index], "--count") == 0 && index + 1 < argc)
+            count = atoi(argv[++index]);
+        else
+        if (strcmp(argv[index], "--timeout") == 0 && index + 1 < argc)
+            timeout_ms = atoi(argv[++index]);
+        else {
+            fprintf(stderr, "usage: work_tracking_subscriber [--endpoint EP] [--count N] [--timeout MS]\n");
+            return 2;
+        }
+    }
+    jb_error_t error;
+    jb_subscriber_t *subscriber = jb_subscriber_new(endpoint, NULL, &error);
+    if (!subscriber) {
+        fprintf(stderr, "work_tracking_subscriber: %s\n", error.message);
+        return 1;
+    }
+    int seen = 0;
+    jb_subscriber_on(subscriber, "jerry.work_tracking.", s_on_any, &seen, NULL);
+    jb_subscriber_on(subscriber, "jerry.work_tracking.*.completed", s_on_completed, NULL, NULL);
+    int64_t deadline = zclock_mono() + timeout_ms;
+    while (count == 0 || seen < count) {
+        int64_t remaining = deadline - zclock_mono();
+        if (remaining <= 0 || jb_subscriber_dispatch(subscriber, (int) remaining, NULL) != 0)
+            break;
+    }
+    jb_subscriber_destroy(&subscriber);
+    return count > 0 && seen < count? 1: 0;
+}
