@@ -311,7 +311,7 @@ s_data(jb_event_t *event, const msgpack_object *object, jb_error_t *error)
         rc = jb__event_set_data(event, JB_DATA_TEXT, object->via.str.ptr, object->via.str.size);
     else
     if (object->type == MSGPACK_OBJECT_EXT && object->via.ext.type == s_EXT_JSON) {
-        rc = jb__json_check(object->via.ext.ptr, object->via.ext.size, error);
+        rc = jb__json_check(object->via.ext.ptr, object->via.ext.size, "data", error);
         if (rc)
             return rc;
         rc = jb__event_set_data(event, JB_DATA_JSON, object->via.ext.ptr, object->via.ext.size);

@@ -405,30 +405,6 @@ jb__event_set_data(jb_event_t *self, jb_data_kind_t kind, const void *bytes, siz
 //  --------------------------------------------------------------------------
 
 //  --------------------------------------------------------------------------
-//  Check that size bytes are one well-formed UTF-8 JSON value.
-
-int
-jb__json_check(const char *json, size_t size, jb_error_t *error)
-{
-    if (!jb__utf8_is_valid(json, size))
-        return jb__error(error, JB_EPARSE, "data", "JSON data is not valid UTF-8");
-    const char *end = NULL;
-    cJSON *tree = cJSON_ParseWithLengthOpts(json, size, &end, false);
-    if (!tree)
-        return jb__error(error, JB_EPARSE, "data", "not a JSON value (error at byte %zu)",
-                         end? (size_t) (end - json): (size_t) 0);
-    cJSON_Delete(tree);
-    //  cJSON stops after the first value: anything but whitespace after it
-    //  means the text was not one JSON value
-    for (; end < json + size; end++)
-        if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
-            return jb__error(error, JB_EPARSE, "data",
-                             "not a single JSON value (trailing bytes at %zu)",
-                             (size_t) (end - json));
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
 
 int
 jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error_t *error)
@@ -437,7 +413,7 @@ jb_event_set_data_json(jb_event_t *self, const char *json, size_t size, jb_error
     assert(json);
     if (size == SIZE_MAX)
         size = strlen(json);
-    int rc = jb__json_check(json, size, error);
+    int rc = jb__json_check(json, size, "data", error);
     if (rc)
         return rc;
     if ((!self->datacontenttype && jb_event_set_datacontenttype(self, "application/json"))

@@ -85,10 +85,11 @@ void
 int
     jb__event_set_data(jb_event_t *event, jb_data_kind_t kind, const void *bytes, size_t size);
 
-//  event.c: 0 when size bytes at json are one well-formed UTF-8 JSON value,
-//  else JB_EPARSE with details (attribute "data").
+//  json_check.c: 0 when size bytes at json are one well-formed JSON text
+//  (RFC 8259: UTF-8, one value, blanks around it), else JB_EPARSE with the
+//  reason and byte offset, naming attribute (may be NULL).
 int
-    jb__json_check(const char *json, size_t size, jb_error_t *error);
+    jb__json_check(const char *json, size_t size, const char *attribute, jb_error_t *error);
 
 //  json.c: append event in the JSON event format, without validating it.
 void

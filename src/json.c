@@ -1,20 +1,19 @@
 /*  =========================================================================
     json.c - the CloudEvents JSON event format and batch format
 
-    Decoding runs in two steps. cJSON first checks that the input is one
-    well-formed JSON document (and bounds its nesting). A small scanner then
-    walks the members of the event object over the original text, because
-    cJSON forgets two things the format needs: how a number was written
-    (an Integer must be written without fraction or exponent) and where a
-    value starts and ends (so that JSON data is kept byte for byte instead of
-    being rebuilt, and strings with "\u0000" keep their length).
+    Decoding runs in two steps. jb__json_check first checks that the input
+    is one well-formed JSON text (json_check.c). A small scanner then walks
+    the members of the event object over the original text: it keeps what a
+    parse tree would lose, how a number was written (an Integer must be
+    written without fraction or exponent) and where a value starts and ends
+    (so JSON data is kept byte for byte instead of being rebuilt, and strings
+    with "\u0000" keep their length), and it builds no tree at all.
 
     Encoding writes the envelope directly into a buffer, without building a
-    throw-away cJSON tree.
+    throw-away tree.
     ========================================================================= */
 
 #include "internal.h"
-#include <cjson/cJSON.h>
 
 //  Bits for the members seen so far, to reject duplicates.
 enum {
@@ -57,7 +56,7 @@ typedef struct {
 } s_decoder_t;
 
 //  --------------------------------------------------------------------------
-//  Scanner. It runs only over text that cJSON has accepted, so it can be
+//  Scanner. It runs only over text that jb__json_check has accepted, so it can be
 //  simple; it still never reads past end.
 
 static const char *
@@ -69,8 +68,8 @@ s_skip_space(const char *cursor, const char *end)
 }
 
 //  cursor is at the opening quote. Returns the position after the closing
-//  quote, or NULL when the string holds a raw control character, which JSON
-//  forbids but cJSON lets through.
+//  quote, or NULL for a raw control character (which the check has already
+//  ruled out: kept so that the scanner is safe on its own).
 static const char *
 s_skip_string(const char *cursor, const char *end)
 {
@@ -485,7 +484,7 @@ s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span
 }
 
 //  --------------------------------------------------------------------------
-//  Decode the object at [cursor, end), already accepted by cJSON.
+//  Decode the object at [cursor, end), already accepted by jb__json_check.
 
 static int
 s_decode_object(s_decoder_t *decoder, const char *cursor, const char *end,
@@ -549,25 +548,13 @@ control_character:
 static int
 s_check_document(const char *text, size_t size, const char **start_p, jb_error_t *error)
 {
-    if (!jb__utf8_is_valid(text, size))
-        return jb__error(error, JB_EPARSE, NULL, "input is not valid UTF-8");
-    const char *end = NULL;
-    cJSON *tree = cJSON_ParseWithLengthOpts(text, size, &end, false);
-    if (!tree) {
-        size_t offset = end && end >= text? (size_t) (end - text): 0;
-        return jb__error(error, JB_EPARSE, NULL, size? "not valid JSON (at byte %zu)"
-                         : "empty input, expected JSON%.0zu", offset);
-    }
-    cJSON_Delete(tree);
-    if (s_skip_space(end, text + size) != text + size)
-        return jb__error(error, JB_EPARSE, NULL, "trailing bytes after the JSON value (at byte %zu)",
-                         (size_t) (end - text));
-    //  RFC 8259 8.1: a parser may ignore a byte order mark; cJSON does, and
-    //  so must the scanner that follows it
+    //  RFC 8259 8.1: a parser may ignore a byte order mark
     if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         text += 3, size -= 3;
-    *start_p = s_skip_space(text, text + size);
-    return 0;
+    int rc = jb__json_check(text, size, NULL, error);
+    if (rc == 0)
+        *start_p = s_skip_space(text, text + size);
+    return rc;
 }
 
 static void

@@ -86,6 +86,34 @@ main(int argc, char *argv[])
         if (jb_json_decode(json, json_size, NULL, &decoded, NULL)) abort();
         jb_event_destroy(&decoded);
     });
+    jb_message_t *message = jb_message_new();
+    for (jb_mode_t mode = JB_MODE_BINARY; mode <= JB_MODE_STRUCTURED; mode++) {
+        const char *name = mode == JB_MODE_BINARY? "binary": "structured";
+        if (jb_message_encode(message, event, mode, NULL))
+            abort();
+        size_t frames = jb_message_frame_count(message), bytes = 0;
+        jb_frame_t copies [3];
+        for (size_t index = 0; index < frames; index++) {
+            copies[index] = jb_message_frame(message, index);
+            bytes += copies[index].size;
+        }
+        char label [64];
+        snprintf(label, sizeof label, "%s message size (%zu frames)", name, frames);
+        printf("%-34s %12zu bytes/event\n", label, bytes);
+        snprintf(label, sizeof label, "%s message encode", name);
+        jb_message_t *scratch = jb_message_new();
+        BENCH(label, seconds, {
+            if (jb_message_encode(scratch, event, mode, NULL)) abort();
+        });
+        jb_message_destroy(&scratch);
+        snprintf(label, sizeof label, "%s message decode", name);
+        BENCH(label, seconds, {
+            jb_event_t *decoded = NULL;
+            if (jb_message_decode(copies, frames, NULL, &decoded, NULL)) abort();
+            jb_event_destroy(&decoded);
+        });
+    }
+    jb_message_destroy(&message);
     jb_error_t error;
     jb_converter_t *converter = jb_converter_new("/jerry/work-tracking", "work_tracking", &error);
     jb_domain_event_t completed = jb_domain_event("TaskCompleted", "WORK-001", s_payload);

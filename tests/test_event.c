@@ -3,6 +3,7 @@
     ========================================================================= */
 
 #include "testutil.h"
+#include <cjson/cJSON.h>
 
 static void
 test_make_an_event_to_publish_example(void **state)
@@ -348,6 +349,70 @@ test_error_codes_have_names_and_texts(void **state)
     jb_error_clear(NULL);
 }
 
+//  JSON data is checked by jbus's own scanner (json_check.c): a table of
+//  edge cases, then random texts compared with cJSON's verdict.
+static void
+test_json_data_check_follows_rfc_8259(void **state)
+{
+    (void) state;
+    const char *valid [] = {
+        "0", "-0", "1.5", "-1.5e+10", "1E-2", "123456789012345678901234567890", "true",
+        "false", "null", "\"\"", "\"\\u00e9\\ud83d\\ude00\\n\\/\"", "\"é😀\"", "[]", "{}",
+        " [ 1 , [ ] , { } ] ", "{\"a\":{\"b\":[null,{\"c\":\"d\"}]}}", "\t\r\n 7 \n",
+    };
+    const char *invalid [] = {
+        "", " ", "01", "1.", ".5", "-", "1e", "1e+", "+1", "0x10", "NaN", "tru", "nul",
+        "[1,]", "[,1]", "{\"a\" 1}", "{\"a\":}", "{,}", "{\"a\":1,}", "{1:2}", "[1 2]",
+        "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\tb\"",
+        "\"\xff\"", "\"\xc3\"", "\xef\xbb\xbf{}", "[]]", "{}{}", "[1]x", "'a'",
+    };
+    jb_event_t *event = jb_event_new("t", "/s");
+    for (size_t index = 0; index < sizeof valid / sizeof valid[0]; index++)
+        if (jb_event_set_data_json(event, valid[index], SIZE_MAX, NULL))
+            fail_msg("rejected valid JSON: %s", valid[index]);
+    for (size_t index = 0; index < sizeof invalid / sizeof invalid[0]; index++) {
+        jb_error_t error;
+        if (jb_event_set_data_json(event, invalid[index], SIZE_MAX, &error) != JB_EPARSE)
+            fail_msg("accepted invalid JSON: %s", invalid[index]);
+        assert_non_null(strstr(error.message, "byte"));
+    }
+    //  nesting: 1000 levels are fine, 1001 are not
+    char deep [2004];
+    memset(deep, '[', 1000);
+    memset(deep + 1000, ']', 1000);
+    assert_int_equal(jb_event_set_data_json(event, deep, 2000, NULL), 0);
+    memset(deep, '[', 1001);
+    memset(deep + 1001, ']', 1001);
+    assert_int_equal(jb_event_set_data_json(event, deep, 2002, NULL), JB_EPARSE);
+
+    //  random ASCII texts without escapes, where cJSON and RFC 8259 agree
+    const char alphabet [] = "{}[]\",:01-.eE+ ntruefalsx";
+    uint32_t random = 2654435761u;
+    char text [25];
+    for (int round = 0; round < 200000; round++) {
+        size_t size = 1 + round % (sizeof text - 1);
+        for (size_t index = 0; index < size; index++) {
+            random ^= random << 13; random ^= random >> 17; random ^= random << 5;
+            text[index] = alphabet[random % (sizeof alphabet - 1)];
+        }
+        text[size] = '\0';
+        const char *end = NULL;
+        cJSON *tree = cJSON_ParseWithLengthOpts(text, size, &end, false);
+        bool cjson_accepts = tree != NULL;
+        while (cjson_accepts && end < text + size)
+            if (*end++ != ' ')
+                cjson_accepts = false;
+        cJSON_Delete(tree);
+        bool jbus_accepts = jb_event_set_data_json(event, text, size, NULL) == 0;
+        //  jbus is never more lenient; cJSON also takes numbers RFC 8259
+        //  forbids ("00", "1.", "-.5" through strtod), the only difference
+        bool has_digit = strpbrk(text, "0123456789") && memchr(text, '\0', size) == NULL;
+        if ((jbus_accepts && !cjson_accepts) || (cjson_accepts && !jbus_accepts && !has_digit))
+            fail_msg("'%.*s': cJSON %d, jbus %d", (int) size, text, cjson_accepts, jbus_accepts);
+    }
+    jb_event_destroy(&event);
+}
+
 int
 main(void)
 {
@@ -360,6 +425,7 @@ main(void)
         cmocka_unit_test(test_extension_names_follow_the_specification),
         cmocka_unit_test(test_validate_checks_every_rule),
         cmocka_unit_test(test_set_data_json_accepts_only_one_json_value),
+        cmocka_unit_test(test_json_data_check_follows_rfc_8259),
         cmocka_unit_test(test_equal_compares_instants_json_values_and_extensions_in_any_order),
         cmocka_unit_test(test_type_names_follow_the_specification),
         cmocka_unit_test(test_error_codes_have_names_and_texts),
