@@ -54,7 +54,7 @@ jb__buffer_reserve(jb__buffer_t *buffer, size_t extra)
 }
 
 void
-jb__buffer_append(jb__buffer_t *buffer, const void *bytes, size_t size)
+jb__buffer_append_slow(jb__buffer_t *buffer, const void *bytes, size_t size)
 {
     if (!jb__buffer_reserve(buffer, size))
         return;

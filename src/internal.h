@@ -72,7 +72,21 @@ void
 bool
     jb__buffer_reserve(jb__buffer_t *buffer, size_t extra);
 void
-    jb__buffer_append(jb__buffer_t *buffer, const void *bytes, size_t size);
+    jb__buffer_append_slow(jb__buffer_t *buffer, const void *bytes, size_t size);
+
+//  Append size bytes. Inline because encoders append many small pieces:
+//  when they fit, it is a copy; growing and failure take the slow path.
+static inline void
+jb__buffer_append(jb__buffer_t *buffer, const void *bytes, size_t size)
+{
+    if (buffer->size + size < buffer->capacity && !buffer->failed) {
+        memcpy(buffer->data + buffer->size, bytes, size);
+        buffer->size += size;
+        buffer->data[buffer->size] = '\0';
+    }
+    else
+        jb__buffer_append_slow(buffer, bytes, size);
+}
 void
     jb__buffer_append_text(jb__buffer_t *buffer, const char *text);
 void

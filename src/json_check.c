@@ -64,15 +64,20 @@ s_hex4(s_scanner_t *scanner)
     return value;
 }
 
+//  Bytes that end a run of plain string content: quote, backslash, control
+//  characters and the first byte of every multi-byte UTF-8 sequence.
+static const uint8_t s_string_stop [256] = {
+    [0 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1
+};
+
 //  A string, the cursor on its opening quote.
 static bool
 s_string(s_scanner_t *scanner)
 {
     scanner->cursor++;
     while (true) {
-        //  the common run: plain ASCII
-        while (scanner->cursor < scanner->end && *scanner->cursor >= 0x20
-               && *scanner->cursor < 0x80 && *scanner->cursor != '"' && *scanner->cursor != '\\')
+        //  the common run: plain ASCII, one table look-up a byte
+        while (scanner->cursor < scanner->end && !s_string_stop[*scanner->cursor])
             scanner->cursor++;
         if (scanner->cursor >= scanner->end)
             return s_fail(scanner, "unterminated string");

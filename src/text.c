@@ -80,6 +80,11 @@ jb__string_problem(const char *text, size_t size)
     const unsigned char *bytes = (const unsigned char *) text;
     size_t offset = 0;
     while (offset < size) {
+        //  printable ASCII is the common case and needs no decoding
+        if (bytes[offset] >= 0x20 && bytes[offset] < 0x7F) {
+            offset++;
+            continue;
+        }
         uint32_t code_point;
         size_t length = s_utf8_decode(bytes + offset, size - offset, &code_point);
         if (length == 0)
