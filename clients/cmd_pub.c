@@ -79,7 +79,8 @@ s_print_help(void)
         "      --bind                bind EP instead of connecting (no broker)\n"
         "  -m, --mode MODE           binary (default) or structured (JSON)\n"
         "      --wait MS             wait up to MS for a subscriber to be attached before\n"
-        "                            the first event, so that none is lost to a slow join\n"
+        "                            the first event (of --type, when given), so that\n"
+        "                            none is lost to a slow join\n"
         "                            (default 1000; 0 = do not wait)\n"
         "      --linger MS           how long to flush queued events on exit (default 2000)\n"
         "      --hwm N               high-water mark, 0 = unlimited (default 100000)\n"
@@ -404,8 +405,11 @@ cmd_pub(int argc, char **argv)
             exit_code = CMD_EXIT_FAILURE;
         }
     }
+    //  with an event from flags, wait for a subscriber of its type; JSON lines
+    //  may hold any types, so any subscriber will do
     if (exit_code == 0 && options.wait_ms > 0
-    &&  jb_publisher_wait_ready(publisher, options.wait_ms, NULL) != 0 && !options.quiet)
+    &&  jb_publisher_wait_for(publisher, options.type, options.wait_ms, NULL) != 0
+    &&  !options.quiet)
         fprintf(stderr, "jbus " s_NAME ": no subscriber within %d ms at %s; publishing anyway "
                 "(events nobody subscribed to are dropped)\n", options.wait_ms, options.endpoint);
     size_t sent = 0;

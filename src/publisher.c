@@ -142,7 +142,7 @@ s_drain_subscriptions(jb_publisher_t *self)
             char *prefix = jb__strndup(bytes + 1, size - 1);
             if (prefix) {
                 if (bytes[0] == 1)
-                    zhashx_update(self->subscriptions, prefix, NULL);
+                    zhashx_update(self->subscriptions, prefix, self);     //  any non-NULL item
                 else
                     zhashx_delete(self->subscriptions, prefix);
                 free(prefix);
@@ -165,25 +165,46 @@ jb_publisher_subscription_count(jb_publisher_t *self)
 
 //  --------------------------------------------------------------------------
 
+//  True when a subscription that reached us matches type (NULL: any).
+static bool
+s_has_subscription_for(jb_publisher_t *self, const char *type)
+{
+    if (!type)
+        return zhashx_size(self->subscriptions) > 0;
+    for (void *item = zhashx_first(self->subscriptions); item;
+         item = zhashx_next(self->subscriptions)) {
+        const char *prefix = (const char *) zhashx_cursor(self->subscriptions);
+        if (strncmp(type, prefix, strlen(prefix)) == 0)
+            return true;
+    }
+    return false;
+}
+
 int
-jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error)
+jb_publisher_wait_for(jb_publisher_t *self, const char *type, int timeout_ms, jb_error_t *error)
 {
     assert(self);
     int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
     while (true) {
         s_drain_subscriptions(self);
-        if (zhashx_size(self->subscriptions) > 0)
+        if (s_has_subscription_for(self, type))
             return 0;
         int64_t remaining = deadline < 0? -1: deadline - zclock_mono();
         if (deadline >= 0 && remaining <= 0)
-            return jb__error(error, JB_ETIMEDOUT, NULL,
-                             "no subscriber reached %s within %d ms", self->endpoint, timeout_ms);
+            return jb__error(error, JB_ETIMEDOUT, NULL, "no subscriber%s%s reached %s within %d ms",
+                             type? " for ": "", type? type: "", self->endpoint, timeout_ms);
         zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
         if (zmq_poll(&item, 1, (long) remaining) == -1 && zmq_errno() != EINTR)
             return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
         if (zsys_interrupted)
             return jb__error(error, JB_ESOCKET, NULL, "interrupted");
     }
+}
+
+int
+jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error)
+{
+    return jb_publisher_wait_for(self, NULL, timeout_ms, error);
 }
 
 //  --------------------------------------------------------------------------

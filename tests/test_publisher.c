@@ -134,6 +134,25 @@ test_wait_ready_times_out_without_subscribers(void **state)
 }
 
 static void
+test_wait_for_a_type_ignores_other_subscriptions(void **state)
+{
+    (void) state;
+    jb_publisher_t *publisher = s_bound_publisher(JB_MODE_BINARY);
+    zsock_t *other = s_raw_subscriber(jb_publisher_endpoint(publisher), "jerry.session_management.");
+    assert_int_equal(jb_publisher_wait_ready(publisher, 5000, NULL), 0);
+    jb_error_t error;
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.work_tracking.task.created", 100,
+                                           &error), JB_ETIMEDOUT);
+    assert_non_null(strstr(error.message, "jerry.work_tracking.task.created"));
+    zsock_t *matching = s_raw_subscriber(jb_publisher_endpoint(publisher), "jerry.work_tracking.");
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.work_tracking.task.created", 5000,
+                                           NULL), 0);
+    zsock_destroy(&matching);
+    zsock_destroy(&other);
+    jb_publisher_destroy(&publisher);
+}
+
+static void
 test_subscriptions_are_tracked_as_they_come_and_go(void **state)
 {
     (void) state;
@@ -295,6 +314,7 @@ main(void)
         cmocka_unit_test(test_publish_an_event_example),
         cmocka_unit_test(test_structured_publisher_sends_the_json_event_format),
         cmocka_unit_test(test_wait_ready_times_out_without_subscribers),
+        cmocka_unit_test(test_wait_for_a_type_ignores_other_subscriptions),
         cmocka_unit_test(test_subscriptions_are_tracked_as_they_come_and_go),
         cmocka_unit_test(test_invalid_event_is_refused_and_not_sent),
         cmocka_unit_test(test_batch_is_sent_in_order_or_not_at_all),

@@ -62,7 +62,7 @@ main(int argc, char *argv[])
     }
     //  a short-lived publisher: wait (bounded) until the bus has a subscriber,
     //  so the first events are not lost to a slow join
-    if (jb_publisher_wait_ready(publisher, wait_ms, NULL))
+    if (jb_publisher_wait_for(publisher, "jerry.work_tracking.", wait_ms, NULL))
         fprintf(stderr, "work_tracking_context: no subscriber yet, publishing anyway\n");
 
     int rc = 0;

@@ -89,6 +89,15 @@ JB_EXPORT const char *
 JB_EXPORT int
     jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error);
 
+//  Wait up to timeout_ms (-1: for ever) until a subscription that matches
+//  type (is a prefix of it) has reached the publisher: on a shared bus,
+//  another subscriber's subscription does not end the wait early. type NULL
+//  waits for any subscription, like jb_publisher_wait_ready(). Returns 0 or
+//  JB_ETIMEDOUT.
+JB_EXPORT int
+    jb_publisher_wait_for(jb_publisher_t *self, const char *type, int timeout_ms,
+                          jb_error_t *error);
+
 //  Number of distinct subscriptions (type prefixes) that reached the
 //  publisher and are still active.
 JB_EXPORT size_t
