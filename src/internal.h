@@ -120,6 +120,12 @@ int
     jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t size,
                     jb_event_t **event_p, jb_error_t *error);
 
+//  ZMTP heartbeats on every client socket, so that a broker that vanished
+//  without closing TCP (a dead host, a half-open connection) is noticed and
+//  the connection remade; the broker uses the same defaults.
+#define JB__HEARTBEAT_IVL_MS     5000
+#define JB__HEARTBEAT_TIMEOUT_MS 15000
+
 //  id.c: write a fresh random UUIDv4 in canonical form (36 chars + NUL).
 void
     jb__id_generate(char id[37]);

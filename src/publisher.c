@@ -77,6 +77,8 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
     self->handle = zsock_resolve(self->socket);
     zsock_set_sndhwm(self->socket, options->sndhwm);
     zsock_set_linger(self->socket, options->linger_ms);
+    zsock_set_heartbeat_ivl(self->socket, JB__HEARTBEAT_IVL_MS);
+    zsock_set_heartbeat_timeout(self->socket, JB__HEARTBEAT_TIMEOUT_MS);
     int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
                           : zsock_connect(self->socket, "%s", endpoint);
     if (rc == -1) {

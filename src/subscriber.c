@@ -454,6 +454,8 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     self->handle = zsock_resolve(self->socket);
     zsock_set_rcvhwm(self->socket, options->rcvhwm);
     zsock_set_linger(self->socket, 0);      //  a SUB has nothing to flush
+    zsock_set_heartbeat_ivl(self->socket, JB__HEARTBEAT_IVL_MS);
+    zsock_set_heartbeat_timeout(self->socket, JB__HEARTBEAT_TIMEOUT_MS);
     //  all a SUB sends is subscriptions, and libzmq drops those, unlike
     //  data, silently at the high-water mark: 10,000 filters set in a loop
     //  would lose some
