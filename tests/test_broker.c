@@ -11,155 +11,14 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <czmq.h>
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
-
-extern char **environ;
-
-#define s_BROKER JBUS_BINARY_DIR "/bus/jbus-broker"
+#include "testproc.h"
 
 //  Longest wait for anything; generous for sanitizer builds on a busy box.
-#define s_DEADLINE_MS 20000
-
-//  Most arguments a test passes to jbus-broker, and programs alive at once.
-#define s_ARGS_MAX 24
-#define s_CHILDREN_MAX 4
-
-//  The temporary directory for config files and captured stderr.
-static char s_directory [PATH_MAX];
-static unsigned s_files;
-
-//  Programs started by the running test; the teardown reaps them.
-static pid_t s_children [s_CHILDREN_MAX];
-
-//  A running jbus-broker program.
-typedef struct {
-    pid_t pid;
-    int out;                            //  read end of its stdout
-    char err_path [PATH_MAX];           //  where its stderr goes
-    char frontend [JB_BROKER_ENDPOINT_MAX];
-    char backend [JB_BROKER_ENDPOINT_MAX];
-    char control [JB_BROKER_ENDPOINT_MAX];
-} s_program_t;
-
-//  What a finished program did.
-typedef struct {
-    int status;                         //  exit code; 128 + signal when killed
-    char *err;                          //  all of its stderr
-} s_outcome_t;
-
-//  --------------------------------------------------------------------------
-//  Fixtures
-
-static int
-s_group_setup(void **state)
-{
-    (void) state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_directory, sizeof s_directory, "%s/jbus-broker-XXXXXX", tmp && *tmp? tmp: "/tmp");
-    if (!mkdtemp(s_directory)) {
-        print_error("mkdtemp %s: %s\n", s_directory, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static int
-s_group_teardown(void **state)
-{
-    (void) state;
-    DIR *directory = opendir(s_directory);
-    struct dirent *entry;
-    while (directory && (entry = readdir(directory))) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        char path [PATH_MAX];
-        int length = snprintf(path, sizeof path, "%s/%s", s_directory, entry->d_name);
-        if (length > 0 && length < (int) sizeof path)
-            unlink(path);
-    }
-    if (directory)
-        closedir(directory);
-    return rmdir(s_directory);
-}
-
-//  A failed assertion leaves the test midway: kill and reap what it started.
-static int
-s_reap_children(void **state)
-{
-    (void) state;
-    for (int index = 0; index < s_CHILDREN_MAX; index++)
-        if (s_children[index] > 0) {
-            kill(s_children[index], SIGKILL);
-            while (waitpid(s_children[index], NULL, 0) < 0 && errno == EINTR)
-                ;
-            s_children[index] = 0;
-        }
-    return 0;
-}
-
-static void
-s_child_add(pid_t pid)
-{
-    for (int index = 0; index < s_CHILDREN_MAX; index++)
-        if (s_children[index] == 0) {
-            s_children[index] = pid;
-            return;
-        }
-    fail_msg("more than %d programs at once", s_CHILDREN_MAX);
-}
-
-static void
-s_child_forget(pid_t pid)
-{
-    for (int index = 0; index < s_CHILDREN_MAX; index++)
-        if (s_children[index] == pid)
-            s_children[index] = 0;
-}
-
-//  --------------------------------------------------------------------------
-//  snprintf that fails the test rather than truncate.
-
-static void
-s_format(char *buffer, size_t capacity, const char *format, ...) JB_PRINTF(3, 4);
-
-static void
-s_format(char *buffer, size_t capacity, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    int length = vsnprintf(buffer, capacity, format, args);
-    va_end(args);
-    assert_true(length >= 0 && (size_t) length < capacity);
-}
-
-//  --------------------------------------------------------------------------
-//  Write text to a new file in the temporary directory; path (PATH_MAX)
-//  gets its name.
-
-static void
-s_write_file(const char *name, const char *text, char *path)
-{
-    int length = snprintf(path, PATH_MAX, "%s/%03u-%s", s_directory, ++s_files, name);
-    assert_true(length > 0 && length < PATH_MAX);
-    FILE *file = fopen(path, "wb");
-    assert_non_null(file);
-    assert_int_equal(fwrite(text, 1, strlen(text), file), strlen(text));
-    assert_int_equal(fclose(file), 0);
-}
+#define s_DEADLINE_MS TESTPROC_DEADLINE_MS
 
 //  --------------------------------------------------------------------------
 //  Socket helpers. Every socket gets linger 0 so that a test's leftovers
@@ -366,8 +225,8 @@ test_broker_binds_ipc_endpoints(void **state)
 {
     (void) state;
     char frontend [PATH_MAX + 16], backend [PATH_MAX + 16];
-    s_format(frontend, sizeof frontend, "ipc://%s/publishers", s_directory);
-    s_format(backend, sizeof backend, "ipc://%s/subscribers", s_directory);
+    testproc_format(frontend, sizeof frontend, "ipc://%s/publishers", testproc_directory);
+    testproc_format(backend, sizeof backend, "ipc://%s/subscribers", testproc_directory);
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
     config.frontend = frontend;
@@ -512,8 +371,8 @@ test_broker_reports_an_endpoint_in_use(void **state)
     assert_null(jb_broker_new(&config, &error));
     assert_int_equal(error.code, JB_ESOCKET);
     char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
-    s_format(expected, sizeof expected, "endpoint %s for publishers: Address already in use",
-             endpoint);
+    testproc_format(expected, sizeof expected, "endpoint %s for publishers: Address already in use",
+                    endpoint);
     assert_string_equal(error.message, expected);
 
     config.frontend = "tcp://127.0.0.1:*";
@@ -554,7 +413,7 @@ test_config_load_reads_every_key(void **state)
 {
     (void) state;
     char path [PATH_MAX];
-    s_write_file("every-key.cfg",
+    testproc_write_file("every-key.cfg",
         "#   every key the broker knows\n"
         "broker\n"
         "    frontend = \"ipc:///tmp/jbus-front\"\n"
@@ -583,7 +442,8 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.heartbeat_timeout_ms, 3000);
 
     //  A second file changes only what it names.
-    s_write_file("some-keys.cfg", "broker\n    rcvhwm = 7\n    frontend = inproc://x\n", path);
+    testproc_write_file("some-keys.cfg", "broker\n    rcvhwm = 7\n    frontend = inproc://x\n",
+                        path);
     assert_int_equal(jb_broker_config_load(&config, path, &error), 0);
     assert_string_equal(config.frontend, "inproc://x");
     assert_string_equal(config.backend, "tcp://127.0.0.1:*");
@@ -617,20 +477,20 @@ test_config_load_rejects_an_unknown_key(void **state)
 {
     (void) state;
     char path [PATH_MAX];
-    s_write_file("unknown-key.cfg", "broker\n    linger = 5\n    sndwhm = 10\n", path);
+    testproc_write_file("unknown-key.cfg", "broker\n    linger = 5\n    sndwhm = 10\n", path);
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
     jb_error_t error;
     assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
     char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
-    s_format(expected, sizeof expected, "config file %s: unknown key \"broker/sndwhm\"",
-             path);
+    testproc_format(expected, sizeof expected, "config file %s: unknown key \"broker/sndwhm\"",
+                    path);
     assert_string_equal(error.message, expected);
     assert_string_equal(error.attribute, "sndwhm");
     //  Nothing of a bad file is applied, not even the keys before the bad one.
     assert_int_equal(config.linger_ms, 1000);
 
-    s_write_file("unknown-section.cfg", "server\n    linger = 5\n", path);
+    testproc_write_file("unknown-section.cfg", "server\n    linger = 5\n", path);
     assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
     assert_non_null(strstr(error.message, "unknown section \"server\""));
     assert_non_null(strstr(error.message, path));
@@ -670,13 +530,14 @@ test_config_load_rejects_a_bad_number(void **state)
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
         char text [256], path [PATH_MAX];
         snprintf(text, sizeof text, "broker\n    %s\n", cases[index].line);
-        s_write_file("bad-number.cfg", text, path);
+        testproc_write_file("bad-number.cfg", text, path);
         jb_broker_config_t config;
         jb_broker_config_defaults(&config);
         jb_error_t error;
         assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
         char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
-        s_format(expected, sizeof expected, "config file %s: %s", path, cases[index].message);
+        testproc_format(expected, sizeof expected, "config file %s: %s", path,
+                        cases[index].message);
         assert_string_equal(error.message, expected);
         jb_broker_config_reset(&config);
     }
@@ -692,13 +553,13 @@ test_config_load_reports_a_missing_file_and_bad_zpl(void **state)
     jb_broker_config_defaults(&config);
     jb_error_t error;
     char path [PATH_MAX];
-    s_format(path, sizeof path, "%s/no-such.cfg", s_directory);
+    testproc_format(path, sizeof path, "%s/no-such.cfg", testproc_directory);
     assert_int_equal(jb_broker_config_load(&config, path, &error), JB_EIO);
     char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
-    s_format(expected, sizeof expected, "config file %s: No such file or directory", path);
+    testproc_format(expected, sizeof expected, "config file %s: No such file or directory", path);
     assert_string_equal(error.message, expected);
 
-    s_write_file("bad-zpl.cfg", "broker\n  linger = 5\n", path);
+    testproc_write_file("bad-zpl.cfg", "broker\n  linger = 5\n", path);
     assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
     assert_non_null(strstr(error.message, "not valid ZPL"));
     assert_non_null(strstr(error.message, path));
@@ -850,126 +711,7 @@ test_oversized_message_disconnects_only_its_publisher(void **state)
 }
 
 //  --------------------------------------------------------------------------
-//  The program. s_spawn starts it with stdout on a pipe and stderr in a
-//  file; s_finish waits for it to end (end of file on stdout, then
-//  waitpid), killing it at the deadline.
-
-static void
-s_spawn(const char *const *args, s_program_t *program)
-{
-    char *argv [s_ARGS_MAX + 2];
-    size_t argc = 0;
-    argv[argc++] = (char *) "jbus-broker";
-    for (; *args; args++) {
-        assert_true(argc <= s_ARGS_MAX);
-        argv[argc++] = (char *) *args;
-    }
-    argv[argc] = NULL;
-
-    int length = snprintf(program->err_path, sizeof program->err_path, "%s/%03u-stderr",
-                          s_directory, ++s_files);
-    assert_true(length > 0 && length < (int) sizeof program->err_path);
-    int out [2];
-    assert_int_equal(pipe(out), 0);
-    posix_spawn_file_actions_t actions;
-    assert_int_equal(posix_spawn_file_actions_init(&actions), 0);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, out[1]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, program->err_path,
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    //  The child starts with default signal handling and nothing blocked,
-    //  whatever CZMQ did to this process.
-    posix_spawnattr_t attributes;
-    assert_int_equal(posix_spawnattr_init(&attributes), 0);
-    sigset_t signals;
-    sigemptyset(&signals);
-    posix_spawnattr_setsigmask(&attributes, &signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    posix_spawnattr_setsigdefault(&attributes, &signals);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int rc = posix_spawn(&program->pid, s_BROKER, &actions, &attributes, argv, environ);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (rc) {
-        close(out[0]);
-        fail_msg("cannot start %s: %s", s_BROKER, strerror(rc));
-    }
-    s_child_add(program->pid);
-    program->out = out[0];
-}
-
-//  Read from the program's stdout into buffer until a newline or the end;
-//  returns the bytes read, without waiting beyond deadline.
-static size_t
-s_read_line(s_program_t *program, char *buffer, size_t capacity, int64_t deadline)
-{
-    size_t size = 0;
-    while (size + 1 < capacity && !memchr(buffer, '\n', size)) {
-        int64_t left = deadline - zclock_mono();
-        struct pollfd item = { program->out, POLLIN, 0 };
-        if (left <= 0 || poll(&item, 1, (int) left) <= 0)
-            break;
-        ssize_t got = read(program->out, buffer + size, capacity - size - 1);
-        if (got <= 0)
-            break;
-        size += (size_t) got;
-        buffer[size] = '\0';
-    }
-    buffer[size] = '\0';
-    return size;
-}
-
-//  Wait for the program to end and collect its exit status and stderr.
-static void
-s_finish(s_program_t *program, s_outcome_t *outcome)
-{
-    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
-    char sink [256];
-    while (s_read_line(program, sink, sizeof sink, deadline) > 0)
-        ;
-    if (zclock_mono() >= deadline) {
-        print_error("jbus-broker did not stop in %d ms; killing it\n", s_DEADLINE_MS);
-        kill(program->pid, SIGKILL);
-    }
-    int status;
-    while (waitpid(program->pid, &status, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    s_child_forget(program->pid);
-    close(program->out);
-    outcome->status = WIFEXITED(status)? WEXITSTATUS(status): 128 + WTERMSIG(status);
-    outcome->err = testutil_read_file(program->err_path, NULL);
-    assert_non_null(outcome->err);
-    unlink(program->err_path);
-}
-
-//  Start the program and wait for its ready line; fill the endpoints.
-static void
-s_start(const char *const *args, s_program_t *program)
-{
-    s_spawn(args, program);
-    char line [1024];
-    s_read_line(program, line, sizeof line, zclock_mono() + s_DEADLINE_MS);
-    char control [JB_BROKER_ENDPOINT_MAX];
-    if (sscanf(line, "jbus-broker: ready frontend=%255s backend=%255s control=%255s",
-               program->frontend, program->backend, control) != 3)
-        fail_msg("no ready line from jbus-broker, got \"%s\"", line);
-    snprintf(program->control, sizeof program->control, "%s", streq(control, "none")? "": control);
-}
-
-//  Run the program to its end (for runs that fail at start).
-static void
-s_run(const char *const *args, s_outcome_t *outcome)
-{
-    s_program_t program;
-    s_spawn(args, &program);
-    s_finish(&program, outcome);
-}
-
-//  --------------------------------------------------------------------------
+//  The program, started and reaped through testproc.h.
 
 static void
 test_program_forwards_and_stops_on_sigterm(void **state)
@@ -977,8 +719,8 @@ test_program_forwards_and_stops_on_sigterm(void **state)
     (void) state;
     const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
                             "--control", "tcp://127.0.0.1:*", "--linger", "500", NULL };
-    s_program_t program;
-    s_start(args, &program);
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
 
     zsock_t *subscriber = s_subscriber(program.backend, "jerry.");
     zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend);
@@ -997,15 +739,15 @@ test_program_forwards_and_stops_on_sigterm(void **state)
     zsock_destroy(&subscriber);
 
     int64_t stopping = zclock_mono();
-    assert_int_equal(kill(program.pid, SIGTERM), 0);
-    s_outcome_t outcome;
-    s_finish(&program, &outcome);
+    assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+    testproc_outcome_t outcome;
+    testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
     assert_int_equal(outcome.status, 0);
     //  Sanitizer builds take their time over the exit; plain ones do not.
     assert_true(zclock_mono() - stopping < s_DEADLINE_MS);
     assert_non_null(strstr(outcome.err, "SIGTERM received, stopping"));
     assert_non_null(strstr(outcome.err, "jbus broker stopped: in 1 messages"));
-    free(outcome.err);
+    testproc_outcome_free(&outcome);
 }
 
 //  --------------------------------------------------------------------------
@@ -1017,7 +759,7 @@ test_program_flags_override_the_config_file(void **state)
 {
     (void) state;
     char path [PATH_MAX];
-    s_write_file("program.cfg",
+    testproc_write_file("program.cfg",
         "broker\n"
         "    frontend = \"bogus://nowhere\"\n"
         "    backend = \"tcp://127.0.0.1:*\"\n"
@@ -1025,19 +767,19 @@ test_program_flags_override_the_config_file(void **state)
         "    stats_interval = 0\n", path);
     const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--config", path, "--no-control",
                             "--verbose", NULL };
-    s_program_t program;
-    s_start(args, &program);
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
     assert_non_null(strstr(program.frontend, "tcp://127.0.0.1:"));
     assert_non_null(strstr(program.backend, "tcp://127.0.0.1:"));
     assert_string_equal(program.control, "");
 
-    assert_int_equal(kill(program.pid, SIGINT), 0);
-    s_outcome_t outcome;
-    s_finish(&program, &outcome);
+    assert_int_equal(kill(program.process.pid, SIGINT), 0);
+    testproc_outcome_t outcome;
+    testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
     assert_int_equal(outcome.status, 0);
     assert_non_null(strstr(outcome.err, "SIGINT received, stopping"));
     assert_non_null(strstr(outcome.err, "stats_interval=0"));
-    free(outcome.err);
+    testproc_outcome_free(&outcome);
 }
 
 //  --------------------------------------------------------------------------
@@ -1060,19 +802,19 @@ test_program_rejects_bad_flags_with_exit_code_2(void **state)
         { { "--backend", "", NULL }, "jbus-broker: --backend: \"\" is not an endpoint" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
-        s_outcome_t outcome;
-        s_run(cases[index].args, &outcome);
+        testproc_outcome_t outcome;
+        testproc_run(TESTPROC_BROKER, cases[index].args, &outcome);
         assert_int_equal(outcome.status, 2);
         if (!strstr(outcome.err, cases[index].message))
             fail_msg("expected \"%s\" in stderr, got \"%s\"", cases[index].message, outcome.err);
-        free(outcome.err);
+        testproc_outcome_free(&outcome);
     }
 
     const char *help [] = { "--help", NULL };
-    s_outcome_t outcome;
-    s_run(help, &outcome);
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_BROKER, help, &outcome);
     assert_int_equal(outcome.status, 0);
-    free(outcome.err);
+    testproc_outcome_free(&outcome);
 }
 
 //  --------------------------------------------------------------------------
@@ -1082,24 +824,25 @@ test_program_rejects_a_bad_config_with_exit_code_2(void **state)
 {
     (void) state;
     char path [PATH_MAX];
-    s_write_file("program-bad.cfg", "broker\n    linger = soon\n", path);
+    testproc_write_file("program-bad.cfg", "broker\n    linger = soon\n", path);
     const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*", NULL };
-    s_outcome_t outcome;
-    s_run(args, &outcome);
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_BROKER, args, &outcome);
     assert_int_equal(outcome.status, 2);
     char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
-    s_format(expected, sizeof expected,
-             "jbus-broker: config file %s: broker/linger: \"soon\" is not a whole number", path);
+    testproc_format(expected, sizeof expected,
+                    "jbus-broker: config file %s: broker/linger: \"soon\" is not a whole number",
+                    path);
     assert_non_null(strstr(outcome.err, expected));
-    free(outcome.err);
+    testproc_outcome_free(&outcome);
 
     char missing [PATH_MAX];
-    s_format(missing, sizeof missing, "%s/missing.cfg", s_directory);
+    testproc_format(missing, sizeof missing, "%s/missing.cfg", testproc_directory);
     const char *missing_args [] = { "--config", missing, NULL };
-    s_run(missing_args, &outcome);
+    testproc_run(TESTPROC_BROKER, missing_args, &outcome);
     assert_int_equal(outcome.status, 2);
     assert_non_null(strstr(outcome.err, "No such file or directory"));
-    free(outcome.err);
+    testproc_outcome_free(&outcome);
 }
 
 //  --------------------------------------------------------------------------
@@ -1115,16 +858,16 @@ test_program_reports_an_endpoint_in_use_with_exit_code_1(void **state)
     assert_non_null(broker);
     const char *args [] = { "--frontend", jb_broker_endpoint_frontend(broker),
                             "--backend", "tcp://127.0.0.1:*", "--no-control", NULL };
-    s_outcome_t outcome;
-    s_run(args, &outcome);
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_BROKER, args, &outcome);
     assert_int_equal(outcome.status, 1);
     char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
-    s_format(expected, sizeof expected,
-             "jbus-broker: endpoint %s for publishers: Address already in use",
-             jb_broker_endpoint_frontend(broker));
+    testproc_format(expected, sizeof expected,
+                    "jbus-broker: endpoint %s for publishers: Address already in use",
+                    jb_broker_endpoint_frontend(broker));
     if (!strstr(outcome.err, expected))
         fail_msg("expected \"%s\" in stderr, got \"%s\"", expected, outcome.err);
-    free(outcome.err);
+    testproc_outcome_free(&outcome);
     jb_broker_destroy(&broker);
 }
 
@@ -1147,18 +890,20 @@ main(void)
         cmocka_unit_test(test_config_set_copies_what_it_is_given),
         cmocka_unit_test(test_control_survives_garbage_requests),
         cmocka_unit_test(test_oversized_message_disconnects_only_its_publisher),
-        cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm, s_reap_children),
-        cmocka_unit_test_teardown(test_program_flags_override_the_config_file, s_reap_children),
+        cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_program_flags_override_the_config_file,
+                                  testproc_reap_children),
         cmocka_unit_test_teardown(test_program_rejects_bad_flags_with_exit_code_2,
-                                  s_reap_children),
+                                  testproc_reap_children),
         cmocka_unit_test_teardown(test_program_rejects_a_bad_config_with_exit_code_2,
-                                  s_reap_children),
+                                  testproc_reap_children),
         cmocka_unit_test_teardown(test_program_reports_an_endpoint_in_use_with_exit_code_1,
-                                  s_reap_children),
+                                  testproc_reap_children),
     };
     //  The broker logs through zsys; keep stdout for cmocka's report.
     zsys_set_logstream(stderr);
-    int failed = cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
+    int failed = cmocka_run_group_tests(tests, testproc_group_setup, testproc_group_teardown);
     zsys_shutdown();
     return failed;
 }

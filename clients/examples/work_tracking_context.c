@@ -33,6 +33,15 @@ s_publish(jb_publisher_t *publisher, const jb_converter_t *converter,
     return rc;
 }
 
+//  A whole number from 0 to INT32_MAX, or -1 when text is not one.
+static int
+s_number(const char *text)
+{
+    char *end = NULL;
+    long value = strtol(text, &end, 10);
+    return *text && *end == '\0' && value >= 0 && value <= 2147483647? (int) value: -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -43,11 +52,13 @@ main(int argc, char *argv[])
         if (strcmp(argv[index], "--endpoint") == 0 && index + 1 < argc)
             endpoint = argv[++index];
         else
-        if (strcmp(argv[index], "--tasks") == 0 && index + 1 < argc)
-            tasks = atoi(argv[++index]);
+        if (strcmp(argv[index], "--tasks") == 0 && index + 1 < argc
+        &&  (tasks = s_number(argv[index + 1])) >= 0)
+            index++;
         else
-        if (strcmp(argv[index], "--wait") == 0 && index + 1 < argc)
-            wait_ms = atoi(argv[++index]);
+        if (strcmp(argv[index], "--wait") == 0 && index + 1 < argc
+        &&  (wait_ms = s_number(argv[index + 1])) >= 0)
+            index++;
         else {
             fprintf(stderr, "usage: work_tracking_context [--endpoint EP] [--tasks N] [--wait MS]\n");
             return 2;

@@ -36,6 +36,15 @@ s_on_completed(const jb_event_t *event, void *arg)
     fflush(stdout);
 }
 
+//  A whole number from 0 to INT32_MAX, or -1 when text is not one.
+static int
+s_number(const char *text)
+{
+    char *end = NULL;
+    long value = strtol(text, &end, 10);
+    return *text && *end == '\0' && value >= 0 && value <= 2147483647? (int) value: -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -46,11 +55,13 @@ main(int argc, char *argv[])
         if (strcmp(argv[index], "--endpoint") == 0 && index + 1 < argc)
             endpoint = argv[++index];
         else
-        if (strcmp(argv[index], "--count") == 0 && index + 1 < argc)
-            count = atoi(argv[++index]);
+        if (strcmp(argv[index], "--count") == 0 && index + 1 < argc
+        &&  (count = s_number(argv[index + 1])) >= 0)
+            index++;
         else
-        if (strcmp(argv[index], "--timeout") == 0 && index + 1 < argc)
-            timeout_ms = atoi(argv[++index]);
+        if (strcmp(argv[index], "--timeout") == 0 && index + 1 < argc
+        &&  (timeout_ms = s_number(argv[index + 1])) >= 0)
+            index++;
         else {
             fprintf(stderr, "usage: work_tracking_subscriber [--endpoint EP] [--count N] [--timeout MS]\n");
             return 2;
