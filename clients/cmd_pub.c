@@ -70,7 +70,8 @@ s_print_help(void)
         "      --ext NAME=VALUE      an extension attribute: true/false is a Boolean, a\n"
         "                            whole number an Integer, anything else a String;\n"
         "                            NAME:TYPE=VALUE gives the type (Boolean, Integer,\n"
-        "                            String, URI, URI-reference, Timestamp). Repeatable.\n"
+        "                            String, Binary as base64, URI, URI-reference,\n"
+        "                            Timestamp). Repeatable.\n"
         "  -n, --count N             publish the event N times (default 1)\n"
         "\n"
         "Connection:\n"
@@ -122,47 +123,19 @@ s_set_extension(jb_event_t *event, const char *argument)
             if (strlen(jb_type_name(candidate)) == (size_t) (equals - colon - 1)
             &&  strncasecmp(colon + 1, jb_type_name(candidate), (size_t) (equals - colon - 1)) == 0)
                 type = candidate;
-        if (!type || type == JB_TYPE_BINARY)
+        if (!type)
             return cmd_usage_error(s_NAME, "bad --ext '%s': TYPE must be Boolean, Integer, String, "
-                                   "URI, URI-reference or Timestamp", argument);
-    }
-    char *end = NULL;
-    errno = 0;
-    long number = *text? strtol(text, &end, 10): 0;
-    bool is_integer = *text && end && *end == '\0' && errno == 0
-                   && number >= INT32_MIN && number <= INT32_MAX;
-    bool is_boolean = strcmp(text, "true") == 0 || strcmp(text, "false") == 0;
-    if (!type)
-        type = is_boolean? JB_TYPE_BOOLEAN: is_integer? JB_TYPE_INTEGER: JB_TYPE_STRING;
-
-    jb_value_t value;
-    switch (type) {
-        case JB_TYPE_BOOLEAN:
-            if (!is_boolean)
-                return cmd_usage_error(s_NAME, "bad --ext '%s': a Boolean is true or false", argument);
-            value = jb_value_boolean(text[0] == 't');
-            break;
-        case JB_TYPE_INTEGER:
-            if (!is_integer)
-                return cmd_usage_error(s_NAME, "bad --ext '%s': not a 32-bit Integer", argument);
-            value = jb_value_integer((int32_t) number);
-            break;
-        case JB_TYPE_TIMESTAMP:
-            value.type = JB_TYPE_TIMESTAMP;
-            if (jb_timestamp_parse(text, strlen(text), &value.as.timestamp))
-                return cmd_usage_error(s_NAME, "bad --ext '%s': not an RFC 3339 timestamp", argument);
-            break;
-        case JB_TYPE_URI:
-            value = jb_value_uri(text);
-            break;
-        case JB_TYPE_URI_REF:
-            value = jb_value_uri_ref(text);
-            break;
-        default:
-            value = jb_value_string(text);
+                                   "Binary, URI, URI-reference or Timestamp", argument);
     }
     jb_error_t error;
-    if (jb_event_set_extension(event, name, &value, &error))
+    int rc;
+    if (type)
+        rc = jb_event_set_extension_text(event, name, type, text, &error);
+    else        //  untyped: true/false is a Boolean, a 32-bit whole number an Integer
+        rc = jb_event_set_extension_text(event, name, JB_TYPE_BOOLEAN, text, NULL) == 0
+          || jb_event_set_extension_text(event, name, JB_TYPE_INTEGER, text, NULL) == 0
+           ? 0: jb_event_set_extension_text(event, name, JB_TYPE_STRING, text, &error);
+    if (rc)
         return cmd_usage_error(s_NAME, "bad --ext '%s': %s", argument, error.message);
     return 0;
 }

@@ -357,6 +357,70 @@ out_of_memory: {
 }
 
 //  --------------------------------------------------------------------------
+//  The canonical string encodings of the type system.
+
+int
+jb_event_set_extension_text(jb_event_t *self, const char *name, jb_type_t type,
+                            const char *text, jb_error_t *error)
+{
+    assert(self);
+    assert(name);
+    assert(text);
+    size_t size = strlen(text);
+    jb_value_t value;
+    value.type = type;
+    switch (type) {
+        case JB_TYPE_BOOLEAN:
+            if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+                return jb__error(error, JB_EINVALID, name,
+                                 "not a Boolean: \"%.40s\" (true or false)", text);
+            value.as.boolean = text[0] == 't';
+            break;
+        case JB_TYPE_INTEGER: {
+            //  the integer component of a JSON number: no '+', no leading zeros
+            const char *digits = text[0] == '-'? text + 1: text;
+            bool well_formed = *digits >= '0' && *digits <= '9'
+                            && (digits[0] != '0' || digits[1] == '\0')
+                            && strspn(digits, "0123456789") == strlen(digits)
+                            && strlen(digits) <= 10;
+            long long number = well_formed? strtoll(text, NULL, 10): 0;
+            if (!well_formed || number < INT32_MIN || number > INT32_MAX)
+                return jb__error(error, JB_EINVALID, name,
+                                 "not an Integer: \"%.40s\" (a whole number in 32 bits)", text);
+            value.as.integer = (int32_t) number;
+            break;
+        }
+        case JB_TYPE_STRING:
+        case JB_TYPE_URI:
+        case JB_TYPE_URI_REF:
+            value.as.string = text;
+            break;
+        case JB_TYPE_TIMESTAMP:
+            if (jb_timestamp_parse(text, size, &value.as.timestamp))
+                return jb__error(error, JB_EINVALID, name,
+                                 "not an RFC 3339 timestamp: \"%.64s\"", text);
+            break;
+        case JB_TYPE_BINARY: {
+            uint8_t *bytes = (uint8_t *) malloc(jb__base64_decoded_max(size));
+            if (!bytes)
+                return jb__error(error, JB_ENOMEM, name, "out of memory");
+            long decoded = jb__base64_decode(text, size, bytes);
+            int rc = decoded < 0
+                ? jb__error(error, JB_EINVALID, name, "not base64 (RFC 4648) for Binary")
+                : jb_event_set_extension(self, name,
+                                         &(jb_value_t) { .type = JB_TYPE_BINARY,
+                                             .as.binary = { bytes, (size_t) decoded } }, error);
+            free(bytes);
+            return rc;
+        }
+        default:
+            assert(false && "unknown jb_type_t");
+            return JB_EINVAL;
+    }
+    return jb_event_set_extension(self, name, &value, error);
+}
+
+//  --------------------------------------------------------------------------
 
 const jb_value_t *
 jb_event_extension(const jb_event_t *self, const char *name)

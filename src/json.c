@@ -291,48 +291,12 @@ static int
 s_extension_from_string(s_decoder_t *decoder, jb_event_t *event, const char *name,
                         jb_type_t type, const s_span_t *span, jb_error_t *error)
 {
+    if (type == JB_TYPE_INTEGER || type == JB_TYPE_BOOLEAN)
+        return jb__error(error, JB_EINVALID, name,
+                         "must be a JSON %s for a %s attribute, not a string",
+                         type == JB_TYPE_INTEGER? "number": "boolean", jb_type_name(type));
     int rc = s_attribute_string(decoder, span, name, error);
-    if (rc)
-        return rc;
-    const char *text = decoder->value.data;
-    size_t size = decoder->value.size;
-    jb_value_t value;
-    switch (type) {
-        case JB_TYPE_STRING:
-            value = jb_value_string(text);
-            break;
-        case JB_TYPE_URI:
-            value = jb_value_uri(text);
-            break;
-        case JB_TYPE_URI_REF:
-            value = jb_value_uri_ref(text);
-            break;
-        case JB_TYPE_TIMESTAMP:
-            value.type = JB_TYPE_TIMESTAMP;
-            if (jb_timestamp_parse(text, size, &value.as.timestamp))
-                return jb__error(error, JB_EINVALID, name,
-                                 "not an RFC 3339 timestamp: \"%.64s\"", text);
-            break;
-        case JB_TYPE_BINARY: {
-            uint8_t *bytes = (uint8_t *) malloc(jb__base64_decoded_max(size));
-            if (!bytes)
-                return jb__error(error, JB_ENOMEM, name, "out of memory");
-            long decoded = jb__base64_decode(text, size, bytes);
-            if (decoded < 0) {
-                free(bytes);
-                return jb__error(error, JB_EINVALID, name, "not base64 (RFC 4648) for Binary");
-            }
-            value = jb_value_binary(bytes, (size_t) decoded);
-            rc = jb_event_set_extension(event, name, &value, error);
-            free(bytes);
-            return rc;
-        }
-        default:
-            return jb__error(error, JB_EINVALID, name,
-                             "must be a JSON %s for a %s attribute, not a string",
-                             type == JB_TYPE_INTEGER? "number": "boolean", jb_type_name(type));
-    }
-    return jb_event_set_extension(event, name, &value, error);
+    return rc? rc: jb_event_set_extension_text(event, name, type, decoder->value.data, error);
 }
 
 //  --------------------------------------------------------------------------

@@ -168,6 +168,22 @@ s_literal(s_scanner_t *scanner, const char *word, size_t length)
     return true;
 }
 
+//  A member's name and its colon, blanks allowed before each.
+static bool
+s_member_name(s_scanner_t *scanner)
+{
+    s_skip_blanks(scanner);
+    if (scanner->cursor >= scanner->end || *scanner->cursor != '"')
+        return s_fail(scanner, "expected a member name");
+    if (!s_string(scanner))
+        return false;
+    s_skip_blanks(scanner);
+    if (scanner->cursor >= scanner->end || *scanner->cursor != ':')
+        return s_fail(scanner, "expected ':'");
+    scanner->cursor++;
+    return true;
+}
+
 //  One value and everything nested in it. stack holds, per open
 //  container, '{' or '['.
 static bool
@@ -194,15 +210,8 @@ s_value(s_scanner_t *scanner)
             }
             else
             if (c == '{') {
-                //  the first member's name and colon
-                if (scanner->cursor >= scanner->end || *scanner->cursor != '"')
-                    return s_fail(scanner, "expected a member name");
-                if (!s_string(scanner))
+                if (!s_member_name(scanner))
                     return false;
-                s_skip_blanks(scanner);
-                if (scanner->cursor >= scanner->end || *scanner->cursor != ':')
-                    return s_fail(scanner, "expected ':'");
-                scanner->cursor++;
                 continue;
             }
             else
@@ -234,17 +243,8 @@ s_value(s_scanner_t *scanner)
             }
             if (c != ',')
                 return s_fail(scanner, open == '{'? "expected ',' or '}'": "expected ',' or ']'");
-            if (open == '{') {
-                s_skip_blanks(scanner);
-                if (scanner->cursor >= scanner->end || *scanner->cursor != '"')
-                    return s_fail(scanner, "expected a member name");
-                if (!s_string(scanner))
-                    return false;
-                s_skip_blanks(scanner);
-                if (scanner->cursor >= scanner->end || *scanner->cursor != ':')
-                    return s_fail(scanner, "expected ':'");
-                scanner->cursor++;
-            }
+            if (open == '{' && !s_member_name(scanner))
+                return false;
             break;
         }
     }

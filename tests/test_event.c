@@ -413,6 +413,51 @@ test_json_data_check_follows_rfc_8259(void **state)
     jb_event_destroy(&event);
 }
 
+static void
+test_extensions_convert_from_their_canonical_string_encoding(void **state)
+{
+    (void) state;
+    struct {
+        jb_type_t type;
+        const char *text;
+        bool valid;
+    } cases [] = {
+        { JB_TYPE_BOOLEAN, "true", true }, { JB_TYPE_BOOLEAN, "false", true },
+        { JB_TYPE_BOOLEAN, "True", false }, { JB_TYPE_BOOLEAN, "1", false },
+        { JB_TYPE_INTEGER, "0", true }, { JB_TYPE_INTEGER, "-0", true },
+        { JB_TYPE_INTEGER, "2147483647", true }, { JB_TYPE_INTEGER, "-2147483648", true },
+        { JB_TYPE_INTEGER, "2147483648", false }, { JB_TYPE_INTEGER, "+1", false },
+        { JB_TYPE_INTEGER, "01", false }, { JB_TYPE_INTEGER, "1.0", false },
+        { JB_TYPE_INTEGER, "", false }, { JB_TYPE_INTEGER, "-", false },
+        { JB_TYPE_INTEGER, "99999999999", false },
+        { JB_TYPE_BINARY, "TWE=", true }, { JB_TYPE_BINARY, "", true },
+        { JB_TYPE_BINARY, "TWE", false }, { JB_TYPE_BINARY, "T W E=", false },
+        { JB_TYPE_TIMESTAMP, "2023-03-31T15:12:00Z", true },
+        { JB_TYPE_TIMESTAMP, "2023-03-31", false },
+        { JB_TYPE_STRING, "anything", true }, { JB_TYPE_URI, "https://x.io", true },
+        { JB_TYPE_URI_REF, "#f", true },
+    };
+    jb_event_t *event = jb_event_new("t", "/s");
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        jb_error_t error;
+        jb_error_clear(&error);
+        int rc = jb_event_set_extension_text(event, "ext", cases[index].type, cases[index].text, &error);
+        if ((rc == 0) != cases[index].valid)
+            fail_msg("%s \"%s\": rc %d %s", jb_type_name(cases[index].type), cases[index].text,
+                     rc, error.message);
+        if (rc == 0)
+            assert_int_equal(jb_event_extension(event, "ext")->type, cases[index].type);
+        else
+            assert_string_equal(error.attribute, "ext");
+    }
+    assert_int_equal(jb_event_set_extension_text(event, "ext", JB_TYPE_INTEGER, "-42", NULL), 0);
+    assert_int_equal(jb_event_extension(event, "ext")->as.integer, -42);
+    assert_int_equal(jb_event_set_extension_text(event, "ext", JB_TYPE_BINARY, "TWE=", NULL), 0);
+    assert_memory_equal(jb_event_extension(event, "ext")->as.binary.bytes, "Ma", 2);
+    assert_int_equal(jb_event_set_extension_text(event, "Bad", JB_TYPE_STRING, "x", NULL), JB_EINVALID);
+    jb_event_destroy(&event);
+}
+
 int
 main(void)
 {
@@ -426,6 +471,7 @@ main(void)
         cmocka_unit_test(test_validate_checks_every_rule),
         cmocka_unit_test(test_set_data_json_accepts_only_one_json_value),
         cmocka_unit_test(test_json_data_check_follows_rfc_8259),
+        cmocka_unit_test(test_extensions_convert_from_their_canonical_string_encoding),
         cmocka_unit_test(test_equal_compares_instants_json_values_and_extensions_in_any_order),
         cmocka_unit_test(test_type_names_follow_the_specification),
         cmocka_unit_test(test_error_codes_have_names_and_texts),

@@ -162,6 +162,17 @@ JB_EXPORT int
     jb_event_set_extension(jb_event_t *self, const char *name, const jb_value_t *value,
                            jb_error_t *error);
 
+//  Set the extension attribute name from the canonical string encoding of
+//  type, as the specification defines it: Boolean "true" or "false";
+//  Integer a whole decimal number in the int32 range, optionally negative;
+//  Binary base64 (RFC 4648); Timestamp RFC 3339; String, URI and
+//  URI-reference the text itself (their syntax is checked by
+//  jb_event_validate). Returns 0, JB_EINVALID for a bad name or text
+//  (details in error, the extension unchanged), or JB_ENOMEM.
+JB_EXPORT int
+    jb_event_set_extension_text(jb_event_t *self, const char *name, jb_type_t type,
+                                const char *text, jb_error_t *error);
+
 //  The extension attribute name, or NULL when not set. Borrowed.
 JB_EXPORT const jb_value_t *
     jb_event_extension(const jb_event_t *self, const char *name);
