@@ -6,8 +6,9 @@
     Each FILTER is a type prefix ("jerry.work_tracking.") or a segment
     pattern ("jerry.*.task.completed", "jerry.work_tracking.>"). Every event
     that matches one is printed as one line of JSON (the JSON event format),
-    flushed at once, so the output can be piped. Malformed messages are
-    reported on stderr and skipped.
+    flushed at once, so the output can be piped. Malformed messages and
+    events missed (gaps in a publisher's sequence numbers) are reported on
+    stderr.
     ========================================================================= */
 
 #define _POSIX_C_SOURCE 200809L
@@ -60,8 +61,10 @@ s_print_help(void)
         "                        JSON cannot express (Binary, URI, URI-reference,\n"
         "                        Timestamp, ...). Repeatable.\n"
         "      --hwm N           high-water mark, 0 = unlimited (default 100000)\n"
-        "      --stats           print the counters on stderr on exit\n"
-        "  -q, --quiet           do not report rejected messages\n"
+        "      --stats           print the counters on stderr on exit: messages received,\n"
+        "                        events delivered, filtered and rejected, and the gaps\n"
+        "                        in publishers' sequence numbers with the events missed\n"
+        "  -q, --quiet           do not report rejected messages and missed events\n"
         "  -h, --help            show this help and exit\n"
         "\n"
         "Exit codes:\n"
@@ -84,6 +87,16 @@ s_on_reject(const jb_frame_t *frames, size_t count, const jb_error_t *reason, vo
     (void) count;
     if (!*(bool *) arg)
         fprintf(stderr, "jbus " s_NAME ": rejected a message: %s\n", reason->message);
+}
+
+//  Report a detected loss on stderr.
+
+static void
+s_on_gap(const char *publisher, const char *type, uint32_t count, void *arg)
+{
+    if (!*(bool *) arg)
+        fprintf(stderr, "jbus " s_NAME ": missed %u event%s of %s from publisher %s\n",
+                count, count == 1? "": "s", type, publisher);
 }
 
 //  --------------------------------------------------------------------------
@@ -158,8 +171,10 @@ cmd_sub(int argc, char **argv)
     for (int index = optind; exit_code == 0 && index < argc; index++)
         if (jb_subscriber_subscribe(subscriber, argv[index], &error))
             exit_code = cmd_usage_error(s_NAME, "bad FILTER '%s': %s", argv[index], error.message);
-    if (exit_code == 0)
+    if (exit_code == 0) {
         jb_subscriber_on_reject(subscriber, s_on_reject, &options.quiet);
+        jb_subscriber_on_gap(subscriber, s_on_gap, &options.quiet);
+    }
 
     int64_t deadline = options.timeout_ms >= 0? zclock_mono() + options.timeout_ms: -1;
     int received = 0;
@@ -202,9 +217,10 @@ cmd_sub(int argc, char **argv)
         jb_subscriber_stats_t stats;
         jb_subscriber_stats(subscriber, &stats);
         fprintf(stderr, "jbus " s_NAME ": received %llu, delivered %llu, filtered %llu, "
-                "rejected %llu\n", (unsigned long long) stats.received,
+                "rejected %llu, gaps %llu, missed %llu\n", (unsigned long long) stats.received,
                 (unsigned long long) stats.delivered, (unsigned long long) stats.filtered,
-                (unsigned long long) stats.rejected);
+                (unsigned long long) stats.rejected, (unsigned long long) stats.gaps,
+                (unsigned long long) stats.missed);
     }
     jb_subscriber_destroy(&subscriber);
     for (size_t index = 0; index < options.known_count; index++)

@@ -89,7 +89,7 @@ s_pack_timestamp(msgpack_packer *packer, const jb_timestamp_t *timestamp)
 //  --------------------------------------------------------------------------
 
 void
-jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event)
+jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp)
 {
     msgpack_packer packer;
     msgpack_packer_init(&packer, buffer, s_write);
@@ -101,6 +101,16 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event)
                  + (jb_event_dataschema(event) != NULL) + (jb_event_subject(event) != NULL)
                  + (jb_event_time(event) != NULL) + jb_event_extension_count(event)
                  + (kind != JB_DATA_NONE);
+    size_t extensions = jb_event_extension_count(event);
+    if (stamp) {
+        //  the stamp's two members replace any the event carries
+        count += 2;
+        for (size_t index = 0; index < extensions; index++) {
+            const char *name;
+            jb_event_extension_at(event, index, &name);
+            count -= jb__is_stamp_attribute(name);
+        }
+    }
     msgpack_pack_map(&packer, count);
     s_pack_string_member(&packer, "specversion", jb_event_specversion(event));
     s_pack_string_member(&packer, "id", jb_event_id(event));
@@ -112,10 +122,11 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event)
         s_pack_text(&packer, "time", 4);
         s_pack_timestamp(&packer, jb_event_time(event));
     }
-    size_t extensions = jb_event_extension_count(event);
     for (size_t index = 0; index < extensions; index++) {
         const char *name;
         const jb_value_t *value = jb_event_extension_at(event, index, &name);
+        if (stamp && jb__is_stamp_attribute(name))
+            continue;
         s_pack_text(&packer, name, strlen(name));
         switch (value->type) {
             case JB_TYPE_BOOLEAN:
@@ -146,6 +157,11 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event)
                 s_pack_timestamp(&packer, &value->as.timestamp);
                 break;
         }
+    }
+    if (stamp) {
+        s_pack_string_member(&packer, JB__PUBLISHER_ATTRIBUTE, stamp->publisher);
+        s_pack_text(&packer, JB__SEQUENCE_ATTRIBUTE, strlen(JB__SEQUENCE_ATTRIBUTE));
+        msgpack_pack_int32(&packer, stamp->sequence);
     }
     if (kind != JB_DATA_NONE) {
         s_pack_text(&packer, "data", 4);

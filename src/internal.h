@@ -105,20 +105,70 @@ int
 int
     jb__json_check(const char *json, size_t size, const char *attribute, jb_error_t *error);
 
-//  json.c: append event in the JSON event format, without validating it.
+//  sequence.c: what a publisher adds to each event it sends so that
+//  subscribers can count what they missed (docs/zeromq-binding.md, 4.1):
+//  its instance id and the event's sequence number for its type.
+#define JB__PUBLISHER_ATTRIBUTE "jbuspub"
+#define JB__SEQUENCE_ATTRIBUTE  "jbusseq"
+
+typedef struct {
+    const char *publisher;      //  16 hex digits, new for each publisher instance
+    int32_t sequence;           //  1 .. INT32_MAX, then 1 again
+} jb__stamp_t;
+
+//  True when name is one of the two stamp attributes, which a stamped
+//  encoding writes from the stamp instead of from the event.
+bool
+    jb__is_stamp_attribute(const char *name);
+
+//  json.c: append event in the JSON event format, without validating it;
+//  with the stamp's attributes when stamp is not NULL.
 void
-    jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event);
+    jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp);
 
 //  binary.c: append the binary-mode msgpack map of event (all attributes
 //  but type, and the data), without validating it.
 void
-    jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event);
+    jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp);
 
 //  binary.c: decode a binary-mode msgpack map of size bytes, with the type
 //  from the topic, into a new valid event.
 int
     jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t size,
                     jb_event_t **event_p, jb_error_t *error);
+
+//  message.c: jb_message_encode, with the stamp's attributes when stamp is
+//  not NULL.
+int
+    jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
+                       const jb__stamp_t *stamp, jb_error_t *error);
+
+//  sequence.c: a publisher's counters, one per type, and its instance id.
+typedef struct jb__sequencer jb__sequencer_t;
+jb__sequencer_t *
+    jb__sequencer_new(void);
+void
+    jb__sequencer_destroy(jb__sequencer_t **self_p);
+//  Fill stamp with the publisher id and the next sequence number for type.
+//  Returns 0 or JB_ENOMEM.
+int
+    jb__sequencer_next(jb__sequencer_t *self, const char *type, jb__stamp_t *stamp);
+//  Give back the last number taken for type, for an event that was not sent
+//  after all, so that subscribers do not see a gap that is no loss.
+void
+    jb__sequencer_undo(jb__sequencer_t *self, const char *type);
+
+//  sequence.c: a subscriber's view of every (publisher, type) stream it
+//  has seen: the last sequence number of each.
+typedef struct jb__gaps jb__gaps_t;
+jb__gaps_t *
+    jb__gaps_new(void);
+void
+    jb__gaps_destroy(jb__gaps_t **self_p);
+//  Note a received event; returns how many events of its stream were
+//  missed just before it (0 when none, or when it carries no stamp).
+uint32_t
+    jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publisher_p);
 
 //  ZMTP heartbeats on every client socket, so that a broker that vanished
 //  without closing TCP (a dead host, a half-open connection) is noticed and

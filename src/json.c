@@ -676,7 +676,7 @@ s_write_value(jb__buffer_t *buffer, const jb_value_t *value)
 }
 
 void
-jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event)
+jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp)
 {
     bool first = true;
     jb__buffer_append(buffer, "{", 1);
@@ -695,8 +695,16 @@ jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event)
     for (size_t index = 0; index < count; index++) {
         const char *name;
         const jb_value_t *value = jb_event_extension_at(event, index, &name);
+        if (stamp && jb__is_stamp_attribute(name))
+            continue;                       //  the stamp's values replace these
         s_write_name(buffer, name, &first);
         s_write_value(buffer, value);
+    }
+    if (stamp) {
+        s_write_name(buffer, JB__PUBLISHER_ATTRIBUTE, &first);
+        jb__buffer_append_json_string(buffer, stamp->publisher, strlen(stamp->publisher));
+        s_write_name(buffer, JB__SEQUENCE_ATTRIBUTE, &first);
+        jb__buffer_append_int(buffer, stamp->sequence);
     }
     size_t size;
     const char *data = (const char *) jb_event_data(event, &size);
@@ -744,7 +752,7 @@ jb_json_encode(const jb_event_t *event, char **json_p, size_t *size_p, jb_error_
     if (rc)
         return rc;
     jb__buffer_t buffer = { 0 };
-    jb__json_write_event(&buffer, event);
+    jb__json_write_event(&buffer, event, NULL);
     return s_finish(&buffer, json_p, size_p, error);
 }
 
@@ -764,7 +772,7 @@ jb_json_encode_batch(const jb_batch_t *batch, char **json_p, size_t *size_p, jb_
     for (size_t index = 0; index < count; index++) {
         if (index)
             jb__buffer_append(&buffer, ",", 1);
-        jb__json_write_event(&buffer, jb_batch_at(batch, index));
+        jb__json_write_event(&buffer, jb_batch_at(batch, index), NULL);
     }
     jb__buffer_append(&buffer, "]", 1);
     return s_finish(&buffer, json_p, size_p, error);

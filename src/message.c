@@ -48,6 +48,13 @@ s_end_frame(jb_message_t *self, size_t start)
 int
 jb_message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, jb_error_t *error)
 {
+    return jb__message_encode(self, event, mode, NULL, error);
+}
+
+int
+jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
+                   const jb__stamp_t *stamp, jb_error_t *error)
+{
     assert(self);
     assert(event);
     assert(mode == JB_MODE_BINARY || mode == JB_MODE_STRUCTURED);
@@ -60,14 +67,14 @@ jb_message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, j
     s_end_frame(self, 0);
     size_t start = self->buffer.size;
     if (mode == JB_MODE_BINARY) {
-        jb__binary_write(&self->buffer, event);
+        jb__binary_write(&self->buffer, event, stamp);
         s_end_frame(self, start);
     }
     else {
         jb__buffer_append_text(&self->buffer, JB_STRUCTURED_MEDIA_TYPE);
         s_end_frame(self, start);
         start = self->buffer.size;
-        jb__json_write_event(&self->buffer, event);
+        jb__json_write_event(&self->buffer, event, stamp);
         s_end_frame(self, start);
     }
     if (self->buffer.failed) {

@@ -24,6 +24,7 @@ struct jb_publisher {
     jb_message_t **batch;       //  encoders for batches, reused
     size_t batch_capacity;
     zhashx_t *subscriptions;    //  active subscription prefixes (key) seen
+    jb__sequencer_t *sequencer; //  sequence numbers per type, or NULL when off
     unsigned publishes_since_drain;
     jb_publisher_stats_t stats;
 };
@@ -38,6 +39,7 @@ jb_publisher_options_defaults(jb_publisher_options_t *options)
     options->sndhwm = 100000;
     options->linger_ms = 2000;
     options->bind = false;
+    options->sequence = true;
 }
 
 //  --------------------------------------------------------------------------
@@ -68,7 +70,10 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
     self->message = jb_message_new();
     self->subscriptions = zhashx_new();
     self->socket = zsock_new(ZMQ_XPUB);
-    if (!self->message || !self->subscriptions || !self->socket) {
+    if (options->sequence)
+        self->sequencer = jb__sequencer_new();
+    if (!self->message || !self->subscriptions || !self->socket
+    ||  (options->sequence && !self->sequencer)) {
         jb__error(error, self->socket? JB_ENOMEM: JB_ESOCKET, NULL,
                   "cannot create the publisher: %s", zmq_strerror(zmq_errno()));
         jb_publisher_destroy(&self);
@@ -113,6 +118,7 @@ jb_publisher_destroy(jb_publisher_t **self_p)
         jb_message_destroy(&self->batch[index]);
     free(self->batch);
     zhashx_destroy(&self->subscriptions);
+    jb__sequencer_destroy(&self->sequencer);
     free(self->endpoint);
     free(self);
     *self_p = NULL;
@@ -231,18 +237,36 @@ s_send(jb_publisher_t *self, const jb_message_t *message, jb_error_t *error)
     return 0;
 }
 
+//  Encode event into message, stamped when sequences are on. A number
+//  taken for an event that fails to encode is given back.
+static int
+s_encode(jb_publisher_t *self, jb_message_t *message, const jb_event_t *event, jb_error_t *error)
+{
+    jb__stamp_t stamp;
+    jb__stamp_t *stamped = NULL;
+    const char *type = jb_event_type(event);
+    if (self->sequencer && type) {
+        if (jb__sequencer_next(self->sequencer, type, &stamp))
+            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+        stamped = &stamp;
+    }
+    int rc = jb__message_encode(message, event, self->mode, stamped, error);
+    if (rc) {
+        if (stamped)
+            jb__sequencer_undo(self->sequencer, type);
+        if (rc == JB_EINVALID)
+            self->stats.rejected++;
+    }
+    return rc;
+}
+
 int
 jb_publisher_publish(jb_publisher_t *self, const jb_event_t *event, jb_error_t *error)
 {
     assert(self);
     assert(event);
-    int rc = jb_message_encode(self->message, event, self->mode, error);
-    if (rc) {
-        if (rc == JB_EINVALID)
-            self->stats.rejected++;
-        return rc;
-    }
-    return s_send(self, self->message, error);
+    int rc = s_encode(self, self->message, event, error);
+    return rc? rc: s_send(self, self->message, error);
 }
 
 //  --------------------------------------------------------------------------
@@ -274,10 +298,11 @@ jb_publisher_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_err
         return jb__error(error, JB_ENOMEM, NULL, "out of memory for a batch of %zu", count);
     //  everything is encoded before anything is sent: all or nothing
     for (size_t index = 0; index < count; index++) {
-        int rc = jb_message_encode(self->batch[index], jb_batch_at(batch, index), self->mode, error);
+        int rc = s_encode(self, self->batch[index], jb_batch_at(batch, index), error);
         if (rc) {
-            if (rc == JB_EINVALID)
-                self->stats.rejected++;
+            //  nothing of the batch goes out: give back the numbers taken
+            for (size_t taken = 0; self->sequencer && taken < index; taken++)
+                jb__sequencer_undo(self->sequencer, jb_event_type(jb_batch_at(batch, taken)));
             if (error) {
                 size_t used = strlen(error->message);
                 snprintf(error->message + used, sizeof error->message - used,

@@ -96,6 +96,9 @@ struct jb_subscriber {
 
     jb_reject_fn *reject;       //  on_reject callback, or NULL
     void *reject_arg;
+    jb_gap_fn *gap;             //  on_gap callback, or NULL
+    void *gap_arg;
+    jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
     jb_subscriber_stats_t stats;
 };
 
@@ -444,8 +447,9 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
         return NULL;
     }
     self->known = options->known;
+    self->gaps = jb__gaps_new();
     self->socket = zsock_new(ZMQ_SUB);
-    if (!self->socket) {
+    if (!self->gaps || !self->socket) {
         jb__error(error, JB_ESOCKET, NULL, "cannot create a SUB socket: %s",
                   zmq_strerror(zmq_errno()));
         jb_subscriber_destroy(&self);
@@ -495,6 +499,7 @@ jb_subscriber_destroy(jb_subscriber_t **self_p)
         return;
     assert(!self->in_callback);     //  not from inside a handler
     zsock_destroy(&self->socket);
+    jb__gaps_destroy(&self->gaps);
     for (size_t index = 0; index < self->slot_count; index++)
         if (self->slots[index])
             s_filter_free(self->slots[index]);
@@ -612,6 +617,16 @@ jb_subscriber_on_reject(jb_subscriber_t *self, jb_reject_fn *reject, void *arg)
     assert(self);
     self->reject = reject;
     self->reject_arg = arg;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb_subscriber_on_gap(jb_subscriber_t *self, jb_gap_fn *gap, void *arg)
+{
+    assert(self);
+    self->gap = gap;
+    self->gap_arg = arg;
 }
 
 //  --------------------------------------------------------------------------
@@ -793,6 +808,29 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
     return 0;
 }
 
+//  Count and report what the event's stream missed before it, then take
+//  the stamp off: it is transport, like a frame, not the publisher's event.
+
+static void
+s_check_sequence(jb_subscriber_t *self, jb_event_t *event)
+{
+    const char *publisher = NULL;
+    uint32_t missed = jb__gaps_observe(self->gaps, event, &publisher);
+    if (missed) {
+        self->stats.gaps++;
+        self->stats.missed += missed;
+        if (self->gap) {
+            self->in_callback = true;
+            self->gap(publisher, jb_event_type(event), missed, self->gap_arg);
+            self->in_callback = false;
+            s_bury_the_dead(self);
+        }
+    }
+    jb_event_set_extension(event, JB__PUBLISHER_ATTRIBUTE, NULL, NULL);
+    jb_event_set_extension(event, JB__SEQUENCE_ATTRIBUTE, NULL, NULL);
+}
+
+//  --------------------------------------------------------------------------
 //  The next valid event off the socket, waiting until deadline. Malformed
 //  messages are counted, reported and skipped. 0, JB_ETIMEDOUT or JB_ESOCKET.
 
@@ -835,6 +873,7 @@ s_next_event(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
         for (size_t index = 0; index < kept; index++)
             zmq_msg_close(&self->parts[index]);
         if (rc == 0) {
+            s_check_sequence(self, event);
             *event_p = event;
             return 0;
         }

@@ -315,8 +315,14 @@ def test_jbus_pub_structured(jbus, broker, subscriber):
     priority = event.get("priority")
     check(type(priority) is int and priority == 5, "extension priority is the integer 5",
           repr(priority))
+    #   the binding's loss-detection stamp: the publisher instance and a
+    #   sequence number per type (docs/zeromq-binding.md)
+    check(re.fullmatch(r"[0-9a-f]{16}", str(event.get("jbuspub"))) is not None,
+          "jbuspub is a 16-hex-digit publisher id", repr(event.get("jbuspub")))
+    check(event.get("jbusseq") == 1, "jbusseq is 1 for the publisher's first event",
+          repr(event.get("jbusseq")))
     expected = {"specversion", "id", "source", "type", "time", "subject", "datacontenttype",
-                "data", "priority"}
+                "data", "priority", "jbuspub", "jbusseq"}
     check(set(event) == expected, "no other members", "members: %s" % sorted(event))
     check(all(isinstance(key, str) and re.match(r"^[a-z0-9_]+$", key) for key in event),
           "member names are CloudEvents attribute names", sorted(event))
@@ -374,6 +380,9 @@ def test_jbus_pub_json_lines(jbus, broker, subscriber):
         except ValueError as exc:
             check(False, "%s: frame 2 is JSON" % event["id"], "%s: %r" % (exc, frames[2]))
             continue
+        stamp = (received.pop("jbuspub", None), received.pop("jbusseq", None))
+        check(stamp[0] is not None and isinstance(stamp[1], int),
+              "%s: carries the loss-detection stamp" % event["id"], repr(stamp))
         check(received == event, "%s: frame 2 equals the JSON line" % event["id"],
               "sent:     %s\nreceived: %s" % (json.dumps(event, sort_keys=True),
                                               json.dumps(received, sort_keys=True)))

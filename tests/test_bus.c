@@ -800,6 +800,7 @@ s_receive_raw(zsock_t *subscriber, jb_mode_t mode, uint64_t *wire_size_p)
     if (jb_message_decode(frames, count, NULL, &event, &error))
         fail_msg("cannot decode the message: %s", error.message);
     zmsg_destroy(&message);
+    testutil_take_stamp(event);
     return event;
 }
 

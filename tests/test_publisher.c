@@ -39,6 +39,7 @@ s_receive(zsock_t *subscriber, int timeout_ms, size_t *frame_count_p)
     if (jb_message_decode(frames, count, NULL, &event, &error))
         fail_msg("received a message that does not decode: %s", error.message);
     zmsg_destroy(&message);
+    testutil_take_stamp(event);
     return event;
 }
 
@@ -108,6 +109,7 @@ test_structured_publisher_sends_the_json_event_format(void **state)
     assert_string_equal(media_type, "application/cloudevents+json");
     jb_event_t *decoded = NULL;
     assert_int_equal(jb_json_decode(json, strlen(json), NULL, &decoded, NULL), 0);
+    assert_int_equal(testutil_take_stamp(decoded), 1);
     assert_true(jb_event_equal(event, decoded));
     zstr_free(&topic);
     zstr_free(&media_type);
@@ -307,6 +309,72 @@ test_bad_endpoints_and_options_give_clear_errors(void **state)
     jb_publisher_destroy(&publisher);
 }
 
+//  Each event carries the publisher's id and a number per type; an event
+//  refused by validation, or a refused batch, uses up no number.
+static void
+test_events_are_numbered_per_type_without_holes(void **state)
+{
+    (void) state;
+    jb_publisher_t *publisher = s_bound_publisher(JB_MODE_BINARY);
+    zsock_t *subscriber = s_raw_subscriber(jb_publisher_endpoint(publisher), "");
+    assert_int_equal(jb_publisher_wait_ready(publisher, 5000, NULL), 0);
+    jb_event_t *created = s_event("jerry.work_tracking.task.created", "1");
+    jb_event_t *completed = s_event("jerry.work_tracking.task.completed", "2");
+    jb_event_t *invalid = s_event("jerry.work_tracking.task.created", "3");
+    jb_event_set_specversion(invalid, "0.3");
+    assert_int_equal(jb_publisher_publish(publisher, created, NULL), 0);
+    assert_int_equal(jb_publisher_publish(publisher, invalid, NULL), JB_EINVALID);
+    jb_batch_t *batch = jb_batch_new();
+    jb_event_t *copy = jb_event_dup(created);
+    assert_int_equal(jb_batch_append(batch, &copy), 0);
+    copy = jb_event_dup(invalid);
+    assert_int_equal(jb_batch_append(batch, &copy), 0);
+    assert_int_equal(jb_publisher_publish_batch(publisher, batch, NULL), JB_EINVALID);
+    assert_int_equal(jb_publisher_publish(publisher, completed, NULL), 0);
+    assert_int_equal(jb_publisher_publish(publisher, created, NULL), 0);
+
+    int32_t expected [] = { 1, 1, 2 };          //  created, completed, created
+    char first_publisher [17] = "";
+    for (size_t index = 0; index < 3; index++) {
+        zsock_set_rcvtimeo(subscriber, 5000);
+        zmsg_t *message = zmsg_recv(subscriber);
+        assert_non_null(message);
+        jb_frame_t frames [2];
+        zframe_t *frame = zmsg_first(message);
+        for (size_t part = 0; part < 2; part++, frame = zmsg_next(message)) {
+            frames[part].data = zframe_data(frame);
+            frames[part].size = zframe_size(frame);
+        }
+        jb_event_t *event = NULL;
+        assert_int_equal(jb_message_decode(frames, 2, NULL, &event, NULL), 0);
+        const char *instance = jb_event_extension(event, "jbuspub")->as.string;
+        if (index == 0)
+            snprintf(first_publisher, sizeof first_publisher, "%s", instance);
+        assert_string_equal(instance, first_publisher);
+        assert_int_equal(testutil_take_stamp(event), expected[index]);
+        jb_event_destroy(&event);
+        zmsg_destroy(&message);
+    }
+    //  another publisher instance has another id
+    jb_publisher_t *second = s_bound_publisher(JB_MODE_BINARY);
+    zsock_t *listener = s_raw_subscriber(jb_publisher_endpoint(second), "");
+    assert_int_equal(jb_publisher_wait_ready(second, 5000, NULL), 0);
+    assert_int_equal(jb_publisher_publish(second, created, NULL), 0);
+    jb_event_t *event = s_receive(listener, 5000, NULL);     //  checks and strips the stamp
+    assert_non_null(event);
+    jb_event_destroy(&event);
+    zsock_destroy(&listener);
+    jb_publisher_destroy(&second);
+
+    jb_batch_destroy(&batch);
+    jb_event_destroy(&created);
+    jb_event_destroy(&completed);
+    jb_event_destroy(&invalid);
+    zsock_destroy(&subscriber);
+    jb_publisher_destroy(&publisher);
+}
+
+
 int
 main(void)
 {
@@ -318,6 +386,7 @@ main(void)
         cmocka_unit_test(test_subscriptions_are_tracked_as_they_come_and_go),
         cmocka_unit_test(test_invalid_event_is_refused_and_not_sent),
         cmocka_unit_test(test_batch_is_sent_in_order_or_not_at_all),
+        cmocka_unit_test(test_events_are_numbered_per_type_without_holes),
         cmocka_unit_test(test_destroy_flushes_queued_events),
         cmocka_unit_test(test_bad_endpoints_and_options_give_clear_errors),
     };

@@ -1134,6 +1134,73 @@ test_ten_thousand_prefix_filters_match_correctly(void **state)
 
 //  --------------------------------------------------------------------------
 
+//  --------------------------------------------------------------------------
+//  Loss detection: events stamped as a jbus publisher stamps them.
+
+typedef struct {
+    uint32_t gaps;
+    uint32_t missed;
+    char publisher [32];
+} s_gap_log_t;
+
+static void
+s_record_gap(const char *publisher, const char *type, uint32_t count, void *arg)
+{
+    s_gap_log_t *log = (s_gap_log_t *) arg;
+    assert_string_equal(type, "jerry.work_tracking.task.created");
+    log->gaps++;
+    log->missed += count;
+    snprintf(log->publisher, sizeof log->publisher, "%s", publisher);
+}
+
+static void
+s_send_stamped(zsock_t *socket, const char *publisher, int32_t sequence)
+{
+    jb_event_t *event = jb_event_new("jerry.work_tracking.task.created", "/jerry/test");
+    jb_value_t value = jb_value_string(publisher);
+    assert_int_equal(jb_event_set_extension(event, "jbuspub", &value, NULL), 0);
+    value = jb_value_integer(sequence);
+    assert_int_equal(jb_event_set_extension(event, "jbusseq", &value, NULL), 0);
+    s_send_event(socket, event, JB_MODE_BINARY);
+    jb_event_destroy(&event);
+}
+
+static void
+test_gaps_in_sequence_numbers_are_reported_once_each(void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    s_gap_log_t log = { 0, 0, "" };
+    jb_subscriber_on_gap(fixture->subscriber, s_record_gap, &log);
+    s_subscribe(fixture, "jerry.work_tracking.", "jerry.work_tracking.");
+    //  publisher A: 1 2 5 (3 and 4 missed) 4 (late: no gap) 6;
+    //  publisher B starts at 7 (joining mid-stream is no gap), then 8;
+    //  A wraps from INT32_MAX - 1 to 1 with INT32_MAX missed
+    struct { const char *publisher; int32_t sequence; } sent [] = {
+        { "aaaaaaaaaaaaaaaa", 1 }, { "aaaaaaaaaaaaaaaa", 2 }, { "aaaaaaaaaaaaaaaa", 5 },
+        { "aaaaaaaaaaaaaaaa", 4 }, { "aaaaaaaaaaaaaaaa", 6 },
+        { "bbbbbbbbbbbbbbbb", 7 }, { "bbbbbbbbbbbbbbbb", 8 },
+        { "cccccccccccccccc", INT32_MAX - 1 }, { "cccccccccccccccc", 1 },
+    };
+    size_t count = sizeof sent / sizeof sent[0];
+    for (size_t index = 0; index < count; index++)
+        s_send_stamped(fixture->xpub, sent[index].publisher, sent[index].sequence);
+    for (size_t index = 0; index < count; index++) {
+        jb_event_t *event = NULL;
+        assert_int_equal(jb_subscriber_recv(fixture->subscriber, 5000, &event, NULL), 0);
+        //  the stamp is transport: the application gets the event without it
+        assert_null(jb_event_extension(event, "jbuspub"));
+        assert_null(jb_event_extension(event, "jbusseq"));
+        jb_event_destroy(&event);
+    }
+    assert_int_equal(log.gaps, 2);
+    assert_int_equal(log.missed, 3);            //  3 and 4 of A, INT32_MAX of C
+    assert_string_equal(log.publisher, "cccccccccccccccc");
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(fixture->subscriber, &stats);
+    assert_int_equal(stats.gaps, 2);
+    assert_int_equal(stats.missed, 3);
+}
+
 int
 main(void)
 {
@@ -1152,6 +1219,8 @@ main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test(test_filter_matches_follows_the_rules),
         cmocka_unit_test_setup_teardown(test_unsubscribe_stops_delivery, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_gaps_in_sequence_numbers_are_reported_once_each,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_an_event_queued_before_unsubscribe_is_not_delivered,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_subscribing_twice_needs_two_unsubscribes,

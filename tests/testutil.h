@@ -50,4 +50,26 @@ testutil_read_file(const char *path, size_t *size_p)
     return data;
 }
 
+//  Check that event carries the loss-detection stamp of a jbus publisher
+//  (jbuspub: 16 hex digits, jbusseq: an Integer from 1), take it off, and
+//  return the sequence number: what a raw ZeroMQ receiver sees is then the
+//  event as it was published.
+static inline int32_t
+testutil_take_stamp(jb_event_t *event)
+{
+    const jb_value_t *publisher = jb_event_extension(event, "jbuspub");
+    const jb_value_t *sequence = jb_event_extension(event, "jbusseq");
+    assert_non_null(publisher);
+    assert_non_null(sequence);
+    assert_int_equal(publisher->type, JB_TYPE_STRING);
+    assert_int_equal(strlen(publisher->as.string), 16);
+    assert_int_equal(strspn(publisher->as.string, "0123456789abcdef"), 16);
+    assert_int_equal(sequence->type, JB_TYPE_INTEGER);
+    assert_true(sequence->as.integer >= 1);
+    int32_t number = sequence->as.integer;
+    jb_event_set_extension(event, "jbuspub", NULL, NULL);
+    jb_event_set_extension(event, "jbusseq", NULL, NULL);
+    return number;
+}
+
 #endif

@@ -50,6 +50,10 @@ typedef struct {
                                 //  default 100000, 0 = unlimited
     int linger_ms;              //  how long closing waits to flush; default 2000
     bool bind;                  //  bind the endpoint instead of connecting (no broker)
+    bool sequence;              //  stamp each event with this publisher's id and a
+                                //  sequence number per type (extension attributes
+                                //  jbuspub and jbusseq) so that subscribers can
+                                //  detect loss; default true
 } jb_publisher_options_t;
 
 typedef struct {

@@ -61,6 +61,14 @@ typedef void (jb_handler_fn) (const jb_event_t *event, void *arg);
 typedef void (jb_reject_fn) (const jb_frame_t *frames, size_t count,
                              const jb_error_t *reason, void *arg);
 
+//  Called when events were missed: count events of type from publisher (an
+//  instance id) did not arrive before the one just received. Publishers
+//  number their events per type (see jb_publisher_options_t.sequence); a
+//  restarted publisher is a new instance, not a gap. Strings are borrowed
+//  for the call.
+typedef void (jb_gap_fn) (const char *publisher, const char *type, uint32_t count,
+                          void *arg);
+
 typedef struct {
     int rcvhwm;                 //  queued messages before ZeroMQ drops; default
                                 //  100000, 0 = unlimited
@@ -77,6 +85,8 @@ typedef struct {
     uint64_t filtered;          //  valid events that matched no filter (they
                                 //  arrived through a pattern's broader prefix)
     uint64_t rejected;          //  malformed messages
+    uint64_t gaps;              //  jumps in a publisher's sequence numbers
+    uint64_t missed;            //  events those jumps skipped: known losses
 } jb_subscriber_stats_t;
 
 //  Fill options with the defaults.
@@ -120,6 +130,12 @@ JB_EXPORT int
 //  Set the callback for rejected (malformed) messages; NULL for none.
 JB_EXPORT void
     jb_subscriber_on_reject(jb_subscriber_t *self, jb_reject_fn *reject, void *arg);
+
+//  Set the callback for detected losses; NULL for none. Losses are counted
+//  in the stats either way. The sequence attributes (jbuspub, jbusseq) are
+//  taken off every event before it is returned or dispatched.
+JB_EXPORT void
+    jb_subscriber_on_gap(jb_subscriber_t *self, jb_gap_fn *gap, void *arg);
 
 //  Receive the next event that matches a filter, waiting up to timeout_ms
 //  (0: do not wait, -1: for ever). Malformed messages are reported and
