@@ -84,7 +84,7 @@ typedef struct {
 //  Fixtures: the group's temporary directory, and a teardown for each test
 //  that starts programs.
 
-static int
+static inline int
 testproc_group_setup(void **state)
 {
     (void) state;
@@ -98,7 +98,7 @@ testproc_group_setup(void **state)
     return 0;
 }
 
-static int
+static inline int
 testproc_group_teardown(void **state)
 {
     (void) state;
@@ -118,7 +118,7 @@ testproc_group_teardown(void **state)
 }
 
 //  A failed assertion leaves the test midway: kill and reap what it started.
-static int
+static inline int
 testproc_reap_children(void **state)
 {
     (void) state;
@@ -132,7 +132,7 @@ testproc_reap_children(void **state)
     return 0;
 }
 
-static void
+static inline void
 testproc_child_add(pid_t pid)
 {
     for (int index = 0; index < TESTPROC_CHILDREN_MAX; index++)
@@ -146,7 +146,7 @@ testproc_child_add(pid_t pid)
     fail_msg("more than %d programs at once", TESTPROC_CHILDREN_MAX);
 }
 
-static void
+static inline void
 testproc_child_forget(pid_t pid)
 {
     for (int index = 0; index < TESTPROC_CHILDREN_MAX; index++)
@@ -157,10 +157,10 @@ testproc_child_forget(pid_t pid)
 //  --------------------------------------------------------------------------
 //  snprintf that fails the test rather than truncate.
 
-static void
+static inline void
 testproc_format(char *buffer, size_t capacity, const char *format, ...) JB_PRINTF(3, 4);
 
-static void
+static inline void
 testproc_format(char *buffer, size_t capacity, const char *format, ...)
 {
     va_list args;
@@ -174,7 +174,7 @@ testproc_format(char *buffer, size_t capacity, const char *format, ...)
 //  Write text to a new file in the temporary directory; path (PATH_MAX)
 //  gets its name, which is unique in the run.
 
-static void
+static inline void
 testproc_write_file(const char *name, const char *text, char *path)
 {
     int length = snprintf(path, PATH_MAX, "%s/%03u-%s", testproc_directory, ++testproc_files,
@@ -193,7 +193,7 @@ testproc_write_file(const char *name, const char *text, char *path)
 //  blocked, whatever CZMQ did to this process, and inherits no other
 //  descriptor of ours that we opened here.
 
-static void
+static inline void
 testproc_spawn(const char *path, const char *const *args, testproc_t *process)
 {
     memset(process, 0, sizeof *process);
@@ -249,7 +249,7 @@ testproc_spawn(const char *path, const char *const *args, testproc_t *process)
 //  Read what the program has written to stdout, waiting until deadline
 //  (zclock_mono) at most for some to come. Returns false at its end of
 //  file or at the deadline.
-static bool
+static inline bool
 testproc_read_some(testproc_t *process, int64_t deadline)
 {
     if (process->out < 0)
@@ -285,7 +285,7 @@ testproc_read_some(testproc_t *process, int64_t deadline)
 //  until deadline (zclock_mono) at most. Returns a string to free, or NULL
 //  when the program ended or the deadline passed before a whole line; what
 //  was read of a partial line stays for the next call (or the outcome).
-static char *
+static inline char *
 testproc_read_line(testproc_t *process, int64_t deadline)
 {
     while (true) {
@@ -311,7 +311,7 @@ testproc_read_line(testproc_t *process, int64_t deadline)
 //  killing it when the time is up. Collect its exit status, the rest of
 //  its stdout and all of its stderr into outcome, whose strings the caller
 //  frees with testproc_outcome_free.
-static void
+static inline void
 testproc_wait(testproc_t *process, int timeout_ms, testproc_outcome_t *outcome)
 {
     int64_t deadline = zclock_mono() + timeout_ms;
@@ -337,7 +337,7 @@ testproc_wait(testproc_t *process, int timeout_ms, testproc_outcome_t *outcome)
     unlink(process->err_path);
 }
 
-static void
+static inline void
 testproc_outcome_free(testproc_outcome_t *outcome)
 {
     free(outcome->out);
@@ -347,7 +347,7 @@ testproc_outcome_free(testproc_outcome_t *outcome)
 }
 
 //  Run the program at path to its end, at most TESTPROC_DEADLINE_MS.
-static void
+static inline void
 testproc_run(const char *path, const char *const *args, testproc_outcome_t *outcome)
 {
     testproc_t process;
@@ -361,7 +361,7 @@ testproc_run(const char *path, const char *const *args, testproc_outcome_t *outc
 //  without one (e.g. an endpoint in use), returns false with its outcome,
 //  to free; no ready line from a running broker fails the test.
 
-static bool
+static inline bool
 testproc_broker_try_start(const char *const *args, testproc_broker_t *broker,
                           testproc_outcome_t *outcome)
 {
@@ -392,7 +392,7 @@ testproc_broker_try_start(const char *const *args, testproc_broker_t *broker,
 
 //  Start jbus-broker with args and wait for its ready line; fill the
 //  endpoints. Fails the test when there is none.
-static void
+static inline void
 testproc_broker_start(const char *const *args, testproc_broker_t *broker)
 {
     testproc_outcome_t outcome;

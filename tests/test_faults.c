@@ -1,0 +1,334 @@
+/*  =========================================================================
+    test_faults.c - the bus under bad conditions, through the real broker
+
+    A stalled subscriber, a broker killed under steady publishing, a
+    subscriber that leaves and comes back, a publisher flooding past every
+    high-water mark, and a peer sending random frames: the healthy parts of
+    the bus keep working, nothing crashes, and loss is detected, not silent.
+    ========================================================================= */
+
+#define _GNU_SOURCE
+#include "testutil.h"
+#include "testproc.h"
+#include <czmq.h>
+
+//  Bound on every wait for an event.
+#define s_WAIT_MS 10000
+
+static jb_publisher_t *
+s_publisher(const char *endpoint, int sndhwm)
+{
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.sndhwm = sndhwm;
+    options.linger_ms = 0;
+    jb_error_t error;
+    jb_publisher_t *publisher = jb_publisher_new(endpoint, &options, &error);
+    if (!publisher)
+        fail_msg("publisher: %s", error.message);
+    return publisher;
+}
+
+static jb_subscriber_t *
+s_subscriber(const char *endpoint, const char *filter, int rcvhwm)
+{
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.rcvhwm = rcvhwm;
+    jb_error_t error;
+    jb_subscriber_t *subscriber = jb_subscriber_new(endpoint, &options, &error);
+    if (!subscriber)
+        fail_msg("subscriber: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(subscriber, filter, NULL), 0);
+    return subscriber;
+}
+
+//  An event of type carrying size bytes of JSON data.
+static jb_event_t *
+s_event(const char *type, size_t size)
+{
+    jb_event_t *event = jb_event_new(type, "/jerry/faults");
+    char *data = (char *) malloc(size + 16);
+    size_t used = (size_t) sprintf(data, "{\"pad\":\"");
+    memset(data + used, 'x', size);
+    strcpy(data + used + size, "\"}");
+    assert_int_equal(jb_event_set_data_json(event, data, SIZE_MAX, NULL), 0);
+    free(data);
+    return event;
+}
+
+//  Receive events until none comes within quiet_ms; returns how many.
+static size_t
+s_drain(jb_subscriber_t *subscriber, int quiet_ms)
+{
+    size_t count = 0;
+    jb_event_t *event = NULL;
+    while (jb_subscriber_recv(subscriber, quiet_ms, &event, NULL) == 0) {
+        jb_event_destroy(&event);
+        count++;
+    }
+    return count;
+}
+
+static void
+s_broker_stop(testproc_broker_t *broker)
+{
+    kill(broker->process.pid, SIGTERM);
+    testproc_outcome_t outcome;
+    testproc_wait(&broker->process, s_WAIT_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    testproc_outcome_free(&outcome);
+}
+
+//  --------------------------------------------------------------------------
+//  One stalled subscriber and one healthy one on the same prefix: the
+//  broker's high-water mark drops for the stalled one alone, the healthy
+//  one gets everything, and the stalled one is told what it missed.
+
+static void
+test_a_stalled_subscriber_loses_alone_and_is_told_so(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--no-control", "--stats-interval", "0", "--sndhwm", "1000", NULL };
+    testproc_broker_t broker;
+    testproc_broker_start(args, &broker);
+    jb_subscriber_t *stalled = s_subscriber(broker.backend, "jerry.faults.", 100);
+    jb_subscriber_t *healthy = s_subscriber(broker.backend, "jerry.faults.", 0);
+    jb_publisher_t *publisher = s_publisher(broker.frontend, 0);
+    //  both subscriptions are one prefix at the publisher: wait for it,
+    //  then make sure both subscribers are attached with a first event each
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.faults.", s_WAIT_MS, NULL), 0);
+    jb_event_t *event = s_event("jerry.faults.load.sent", 2000);
+    jb_event_t *received = NULL;
+    int64_t deadline = zclock_mono() + s_WAIT_MS;
+    bool stalled_in = false, healthy_in = false;
+    while ((!stalled_in || !healthy_in) && zclock_mono() < deadline) {
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        if (jb_subscriber_recv(stalled, 20, &received, NULL) == 0)
+            stalled_in = true;
+        jb_event_destroy(&received);
+        if (jb_subscriber_recv(healthy, 20, &received, NULL) == 0)
+            healthy_in = true;
+        jb_event_destroy(&received);
+    }
+    assert_true(stalled_in && healthy_in);
+    s_drain(stalled, 200);
+    s_drain(healthy, 200);
+
+    //  40 MB in chunks the healthy subscriber keeps up with; the stalled
+    //  one reads nothing meanwhile
+    size_t chunks = 40, chunk = 500;
+    for (size_t round = 0; round < chunks; round++) {
+        for (size_t index = 0; index < chunk; index++)
+            assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        for (size_t index = 0; index < chunk; index++) {
+            if (jb_subscriber_recv(healthy, s_WAIT_MS, &received, NULL))
+                fail_msg("the healthy subscriber lost event %zu of chunk %zu", index, round);
+            jb_event_destroy(&received);
+        }
+    }
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(healthy, &stats);
+    assert_int_equal(stats.missed, 0);
+    assert_int_equal(stats.gaps, 0);
+
+    //  the stalled one: what was queued, then one more event after the loss
+    size_t queued = s_drain(stalled, 500);
+    assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+    assert_int_equal(jb_subscriber_recv(stalled, s_WAIT_MS, &received, NULL), 0);
+    jb_event_destroy(&received);
+    jb_subscriber_stats(stalled, &stats);
+    print_message("stalled subscriber: %zu of %zu queued, %llu missed in %llu gap(s)\n",
+                  queued, chunks * chunk, (unsigned long long) stats.missed,
+                  (unsigned long long) stats.gaps);
+    assert_true(queued < chunks * chunk);
+    assert_true(stats.gaps >= 1);
+    assert_int_equal(queued + stats.missed, chunks * chunk);
+
+    jb_event_destroy(&event);
+    jb_publisher_destroy(&publisher);
+    jb_subscriber_destroy(&stalled);
+    jb_subscriber_destroy(&healthy);
+    s_broker_stop(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  The broker killed with SIGKILL and restarted while a publisher keeps
+//  publishing: both sides reconnect, the subscription is restored, and every
+//  event is either received or reported missing. (What is sent while the
+//  broker is down may wait in the publisher's queue and still arrive, or be
+//  dropped: ZeroMQ decides, but the subscriber always knows which.)
+
+static void
+test_the_broker_killed_under_steady_publishing_comes_back(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--no-control", "--stats-interval", "0", NULL };
+    testproc_broker_t broker;
+    testproc_broker_start(args, &broker);
+    jb_subscriber_t *subscriber = s_subscriber(broker.backend, "jerry.faults.", 0);
+    jb_publisher_t *publisher = s_publisher(broker.frontend, 0);
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.faults.", s_WAIT_MS, NULL), 0);
+    jb_event_t *event = s_event("jerry.faults.tick.sent", 100);
+    jb_event_t *received = NULL;
+    size_t published = 0, delivered = 0;
+
+    //  a first event makes sure the subscriber is attached: the stream
+    //  starts with it, so nothing before it counts
+    int64_t deadline = zclock_mono() + s_WAIT_MS;
+    while (delivered == 0 && zclock_mono() < deadline) {
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        if (jb_subscriber_recv(subscriber, 10, &received, NULL) == 0)
+            delivered++;
+        jb_event_destroy(&received);
+    }
+    assert_int_equal(delivered, 1);
+    delivered = 0;
+    //  steady traffic, then the kill
+    while (delivered < 200 && zclock_mono() < deadline) {
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        published++;
+        if (jb_subscriber_recv(subscriber, 10, &received, NULL) == 0)
+            delivered++;
+        jb_event_destroy(&received);
+    }
+    kill(broker.process.pid, SIGKILL);
+    testproc_outcome_t outcome;
+    testproc_wait(&broker.process, s_WAIT_MS, &outcome);
+    testproc_outcome_free(&outcome);
+    //  publishing goes on while the broker is down, and never blocks
+    for (int index = 0; index < 100; index++) {
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        published++;
+    }
+    char frontend [JB_BROKER_ENDPOINT_MAX], backend [JB_BROKER_ENDPOINT_MAX];
+    snprintf(frontend, sizeof frontend, "%s", broker.frontend);
+    snprintf(backend, sizeof backend, "%s", broker.backend);
+    const char *same [] = { "--frontend", frontend, "--backend", backend, "--no-control",
+                            "--stats-interval", "0", NULL };
+    if (!testproc_broker_try_start(same, &broker, &outcome)) {
+        print_message("skipped: a port of the killed broker was taken: %s", outcome.err);
+        testproc_outcome_free(&outcome);
+        jb_event_destroy(&event);
+        jb_publisher_destroy(&publisher);
+        jb_subscriber_destroy(&subscriber);
+        skip();
+    }
+    //  traffic resumes
+    size_t resumed = 0;
+    deadline = zclock_mono() + 2 * s_WAIT_MS;
+    while (resumed < 200 && zclock_mono() < deadline) {
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        published++;
+        if (jb_subscriber_recv(subscriber, 10, &received, NULL) == 0) {
+            delivered++;
+            resumed++;
+        }
+        jb_event_destroy(&received);
+    }
+    assert_int_equal(resumed, 200);
+    delivered += s_drain(subscriber, 500);
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(subscriber, &stats);
+    print_message("restart: %zu published, %zu delivered, %llu missed in %llu gap(s)\n",
+                  published, delivered, (unsigned long long) stats.missed,
+                  (unsigned long long) stats.gaps);
+    assert_int_equal(delivered + stats.missed, published);
+
+    jb_event_destroy(&event);
+    jb_publisher_destroy(&publisher);
+    jb_subscriber_destroy(&subscriber);
+    s_broker_stop(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  A subscriber that leaves and a new one that comes back; a publisher that
+//  floods past every high-water mark without blocking; a peer that sends
+//  random frames. Afterwards, a clean event still goes through.
+
+static void
+test_leavers_floods_and_garbage_harm_nobody(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--no-control", "--stats-interval", "0", "--sndhwm", "10",
+                            "--rcvhwm", "10", NULL };
+    testproc_broker_t broker;
+    testproc_broker_start(args, &broker);
+    jb_publisher_t *publisher = s_publisher(broker.frontend, 10);
+    jb_event_t *event = s_event("jerry.faults.flood.sent", 1000);
+
+    //  a subscriber comes and goes, and another comes back
+    jb_subscriber_t *subscriber = s_subscriber(broker.backend, "jerry.faults.", 10);
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.faults.", s_WAIT_MS, NULL), 0);
+    jb_subscriber_destroy(&subscriber);
+    subscriber = s_subscriber(broker.backend, "", 10);
+
+    //  the flood: 100,000 events at HWM 10 everywhere, in bounded time
+    int64_t start = zclock_mono();
+    for (int index = 0; index < 100000; index++)
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+    print_message("flood: 100000 events published in %lld ms\n",
+                  (long long) (zclock_mono() - start));
+
+    //  random frames from a raw peer, every one rejected by the subscriber
+    zsock_t *peer = zsock_new(ZMQ_PUB);
+    assert_non_null(peer);
+    zsock_set_linger(peer, 0);
+    assert_int_equal(zsock_connect(peer, "%s", broker.frontend), 0);
+    uint32_t random = 123456789u;
+    uint8_t bytes [64];
+
+    //  the new subscriber, the flood's survivors drained, still gets a clean
+    //  event and rejects garbage without stopping
+    s_drain(subscriber, 200);
+    jb_event_t *received = NULL;
+    jb_subscriber_stats_t stats;
+    int64_t deadline = zclock_mono() + 2 * s_WAIT_MS;
+    bool clean = false;
+    while (!clean && zclock_mono() < deadline) {
+        for (int message = 0; message < 20; message++) {
+            int frames = 1 + (int) (random % 5);
+            for (int frame = 0; frame < frames; frame++) {
+                random ^= random << 13; random ^= random >> 17; random ^= random << 5;
+                size_t size = random % sizeof bytes;
+                for (size_t index = 0; index < size; index++)
+                    bytes[index] = (uint8_t) (random >> (index % 24));
+                zmq_send(zsock_resolve(peer), bytes, size, frame + 1 < frames? ZMQ_SNDMORE: 0);
+            }
+        }
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        while (jb_subscriber_recv(subscriber, 20, &received, NULL) == 0) {
+            clean = clean || strcmp(jb_event_type(received), "jerry.faults.flood.sent") == 0;
+            jb_event_destroy(&received);
+        }
+    }
+    assert_true(clean);
+    jb_subscriber_stats(subscriber, &stats);
+    print_message("garbage: %llu messages rejected\n", (unsigned long long) stats.rejected);
+    assert_true(stats.rejected > 0);
+
+    zsock_destroy(&peer);
+    jb_event_destroy(&event);
+    jb_publisher_destroy(&publisher);
+    jb_subscriber_destroy(&subscriber);
+    s_broker_stop(&broker);                     //  alive, and stops cleanly
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_teardown(test_a_stalled_subscriber_loses_alone_and_is_told_so,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_the_broker_killed_under_steady_publishing_comes_back,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_leavers_floods_and_garbage_harm_nobody,
+                                  testproc_reap_children),
+    };
+    int failed = cmocka_run_group_tests(tests, testproc_group_setup, testproc_group_teardown);
+    zsys_shutdown();
+    return failed;
+}
