@@ -188,6 +188,8 @@ static int
 s_text(const char *bytes, uint32_t size, const char *name, jb__buffer_t *scratch,
        jb_error_t *error)
 {
+    if (!bytes)
+        bytes = "";             //  msgpack-c leaves a zero-length body's pointer NULL
     if (memchr(bytes, '\0', size))
         return jb__error(error, JB_EINVALID, name,
                          "not a CloudEvents String: contains a control character");
@@ -211,9 +213,14 @@ s_timestamp(const msgpack_object_ext *ext, const char *name, jb_timestamp_t *tim
     uint8_t style = bytes[14];
     uint8_t digits = bytes[15] & 0x7F;
     bool leap = (bytes[15] & 0x80) != 0;
-    if (seconds < s_SECONDS_MIN || seconds > s_SECONDS_MAX || nanoseconds > 999999999
-    ||  offset < -1439 || offset > 1439 || style > JB_OFFSET_UNKNOWN || digits > 9
-    ||  (style != JB_OFFSET_NUMERIC && offset != 0))
+    //  the years 0000-9999 bound the local time, which is what RFC 3339
+    //  writes; the instant may lie up to a day outside them
+    if (seconds < s_SECONDS_MIN - 86400 || seconds > s_SECONDS_MAX + 86400
+    ||  nanoseconds > 999999999 || offset < -1439 || offset > 1439 || style > JB_OFFSET_UNKNOWN
+    ||  digits > 9 || (style != JB_OFFSET_NUMERIC && offset != 0))
+        return jb__error(error, JB_EINVALID, name, "Timestamp out of range");
+    int64_t local = seconds + (int64_t) offset * 60 - (leap? 1: 0);
+    if (local < s_SECONDS_MIN || local >= s_SECONDS_MAX)
         return jb__error(error, JB_EINVALID, name, "Timestamp out of range");
     timestamp->seconds = seconds;
     timestamp->nanoseconds = (int32_t) nanoseconds;
@@ -327,7 +334,8 @@ s_data(jb_event_t *event, const msgpack_object *object, jb_error_t *error)
         rc = jb__event_set_data(event, JB_DATA_TEXT, object->via.str.ptr, object->via.str.size);
     else
     if (object->type == MSGPACK_OBJECT_EXT && object->via.ext.type == s_EXT_JSON) {
-        rc = jb__json_check(object->via.ext.ptr, object->via.ext.size, "data", error);
+        rc = jb__json_check(object->via.ext.ptr? object->via.ext.ptr: "", object->via.ext.size,
+                            "data", error);
         if (rc)
             return rc;
         rc = jb__event_set_data(event, JB_DATA_JSON, object->via.ext.ptr, object->via.ext.size);
@@ -401,7 +409,8 @@ s_duplicate_key(const msgpack_object_map *map)
         for (uint32_t second = first + 1; second < map->size; second++) {
             const msgpack_object *other = &map->ptr[second].key;
             if (other->type == MSGPACK_OBJECT_STR && other->via.str.size == key->via.str.size
-            &&  memcmp(other->via.str.ptr, key->via.str.ptr, key->via.str.size) == 0)
+            &&  (key->via.str.size == 0
+                 || memcmp(other->via.str.ptr, key->via.str.ptr, key->via.str.size) == 0))
                 return key;
         }
     }

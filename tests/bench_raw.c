@@ -1,0 +1,1501 @@
+/*  =========================================================================
+    bench_raw.c - the raw-libzmq baseline for `jbus bench`
+
+        bench_raw --frames FILE [--pub N] [--sub N] [--count N | --duration S]
+                  [--forwarder zmq_proxy | zmq_proxy_process
+                   | --forwarder jbus-broker --broker-program PATH]
+
+    A benchmark program, not a test, and no jbus code: libzmq only. It sends
+    the frames that `jbus bench --dump-frames FILE` captured from a real
+    jbus publisher, byte for byte, from publisher threads through a
+    forwarder to subscriber threads over tcp loopback, and prints the same
+    figures as `jbus bench`, in the same --csv and --json columns, so that
+    scripts/bench can put every jbus figure beside its raw baseline:
+
+      - the forwarder is zmq_proxy (XSUB/XPUB) in a thread of this program,
+        on one ZeroMQ context with the publishers and subscribers, as the
+        embedded jbus broker shares one with jbus bench's; or zmq_proxy in a
+        child process with a context of its own (zmq_proxy_process), as a
+        broker program has; or the jbus-broker program itself (--forwarder
+        jbus-broker), started on free ports, whose ready line gives its
+        endpoints: beside zmq_proxy_process, that compares jbus-broker's
+        forwarding with zmq_proxy's on the same frames and the same layout;
+      - publishers are XPUB sockets, like jbus publishers, and send with
+        zmq_send(ZMQ_DONTWAIT) as jbus does; subscribers are SUB sockets
+        reading frames with zmq_msg_recv; neither makes, encodes or decodes
+        anything: that is the point;
+      - the run is set up as jbus bench sets it up, without sleeps: each
+        subscriber subscribes to --prefixes prefixes that never match
+        ("jerry.other_000042.") and then to --filter; each publisher waits
+        until it has seen 1 + prefixes * subscribers subscriptions; the main
+        thread sends probes ([topic]["jbus-bench-probe"]) until every
+        subscriber has received one; publishers start together and end with
+        a sentinel ([topic]["jbus-bench-end:N"]).
+
+    Latency without changing a frame's size: the frames file says where the
+    event's "benchsent" attribute holds its 20 decimal digits (in the last
+    frame). Each publisher overwrites those 20 bytes with CLOCK_MONOTONIC in
+    nanoseconds right before sending, and the subscriber reads them back on
+    receipt: the same stamp, in the same place, as a jbus event carries.
+
+    The frames file (written by clients/cmd_bench.c; integers are unsigned
+    32-bit little-endian):
+        "JBFRAMES", version 1, mode (1 binary, 2 structured), data bytes,
+        frame count, stamp frame, stamp offset, stamp width (20),
+        then per frame: its size, then its bytes.
+
+    Exit codes: 0 success; 1 events lost although every high-water mark was
+    unlimited, or the run failed; 2 usage error.
+    ========================================================================= */
+
+#define _GNU_SOURCE
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+extern char **environ;
+
+#define s_NAME "bench_raw"
+
+//  Exit codes, as for jbus bench.
+enum { s_EXIT_OK = 0, s_EXIT_FAILURE = 1, s_EXIT_USAGE = 2 };
+
+#define s_DEFAULT_FILTER "jerry.work_tracking."
+#define s_PREFIX_FORMAT "jerry.other_%06ld."
+#define s_PROBE "jbus-bench-probe"
+#define s_END "jbus-bench-end:"
+#define s_DEFAULT_COUNT 100000
+#define s_DEFAULT_GRACE_MS 2000
+#define s_SETUP_TIMEOUT_MS 30000
+#define s_PROBE_INTERVAL_MS 10
+#define s_RECV_SLICE_MS 100
+#define s_PROGRESS_EVERY 1024
+#define s_ENDPOINT_MAX 256
+//  Room for an error message, which may quote an endpoint.
+#define s_ERROR_MAX 1024
+#define s_BROKER_START_MS 10000
+#define s_BROKER_STOP_MS 5000
+//  Frames of a message a subscriber keeps; the rest are read and dropped.
+#define s_PARTS_MAX 4
+//  The frames file: the most frames and the largest frame it may hold.
+#define s_FILE_FRAMES_MAX 8
+#define s_FILE_FRAME_SIZE_MAX (64u * 1024 * 1024)
+#define s_STAMP_DIGITS 20
+//  The latency histogram, as in jbus bench.
+#define s_LINEAR_BUCKETS 256
+#define s_SUB_BUCKETS 128
+#define s_LATENCY_BUCKETS (58 * s_SUB_BUCKETS)
+
+//  Where messages go from publishers to subscribers.
+typedef enum {
+    s_ZMQ_PROXY,                //  zmq_proxy in a thread, on our context
+    s_ZMQ_PROXY_PROCESS,        //  zmq_proxy in a child process of its own
+    s_JBUS_BROKER               //  the jbus-broker program
+} s_forwarder_t;
+
+static const char *s_forwarder_names [] = { "zmq_proxy", "zmq_proxy_process", "jbus-broker" };
+
+typedef struct {
+    const char *frames_path;    //  --frames
+    int publishers, subscribers;
+    long count;                 //  per publisher; 0 with --duration
+    double duration_s;
+    int rate;                   //  per publisher, 0 = no limit
+    int hwm;                    //  0 = unlimited
+    const char *filter;         //  a prefix
+    int prefixes;               //  per subscriber
+    int io_threads;
+    int grace_ms;
+    s_forwarder_t forwarder;    //  --forwarder
+    const char *broker_program;
+    bool csv, json, quiet;
+} s_options_t;
+
+//  What the frames file holds.
+typedef struct {
+    uint32_t mode;              //  1 binary, 2 structured
+    uint32_t data_bytes;
+    size_t count;
+    size_t stamp_frame, stamp_offset;
+    unsigned char *frames [s_FILE_FRAMES_MAX];
+    size_t sizes [s_FILE_FRAMES_MAX];
+    size_t total;               //  bytes of all frames
+} s_frames_t;
+
+typedef struct {
+    uint64_t counts [s_LATENCY_BUCKETS];
+    uint64_t total, max;
+} s_latency_t;
+
+typedef struct s_bench s_bench_t;
+
+typedef struct {
+    s_bench_t *bench;
+    int index;
+    pthread_t thread;
+    bool started;
+    atomic_uint_fast64_t progress;
+    uint64_t published;
+    int64_t cpu_ns;
+    char error [s_ERROR_MAX];   //  "" when none
+} s_publisher_t;
+
+typedef struct {
+    s_bench_t *bench;
+    int index;
+    pthread_t thread;
+    bool started;
+    atomic_uint_fast64_t progress;
+    uint64_t received, sentinels, unknown;
+    int64_t last_receive_ns;
+    int64_t cpu_ns;
+    s_latency_t *latency;
+    char error [s_ERROR_MAX];
+} s_subscriber_t;
+
+struct s_bench {
+    const s_options_t *options;
+    const s_frames_t *frames;
+    void *context;
+    char frontend [s_ENDPOINT_MAX];
+    char backend [s_ENDPOINT_MAX];
+    s_publisher_t *publishers;
+    s_subscriber_t *subscribers;
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    int subscribers_ready, publishers_ready, publishers_finished, subscribers_finished;
+    int setup_failures;
+    bool go, stop, abort;
+    int64_t go_ns;
+};
+
+//  --------------------------------------------------------------------------
+//  Clocks and CPU time, as in jbus bench.
+
+static int64_t
+s_clock_ns(clockid_t clock)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+static int64_t
+s_now_ns(void)
+{
+    return s_clock_ns(CLOCK_MONOTONIC);
+}
+
+static void
+s_sleep_until(int64_t due_ns)
+{
+    struct timespec due = { (time_t) (due_ns / 1000000000), (long) (due_ns % 1000000000) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
+        ;
+}
+
+//  Wait on the bench condition until deadline_ns; false once it has passed.
+static bool
+s_wait_until(s_bench_t *bench, int64_t deadline_ns)
+{
+    if (s_now_ns() >= deadline_ns)
+        return false;
+    struct timespec deadline = { (time_t) (deadline_ns / 1000000000),
+                                 (long) (deadline_ns % 1000000000) };
+    pthread_cond_timedwait(&bench->changed, &bench->mutex, &deadline);
+    return true;
+}
+
+static int64_t
+s_process_cpu_ns(void)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return ((int64_t) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000000
+         + ((int64_t) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
+}
+
+//  CPU time of task tid of pid from /proc (schedstat, else stat); -1 when
+//  unreadable.
+static int64_t
+s_task_cpu_ns(pid_t pid, pid_t tid)
+{
+    char path [96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int) pid, (int) tid);
+    FILE *file = fopen(path, "r");
+    if (file) {
+        unsigned long long run_ns = 0;
+        int fields = fscanf(file, "%llu", &run_ns);
+        fclose(file);
+        if (fields == 1)
+            return (int64_t) run_ns;
+    }
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int) pid, (int) tid);
+    file = fopen(path, "r");
+    if (!file)
+        return -1;
+    char line [1024];
+    bool read = fgets(line, sizeof line, file) != NULL;
+    fclose(file);
+    const char *fields = read? strrchr(line, ')'): NULL;
+    unsigned long long user = 0, system = 0;
+    if (!fields || sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                          &user, &system) != 2)
+        return -1;
+    return (int64_t) (user + system) * (1000000000 / sysconf(_SC_CLK_TCK));
+}
+
+//  CPU of every task of pid whose name starts with prefix (NULL: all);
+//  -1 when none could be read.
+static int64_t
+s_tasks_cpu_ns(pid_t pid, const char *prefix)
+{
+    char path [64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *directory = opendir(path);
+    if (!directory)
+        return -1;
+    int64_t total = -1;
+    struct dirent *entry;
+    while ((entry = readdir(directory))) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        pid_t tid = (pid_t) atoi(entry->d_name);
+        if (prefix) {
+            char name [64] = "";
+            snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int) pid, (int) tid);
+            FILE *file = fopen(path, "r");
+            if (file) {
+                if (!fgets(name, sizeof name, file))
+                    name[0] = '\0';
+                fclose(file);
+            }
+            if (strncmp(name, prefix, strlen(prefix)) != 0)
+                continue;
+        }
+        int64_t cpu = s_task_cpu_ns(pid, tid);
+        if (cpu >= 0)
+            total = (total < 0? 0: total) + cpu;
+    }
+    closedir(directory);
+    return total;
+}
+
+//  CPU of one of our threads, through its CPU clock; -1 when unknown.
+static int64_t
+s_thread_cpu_of(pthread_t thread)
+{
+    clockid_t clock;
+    if (pthread_getcpuclockid(thread, &clock) != 0)
+        return -1;
+    return s_clock_ns(clock);
+}
+
+//  --------------------------------------------------------------------------
+//  Digits and the latency histogram, as in jbus bench.
+
+static void
+s_write_digits(char *out, uint64_t value, int width)
+{
+    for (int index = width - 1; index >= 0; index--) {
+        out[index] = (char) ('0' + value % 10);
+        value /= 10;
+    }
+}
+
+static bool
+s_read_digits(const char *text, int width, uint64_t *value)
+{
+    uint64_t result = 0;
+    for (int index = 0; index < width; index++) {
+        if (text[index] < '0' || text[index] > '9')
+            return false;
+        result = result * 10 + (uint64_t) (text[index] - '0');
+    }
+    *value = result;
+    return true;
+}
+
+static size_t
+s_latency_index(uint64_t value)
+{
+    if (value < s_LINEAR_BUCKETS)
+        return (size_t) value;
+    int shift = 63 - __builtin_clzll(value) - 7;
+    return (size_t) shift * s_SUB_BUCKETS + (size_t) (value >> shift);
+}
+
+static uint64_t
+s_latency_value(size_t index)
+{
+    if (index < s_LINEAR_BUCKETS)
+        return index;
+    int shift = (int) (index / s_SUB_BUCKETS) - 1;
+    uint64_t mantissa = index - (size_t) shift * s_SUB_BUCKETS;
+    return (mantissa << shift) + ((UINT64_C(1) << shift) >> 1);
+}
+
+static void
+s_latency_add(s_latency_t *self, int64_t value)
+{
+    uint64_t positive = value > 0? (uint64_t) value: 0;
+    self->counts[s_latency_index(positive)]++;
+    self->total++;
+    if (positive > self->max)
+        self->max = positive;
+}
+
+static void
+s_latency_merge(s_latency_t *self, const s_latency_t *other)
+{
+    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++)
+        self->counts[index] += other->counts[index];
+    self->total += other->total;
+    if (other->max > self->max)
+        self->max = other->max;
+}
+
+static uint64_t
+s_latency_percentile(const s_latency_t *self, double fraction)
+{
+    if (self->total == 0)
+        return 0;
+    double exact = fraction * (double) self->total;
+    uint64_t rank = (uint64_t) exact;
+    if ((double) rank < exact || rank < 1)
+        rank++;                 //  the nearest rank rounds up
+    uint64_t seen = 0;
+    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++) {
+        seen += self->counts[index];
+        if (seen >= rank) {
+            uint64_t value = s_latency_value(index);
+            return value > self->max? self->max: value;
+        }
+    }
+    return self->max;
+}
+
+//  --------------------------------------------------------------------------
+//  Read the frames file into frames. Returns 0, or prints why and returns
+//  s_EXIT_FAILURE.
+
+static bool
+s_get_u32(FILE *file, uint32_t *value)
+{
+    unsigned char bytes [4];
+    if (fread(bytes, 1, sizeof bytes, file) != sizeof bytes)
+        return false;
+    *value = (uint32_t) bytes[0] | (uint32_t) bytes[1] << 8 | (uint32_t) bytes[2] << 16
+           | (uint32_t) bytes[3] << 24;
+    return true;
+}
+
+static int
+s_frames_load(const char *path, s_frames_t *frames)
+{
+    memset(frames, 0, sizeof *frames);
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        fprintf(stderr, s_NAME ": %s: cannot read: %s\n", path, strerror(errno));
+        return s_EXIT_FAILURE;
+    }
+    char magic [8];
+    uint32_t version = 0, count = 0, stamp_frame = 0, stamp_offset = 0, stamp_width = 0;
+    const char *problem = NULL;
+    if (fread(magic, 1, sizeof magic, file) != sizeof magic || memcmp(magic, "JBFRAMES", 8) != 0)
+        problem = "not a frames file (written by jbus bench --dump-frames)";
+    else
+    if (!s_get_u32(file, &version) || version != 1)
+        problem = "unknown version";
+    else
+    if (!s_get_u32(file, &frames->mode) || !s_get_u32(file, &frames->data_bytes)
+    ||  !s_get_u32(file, &count) || !s_get_u32(file, &stamp_frame)
+    ||  !s_get_u32(file, &stamp_offset) || !s_get_u32(file, &stamp_width))
+        problem = "truncated header";
+    else
+    if (count < 1 || count > s_FILE_FRAMES_MAX || stamp_frame >= count
+    ||  stamp_width != s_STAMP_DIGITS || (frames->mode != 1 && frames->mode != 2))
+        problem = "header out of range";
+    for (uint32_t index = 0; !problem && index < count; index++) {
+        uint32_t size = 0;
+        if (!s_get_u32(file, &size) || size > s_FILE_FRAME_SIZE_MAX) {
+            problem = "bad frame size";
+            break;
+        }
+        frames->frames[index] = (unsigned char *) malloc(size? size: 1);
+        frames->count = index + 1;
+        if (!frames->frames[index])
+            problem = "out of memory";
+        else
+        if (fread(frames->frames[index], 1, size, file) != size)
+            problem = "truncated frame";
+        frames->sizes[index] = size;
+        frames->total += size;
+    }
+    if (!problem && stamp_offset + s_STAMP_DIGITS > frames->sizes[stamp_frame])
+        problem = "the stamp lies outside its frame";
+    fclose(file);
+    frames->stamp_frame = stamp_frame;
+    frames->stamp_offset = stamp_offset;
+    if (problem) {
+        fprintf(stderr, s_NAME ": %s: %s\n", path, problem);
+        return s_EXIT_FAILURE;
+    }
+    return 0;
+}
+
+static void
+s_frames_free(s_frames_t *frames)
+{
+    for (size_t index = 0; index < frames->count; index++)
+        free(frames->frames[index]);
+    frames->count = 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Sockets.
+
+//  Set an int socket option; false on failure.
+static bool
+s_set_int(void *socket, int option, int value)
+{
+    return zmq_setsockopt(socket, option, &value, sizeof value) == 0;
+}
+
+//  Send a two-frame control message [topic][text]. Returns 0 or -1.
+static int
+s_send_control(void *socket, const s_frames_t *frames, const char *text)
+{
+    if (zmq_send(socket, frames->frames[0], frames->sizes[0], ZMQ_DONTWAIT | ZMQ_SNDMORE) == -1
+    ||  zmq_send(socket, text, strlen(text), ZMQ_DONTWAIT) == -1)
+        return -1;
+    return 0;
+}
+
+//  Wait until the XPUB socket has received `expected` subscribe messages
+//  (the forwarder passes each distinct prefix once), or deadline_ns.
+//  Returns 0 or -1 (timed out or failed).
+static int
+s_wait_subscriptions(void *socket, size_t expected, int64_t deadline_ns)
+{
+    size_t seen = 0;
+    while (seen < expected) {
+        int64_t remaining_ms = (deadline_ns - s_now_ns()) / 1000000;
+        if (remaining_ms <= 0)
+            return -1;
+        zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, (long) remaining_ms) == -1 && zmq_errno() != EINTR)
+            return -1;
+        zmq_msg_t message;
+        zmq_msg_init(&message);
+        while (zmq_msg_recv(&message, socket, ZMQ_DONTWAIT) >= 0)
+            if (zmq_msg_size(&message) >= 1 && *(const unsigned char *) zmq_msg_data(&message) == 1)
+                seen++;
+        zmq_msg_close(&message);
+    }
+    return 0;
+}
+
+//  A publisher socket connected to the forwarder, or NULL with error set.
+static void *
+s_publisher_socket(s_bench_t *bench, char *error, size_t size)
+{
+    void *socket = zmq_socket(bench->context, ZMQ_XPUB);
+    if (!socket
+    ||  !s_set_int(socket, ZMQ_SNDHWM, bench->options->hwm)
+    ||  !s_set_int(socket, ZMQ_LINGER, 0)
+    ||  zmq_connect(socket, bench->frontend) == -1) {
+        snprintf(error, size, "publisher socket at %s: %s", bench->frontend,
+                 zmq_strerror(zmq_errno()));
+        if (socket)
+            zmq_close(socket);
+        return NULL;
+    }
+    return socket;
+}
+
+//  --------------------------------------------------------------------------
+//  A publisher thread: the same steps as jbus bench's, on raw frames.
+
+static void *
+s_publisher_run(void *argument)
+{
+    s_publisher_t *self = (s_publisher_t *) argument;
+    s_bench_t *bench = self->bench;
+    const s_options_t *options = bench->options;
+    const s_frames_t *frames = bench->frames;
+    char name [16];
+    snprintf(name, sizeof name, "raw-pub-%d", self->index);
+    pthread_setname_np(pthread_self(), name);
+
+    //  our own copy of the frame that carries the stamp
+    unsigned char *stamped = (unsigned char *) malloc(frames->sizes[frames->stamp_frame] + 1);
+    void *socket = stamped? s_publisher_socket(bench, self->error, sizeof self->error): NULL;
+    if (!stamped)
+        snprintf(self->error, sizeof self->error, "out of memory");
+    else
+        memcpy(stamped, frames->frames[frames->stamp_frame], frames->sizes[frames->stamp_frame]);
+    size_t expected = 1 + (size_t) options->prefixes * (size_t) options->subscribers;
+    if (socket && s_wait_subscriptions(socket, expected,
+                                       s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000))
+        snprintf(self->error, sizeof self->error, "publisher %d: not every subscription arrived "
+                 "within %d ms", self->index, s_SETUP_TIMEOUT_MS);
+    pthread_mutex_lock(&bench->mutex);
+    bench->publishers_ready++;
+    bench->setup_failures += self->error[0] != '\0';
+    pthread_cond_broadcast(&bench->changed);
+    while (!bench->go && !bench->abort)
+        pthread_cond_wait(&bench->changed, &bench->mutex);
+    bool run = bench->go && !bench->abort && !self->error[0];
+    int64_t go_ns = bench->go_ns;
+    pthread_mutex_unlock(&bench->mutex);
+
+    if (run) {
+        int64_t cpu_start = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        int64_t duration_ns = (int64_t) (options->duration_s * 1e9);
+        double interval_ns = options->rate > 0? 1e9 / options->rate: 0;
+        char *stamp = (char *) stamped + frames->stamp_offset;
+        size_t last = frames->count - 1;
+        uint64_t sequence = 0;
+        while (options->count == 0 || sequence < (uint64_t) options->count) {
+            if (duration_ns > 0 && s_now_ns() - go_ns >= duration_ns)
+                break;
+            if (interval_ns > 0)
+                s_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+            s_write_digits(stamp, (uint64_t) s_now_ns(), s_STAMP_DIGITS);
+            bool failed = false;
+            for (size_t index = 0; !failed && index <= last; index++) {
+                const void *data = index == frames->stamp_frame? stamped: frames->frames[index];
+                failed = zmq_send(socket, data, frames->sizes[index],
+                                  ZMQ_DONTWAIT | (index < last? ZMQ_SNDMORE: 0)) == -1;
+            }
+            if (failed) {
+                snprintf(self->error, sizeof self->error, "publisher %d: send: %s", self->index,
+                         zmq_strerror(zmq_errno()));
+                break;
+            }
+            sequence++;
+            if ((sequence & (s_PROGRESS_EVERY - 1)) == 0)
+                atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        }
+        self->published = sequence;
+        atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        char end [64];
+        snprintf(end, sizeof end, s_END "%d", self->index);
+        if (s_send_control(socket, frames, end) == -1 && !self->error[0])
+            snprintf(self->error, sizeof self->error, "publisher %d: the end message: %s",
+                     self->index, zmq_strerror(zmq_errno()));
+        self->cpu_ns = s_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+    }
+    pthread_mutex_lock(&bench->mutex);
+    bench->publishers_finished++;
+    pthread_cond_broadcast(&bench->changed);
+    while (!bench->stop && !bench->abort)
+        pthread_cond_wait(&bench->changed, &bench->mutex);
+    pthread_mutex_unlock(&bench->mutex);
+    if (socket)
+        zmq_close(socket);
+    free(stamped);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  A subscriber thread.
+
+static bool
+s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
+{
+    s_bench_t *bench = self->bench;
+    pthread_mutex_lock(&bench->mutex);
+    bool stop = bench->abort
+             || (bench->publishers_finished == bench->options->publishers
+             &&  s_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
+    pthread_mutex_unlock(&bench->mutex);
+    return stop;
+}
+
+static bool
+s_starts_with(const zmq_msg_t *part, const char *text)
+{
+    size_t size = strlen(text);
+    return zmq_msg_size((zmq_msg_t *) part) >= size
+        && memcmp(zmq_msg_data((zmq_msg_t *) part), text, size) == 0;
+}
+
+static void *
+s_subscriber_run(void *argument)
+{
+    s_subscriber_t *self = (s_subscriber_t *) argument;
+    s_bench_t *bench = self->bench;
+    const s_options_t *options = bench->options;
+    const s_frames_t *frames = bench->frames;
+    char name [16];
+    snprintf(name, sizeof name, "raw-sub-%d", self->index);
+    pthread_setname_np(pthread_self(), name);
+
+    void *socket = zmq_socket(bench->context, ZMQ_SUB);
+    if (!socket
+    ||  !s_set_int(socket, ZMQ_RCVHWM, options->hwm)
+    ||  !s_set_int(socket, ZMQ_SNDHWM, 0)       //  subscriptions are never dropped
+    ||  !s_set_int(socket, ZMQ_LINGER, 0)
+    ||  !s_set_int(socket, ZMQ_RCVTIMEO, s_RECV_SLICE_MS)
+    ||  zmq_connect(socket, bench->backend) == -1)
+        snprintf(self->error, sizeof self->error, "subscriber %d at %s: %s", self->index,
+                 bench->backend, zmq_strerror(zmq_errno()));
+    for (int number = 0; !self->error[0] && number < options->prefixes; number++) {
+        char prefix [64];
+        snprintf(prefix, sizeof prefix, s_PREFIX_FORMAT,
+                 (long) self->index * options->prefixes + number);
+        if (zmq_setsockopt(socket, ZMQ_SUBSCRIBE, prefix, strlen(prefix)) == -1)
+            snprintf(self->error, sizeof self->error, "subscriber %d: subscribe: %s",
+                     self->index, zmq_strerror(zmq_errno()));
+    }
+    if (!self->error[0]
+    &&  zmq_setsockopt(socket, ZMQ_SUBSCRIBE, options->filter, strlen(options->filter)) == -1)
+        snprintf(self->error, sizeof self->error, "subscriber %d: subscribe: %s", self->index,
+                 zmq_strerror(zmq_errno()));
+    if (self->error[0]) {
+        pthread_mutex_lock(&bench->mutex);
+        bench->subscribers_ready++;
+        bench->subscribers_finished++;
+        bench->setup_failures++;
+        pthread_cond_broadcast(&bench->changed);
+        pthread_mutex_unlock(&bench->mutex);
+        if (socket)
+            zmq_close(socket);
+        return NULL;
+    }
+
+    zmq_msg_t parts [s_PARTS_MAX];
+    for (size_t index = 0; index < s_PARTS_MAX; index++)
+        zmq_msg_init(&parts[index]);
+    zmq_msg_t extra;
+    zmq_msg_init(&extra);
+    bool probed = false;
+    int64_t cpu_start = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t last_activity_ns = s_now_ns();
+    size_t stamp_frame_size = frames->sizes[frames->stamp_frame];
+    while (true) {
+        if (zmq_msg_recv(&parts[0], socket, 0) == -1) {
+            if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
+                if (s_subscriber_should_stop(self, last_activity_ns))
+                    break;
+                continue;
+            }
+            snprintf(self->error, sizeof self->error, "subscriber %d: receive: %s", self->index,
+                     zmq_strerror(zmq_errno()));
+            break;
+        }
+        //  the frames of a message arrive together: the rest are there
+        size_t count = 1;
+        bool more = zmq_msg_more(&parts[0]);
+        while (more) {
+            zmq_msg_t *part = count < s_PARTS_MAX? &parts[count]: &extra;
+            if (zmq_msg_recv(part, socket, 0) == -1)
+                break;
+            more = zmq_msg_more(part);
+            count++;
+        }
+        int64_t now_ns = s_now_ns();
+        last_activity_ns = now_ns;
+        if (count == frames->count && zmq_msg_size(&parts[frames->stamp_frame]) == stamp_frame_size) {
+            uint64_t sent_ns;
+            const char *stamp = (const char *) zmq_msg_data(&parts[frames->stamp_frame])
+                              + frames->stamp_offset;
+            if (s_read_digits(stamp, s_STAMP_DIGITS, &sent_ns))
+                s_latency_add(self->latency, now_ns - (int64_t) sent_ns);
+            else
+                self->unknown++;
+            self->last_receive_ns = now_ns;
+            if ((++self->received & (s_PROGRESS_EVERY - 1)) == 0)
+                atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+        }
+        else
+        if (count == 2 && s_starts_with(&parts[1], s_PROBE)) {
+            if (!probed) {
+                probed = true;
+                cpu_start = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+                pthread_mutex_lock(&bench->mutex);
+                bench->subscribers_ready++;
+                pthread_cond_broadcast(&bench->changed);
+                pthread_mutex_unlock(&bench->mutex);
+            }
+        }
+        else
+        if (count == 2 && s_starts_with(&parts[1], s_END)) {
+            if (++self->sentinels >= (uint64_t) options->publishers)
+                break;
+        }
+        else
+            self->unknown++;
+    }
+    self->cpu_ns = s_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+    atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+    for (size_t index = 0; index < s_PARTS_MAX; index++)
+        zmq_msg_close(&parts[index]);
+    zmq_msg_close(&extra);
+    pthread_mutex_lock(&bench->mutex);
+    if (!probed)
+        bench->subscribers_ready++;
+    bench->subscribers_finished++;
+    pthread_cond_broadcast(&bench->changed);
+    pthread_mutex_unlock(&bench->mutex);
+    zmq_close(socket);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  The forwarders.
+
+//  zmq_proxy in its own thread; returns when the context is shut down.
+typedef struct {
+    void *frontend;             //  XSUB
+    void *backend;              //  XPUB
+} s_proxy_t;
+
+static void *
+s_proxy_run(void *argument)
+{
+    s_proxy_t *proxy = (s_proxy_t *) argument;
+    pthread_setname_np(pthread_self(), "raw-proxy");
+    zmq_proxy(proxy->frontend, proxy->backend, NULL);
+    zmq_close(proxy->frontend);
+    zmq_close(proxy->backend);
+    return NULL;
+}
+
+//  Bind a socket of type on tcp://127.0.0.1:*, its endpoint into bound.
+static void *
+s_bind(void *context, int type, int hwm, char *bound)
+{
+    void *socket = zmq_socket(context, type);
+    size_t size = s_ENDPOINT_MAX;
+    if (!socket
+    ||  !s_set_int(socket, ZMQ_SNDHWM, hwm) || !s_set_int(socket, ZMQ_RCVHWM, hwm)
+    ||  !s_set_int(socket, ZMQ_LINGER, 0)
+    ||  zmq_bind(socket, "tcp://127.0.0.1:*") == -1
+    ||  zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, bound, &size) == -1) {
+        fprintf(stderr, s_NAME ": cannot bind a forwarder socket: %s\n", zmq_strerror(zmq_errno()));
+        if (socket)
+            zmq_close(socket);
+        return NULL;
+    }
+    return socket;
+}
+
+//  Read a forwarder's ready line, "NAME: ready frontend=EP backend=EP ...",
+//  from fd (closed here) into bench's endpoints, for s_BROKER_START_MS at
+//  most. Returns 0, or s_EXIT_FAILURE after saying why.
+static int
+s_read_ready(int fd, const char *what, s_bench_t *bench)
+{
+    char line [1024];
+    size_t used = 0;
+    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
+    bool have_line = false;
+    while (!have_line && used < sizeof line - 1) {
+        int64_t remaining_ms = (deadline_ns - s_now_ns()) / 1000000;
+        struct pollfd item = { fd, POLLIN, 0 };
+        if (remaining_ms <= 0 || poll(&item, 1, (int) remaining_ms) == 0)
+            break;
+        ssize_t got = read(fd, line + used, sizeof line - 1 - used);
+        if (got == -1 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        used += (size_t) got;
+        line[used] = '\0';
+        have_line = strchr(line, '\n') != NULL;
+    }
+    close(fd);
+    line[used] = '\0';
+    const char *frontend = strstr(line, " frontend=");
+    const char *backend = strstr(line, " backend=");
+    if (!have_line || !frontend || !backend) {
+        fprintf(stderr, s_NAME ": %s did not print its ready line within %d ms\n", what,
+                s_BROKER_START_MS);
+        return s_EXIT_FAILURE;
+    }
+    snprintf(bench->frontend, sizeof bench->frontend, "%.*s",
+             (int) strcspn(frontend + 10, " \n"), frontend + 10);
+    snprintf(bench->backend, sizeof bench->backend, "%.*s",
+             (int) strcspn(backend + 9, " \n"), backend + 9);
+    return 0;
+}
+
+//  The jbus-broker program: start it on free ports (its log lines go to
+//  /dev/null with --quiet), read its ready line. Returns 0 with *pid set,
+//  or s_EXIT_FAILURE after saying why.
+static int
+s_broker_start(const s_options_t *options, pid_t *pid, s_bench_t *bench)
+{
+    int pipe_fds [2];
+    if (pipe(pipe_fds) == -1) {
+        fprintf(stderr, s_NAME ": pipe: %s\n", strerror(errno));
+        return s_EXIT_FAILURE;
+    }
+    char hwm [32];
+    snprintf(hwm, sizeof hwm, "%d", options->hwm);
+    char *const argv [] = {
+        (char *) options->broker_program,
+        (char *) "--frontend", (char *) "tcp://127.0.0.1:*",
+        (char *) "--backend", (char *) "tcp://127.0.0.1:*",
+        (char *) "--no-control", (char *) "--stats-interval", (char *) "0",
+        (char *) "--max-message-size", (char *) "-1",
+        (char *) "--sndhwm", hwm, (char *) "--rcvhwm", hwm,
+        NULL
+    };
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+    if (options->quiet)
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawn(pid, options->broker_program, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipe_fds[1]);
+    if (rc) {
+        *pid = 0;
+        close(pipe_fds[0]);
+        fprintf(stderr, s_NAME ": cannot start %s: %s\n", options->broker_program, strerror(rc));
+        return s_EXIT_FAILURE;
+    }
+    return s_read_ready(pipe_fds[0], options->broker_program, bench);
+}
+
+//  zmq_proxy in a process of its own: fork before this process has any
+//  thread or ZeroMQ context; the child makes its own context, binds, prints
+//  a ready line like jbus-broker's on the pipe and forwards until killed.
+//  Returns 0 with *pid set, or s_EXIT_FAILURE after saying why.
+static int
+s_proxy_fork(const s_options_t *options, pid_t *pid, s_bench_t *bench)
+{
+    int pipe_fds [2];
+    if (pipe(pipe_fds) == -1) {
+        fprintf(stderr, s_NAME ": pipe: %s\n", strerror(errno));
+        return s_EXIT_FAILURE;
+    }
+    *pid = fork();
+    if (*pid == -1) {
+        *pid = 0;
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        fprintf(stderr, s_NAME ": fork: %s\n", strerror(errno));
+        return s_EXIT_FAILURE;
+    }
+    if (*pid == 0) {
+        close(pipe_fds[0]);
+        void *context = zmq_ctx_new();
+        char frontend [s_ENDPOINT_MAX], backend [s_ENDPOINT_MAX];
+        void *xsub = context && zmq_ctx_set(context, ZMQ_IO_THREADS, options->io_threads) == 0
+                   ? s_bind(context, ZMQ_XSUB, options->hwm, frontend): NULL;
+        void *xpub = xsub? s_bind(context, ZMQ_XPUB, options->hwm, backend): NULL;
+        if (!xpub)
+            _exit(s_EXIT_FAILURE);
+        dprintf(pipe_fds[1], "zmq_proxy: ready frontend=%s backend=%s\n", frontend, backend);
+        close(pipe_fds[1]);
+        zmq_proxy(xsub, xpub, NULL);
+        _exit(s_EXIT_OK);
+    }
+    close(pipe_fds[1]);
+    return s_read_ready(pipe_fds[0], "the zmq_proxy process", bench);
+}
+
+//  SIGTERM the broker program and collect it; SIGKILL after s_BROKER_STOP_MS.
+static void
+s_broker_stop(pid_t pid, struct rusage *usage)
+{
+    kill(pid, SIGTERM);
+    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
+    int status;
+    while (true) {
+        pid_t done = wait4(pid, &status, WNOHANG, usage);
+        if (done == pid || (done == -1 && errno != EINTR))
+            return;
+        if (s_now_ns() >= deadline_ns) {
+            kill(pid, SIGKILL);
+            wait4(pid, &status, 0, usage);
+            return;
+        }
+        struct timespec pause = { 0, 10 * 1000000 };
+        nanosleep(&pause, NULL);
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_print_help(void)
+{
+    printf(
+        "Usage: bench_raw --frames FILE [OPTIONS]\n"
+        "\n"
+        "The raw-libzmq baseline of jbus bench: send the frames of FILE (written by\n"
+        "jbus bench --dump-frames) unchanged from publisher threads through a forwarder\n"
+        "to subscriber threads over tcp loopback, and print jbus bench's figures.\n"
+        "\n"
+        "  -f, --frames FILE         the frames to send (required)\n"
+        "  -p, --pub N               publishers (default 1)\n"
+        "  -s, --sub N               subscribers (default 1)\n"
+        "  -n, --count N             messages per publisher (default %d)\n"
+        "  -d, --duration S          publish for S seconds instead\n"
+        "      --rate R              messages/s per publisher, 0 = no limit (default 0)\n"
+        "      --hwm N               high-water mark of every socket, 0 = unlimited (default 0)\n"
+        "      --filter PREFIX       each subscriber's subscription (default " s_DEFAULT_FILTER ")\n"
+        "      --prefixes N          extra never-matching prefixes per subscriber (default 0)\n"
+        "      --forwarder NAME      zmq_proxy (default): in a thread of this program, on\n"
+        "                            the publishers' and subscribers' ZeroMQ context;\n"
+        "                            zmq_proxy_process: in a child process with its own;\n"
+        "                            jbus-broker: the program --broker-program names\n"
+        "      --broker-program PATH the jbus-broker program for --forwarder jbus-broker\n"
+        "      --io-threads N        libzmq I/O threads (default 1)\n"
+        "      --grace MS            when an end message is lost, stop receiving after MS\n"
+        "                            without messages once publishers are done (default %d)\n"
+        "      --csv                 one header line and one line of figures\n"
+        "      --json                one JSON object\n"
+        "  -q, --quiet               no progress line on stderr\n"
+        "  -h, --help                show this help and exit\n"
+        "\n"
+        "Latency: publishers write CLOCK_MONOTONIC nanoseconds as 20 digits over the\n"
+        "event's \"benchsent\" value (its place is in FILE), so frames keep their size.\n"
+        "\n"
+        "Exit codes:\n"
+        "  0  the run completed (and nothing was lost with --hwm 0)\n"
+        "  1  messages were lost with unlimited high-water marks, or the run failed\n"
+        "  2  usage error\n",
+        s_DEFAULT_COUNT, s_DEFAULT_GRACE_MS);
+}
+
+static int
+s_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+s_usage_error(const char *format, ...)
+{
+    fprintf(stderr, s_NAME ": ");
+    va_list args;
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fprintf(stderr, "\nTry '" s_NAME " --help'.\n");
+    return s_EXIT_USAGE;
+}
+
+//  A whole number in [minimum, maximum] for option; 0 or s_EXIT_USAGE.
+static int
+s_parse_number(const char *option, const char *text, long minimum, long maximum, long *value)
+{
+    char *end = NULL;
+    errno = 0;
+    long number = strtol(text, &end, 10);
+    if (errno || !end || *end || end == text || number < minimum || number > maximum)
+        return s_usage_error("bad %s '%s': a whole number from %ld to %ld", option, text,
+                             minimum, maximum);
+    *value = number;
+    return 0;
+}
+
+static int
+s_parse(int argc, char **argv, s_options_t *options)
+{
+    enum { s_RATE = 256, s_HWM, s_FILTER, s_PREFIXES, s_FORWARDER, s_BROKER_PROGRAM_OPTION,
+           s_IO_THREADS, s_GRACE, s_CSV, s_JSON };
+    static const struct option long_options [] = {
+        { "frames",         required_argument, NULL, 'f' },
+        { "pub",            required_argument, NULL, 'p' },
+        { "sub",            required_argument, NULL, 's' },
+        { "count",          required_argument, NULL, 'n' },
+        { "duration",       required_argument, NULL, 'd' },
+        { "rate",           required_argument, NULL, s_RATE },
+        { "hwm",            required_argument, NULL, s_HWM },
+        { "filter",         required_argument, NULL, s_FILTER },
+        { "prefixes",       required_argument, NULL, s_PREFIXES },
+        { "forwarder",      required_argument, NULL, s_FORWARDER },
+        { "broker-program", required_argument, NULL, s_BROKER_PROGRAM_OPTION },
+        { "io-threads",     required_argument, NULL, s_IO_THREADS },
+        { "grace",          required_argument, NULL, s_GRACE },
+        { "csv",            no_argument,       NULL, s_CSV },
+        { "json",           no_argument,       NULL, s_JSON },
+        { "quiet",          no_argument,       NULL, 'q' },
+        { "help",           no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    bool count_given = false;
+    long number = 0;
+    int option, rc = 0;
+    opterr = 0;
+    while (rc == 0 && (option = getopt_long(argc, argv, ":f:p:s:n:d:qh", long_options, NULL)) != -1) {
+        switch (option) {
+            case 'f': options->frames_path = optarg; break;
+            case 'p':
+                rc = s_parse_number("--pub", optarg, 1, 1000, &number);
+                options->publishers = (int) number;
+                break;
+            case 's':
+                rc = s_parse_number("--sub", optarg, 1, 1000, &number);
+                options->subscribers = (int) number;
+                break;
+            case 'n':
+                rc = s_parse_number("--count", optarg, 1, INT32_MAX, &options->count);
+                count_given = true;
+                break;
+            case 'd': {
+                char *end = NULL;
+                errno = 0;
+                options->duration_s = strtod(optarg, &end);
+                if (errno || !end || *end || end == optarg || !(options->duration_s > 0)
+                ||  options->duration_s > 1e6)
+                    rc = s_usage_error("bad --duration '%s': seconds, more than 0", optarg);
+                break;
+            }
+            case s_RATE:
+                rc = s_parse_number("--rate", optarg, 0, 100000000, &number);
+                options->rate = (int) number;
+                break;
+            case s_HWM:
+                rc = s_parse_number("--hwm", optarg, 0, INT32_MAX, &number);
+                options->hwm = (int) number;
+                break;
+            case s_FILTER: options->filter = optarg; break;
+            case s_PREFIXES:
+                rc = s_parse_number("--prefixes", optarg, 0, 1000000, &number);
+                options->prefixes = (int) number;
+                break;
+            case s_FORWARDER:
+                if (strcmp(optarg, "zmq_proxy") == 0)
+                    options->forwarder = s_ZMQ_PROXY;
+                else
+                if (strcmp(optarg, "zmq_proxy_process") == 0)
+                    options->forwarder = s_ZMQ_PROXY_PROCESS;
+                else
+                if (strcmp(optarg, "jbus-broker") == 0)
+                    options->forwarder = s_JBUS_BROKER;
+                else
+                    rc = s_usage_error("bad --forwarder '%s': zmq_proxy, zmq_proxy_process or "
+                                       "jbus-broker", optarg);
+                break;
+            case s_BROKER_PROGRAM_OPTION: options->broker_program = optarg; break;
+            case s_IO_THREADS:
+                rc = s_parse_number("--io-threads", optarg, 1, 64, &number);
+                options->io_threads = (int) number;
+                break;
+            case s_GRACE:
+                rc = s_parse_number("--grace", optarg, 1, 3600000, &number);
+                options->grace_ms = (int) number;
+                break;
+            case s_CSV: options->csv = true; break;
+            case s_JSON: options->json = true; break;
+            case 'q': options->quiet = true; break;
+            case 'h': s_print_help(); return -1;
+            case ':': return s_usage_error("option '%s' needs a value", argv[optind - 1]);
+            default: return s_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return s_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!options->frames_path)
+        return s_usage_error("--frames FILE is required (write one with jbus bench --dump-frames)");
+    if (count_given && options->duration_s > 0)
+        return s_usage_error("give either --count or --duration, not both");
+    if (options->duration_s > 0)
+        options->count = 0;
+    if (options->csv && options->json)
+        return s_usage_error("give either --csv or --json, not both");
+    if ((options->forwarder == s_JBUS_BROKER) != (options->broker_program != NULL))
+        return s_usage_error("--forwarder jbus-broker and --broker-program PATH go together");
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Output: the columns and keys of jbus bench.
+
+static double
+s_us(uint64_t ns)
+{
+    return (double) ns / 1000.0;
+}
+
+typedef struct {
+    uint64_t published, delivered, expected;
+    int64_t lost;
+    double seconds, rate, mb_per_s;
+    double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
+    long rss_bench_kb, rss_broker_kb;
+    s_latency_t latency;
+} s_results_t;
+
+static void
+s_print(const s_options_t *options, const s_frames_t *frames, const s_results_t *results)
+{
+    const s_latency_t *latency = &results->latency;
+    const char *forwarder = s_forwarder_names[options->forwarder];
+    const char *mode = frames->mode == 1? "binary": "structured";
+    double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
+                                           : 0;
+    if (!options->csv && !options->json) {
+        char hwm [48] = "high-water marks unlimited";
+        if (options->hwm)
+            snprintf(hwm, sizeof hwm, "high-water marks %d", options->hwm);
+        printf("bench_raw: %d publisher%s -> %s -> %d subscriber%s, frames of a %s-mode event "
+               "(%zu bytes, %zu frames), %s\n", options->publishers,
+               options->publishers == 1? "": "s", forwarder, options->subscribers,
+               options->subscribers == 1? "": "s", mode, frames->total, frames->count, hwm);
+        printf("  published    %" PRIu64 " messages\n", results->published);
+        printf("  delivered    %" PRIu64 " messages in %.3f s: %.0f messages/s, %.1f MB/s\n",
+               results->delivered, results->seconds, results->rate, results->mb_per_s);
+        printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
+        printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
+               s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
+               s_us(s_latency_percentile(latency, 0.99)),
+               s_us(s_latency_percentile(latency, 0.999)), s_us(latency->max));
+        printf("  CPU          publishers %.3f s, subscribers %.3f s, forwarder %.3f s, ZeroMQ I/O "
+               "threads %.3f s; all %.3f s = %.2f us per delivered message\n",
+               results->cpu_publishers_s, results->cpu_subscribers_s, results->cpu_broker_s,
+               results->cpu_io_s, results->cpu_total_s, cpu_per_msg);
+        printf("  peak memory  bench process %.1f MB", (double) results->rss_bench_kb / 1024.0);
+        if (results->rss_broker_kb >= 0)
+            printf(", broker process %.1f MB", (double) results->rss_broker_kb / 1024.0);
+        printf("\n");
+        return;
+    }
+    const char *format = options->json?
+        "{\"tool\":\"raw\",\"forwarder\":\"%s\",\"mode\":\"%s\",\"publishers\":%d,"
+        "\"subscribers\":%d,\"data_bytes\":%u,\"message_bytes\":%zu,\"frames\":%zu,\"rate\":%d,"
+        "\"hwm\":%d,\"prefixes\":%d,\"published\":%" PRIu64 ",\"delivered\":%" PRIu64 ","
+        "\"lost\":%" PRId64 ",\"seconds\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
+        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
+        "\"cpu_publishers_s\":%.6f,\"cpu_subscribers_s\":%.6f,\"cpu_broker_s\":%.6f,"
+        "\"cpu_io_s\":%.6f,\"cpu_total_s\":%.6f,\"cpu_us_per_msg\":%.3f,\"rss_bench_kb\":%ld,"
+        "\"rss_broker_kb\":%ld}\n"
+      : "raw,%s,%s,%d,%d,%u,%zu,%zu,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%.6f,%.1f,%.3f,"
+        "%.1f,%.1f,%.1f,%.1f,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%ld,%ld\n";
+    if (options->csv)
+        printf("tool,forwarder,mode,publishers,subscribers,data_bytes,message_bytes,frames,rate,"
+               "hwm,prefixes,published,delivered,lost,seconds,msgs_per_s,mb_per_s,p50_us,p90_us,"
+               "p99_us,p999_us,max_us,cpu_publishers_s,cpu_subscribers_s,cpu_broker_s,cpu_io_s,"
+               "cpu_total_s,cpu_us_per_msg,rss_bench_kb,rss_broker_kb\n");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    printf(format, forwarder, mode, options->publishers, options->subscribers, frames->data_bytes,
+           frames->total, frames->count, options->rate, options->hwm, options->prefixes,
+           results->published, results->delivered, results->lost, results->seconds,
+           results->rate, results->mb_per_s,
+           s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
+           s_us(s_latency_percentile(latency, 0.99)), s_us(s_latency_percentile(latency, 0.999)),
+           s_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
+           results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
+           results->rss_bench_kb, results->rss_broker_kb);
+#pragma GCC diagnostic pop
+}
+
+//  --------------------------------------------------------------------------
+//  One run, with the forwarder up. Returns an exit code; fills results.
+
+static int
+s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *results)
+{
+    const s_options_t *options = bench->options;
+    int exit_code = s_EXIT_OK;
+    for (int index = 0; index < options->subscribers; index++) {
+        s_subscriber_t *subscriber = &bench->subscribers[index];
+        subscriber->started = pthread_create(&subscriber->thread, NULL, s_subscriber_run,
+                                             subscriber) == 0;
+        if (!subscriber->started) {
+            exit_code = s_EXIT_FAILURE;
+            break;
+        }
+    }
+    for (int index = 0; exit_code == 0 && index < options->publishers; index++) {
+        s_publisher_t *publisher = &bench->publishers[index];
+        publisher->started = pthread_create(&publisher->thread, NULL, s_publisher_run,
+                                            publisher) == 0;
+        if (!publisher->started)
+            exit_code = s_EXIT_FAILURE;
+    }
+    if (exit_code)
+        fprintf(stderr, s_NAME ": cannot start a thread\n");
+
+    //  Probe until every subscriber has received a probe.
+    int64_t deadline_ns = s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
+    char error [s_ERROR_MAX] = "";
+    void *prober = exit_code? NULL: s_publisher_socket(bench, error, sizeof error);
+    size_t expected = 1 + (size_t) options->prefixes * (size_t) options->subscribers;
+    if (exit_code == 0 && (!prober || s_wait_subscriptions(prober, expected, deadline_ns))) {
+        fprintf(stderr, s_NAME ": the subscriptions did not reach a publisher at %s%s%s\n",
+                bench->frontend, error[0]? ": ": "", error);
+        exit_code = s_EXIT_FAILURE;
+    }
+    pthread_mutex_lock(&bench->mutex);
+    while (exit_code == 0 && bench->subscribers_ready < options->subscribers) {
+        pthread_mutex_unlock(&bench->mutex);
+        int rc = s_send_control(prober, bench->frames, s_PROBE);
+        pthread_mutex_lock(&bench->mutex);
+        if (rc) {
+            fprintf(stderr, s_NAME ": probe: %s\n", zmq_strerror(zmq_errno()));
+            exit_code = s_EXIT_FAILURE;
+            break;
+        }
+        int64_t next_probe_ns = s_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
+        int ready = bench->subscribers_ready;
+        while (bench->subscribers_ready == ready && s_wait_until(bench, next_probe_ns))
+            ;
+        if (s_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
+            fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
+                    options->subscribers - bench->subscribers_ready, options->subscribers,
+                    s_SETUP_TIMEOUT_MS);
+            exit_code = s_EXIT_FAILURE;
+        }
+    }
+    while (exit_code == 0 && bench->publishers_ready < options->publishers)
+        pthread_cond_wait(&bench->changed, &bench->mutex);
+    if (bench->setup_failures)
+        exit_code = s_EXIT_FAILURE;
+    pthread_mutex_unlock(&bench->mutex);
+    if (prober)
+        zmq_close(prober);
+
+    //  Go, and wait for the subscribers.
+    int64_t process_start = s_process_cpu_ns();
+    int64_t broker_start = broker_pid? s_tasks_cpu_ns(broker_pid, NULL)
+                                     : s_thread_cpu_of(*proxy_thread);
+    int64_t io_start = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    pthread_mutex_lock(&bench->mutex);
+    if (exit_code)
+        bench->abort = true;
+    else {
+        bench->go = true;
+        bench->go_ns = s_now_ns();
+    }
+    pthread_cond_broadcast(&bench->changed);
+    int64_t next_progress_ns = bench->go_ns + 1000000000;
+    uint64_t last_delivered = 0;
+    int started = 0;
+    for (int index = 0; index < options->subscribers; index++)
+        started += bench->subscribers[index].started;
+    while (bench->subscribers_finished < started) {
+        if (s_wait_until(bench, next_progress_ns))
+            continue;
+        if (!options->quiet && !bench->abort) {
+            uint64_t published = 0, delivered = 0;
+            for (int index = 0; index < options->publishers; index++)
+                published += atomic_load_explicit(&bench->publishers[index].progress,
+                                                  memory_order_relaxed);
+            for (int index = 0; index < options->subscribers; index++)
+                delivered += atomic_load_explicit(&bench->subscribers[index].progress,
+                                                  memory_order_relaxed);
+            fprintf(stderr, s_NAME ": %5.1f s  published %" PRIu64 "  delivered %" PRIu64
+                    "  (%" PRIu64 "/s)\n", (double) (next_progress_ns - bench->go_ns) / 1e9,
+                    published, delivered, delivered - last_delivered);
+            last_delivered = delivered;
+        }
+        next_progress_ns += 1000000000;
+    }
+    int64_t process_end = s_process_cpu_ns();
+    int64_t broker_end = broker_pid? s_tasks_cpu_ns(broker_pid, NULL)
+                                   : s_thread_cpu_of(*proxy_thread);
+    int64_t io_end = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    bench->stop = true;
+    pthread_cond_broadcast(&bench->changed);
+    pthread_mutex_unlock(&bench->mutex);
+    for (int index = 0; index < options->publishers; index++)
+        if (bench->publishers[index].started)
+            pthread_join(bench->publishers[index].thread, NULL);
+    for (int index = 0; index < options->subscribers; index++)
+        if (bench->subscribers[index].started)
+            pthread_join(bench->subscribers[index].thread, NULL);
+
+    int64_t last_ns = bench->go_ns;
+    for (int index = 0; index < options->publishers; index++) {
+        s_publisher_t *publisher = &bench->publishers[index];
+        if (publisher->error[0]) {
+            fprintf(stderr, s_NAME ": %s\n", publisher->error);
+            exit_code = s_EXIT_FAILURE;
+        }
+        results->published += publisher->published;
+        results->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
+    }
+    for (int index = 0; index < options->subscribers; index++) {
+        s_subscriber_t *subscriber = &bench->subscribers[index];
+        if (subscriber->error[0]) {
+            fprintf(stderr, s_NAME ": %s\n", subscriber->error);
+            exit_code = s_EXIT_FAILURE;
+        }
+        if (subscriber->unknown) {
+            fprintf(stderr, s_NAME ": subscriber %d: %" PRIu64 " unexpected messages\n", index,
+                    subscriber->unknown);
+            exit_code = s_EXIT_FAILURE;
+        }
+        results->delivered += subscriber->received;
+        results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
+        s_latency_merge(&results->latency, subscriber->latency);
+        if (subscriber->last_receive_ns > last_ns)
+            last_ns = subscriber->last_receive_ns;
+    }
+    results->expected = results->published * (uint64_t) options->subscribers;
+    results->lost = (int64_t) results->expected - (int64_t) results->delivered;
+    results->seconds = (double) (last_ns - bench->go_ns) / 1e9;
+    results->rate = results->seconds > 0? (double) results->delivered / results->seconds: 0;
+    results->mb_per_s = results->rate * (double) bench->frames->total / 1e6;
+    results->cpu_broker_s = broker_start >= 0 && broker_end >= 0
+                          ? (double) (broker_end - broker_start) / 1e9: -1;
+    results->cpu_io_s = io_start >= 0 && io_end >= 0? (double) (io_end - io_start) / 1e9: 0;
+    results->cpu_total_s = (double) (process_end - process_start) / 1e9;
+    if (broker_pid && results->cpu_broker_s > 0)
+        results->cpu_total_s += results->cpu_broker_s;
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    results->rss_bench_kb = usage.ru_maxrss;
+    return exit_code;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+main(int argc, char **argv)
+{
+    s_options_t options;
+    memset(&options, 0, sizeof options);
+    options.publishers = 1;
+    options.subscribers = 1;
+    options.count = s_DEFAULT_COUNT;
+    options.filter = s_DEFAULT_FILTER;
+    options.io_threads = 1;
+    options.grace_ms = s_DEFAULT_GRACE_MS;
+    int exit_code = s_parse(argc, argv, &options);
+    if (exit_code)
+        return exit_code == -1? s_EXIT_OK: exit_code;
+    s_frames_t frames;
+    exit_code = s_frames_load(options.frames_path, &frames);
+    if (exit_code) {
+        s_frames_free(&frames);
+        return exit_code;
+    }
+
+    s_bench_t bench;
+    memset(&bench, 0, sizeof bench);
+    bench.options = &options;
+    bench.frames = &frames;
+    s_results_t *results = (s_results_t *) calloc(1, sizeof(s_results_t));
+    bench.publishers = (s_publisher_t *) calloc((size_t) options.publishers, sizeof(s_publisher_t));
+    bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
+                                                  sizeof(s_subscriber_t));
+    bool allocated = results && bench.publishers && bench.subscribers;
+    for (int index = 0; allocated && index < options.subscribers; index++) {
+        bench.subscribers[index].bench = &bench;
+        bench.subscribers[index].index = index;
+        atomic_init(&bench.subscribers[index].progress, 0);
+        bench.subscribers[index].latency = (s_latency_t *) calloc(1, sizeof(s_latency_t));
+        allocated = bench.subscribers[index].latency != NULL;
+    }
+    for (int index = 0; allocated && index < options.publishers; index++) {
+        bench.publishers[index].bench = &bench;
+        bench.publishers[index].index = index;
+        atomic_init(&bench.publishers[index].progress, 0);
+    }
+    if (!allocated) {
+        fprintf(stderr, s_NAME ": out of memory\n");
+        exit_code = s_EXIT_FAILURE;
+    }
+
+    //  A forwarder process starts before this process has any thread.
+    pid_t broker_pid = 0;
+    if (exit_code == 0 && options.forwarder == s_JBUS_BROKER)
+        exit_code = s_broker_start(&options, &broker_pid, &bench);
+    if (exit_code == 0 && options.forwarder == s_ZMQ_PROXY_PROCESS)
+        exit_code = s_proxy_fork(&options, &broker_pid, &bench);
+    s_proxy_t proxy = { NULL, NULL };
+    pthread_t proxy_thread;
+    bool proxy_started = false;
+    if (exit_code == 0) {
+        bench.context = zmq_ctx_new();
+        if (!bench.context || zmq_ctx_set(bench.context, ZMQ_IO_THREADS, options.io_threads)) {
+            fprintf(stderr, s_NAME ": cannot make a ZeroMQ context: %s\n",
+                    zmq_strerror(zmq_errno()));
+            exit_code = s_EXIT_FAILURE;
+        }
+    }
+    if (exit_code == 0 && options.forwarder == s_ZMQ_PROXY) {
+        proxy.frontend = s_bind(bench.context, ZMQ_XSUB, options.hwm, bench.frontend);
+        proxy.backend = proxy.frontend? s_bind(bench.context, ZMQ_XPUB, options.hwm, bench.backend)
+                                      : NULL;
+        //  the proxy thread owns both sockets from here (thread creation is
+        //  the barrier libzmq asks for when a socket changes threads)
+        if (proxy.backend)
+            proxy_started = pthread_create(&proxy_thread, NULL, s_proxy_run, &proxy) == 0;
+        if (!proxy_started) {
+            if (proxy.frontend)
+                zmq_close(proxy.frontend);
+            if (proxy.backend)
+                zmq_close(proxy.backend);
+            exit_code = s_EXIT_FAILURE;
+        }
+    }
+    if (exit_code == 0) {
+        pthread_condattr_t attributes;
+        pthread_condattr_init(&attributes);
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+        pthread_cond_init(&bench.changed, &attributes);
+        pthread_condattr_destroy(&attributes);
+        pthread_mutex_init(&bench.mutex, NULL);
+        exit_code = s_run(&bench, &proxy_thread, broker_pid, results);
+        pthread_cond_destroy(&bench.changed);
+        pthread_mutex_destroy(&bench.mutex);
+    }
+    //  Every socket of ours is closed; shutting the context down ends
+    //  zmq_proxy, whose thread then closes its own.
+    if (bench.context) {
+        zmq_ctx_shutdown(bench.context);
+        if (proxy_started)
+            pthread_join(proxy_thread, NULL);
+        zmq_ctx_term(bench.context);
+    }
+    if (results)
+        results->rss_broker_kb = -1;
+    if (broker_pid) {
+        struct rusage usage;
+        memset(&usage, 0, sizeof usage);
+        s_broker_stop(broker_pid, &usage);
+        if (results)
+            results->rss_broker_kb = usage.ru_maxrss;
+    }
+    if (results && (exit_code == 0 || results->published > 0)) {
+        s_print(&options, &frames, results);
+        fflush(stdout);
+    }
+    if (exit_code == 0 && results->lost > 0 && options.hwm == 0) {
+        fprintf(stderr, s_NAME ": %" PRId64 " of %" PRIu64 " messages lost although every "
+                "high-water mark was unlimited\n", results->lost, results->expected);
+        exit_code = s_EXIT_FAILURE;
+    }
+    for (int index = 0; bench.subscribers && index < options.subscribers; index++)
+        free(bench.subscribers[index].latency);
+    free(bench.subscribers);
+    free(bench.publishers);
+    free(results);
+    s_frames_free(&frames);
+    return exit_code;
+}

@@ -1,0 +1,321 @@
+/*  =========================================================================
+    make_seeds.c - write the fuzz targets' seed corpora
+
+    Usage: fuzz_make_seeds FUZZ_DIR        (FUZZ_DIR is tests/fuzz)
+
+    scripts/fuzz --seeds runs it after extracting every "event" and "batch"
+    of the CloudEvents conformance vectors into corpus/fuzz_json_event/ and
+    corpus/fuzz_json_batch/. It then
+      - adds the events below, which reach what the vectors do not (every
+        extension type, every data kind, leap seconds, offsets, nine
+        fraction digits, escapes), to corpus/fuzz_json_event/ as gen-*.json,
+        and all of them as one batch to corpus/fuzz_json_batch/;
+      - decodes every file of corpus/fuzz_json_event/ (with the samples'
+        typed extensions, else without) and, for each event that decodes,
+        writes what jb_message_encode makes of it in the input layouts of
+        fuzz_binary and fuzz_frames (see those files) to
+        corpus/fuzz_binary/ and corpus/fuzz_frames/;
+      - adds a few messages that fit the binding only nearly (frame counts,
+        media types), which the vectors cannot express.
+    The output is deterministic, so that the committed corpus only changes
+    when the encoders do. Exit status 0, or 1 with a message on stderr.
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fuzz.h"
+
+typedef struct {
+    const char *name;
+    const char *json;
+} s_seed_t;
+
+//  Written by hand, whitespace and escapes included, as peers may write them.
+static const s_seed_t s_events [] = {
+    { "work-tracking",
+      "{\"specversion\":\"1.0\",\"id\":\"A234-1234-1234\",\"source\":\"/jerry/work-tracking\","
+      "\"type\":\"jerry.work_tracking.task.completed\",\"datacontenttype\":\"application/json\","
+      "\"subject\":\"WORK-001\",\"time\":\"2018-04-05T17:31:00Z\",\"seq\":42,"
+      "\"data\":{\"task_id\":\"WORK-001\"}}" },
+    { "all-extension-types",
+      "{ \"specversion\" : \"1.0\", \"id\" : \"ext-1\", \"source\" : \"urn:jbus:fuzz\",\n"
+      "  \"type\" : \"jerry.fuzz.seed.typed\", \"time\" : \"1937-01-01T12:00:27.87+00:20\",\n"
+      "  \"extinteger\" : -2147483648, \"extboolean\" : false,\n"
+      "  \"extstring\" : \"caf\\u00e9 \\u2603 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/\",\n"
+      "  \"extbinary\" : \"AAEC/f7/\", \"exttimestamp\" : \"2016-12-31T23:59:60Z\",\n"
+      "  \"exturi\" : \"https://user@cloudevents.io:443/a/b?c=d&e\",\n"
+      "  \"exturiref\" : \"../a/%20b?q#\", \"other\" : 2147483647, \"flag\" : true }" },
+    { "text-data",
+      "{\"specversion\":\"1.0\",\"id\":\"text-1\",\"source\":\"#fragment\","
+      "\"type\":\"jerry.fuzz.seed.text\",\"datacontenttype\":\"text/plain; charset=utf-8\","
+      "\"subject\":\"\\u00e9t\\u00e9\",\"data\":\"Simple text\\n\\twith \\\"quotes\\\", "
+      "\\\\ and caf\\u00e9\"}" },
+    { "binary-data",
+      "{\"specversion\":\"1.0\",\"id\":\"bytes-1\",\"source\":\"/s\","
+      "\"type\":\"jerry.fuzz.seed.bytes\",\"datacontenttype\":\"application/octet-stream\","
+      "\"data_base64\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g/w==\"}" },
+    { "json-data-no-content-type",
+      "{\"specversion\":\"1.0\",\"id\":\"json-1\",\"source\":\"/s\","
+      "\"type\":\"jerry.fuzz.seed.json\",\"data\" : [ 1, -2.5e3, 0.0, \"x\\u0000y\",\n"
+      "  { \"a\" : null, \"b\" : [ true, false, [], {} ] } ] }" },
+    { "json-string-data",
+      "{\"specversion\":\"1.0\",\"id\":\"json-2\",\"source\":\"/s\","
+      "\"type\":\"jerry.fuzz.seed.json\",\"datacontenttype\":\"application/vnd.jbus+json\","
+      "\"data\":\"a JSON string\"}" },
+    { "time-unknown-offset",
+      "{\"specversion\":\"1.0\",\"id\":\"time-1\",\"source\":\"/s\","
+      "\"type\":\"jerry.fuzz.seed.time\",\"time\":\"2018-04-05T17:31:00.123456789-00:00\","
+      "\"dataschema\":\"https://example.com/schema.json\",\"data\":null,\"data_base64\":null,"
+      "\"subject\":null}" },
+    { "time-numeric-offset",
+      "{\"specversion\":\"1.0\",\"id\":\"time-2\",\"source\":\"/s\","
+      "\"type\":\"jerry.fuzz.seed.time\",\"time\":\"0001-01-01T00:00:00+23:59\","
+      "\"exttimestamp\":\"9998-12-31T23:59:59.999999999-23:59\"}" },
+    { NULL, NULL }
+};
+
+//  Messages that nearly fit the binding, in fuzz_frames' layout.
+static const struct {
+    const char *name;
+    const char *bytes;
+    size_t size;
+} s_frames [] = {
+#define S_FRAMES(name, literal) { name, literal, sizeof literal - 1 }
+    S_FRAMES("structured-parameters",
+             "\x03\x04" "a.b." "\x2d" "Application/CloudEvents+JSON; charset=\"utf-8\""
+             "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"a.b.\"}"),
+    S_FRAMES("structured-batch-media-type",
+             "\x03\x01" "t" "\x22" "application/cloudevents-batch+json"
+             "[{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\"}]"),
+    S_FRAMES("structured-topic-differs",
+             "\x03\x01" "u" "\x1c" "application/cloudevents+json"
+             "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\"}"),
+    S_FRAMES("binary-three-frames",
+             "\x03\x01" "t" "\x06" "\x81\xa2id\xa1x" "extra"),
+    S_FRAMES("binary-type-member",
+             "\x02\x01" "t" "\x84\xabspecversion\xa3" "1.0\xa2id\xa1" "1\xa6source\xa2/s"
+             "\xa4type\xa1t"),
+    S_FRAMES("one-frame", "\x01" "topic"),
+    S_FRAMES("no-frames", "\x00"),
+    S_FRAMES("five-frames", "\x05\x01t\x01u\x01v\x01w" "x"),
+#undef S_FRAMES
+    { NULL, NULL, 0 }
+};
+
+//  --------------------------------------------------------------------------
+
+static bool
+s_write(const char *dir, const char *target, const char *name, const void *bytes, size_t size)
+{
+    char path [4096];
+    snprintf(path, sizeof path, "%s/corpus/%s/%s", dir, target, name);
+    FILE *file = fopen(path, "wb");
+    bool written = file && fwrite(bytes, 1, size, file) == size;
+    if (file && fclose(file) != 0)
+        written = false;
+    if (!written)
+        fprintf(stderr, "fuzz_make_seeds: cannot write %s\n", path);
+    return written;
+}
+
+//  Bytes appended to a growing buffer; exits when memory runs out.
+typedef struct {
+    unsigned char *data;
+    size_t size;
+} s_bytes_t;
+
+static void
+s_append(s_bytes_t *bytes, const void *data, size_t size)
+{
+    unsigned char *grown = (unsigned char *) realloc(bytes->data, bytes->size + size + 1);
+    if (!grown) {
+        fprintf(stderr, "fuzz_make_seeds: out of memory\n");
+        exit(1);
+    }
+    bytes->data = grown;
+    if (size)
+        memcpy(bytes->data + bytes->size, data, size);
+    bytes->size += size;
+}
+
+static void
+s_append_byte(s_bytes_t *bytes, unsigned char byte)
+{
+    s_append(bytes, &byte, 1);
+}
+
+//  --------------------------------------------------------------------------
+//  The messages of one decoded event, in fuzz_binary's and fuzz_frames'
+//  layouts. known: whether the event needed the samples' definitions.
+
+static bool
+s_write_messages(const char *dir, const char *stem, const jb_event_t *event, bool known)
+{
+    jb_message_t *binary = jb_message_new();
+    jb_message_t *structured = jb_message_new();
+    jb_error_t error;
+    if (!binary || !structured
+    ||  jb_message_encode(binary, event, JB_MODE_BINARY, &error) != 0
+    ||  jb_message_encode(structured, event, JB_MODE_STRUCTURED, &error) != 0) {
+        fprintf(stderr, "fuzz_make_seeds: %s: cannot encode: %s\n", stem, error.message);
+        return false;
+    }
+    jb_frame_t topic = jb_message_frame(binary, 0);
+    jb_frame_t map = jb_message_frame(binary, 1);
+    jb_frame_t media_type = jb_message_frame(structured, 1);
+    jb_frame_t json = jb_message_frame(structured, 2);
+    char name [512];
+    bool written = true;
+
+    //  fuzz_binary: the map alone, under the fixed topic
+    snprintf(name, sizeof name, "%s.bin", stem);
+    written = written && s_write(dir, "fuzz_binary", name, map.data, map.size);
+    s_bytes_t bytes = { NULL, 0 };
+    if (topic.size < 0x80) {
+        //  fuzz_binary: topic length, topic, map
+        s_append_byte(&bytes, (unsigned char) topic.size);
+        s_append(&bytes, topic.data, topic.size);
+        s_append(&bytes, map.data, map.size);
+        snprintf(name, sizeof name, "%s-topic.bin", stem);
+        written = written && s_write(dir, "fuzz_binary", name, bytes.data, bytes.size);
+    }
+    if (topic.size <= 0xFF) {
+        //  fuzz_frames: a binary-mode message
+        bytes.size = 0;
+        s_append_byte(&bytes, 2);
+        s_append_byte(&bytes, (unsigned char) topic.size);
+        s_append(&bytes, topic.data, topic.size);
+        s_append(&bytes, map.data, map.size);
+        snprintf(name, sizeof name, "%s-binary.bin", stem);
+        written = written && s_write(dir, "fuzz_frames", name, bytes.data, bytes.size);
+        //  fuzz_frames: a structured-mode message
+        bytes.size = 0;
+        s_append_byte(&bytes, known? 0x83: 0x03);
+        s_append_byte(&bytes, (unsigned char) topic.size);
+        s_append(&bytes, topic.data, topic.size);
+        s_append_byte(&bytes, (unsigned char) media_type.size);
+        s_append(&bytes, media_type.data, media_type.size);
+        s_append(&bytes, json.data, json.size);
+        snprintf(name, sizeof name, "%s-structured.bin", stem);
+        written = written && s_write(dir, "fuzz_frames", name, bytes.data, bytes.size);
+    }
+    free(bytes.data);
+    jb_message_destroy(&binary);
+    jb_message_destroy(&structured);
+    return written;
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+main(int argc, char *argv [])
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: fuzz_make_seeds FUZZ_DIR   (tests/fuzz)\n");
+        return 1;
+    }
+    const char *dir = argv[1];
+    bool written = true;
+
+    //  The generated events, one JSON seed each and all as one batch
+    jb_batch_t *batch = jb_batch_new();
+    for (const s_seed_t *seed = s_events; seed->name; seed++) {
+        jb_event_t *event = NULL;
+        jb_error_t error;
+        if (jb_json_decode(seed->json, strlen(seed->json), fuzz_sample_extensions, &event,
+                           &error) != 0) {
+            fprintf(stderr, "fuzz_make_seeds: event %s: %s\n", seed->name, error.message);
+            jb_batch_destroy(&batch);
+            return 1;
+        }
+        char name [512];
+        snprintf(name, sizeof name, "gen-%s.json", seed->name);
+        written = written && s_write(dir, "fuzz_json_event", name, seed->json, strlen(seed->json));
+        jb_batch_append(batch, &event);
+    }
+    char *json = NULL;
+    size_t size = 0;
+    jb_error_t error;
+    if (jb_json_encode_batch(batch, &json, &size, &error) != 0) {
+        fprintf(stderr, "fuzz_make_seeds: the generated batch: %s\n", error.message);
+        return 1;
+    }
+    written = written && s_write(dir, "fuzz_json_batch", "gen-all-events.json", json, size);
+    free(json);
+    jb_batch_destroy(&batch);
+
+    //  Every JSON event seed that decodes, as binding messages
+    char path [4096];
+    snprintf(path, sizeof path, "%s/corpus/fuzz_json_event", dir);
+    DIR *events = opendir(path);
+    if (!events) {
+        fprintf(stderr, "fuzz_make_seeds: cannot read %s\n", path);
+        return 1;
+    }
+    char **names = NULL;
+    size_t count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(events))) {
+        size_t length = strlen(entry->d_name);
+        if (length > 5 && strcmp(entry->d_name + length - 5, ".json") == 0) {
+            char **grown = (char **) realloc(names, (count + 1) * sizeof *names);
+            if (!grown || !(grown[count] = strdup(entry->d_name))) {
+                fprintf(stderr, "fuzz_make_seeds: out of memory\n");
+                return 1;
+            }
+            names = grown;
+            count++;
+        }
+    }
+    closedir(events);
+    if (count)
+        qsort(names, count, sizeof *names, s_compare_names);
+    size_t messages = 0;
+    for (size_t index = 0; index < count; index++) {
+        snprintf(path, sizeof path, "%s/corpus/fuzz_json_event/%s", dir, names[index]);
+        FILE *file = fopen(path, "rb");
+        s_bytes_t text = { NULL, 0 };
+        char chunk [4096];
+        size_t got;
+        while (file && (got = fread(chunk, 1, sizeof chunk, file)) > 0)
+            s_append(&text, chunk, got);
+        if (file)
+            fclose(file);
+        jb_event_t *event = NULL;
+        bool known = true;
+        if (jb_json_decode((const char *) text.data, text.size, fuzz_sample_extensions, &event,
+                           NULL) != 0) {
+            known = false;
+            jb_json_decode((const char *) text.data, text.size, NULL, &event, NULL);
+        }
+        if (event) {
+            names[index][strlen(names[index]) - 5] = '\0';      //  without ".json"
+            written = written && s_write_messages(dir, names[index], event, known);
+            messages++;
+        }
+        jb_event_destroy(&event);
+        free(text.data);
+        free(names[index]);
+    }
+    free(names);
+
+    for (size_t index = 0; s_frames[index].name; index++) {
+        char name [512];
+        snprintf(name, sizeof name, "near-%s.bin", s_frames[index].name);
+        written = written && s_write(dir, "fuzz_frames", name, s_frames[index].bytes,
+                                     s_frames[index].size);
+    }
+    printf("fuzz_make_seeds: %zu generated events, messages for %zu of %zu JSON event seeds\n",
+           sizeof s_events / sizeof s_events[0] - 1, messages, count);
+    return written? 0: 1;
+}
