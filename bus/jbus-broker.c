@@ -41,7 +41,8 @@ enum {
 typedef struct {
     const char *flag;           //  --flag
     const char *key;            //  jb_broker_config_set key
-    const char *argument;       //  for --help
+    const char *argument;       //  for --help; NULL for a flag without a
+                                //  value, which sets the key to "true"
     const char *help;
 } s_setting_t;
 
@@ -62,6 +63,10 @@ static const s_setting_t s_settings [] = {
     { "heartbeat-ivl", "heartbeat_ivl", "MS", "ZMTP heartbeat period, 0 = none (default 5000)" },
     { "heartbeat-timeout", "heartbeat_timeout", "MS",
       "drop a silent peer and its subscriptions after this\n(default 15000)" },
+    { "strict", "strict", NULL,
+      "check every message from publishers against the jbus\n"
+      "binding; drop and count those that do not fit, log the\n"
+      "first from each peer address (default off)" },
 };
 
 #define s_SETTING_COUNT (sizeof s_settings / sizeof s_settings[0])
@@ -98,7 +103,9 @@ s_help(void)
            "  -c, --config FILE            read the `broker` section of a ZPL file; flags win\n");
     for (size_t index = 0; index < s_SETTING_COUNT; index++) {
         char flag [64];
-        snprintf(flag, sizeof flag, "--%s %s", s_settings[index].flag, s_settings[index].argument);
+        snprintf(flag, sizeof flag, "--%s%s%s", s_settings[index].flag,
+                 s_settings[index].argument? " ": "",
+                 s_settings[index].argument? s_settings[index].argument: "");
         printf("      %-24s ", flag);
         //  Continuation lines of the help line up under its first line.
         for (const char *line = s_settings[index].help; *line; ) {
@@ -160,12 +167,12 @@ s_log_config(const jb_broker_config_t *config)
 {
     zsys_info("configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
               "max_message_size=%lld linger=%d stats_interval=%d heartbeat_ivl=%d "
-              "heartbeat_timeout=%d",
+              "heartbeat_timeout=%d strict=%s",
               config->frontend, config->backend,
               config->control && *config->control? config->control: "none",
               config->sndhwm, config->rcvhwm, (long long) config->max_message_size,
               config->linger_ms, config->stats_interval_ms, config->heartbeat_ivl_ms,
-              config->heartbeat_timeout_ms);
+              config->heartbeat_timeout_ms, config->strict? "true": "false");
 }
 
 //  --------------------------------------------------------------------------
@@ -177,7 +184,8 @@ main(int argc, char *argv [])
     size_t option_count = 0;
     for (size_t index = 0; index < s_SETTING_COUNT; index++)
         options[option_count++] = (struct option) {
-            s_settings[index].flag, required_argument, NULL, s_SETTING_BASE + (int) index };
+            s_settings[index].flag, s_settings[index].argument? required_argument: no_argument,
+            NULL, s_SETTING_BASE + (int) index };
     options[option_count++] = (struct option) { "config", required_argument, NULL, 'c' };
     options[option_count++] = (struct option) { "no-control", no_argument, NULL, s_OPT_NO_CONTROL };
     options[option_count++] = (struct option) { "syslog", no_argument, NULL, s_OPT_SYSLOG };
@@ -195,7 +203,7 @@ main(int argc, char *argv [])
     int option;
     while ((option = getopt_long(argc, argv, ":c:vhV", options, NULL)) != -1) {
         if (option >= s_SETTING_BASE && option < s_SETTING_BASE + (int) s_SETTING_COUNT)
-            values[option - s_SETTING_BASE] = optarg;
+            values[option - s_SETTING_BASE] = optarg? optarg: "true";
         else
         switch (option) {
             case 'c': config_path = optarg; break;

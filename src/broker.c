@@ -12,6 +12,14 @@
     ZMQ_DONTWAIT before polling again, so that under load one poll pays for
     many messages. Frames move with zmq_msg_recv/zmq_msg_send into one
     reused zmq_msg_t: libzmq hands the buffer over, nothing is copied.
+
+    Strict mode has a loop of its own, chosen once per batch, so that the
+    plain loop does no work for it: it gathers the frames of a message into
+    zmq_msg_ts, decodes them in place (jb_frame_t views into the received
+    buffers) and then sends them all or drops them all.
+
+    A socket monitor on the frontend reports each publisher connection that
+    ends on an inproc PAIR, which the loop polls beside the other sockets.
     ========================================================================= */
 
 #include "internal.h"
@@ -34,8 +42,19 @@
 //  or two in flight.
 #define s_CONTROL_HWM 100
 
-//  Room for the JSON answer to "STATS": seven 20-digit numbers and names.
-#define s_REPLY_MAX 512
+//  Room for the JSON answer to "STATS": nine 20-digit numbers and names.
+#define s_REPLY_MAX 1024
+
+//  Most frames of a message that fits the binding (structured mode).
+#define s_FRAMES_MAX 3
+
+//  Peer addresses remembered in strict mode, so that only the first
+//  rejection from each is logged. Past this many, a stream of new peers
+//  cannot grow the table: their rejections are counted, not logged.
+#define s_PEERS_MAX 10000
+
+//  Bytes of a rejected message's topic shown in the log line.
+#define s_TOPIC_SHOWN 80
 
 //  The largest configuration file read; the real one is a dozen lines.
 #define s_CONFIG_FILE_MAX (64 * 1024)
@@ -59,16 +78,23 @@ typedef struct {
     void *frontend_handle;              //  their libzmq sockets, for the
     void *backend_handle;               //  hot loop
     void *control_handle;
+    zsock_t *monitor;                   //  PAIR: the frontend's socket monitor
+    void *monitor_handle;
     jb_broker_stats_t stats;            //  counters; uptime_ms filled on read
     int64_t started_ms;                 //  zclock_mono() at start
     int stats_interval_ms;              //  0 = no periodic line
+    bool strict;                        //  check messages against the binding
+    zhashx_t *peers;                    //  strict: peer addresses whose first
+                                        //  rejection was logged; NULL when
+                                        //  not strict
+    bool peers_full;                    //  the table reached s_PEERS_MAX
 } s_forwarder_t;
 
 //  --------------------------------------------------------------------------
 //  Configuration keys, shared by jb_broker_config_set (text from a file or
 //  a flag) and the check jb_broker_new makes of a config filled in code.
 
-typedef enum { s_STRING, s_INT, s_INT64 } s_kind_t;
+typedef enum { s_STRING, s_INT, s_INT64, s_BOOL } s_kind_t;
 
 typedef struct {
     const char *key;            //  as in the ZPL file
@@ -96,6 +122,7 @@ static const s_key_t s_keys [] = {
       0, INT_MAX, -1 },
     { "heartbeat_timeout", s_INT,   offsetof(jb_broker_config_t, heartbeat_timeout_ms),
       0, INT_MAX, -1 },
+    { "strict",            s_BOOL,  offsetof(jb_broker_config_t, strict), 0, 1, -1 },
 };
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
@@ -139,6 +166,7 @@ jb_broker_config_defaults(jb_broker_config_t *config)
     config->stats_interval_ms = 60000;
     config->heartbeat_ivl_ms = 5000;
     config->heartbeat_timeout_ms = 15000;
+    config->strict = false;
 }
 
 //  --------------------------------------------------------------------------
@@ -207,6 +235,19 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
         free(config->owned[entry->owned]);
         config->owned[entry->owned] = copy;
         memcpy(field, &copy, sizeof copy);
+        return 0;
+    }
+    if (entry->kind == s_BOOL) {
+        bool flag;
+        if (streq(value, "true") || streq(value, "1"))
+            flag = true;
+        else
+        if (streq(value, "false") || streq(value, "0"))
+            flag = false;
+        else
+            return s_error(error, JB_ECONFIG, key,
+                           "\"%.100s\" is not one of true, false, 1, 0", value);
+        memcpy(field, &flag, sizeof flag);
         return 0;
     }
     int64_t number;
@@ -333,6 +374,8 @@ s_config_check(const jb_broker_config_t *config, jb_error_t *error)
                                entry->key, value, JB_BROKER_ENDPOINT_MAX - 1);
             continue;
         }
+        if (entry->kind == s_BOOL)
+            continue;                   //  a bool is always in range
         int64_t number;
         if (entry->kind == s_INT) {
             int narrow;
@@ -409,9 +452,13 @@ s_forwarder_destroy(s_forwarder_t **self_p)
 {
     s_forwarder_t *self = *self_p;
     if (self) {
+        if (self->monitor)
+            zmq_socket_monitor(zsock_resolve(self->frontend), NULL, 0);
+        zsock_destroy(&self->monitor);
         zsock_destroy(&self->frontend);
         zsock_destroy(&self->backend);
         zsock_destroy(&self->control);
+        zhashx_destroy(&self->peers);
         free(self);
         *self_p = NULL;
     }
@@ -493,6 +540,144 @@ s_forward_messages(s_forwarder_t *self, zmq_msg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
+//  0 when the count frames of a message fit the binding, else a JB_E* code
+//  with the reason in error. They are decoded where they lie (jb_frame_t
+//  views into the zmq_msg_ts) into an event that is thrown away. frames
+//  holds the first s_FRAMES_MAX of count.
+
+static int
+s_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
+{
+    if (count > s_FRAMES_MAX)
+        return s_error(error, JB_EFRAME, NULL,
+                       "a jbus message has 2 frames (binary mode) or 3 (structured mode), "
+                       "this one has %zu", count);
+    jb_frame_t views [s_FRAMES_MAX];
+    for (size_t index = 0; index < count; index++) {
+        views[index].data = zmq_msg_data(&frames[index]);
+        views[index].size = zmq_msg_size(&frames[index]);
+    }
+    jb_event_t *event = NULL;
+    int rc = jb_message_decode(views, count, NULL, &event, error);
+    jb_event_destroy(&event);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Count a rejected message; log it when it is the first from its peer.
+//  first is its frame 0, which carries the connection's metadata.
+
+static void
+s_reject(s_forwarder_t *self, zmq_msg_t *first, const jb_error_t *error)
+{
+    self->stats.rejected++;
+    //  inproc connections have no address; they are one peer, ""
+    const char *peer = zmq_msg_gets(first, "Peer-Address");
+    if (!peer)
+        peer = "";
+    if (zhashx_lookup(self->peers, peer))
+        return;
+    if (zhashx_size(self->peers) >= s_PEERS_MAX) {
+        if (!self->peers_full)
+            zsys_warning("jbus broker: strict: %d peers have sent messages that do not fit "
+                         "the binding; those of further peers are counted, not logged",
+                         s_PEERS_MAX);
+        self->peers_full = true;
+        return;
+    }
+    //  A set: only the key matters, the item need only be non-NULL.
+    zhashx_insert(self->peers, peer, self);
+    //  The topic is whatever the peer sent: show printable ASCII only.
+    char topic [s_TOPIC_SHOWN + 4];
+    size_t size = zmq_msg_size(first);
+    size_t shown = size < s_TOPIC_SHOWN? size: s_TOPIC_SHOWN;
+    const unsigned char *bytes = (const unsigned char *) zmq_msg_data(first);
+    for (size_t index = 0; index < shown; index++)
+        topic[index] = bytes[index] >= 0x20 && bytes[index] < 0x7f && bytes[index] != '"'?
+                       (char) bytes[index]: '?';
+    snprintf(topic + shown, sizeof topic - shown, "%s", size > shown? "...": "");
+    zsys_warning("jbus broker: strict: rejected a message from %s%s (topic \"%s\"): %s; "
+                 "later ones from this peer are counted, not logged",
+                 *peer? "": "an inproc peer", peer, topic, error->message);
+}
+
+//  --------------------------------------------------------------------------
+//  Strict mode's s_forward_messages: gather each message's frames, check
+//  them, then forward them all or drop them all. frames holds
+//  s_FRAMES_MAX + 1 initialised messages; frames past s_FRAMES_MAX of a
+//  longer message all land in the last one and are dropped with it.
+//  Returns -1 when the context is gone.
+
+static int
+s_forward_checked(s_forwarder_t *self, zmq_msg_t *frames)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        size_t count = 1;
+        uint64_t bytes = zmq_msg_size(&frames[0]);
+        bool more = zmq_msg_more(&frames[0]);
+        //  The frames of a message arrive together: once the first is in,
+        //  the rest are there.
+        while (more) {
+            zmq_msg_t *frame = &frames[count < s_FRAMES_MAX? count: s_FRAMES_MAX];
+            if (s_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+                return -1;
+            count++;
+            bytes += zmq_msg_size(frame);
+            more = zmq_msg_more(frame);
+        }
+        self->stats.messages_in++;
+        self->stats.bytes_in += bytes;
+        jb_error_t error;
+        if (s_check(frames, count, &error)) {
+            s_reject(self, &frames[0], &error);
+            continue;
+        }
+        assert(count <= s_FRAMES_MAX);  //  s_check refuses more
+        bool sent = true;
+        for (size_t index = 0; sent && index < count; index++)
+            if (s_send(&frames[index], self->backend_handle,
+                       ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1) {
+                if (zmq_errno() == ETERM)
+                    return -1;
+                sent = false;
+            }
+        if (sent) {
+            self->stats.messages_out++;
+            self->stats.bytes_out += bytes;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Count what the frontend's socket monitor has reported, reading until
+//  nothing is left: the loop polls the PAIR's ZMQ_FD, which signals again
+//  only once the socket has been read dry. That is at most the monitor's
+//  and the PAIR's high-water marks of events. An event is two frames: 6
+//  bytes (uint16 event, uint32 value), then the endpoint. Only
+//  ZMQ_EVENT_DISCONNECTED is asked for, but the event is read rather than
+//  assumed.
+
+static void
+s_monitor_read(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    while (true) {
+        if (s_recv(msg, self->monitor_handle, ZMQ_DONTWAIT) == -1)
+            return;
+        uint16_t kind = 0;
+        if (zmq_msg_size(msg) >= sizeof kind)
+            memcpy(&kind, zmq_msg_data(msg), sizeof kind);
+        if (kind == ZMQ_EVENT_DISCONNECTED)
+            self->stats.disconnects++;
+        while (zmq_msg_more(msg))
+            if (s_recv(msg, self->monitor_handle, ZMQ_DONTWAIT) == -1)
+                return;
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Forward up to s_BATCH subscription messages from subscribers to
 //  publishers. XPUB passes only the first subscription to a prefix and
 //  the last unsubscription from it: publishers hear of a topic once.
@@ -520,10 +705,17 @@ s_forward_subscriptions(s_forwarder_t *self, zmq_msg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
+//  The counters as of now. Disconnects that the monitor has reported are
+//  counted first, so that a peer's disconnect that happened before the
+//  request is in the answer.
 
 static jb_broker_stats_t
-s_stats_snapshot(const s_forwarder_t *self)
+s_stats_snapshot(s_forwarder_t *self)
 {
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    s_monitor_read(self, &msg);
+    zmq_msg_close(&msg);
     jb_broker_stats_t stats = self->stats;
     stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
     return stats;
@@ -533,14 +725,20 @@ s_stats_snapshot(const s_forwarder_t *self)
 //  One log line with every counter; what says why ("stats", "stopped").
 
 static void
-s_log_stats(const s_forwarder_t *self, const char *what)
+s_log_stats(s_forwarder_t *self, const char *what)
 {
     jb_broker_stats_t stats = s_stats_snapshot(self);
+    char strict [128] = "";
+    if (self->strict)
+        snprintf(strict, sizeof strict, ", strict: rejected %" PRIu64 " messages from %zu%s peers",
+                 stats.rejected, zhashx_size(self->peers), self->peers_full? " or more": "");
     zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
               "out %" PRIu64 " messages %" PRIu64 " bytes, "
-              "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms",
+              "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
+              "%" PRIu64 " publisher disconnects%s",
               what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
-              stats.subscriptions, stats.unsubscriptions, stats.uptime_ms);
+              stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
+              strict);
 }
 
 //  --------------------------------------------------------------------------
@@ -565,12 +763,14 @@ s_control_serve(s_forwarder_t *self, zmq_msg_t *msg)
         if (is_stats) {
             jb_broker_stats_t stats = s_stats_snapshot(self);
             size = snprintf(reply, sizeof reply,
-                "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 "},"
+                "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
+                "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 "},"
                 "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
                 "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 "},"
-                "\"uptime_ms\":%" PRIu64 "}",
-                stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
-                stats.subscriptions, stats.unsubscriptions, stats.uptime_ms);
+                "\"strict\":%s,\"uptime_ms\":%" PRIu64 "}",
+                stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
+                stats.messages_out, stats.bytes_out, stats.subscriptions, stats.unsubscriptions,
+                self->strict? "true": "false", stats.uptime_ms);
         }
         else
             size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");
@@ -617,16 +817,31 @@ s_actor(zsock_t *pipe, void *args)
 {
     s_forwarder_t *self = (s_forwarder_t *) args;
     zsock_signal(pipe, 0);
-    enum { s_PIPE, s_FRONTEND, s_BACKEND, s_CONTROL };
+    //  The monitor is polled by its file descriptor, not as a socket, so
+    //  that it costs the loop nothing per turn beyond one more descriptor
+    //  in poll(): zmq_poll asks each socket item for ZMQ_EVENTS, which
+    //  checks the socket's mailbox, every time it is called. Without the
+    //  descriptor (the context is ending), poll() skips the item (-1) and
+    //  disconnects are still counted whenever the counters are read.
+    int monitor_fd = -1;
+    size_t fd_size = sizeof monitor_fd;
+    if (zmq_getsockopt(self->monitor_handle, ZMQ_FD, &monitor_fd, &fd_size) == -1)
+        monitor_fd = -1;
+    enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR, s_CONTROL };
     zmq_pollitem_t items [] = {
         { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 },
         { self->frontend_handle, 0, ZMQ_POLLIN, 0 },
         { self->backend_handle, 0, ZMQ_POLLIN, 0 },
+        { NULL, monitor_fd, ZMQ_POLLIN, 0 },
         { self->control_handle, 0, ZMQ_POLLIN, 0 },
     };
-    int item_count = self->control_handle? 4: 3;
+    int item_count = self->control_handle? 5: 4;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
+    s_monitor_read(self, &msg);         //  arms the descriptor
+    zmq_msg_t frames [s_FRAMES_MAX + 1];        //  strict mode's
+    for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
+        zmq_msg_init(&frames[index]);
     int64_t next_stats = self->started_ms + self->stats_interval_ms;
     bool running = true;
     while (running) {
@@ -646,8 +861,10 @@ s_actor(zsock_t *pipe, void *args)
         &&  s_forward_subscriptions(self, &msg) == -1)
             break;
         if ((items[s_FRONTEND].revents & ZMQ_POLLIN)
-        &&  s_forward_messages(self, &msg) == -1)
+        &&  (self->strict? s_forward_checked(self, frames): s_forward_messages(self, &msg)) == -1)
             break;
+        if (items[s_MONITOR].revents & ZMQ_POLLIN)
+            s_monitor_read(self, &msg);
         if (item_count > s_CONTROL && (items[s_CONTROL].revents & ZMQ_POLLIN))
             s_control_serve(self, &msg);
         if (items[s_PIPE].revents & ZMQ_POLLIN)
@@ -661,8 +878,39 @@ s_actor(zsock_t *pipe, void *args)
         }
     }
     zmq_msg_close(&msg);
+    for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
+        zmq_msg_close(&frames[index]);
     s_log_stats(self, "stopped");
     s_forwarder_destroy(&self);
+}
+
+//  --------------------------------------------------------------------------
+//  Have the frontend report each connection that ends to a PAIR of ours,
+//  on an inproc endpoint unique to this broker: a UUID, because a name
+//  made from an address could still be bound by a broker just destroyed
+//  (libzmq closes sockets, and frees their names, asynchronously). Returns
+//  0, JB_ENOMEM or JB_ESOCKET.
+
+static int
+s_monitor_start(s_forwarder_t *self, jb_error_t *error)
+{
+    zuuid_t *uuid = zuuid_new();
+    if (!uuid)
+        return s_error(error, JB_ENOMEM, NULL, "out of memory");
+    char endpoint [64];
+    snprintf(endpoint, sizeof endpoint, "inproc://jbus-broker-monitor-%s", zuuid_str(uuid));
+    zuuid_destroy(&uuid);
+    if (zmq_socket_monitor(zsock_resolve(self->frontend), endpoint, ZMQ_EVENT_DISCONNECTED) == -1)
+        return s_error(error, JB_ESOCKET, NULL, "monitor for publishers: %s",
+                       zmq_strerror(zmq_errno()));
+    self->monitor = zsock_new(ZMQ_PAIR);
+    if (!self->monitor || zmq_connect(zsock_resolve(self->monitor), endpoint) == -1) {
+        s_error(error, JB_ESOCKET, NULL, "monitor for publishers: %s", zmq_strerror(zmq_errno()));
+        zmq_socket_monitor(zsock_resolve(self->frontend), NULL, 0);
+        zsock_destroy(&self->monitor);
+        return JB_ESOCKET;
+    }
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -695,16 +943,28 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         forwarder->control = s_socket_bind(ZMQ_REP, config->control, "control", config,
                                            s_CONTROL_HWM, s_CONTROL_FRAME_MAX, self->control,
                                            error);
-    if (!forwarder->backend || (config->control && *config->control && !forwarder->control)) {
+    if (!forwarder->backend || (config->control && *config->control && !forwarder->control)
+    ||  s_monitor_start(forwarder, error)) {
         s_forwarder_destroy(&forwarder);
         free(self);
         return NULL;
     }
+    if (config->strict) {
+        forwarder->peers = zhashx_new();
+        if (!forwarder->peers) {
+            s_forwarder_destroy(&forwarder);
+            free(self);
+            s_error(error, JB_ENOMEM, NULL, "out of memory");
+            return NULL;
+        }
+    }
     forwarder->frontend_handle = zsock_resolve(forwarder->frontend);
     forwarder->backend_handle = zsock_resolve(forwarder->backend);
     forwarder->control_handle = forwarder->control? zsock_resolve(forwarder->control): NULL;
+    forwarder->monitor_handle = zsock_resolve(forwarder->monitor);
     forwarder->started_ms = zclock_mono();
     forwarder->stats_interval_ms = config->stats_interval_ms;
+    forwarder->strict = config->strict;
     //  From here the actor owns the forwarder and its sockets.
     self->actor = zactor_new(s_actor, forwarder);
     if (!self->actor) {
@@ -713,8 +973,9 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         s_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
         return NULL;
     }
-    zsys_info("jbus broker started: frontend=%s backend=%s control=%s",
-              self->frontend, self->backend, *self->control? self->control: "none");
+    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s",
+              self->frontend, self->backend, *self->control? self->control: "none",
+              config->strict? " strict": "");
     return self;
 }
 

@@ -872,6 +872,531 @@ test_program_reports_an_endpoint_in_use_with_exit_code_1(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  Strict mode. The tests send raw frames from an XPUB publisher, so that
+//  they can send what no jbus publisher would, and use a sentinel: one
+//  publisher and one path keep order, so when a valid event sent after the
+//  bad ones arrives, the broker has dealt with everything before it, and
+//  what the subscriber received up to then is all it will ever get of it.
+
+#define s_STRICT_TYPE "jerry.strict.task.created"
+
+//  One message as frames, and what is wrong with it.
+typedef struct {
+    const char *why;
+    size_t count;
+    jb_frame_t frames [12];
+} s_raw_t;
+
+#define s_TEXT(text) ((jb_frame_t) { (text), strlen(text) })
+
+//  A valid event of type s_STRICT_TYPE, told apart by subject, encoded in
+//  mode. Free with jb_message_destroy.
+static jb_message_t *
+s_encoded(const char *subject, jb_mode_t mode)
+{
+    jb_event_t *event = jb_event_new(s_STRICT_TYPE, "/jerry/tests");
+    assert_non_null(event);
+    assert_int_equal(jb_event_set_subject(event, subject), 0);
+    assert_int_equal(jb_event_set_data_json(event, "{\"task_id\":\"WORK-001\"}", SIZE_MAX,
+                                            NULL), 0);
+    jb_message_t *message = jb_message_new();
+    assert_non_null(message);
+    assert_int_equal(jb_message_encode(message, event, mode, NULL), 0);
+    jb_event_destroy(&event);
+    return message;
+}
+
+//  The frames of an encoded message, as a raw message.
+static s_raw_t
+s_raw(const jb_message_t *message)
+{
+    s_raw_t raw = { "valid", jb_message_frame_count(message), { { NULL, 0 } } };
+    for (size_t index = 0; index < raw.count; index++)
+        raw.frames[index] = jb_message_frame(message, index);
+    return raw;
+}
+
+static uint64_t
+s_raw_bytes(const s_raw_t *raw)
+{
+    uint64_t bytes = 0;
+    for (size_t index = 0; index < raw->count; index++)
+        bytes += raw->frames[index].size;
+    return bytes;
+}
+
+static void
+s_send_raw(zsock_t *publisher, const s_raw_t *raw)
+{
+    void *handle = zsock_resolve(publisher);
+    for (size_t index = 0; index < raw->count; index++) {
+        int flags = index + 1 < raw->count? ZMQ_SNDMORE: 0;
+        assert_int_equal(zmq_send(handle, raw->frames[index].data, raw->frames[index].size, flags),
+                         (int) raw->frames[index].size);
+    }
+}
+
+//  Receive one message and check it is raw, frame for frame.
+static void
+s_expect_raw(zsock_t *subscriber, const s_raw_t *raw)
+{
+    zmsg_t *message = zmsg_recv(subscriber);
+    if (!message)
+        fail_msg("nothing received where the %s message was expected", raw->why);
+    bool same = zmsg_size(message) == raw->count;
+    size_t index = 0;
+    for (zframe_t *frame = zmsg_first(message); same && frame;
+         frame = zmsg_next(message), index++)
+        same = zframe_size(frame) == raw->frames[index].size
+            && memcmp(zframe_data(frame), raw->frames[index].data, zframe_size(frame)) == 0;
+    if (!same) {
+        char *topic = zframe_strdup(zmsg_first(message));
+        print_error("received %zu frames, topic \"%s\"\n", zmsg_size(message), topic);
+        free(topic);
+        zmsg_destroy(&message);
+        fail_msg("received something other than the %s message that was expected", raw->why);
+    }
+    zmsg_destroy(&message);
+}
+
+//  Messages that do not fit the binding, made from a valid binary and a
+//  valid structured message of s_STRICT_TYPE; all have topics a subscriber
+//  to "jerry.strict." receives. Returns how many were written to bad.
+static size_t
+s_bad_messages(const jb_message_t *binary, const jb_message_t *structured, s_raw_t *bad,
+               size_t max)
+{
+    const s_raw_t good_binary = s_raw(binary);
+    const s_raw_t good_structured = s_raw(structured);
+    jb_frame_t topic = s_TEXT(s_STRICT_TYPE);
+    jb_frame_t media_type = s_TEXT(JB_STRUCTURED_MEDIA_TYPE);
+    //  Frame 1 of the valid binary message with a byte too many; this is
+    //  static so that the frame outlives the call.
+    static char trailing [1024];
+    jb_frame_t map = good_binary.frames[1];
+    assert_true(map.size < sizeof trailing);
+    memcpy(trailing, map.data, map.size);
+    trailing[map.size] = '\0';
+    s_raw_t table [] = {
+        { "one-frame", 1, { topic } },
+        { "binary-plus-a-frame", 3, { topic, map, s_TEXT("extra") } },
+        { "structured-plus-a-frame", 4, { topic, media_type, good_structured.frames[2],
+                                          s_TEXT("") } },
+        { "twelve-frame", 12, { topic, topic, topic, topic, topic, topic, topic, topic, topic,
+                                topic, topic, topic } },
+        { "topic-not-the-type", 3, { s_TEXT("jerry.strict.other.type"), media_type,
+                                     good_structured.frames[2] } },
+        { "truncated-msgpack", 2, { topic, s_TEXT("\x83\xab" "specversion\xa3" "1.0\xa2") } },
+        { "msgpack-garbage", 2, { topic, s_TEXT("\xde\xff\xff\xc1\xc1") } },
+        { "msgpack-trailing-byte", 2, { topic, { trailing, map.size + 1 } } },
+        { "bad-json", 3, { topic, media_type, s_TEXT("{\"specversion\":\"1.0\",\"id\":") } },
+        { "specversion-0.3-json", 3, { topic, media_type,
+          s_TEXT("{\"specversion\":\"0.3\",\"id\":\"1\",\"source\":\"/s\",\"type\":\""
+                 s_STRICT_TYPE "\"}") } },
+        { "specversion-0.3-binary", 2, { topic,
+          s_TEXT("\x83\xab" "specversion\xa3" "0.3\xa2" "id\xa1" "1\xa6" "source\xa2/s") } },
+        { "no-source-json", 3, { topic, media_type,
+          s_TEXT("{\"specversion\":\"1.0\",\"id\":\"1\",\"type\":\"" s_STRICT_TYPE "\"}") } },
+        { "batch-format", 3, { topic, s_TEXT("application/cloudevents-batch+json"),
+                               s_TEXT("[]") } },
+        { "unknown-frame-1", 2, { topic, s_TEXT("hello") } },
+        { "empty-frame-1", 2, { topic, s_TEXT("") } },
+    };
+    size_t count = sizeof table / sizeof table[0];
+    assert_true(count <= max);
+    memcpy(bad, table, sizeof table);
+    return count;
+}
+
+//  A broker on any tcp port of the loopback, strict or not.
+static jb_broker_t *
+s_broker_new(bool strict)
+{
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.strict = strict;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    return broker;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_strict_broker_forwards_valid_binary_and_structured_events(void **state)
+{
+    (void) state;
+    jb_broker_t *broker = s_broker_new(true);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.strict.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(publisher, 1, "jerry.strict.");
+
+    jb_message_t *binary = s_encoded("binary", JB_MODE_BINARY);
+    jb_message_t *structured = s_encoded("structured", JB_MODE_STRUCTURED);
+    s_raw_t messages [] = { s_raw(binary), s_raw(structured) };
+    messages[0].why = "valid binary";
+    messages[1].why = "valid structured";
+    for (size_t index = 0; index < 2; index++)
+        s_send_raw(publisher, &messages[index]);
+    for (size_t index = 0; index < 2; index++)
+        s_expect_raw(subscriber, &messages[index]);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.messages_in, 2);
+    assert_int_equal(stats.messages_out, 2);
+    assert_int_equal(stats.bytes_out, s_raw_bytes(&messages[0]) + s_raw_bytes(&messages[1]));
+    assert_int_equal(stats.rejected, 0);
+
+    jb_message_destroy(&structured);
+    jb_message_destroy(&binary);
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  Bad messages among good ones: the subscriber gets the good ones, in
+//  order, and nothing else; the counters say how many were rejected.
+
+static void
+test_strict_broker_drops_and_counts_what_does_not_fit_the_binding(void **state)
+{
+    (void) state;
+    jb_broker_t *broker = s_broker_new(true);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.strict.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(publisher, 1, "jerry.strict.");
+
+    jb_message_t *binary = s_encoded("good-binary", JB_MODE_BINARY);
+    jb_message_t *structured = s_encoded("good-structured", JB_MODE_STRUCTURED);
+    jb_message_t *last = s_encoded("sentinel", JB_MODE_BINARY);
+    s_raw_t good [] = { s_raw(binary), s_raw(structured), s_raw(last) };
+    good[0].why = "valid binary";
+    good[1].why = "valid structured";
+    good[2].why = "sentinel";
+    s_raw_t bad [20];
+    size_t bad_count = s_bad_messages(binary, structured, bad, 20);
+
+    //  bad, good binary, half the bad, good structured, the rest, sentinel
+    uint64_t bytes_in = 0;
+    s_send_raw(publisher, &bad[0]);
+    s_send_raw(publisher, &good[0]);
+    for (size_t index = 1; index < bad_count; index++) {
+        if (index == bad_count / 2)
+            s_send_raw(publisher, &good[1]);
+        s_send_raw(publisher, &bad[index]);
+        bytes_in += s_raw_bytes(&bad[index]);
+    }
+    s_send_raw(publisher, &good[2]);
+    bytes_in += s_raw_bytes(&bad[0]);
+    uint64_t bytes_out = 0;
+    for (size_t index = 0; index < 3; index++) {
+        s_expect_raw(subscriber, &good[index]);
+        bytes_out += s_raw_bytes(&good[index]);
+    }
+    s_expect_nothing(subscriber);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.messages_in, bad_count + 3);
+    assert_int_equal(stats.bytes_in, bytes_in + bytes_out);
+    assert_int_equal(stats.rejected, bad_count);
+    assert_int_equal(stats.messages_out, 3);
+    assert_int_equal(stats.bytes_out, bytes_out);
+
+    char *reply = s_control_ask(jb_broker_endpoint_control(broker), "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "rejected"), bad_count);
+    assert_int_equal(s_json_counter(root, "frontend", "messages_in"), bad_count + 3);
+    assert_int_equal(s_json_counter(root, "backend", "messages_out"), 3);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "strict")));
+    cJSON_Delete(root);
+    zstr_free(&reply);
+
+    jb_message_destroy(&last);
+    jb_message_destroy(&structured);
+    jb_message_destroy(&binary);
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  Without strict mode the broker does not look: everything goes through.
+
+static void
+test_broker_without_strict_mode_forwards_everything(void **state)
+{
+    (void) state;
+    jb_broker_t *broker = s_broker_new(false);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.strict.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(publisher, 1, "jerry.strict.");
+
+    jb_message_t *binary = s_encoded("good-binary", JB_MODE_BINARY);
+    jb_message_t *structured = s_encoded("good-structured", JB_MODE_STRUCTURED);
+    s_raw_t bad [20];
+    size_t bad_count = s_bad_messages(binary, structured, bad, 20);
+    for (size_t index = 0; index < bad_count; index++)
+        s_send_raw(publisher, &bad[index]);
+    for (size_t index = 0; index < bad_count; index++)
+        s_expect_raw(subscriber, &bad[index]);
+    s_expect_nothing(subscriber);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.messages_in, bad_count);
+    assert_int_equal(stats.messages_out, bad_count);
+    assert_int_equal(stats.rejected, 0);
+    char *reply = s_control_ask(jb_broker_endpoint_control(broker), "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "rejected"), 0);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "strict")));
+    cJSON_Delete(root);
+    zstr_free(&reply);
+
+    jb_message_destroy(&structured);
+    jb_message_destroy(&binary);
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  Every publisher connection that ends is counted: one that libzmq drops
+//  for a frame above max_message_size, one that leaves.
+
+static void
+test_broker_counts_publisher_disconnects(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.max_message_size = 1024;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "size.");
+    zsock_t *big = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(big, 1, "size.");
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.disconnects, 0);
+
+    //  The broker's monitor hears of the disconnect before the publisher
+    //  does, so once the publisher's own monitor reports it, it is counted.
+    assert_int_equal(zmq_socket_monitor(zsock_resolve(big), "inproc://test-broker-disconnects",
+                                        ZMQ_EVENT_DISCONNECTED), 0);
+    zsock_t *monitor = s_socket(ZMQ_PAIR, "inproc://test-broker-disconnects");
+    char body [2000];
+    memset(body, 'b', sizeof body - 1);
+    body[sizeof body - 1] = '\0';
+    assert_int_equal(zsock_send(big, "ss", "size.big", body), 0);
+    zmsg_t *event = zmsg_recv(monitor);
+    assert_non_null(event);
+    zmsg_destroy(&event);
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.disconnects, 1);
+    assert_int_equal(stats.messages_in, 0);
+    zmq_socket_monitor(zsock_resolve(big), NULL, 0);
+    zsock_destroy(&monitor);
+    zsock_destroy(&big);
+
+    //  A publisher that closes: nothing tells this test when the broker
+    //  notices, so wait for the count, with a deadline.
+    zsock_t *leaving = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(leaving, 1, "size.");
+    zsock_destroy(&leaving);
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    do
+        assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    while (stats.disconnects < 2 && zclock_mono() < deadline);
+    assert_int_equal(stats.disconnects, 2);
+
+    char *reply = s_control_ask(jb_broker_endpoint_control(broker), "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "disconnects"), 2);
+    cJSON_Delete(root);
+    zstr_free(&reply);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_config_reads_strict_as_a_bool(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    assert_false(config.strict);
+    const struct {
+        const char *value;
+        bool strict;
+    } good [] = { { "true", true }, { "false", false }, { "1", true }, { "0", false } };
+    for (size_t index = 0; index < sizeof good / sizeof good[0]; index++) {
+        config.strict = !good[index].strict;
+        assert_int_equal(jb_broker_config_set(&config, "strict", good[index].value, NULL), 0);
+        assert_int_equal(config.strict, good[index].strict);
+    }
+    const char *bad [] = { "yes", "TRUE", "", "2", "true ", "on" };
+    for (size_t index = 0; index < sizeof bad / sizeof bad[0]; index++) {
+        jb_error_t error;
+        config.strict = true;
+        assert_int_equal(jb_broker_config_set(&config, "strict", bad[index], &error), JB_ECONFIG);
+        assert_string_equal(error.attribute, "strict");
+        assert_true(config.strict);
+    }
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_set(&config, "strict", "maybe", &error), JB_ECONFIG);
+    assert_string_equal(error.message, "\"maybe\" is not one of true, false, 1, 0");
+
+    char path [PATH_MAX];
+    testproc_write_file("strict.cfg", "broker\n    strict = true\n", path);
+    jb_broker_config_defaults(&config);
+    assert_int_equal(jb_broker_config_load(&config, path, &error), 0);
+    assert_true(config.strict);
+    //  The example shipped with the program documents the key, off.
+    assert_int_equal(jb_broker_config_load(&config, JBUS_SOURCE_DIR "/bus/jbus-broker.cfg",
+                                           &error), 0);
+    assert_false(config.strict);
+    jb_broker_config_reset(&config);
+}
+
+//  --------------------------------------------------------------------------
+//  The program with --strict: publishers on two addresses of the loopback
+//  (libzmq's "tcp://source;destination") are two peers; the first rejected
+//  message of each is logged, the others only counted.
+
+static void
+test_program_strict_logs_the_first_rejection_of_each_peer(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--control", "tcp://127.0.0.1:*", "--stats-interval", "0",
+                            "--strict", NULL };
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
+    const char *host_port = program.frontend + strlen("tcp://");
+    char second_endpoint [JB_BROKER_ENDPOINT_MAX + 32];
+    testproc_format(second_endpoint, sizeof second_endpoint, "tcp://127.0.0.2:0;%s", host_port);
+
+    zsock_t *subscriber = s_subscriber(program.backend, "jerry.strict.");
+    zsock_t *publishers [2] = { s_socket(ZMQ_XPUB, program.frontend),
+                                s_socket(ZMQ_XPUB, second_endpoint) };
+    jb_message_t *sentinels [2] = { s_encoded("sentinel-1", JB_MODE_BINARY),
+                                    s_encoded("sentinel-2", JB_MODE_STRUCTURED) };
+    s_raw_t bad [20];
+    size_t bad_count = s_bad_messages(sentinels[0], sentinels[1], bad, 20);
+    assert_true(bad_count >= 3);
+    //  One publisher after the other, each up to its sentinel.
+    for (size_t index = 0; index < 2; index++) {
+        s_expect_subscription(publishers[index], 1, "jerry.strict.");
+        s_send_raw(publishers[index], &bad[index]);
+        s_send_raw(publishers[index], &bad[index + 1]);
+        s_raw_t sentinel = s_raw(sentinels[index]);
+        s_send_raw(publishers[index], &sentinel);
+        s_expect_raw(subscriber, &sentinel);
+    }
+    s_expect_nothing(subscriber);
+
+    char *reply = s_control_ask(program.control, "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "messages_in"), 6);
+    assert_int_equal(s_json_counter(root, "frontend", "rejected"), 4);
+    assert_int_equal(s_json_counter(root, "backend", "messages_out"), 2);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "strict")));
+    cJSON_Delete(root);
+    zstr_free(&reply);
+
+    for (size_t index = 0; index < 2; index++) {
+        zsock_destroy(&publishers[index]);
+        jb_message_destroy(&sentinels[index]);
+    }
+    zsock_destroy(&subscriber);
+    assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+    testproc_outcome_t outcome;
+    testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    const char *peers [] = { "127.0.0.1", "127.0.0.2" };
+    for (size_t index = 0; index < 2; index++) {
+        char line [128];
+        snprintf(line, sizeof line, "strict: rejected a message from %s ", peers[index]);
+        const char *first = strstr(outcome.err, line);
+        if (!first)
+            fail_msg("no \"%s\" in stderr: %s", line, outcome.err);
+        assert_null(strstr(first + 1, line));
+    }
+    assert_non_null(strstr(outcome.err, "(topic \"" s_STRICT_TYPE "\"): a jbus message has 2 "
+                                        "frames (binary mode) or 3 (structured mode), "
+                                        "this one has 1"));
+    assert_non_null(strstr(outcome.err, "strict: rejected 4 messages from 2 peers"));
+    testproc_outcome_free(&outcome);
+}
+
+//  --------------------------------------------------------------------------
+//  strict = true in the file turns it on, --strict wins over strict = false,
+//  and a value that is not a bool stops the program with exit code 2.
+
+static void
+test_program_reads_strict_from_the_config_file(void **state)
+{
+    (void) state;
+    const struct {
+        const char *file;
+        bool flag;
+    } cases [] = { { "broker\n    strict = true\n", false },
+                   { "broker\n    strict = false\n", true },
+                   { "broker\n    strict = 0\n", false } };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        char path [PATH_MAX];
+        testproc_write_file("strict-program.cfg", cases[index].file, path);
+        const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*",
+                                "--backend", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+                                "--verbose", cases[index].flag? "--strict": NULL, NULL };
+        bool strict = index < 2;
+        testproc_broker_t program;
+        testproc_broker_start(args, &program);
+        char *reply = s_control_ask(program.control, "STATS");
+        assert_non_null(reply);
+        cJSON *root = cJSON_Parse(reply);
+        assert_non_null(root);
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "strict")), strict);
+        cJSON_Delete(root);
+        zstr_free(&reply);
+        assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+        testproc_outcome_t outcome;
+        testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+        assert_int_equal(outcome.status, 0);
+        assert_non_null(strstr(outcome.err, strict? "strict=true": "strict=false"));
+        testproc_outcome_free(&outcome);
+    }
+
+    char path [PATH_MAX];
+    testproc_write_file("strict-bad.cfg", "broker\n    strict = maybe\n", path);
+    const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_BROKER, args, &outcome);
+    assert_int_equal(outcome.status, 2);
+    char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
+    testproc_format(expected, sizeof expected,
+                    "jbus-broker: config file %s: broker/strict: \"maybe\" is not one of "
+                    "true, false, 1, 0", path);
+    if (!strstr(outcome.err, expected))
+        fail_msg("expected \"%s\" in stderr, got \"%s\"", expected, outcome.err);
+    testproc_outcome_free(&outcome);
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -890,6 +1415,11 @@ main(void)
         cmocka_unit_test(test_config_set_copies_what_it_is_given),
         cmocka_unit_test(test_control_survives_garbage_requests),
         cmocka_unit_test(test_oversized_message_disconnects_only_its_publisher),
+        cmocka_unit_test(test_strict_broker_forwards_valid_binary_and_structured_events),
+        cmocka_unit_test(test_strict_broker_drops_and_counts_what_does_not_fit_the_binding),
+        cmocka_unit_test(test_broker_without_strict_mode_forwards_everything),
+        cmocka_unit_test(test_broker_counts_publisher_disconnects),
+        cmocka_unit_test(test_config_reads_strict_as_a_bool),
         cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_flags_override_the_config_file,
@@ -899,6 +1429,10 @@ main(void)
         cmocka_unit_test_teardown(test_program_rejects_a_bad_config_with_exit_code_2,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_reports_an_endpoint_in_use_with_exit_code_1,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_program_strict_logs_the_first_rejection_of_each_peer,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_program_reads_strict_from_the_config_file,
                                   testproc_reap_children),
     };
     //  The broker logs through zsys; keep stdout for cmocka's report.

@@ -8,6 +8,18 @@
     that publishers filter at the source. It counts what it forwards and
     answers "STATS" on an optional control endpoint (a REP socket).
 
+    In strict mode (config.strict) the broker also checks every message
+    from a publisher against the binding (docs/zeromq-binding.md) before
+    forwarding it: the frame count, the topic equal to the event's type,
+    and an event that decodes and validates (jb_message_decode). A message
+    that does not fit is dropped whole and counted (stats.rejected); the
+    first one from each peer address is logged with its reason
+    (zsys_warning). A peer is the address libzmq reports for the
+    connection ("Peer-Address"): the IP address for tcp:// (so every
+    publisher on one host is one peer), the process for ipc://, and one
+    peer for all of inproc://. Without strict mode the broker does not look
+    into messages at all.
+
     The broker runs in its own thread (a CZMQ actor) and can be embedded in
     any process; bus/jbus-broker is the standalone program around it.
     Endpoints may be tcp://, ipc:// or inproc:// (the last for peers in the
@@ -37,6 +49,7 @@
 #ifndef JBUS_BROKER_H_INCLUDED
 #define JBUS_BROKER_H_INCLUDED
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "jbus/export.h"
 #include "jbus/error.h"
@@ -77,6 +90,9 @@ typedef struct {
     int heartbeat_ivl_ms;       //  ZMTP heartbeat period; 0 = no heartbeats
     int heartbeat_timeout_ms;   //  a silent peer is dropped after this, and
                                 //  its subscriptions with it
+    bool strict;                //  check every message from publishers
+                                //  against the binding; drop and count
+                                //  those that do not fit
     char *owned [3];            //  private: copies made by _set and _load
 } jb_broker_config_t;
 
@@ -92,13 +108,20 @@ typedef struct {
     uint64_t subscriptions;     //  subscribe messages passed to publishers
     uint64_t unsubscriptions;   //  unsubscribe messages passed to publishers
     uint64_t uptime_ms;         //  time since the broker started
+    uint64_t rejected;          //  strict mode: messages from publishers
+                                //  dropped for not fitting the binding
+                                //  (counted in messages_in, not _out)
+    uint64_t disconnects;       //  publisher connections that ended, for
+                                //  any reason: the peer closed or died, a
+                                //  frame above max_message_size, a missed
+                                //  heartbeat, a failed handshake
 } jb_broker_stats_t;
 
 //  Set every field of config to its default: the endpoints above, HWMs of
 //  100000, max_message_size 1 MiB, linger 1000 ms, a stats line every
-//  60000 ms, heartbeats every 5000 ms with a 15000 ms timeout, and no
-//  owned strings. Use it on a fresh config; a config that owns strings
-//  goes through jb_broker_config_reset() instead.
+//  60000 ms, heartbeats every 5000 ms with a 15000 ms timeout, strict
+//  mode off, and no owned strings. Use it on a fresh config; a config that
+//  owns strings goes through jb_broker_config_reset() instead.
 JB_EXPORT void
     jb_broker_config_defaults(jb_broker_config_t *config);
 
@@ -109,7 +132,8 @@ JB_EXPORT void
 //  Set one field from text, as in a configuration file or on a command
 //  line. key is one of frontend, backend, control, sndhwm, rcvhwm,
 //  max_message_size, linger, stats_interval, heartbeat_ivl,
-//  heartbeat_timeout; numbers are decimal. String values are copied
+//  heartbeat_timeout, strict; numbers are decimal, strict is one of
+//  "true", "false", "1", "0". String values are copied
 //  (owned by config). Returns 0, or JB_ECONFIG for an unknown key or a
 //  value out of range (config is then unchanged; error->attribute names
 //  the key, error->message the problem), or JB_ENOMEM.
@@ -131,8 +155,10 @@ JB_EXPORT int
 
 //  Start a broker: bind its sockets and start forwarding. config may be
 //  NULL for the defaults; it is not used after the call. Logs one line
-//  with the bound endpoints (zsys_info), and one with the counters every
-//  stats_interval_ms and at the end. Returns the broker, or NULL with
+//  with the bound endpoints (zsys_info), one with the counters every
+//  stats_interval_ms and at the end, and in strict mode a warning for the
+//  first rejected message of each peer address (of the first 10000 such
+//  peers; later ones are only counted). Returns the broker, or NULL with
 //  error filled and nothing logged: JB_ECONFIG for a bad setting,
 //  JB_ESOCKET when an endpoint cannot be bound, e.g.
 //      endpoint tcp://127.0.0.1:7780 for publishers: Address already in use
