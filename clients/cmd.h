@@ -61,5 +61,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

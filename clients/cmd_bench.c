@@ -1,0 +1,1815 @@
+/*  =========================================================================
+    cmd_bench.c - jbus bench: publishers and subscribers through a broker,
+    measured end to end
+
+        jbus bench [--pub N] [--sub N] [--count N | --duration S] [OPTIONS]
+
+    In the spirit of `nats bench`. Every event is made, encoded, sent,
+    forwarded, received and decoded for real through the library
+    (jb_event_new, jb_publisher_publish, the broker, jb_subscriber_recv,
+    jb_event_destroy); the tool prints what was delivered per second, the
+    one-way latency, what was lost, and the CPU and memory each role used.
+
+    Publishers and subscribers are threads of this process, each with its
+    own jb_publisher_t or jb_subscriber_t (there is no mode that forks
+    them into processes). The broker is embedded (a
+    jb_broker_t on tcp://127.0.0.1:* in its own thread), a program this tool
+    starts (--broker-program), or one already running (--frontend and
+    --backend). Embedded, the broker's sockets share the process's ZeroMQ
+    context, and so its I/O threads, with the publishers and subscribers,
+    exactly as tests/bench_raw.c shares one context with zmq_proxy.
+
+    How a run goes, with no sleep anywhere as synchronisation:
+      1. Subscribers connect, subscribe to the --prefixes extra prefixes
+         and then to --filter, and wait for events.
+      2. Each publisher connects and waits until the broker has forwarded
+         the last extra prefix of every subscriber and a subscription that
+         matches the event type. A subscriber's subscriptions travel in
+         order, so once its last prefix is here all of its prefixes are.
+      3. Subscriptions of several subscribers to the same filter reach the
+         publishers as one, so the main thread also sends probe events
+         (subject "bench-probe") through its own publisher until every
+         subscriber has received one: then the broker routes to all of
+         them. The probe is re-sent every s_PROBE_INTERVAL_MS until then.
+      4. The publishers start together. Each ends with a sentinel event
+         (subject "bench-end-N"); a subscriber stops when it has every
+         publisher's sentinel or, when one was dropped, once every
+         publisher has finished and nothing has arrived for --grace ms.
+
+    Latency: the publisher stamps each event, right before encoding it,
+    with the extension attribute "benchsent", a String of exactly 20
+    decimal digits holding CLOCK_MONOTONIC in nanoseconds (a String because
+    a CloudEvents Integer is 32 bits; fixed width so that every event has
+    the same size on the wire). The subscriber subtracts it from its own
+    clock once the event is decoded. Both run on one machine, one clock.
+    Latencies go into a log-linear histogram (256 linear buckets, then 128
+    per power of two: under 0.8% error), so any run length fits in 58 KiB.
+
+    --dump-frames FILE captures off a real socket the frames of one event
+    as a publisher sends it, whatever the library adds on the way, after
+    s_DUMP_WARMUP others so that numbers it counts per event have their
+    steady-state width; tests/bench_raw.c sends those bytes. The format
+    (integers are unsigned 32-bit little-endian):
+        "JBFRAMES"              8 bytes of magic
+        version                 1
+        mode                    1 binary, 2 structured
+        data bytes              the --size the event was made with
+        frame count             2 or 3
+        stamp frame             index of the frame holding "benchsent"'s digits
+        stamp offset            where the 20 digits start in that frame
+        stamp width             20
+        then per frame          its size, then its bytes
+    ========================================================================= */
+
+#define _GNU_SOURCE
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <czmq.h>
+
+#include "jbus.h"
+#include "cmd.h"
+
+extern char **environ;
+
+#define s_NAME "bench"
+
+//  The event every publisher sends: a typical work-tracking event.
+#define s_TYPE "jerry.work_tracking.task.completed"
+#define s_SOURCE "/jerry/work-tracking"
+#define s_DEFAULT_FILTER "jerry.work_tracking."
+#define s_STAMP_NAME "benchsent"
+#define s_STAMP_DIGITS 20
+//  Subjects: data events are "WORK-" and 7 digits; control events start
+//  with 'b', which is all a subscriber looks at on the hot path.
+#define s_SUBJECT_DATA "WORK-"
+#define s_SUBJECT_DIGITS 7
+#define s_SUBJECT_PROBE "bench-probe"
+#define s_SUBJECT_END "bench-end-"
+//  Extra prefixes that never match the event type: "jerry.other_000042."
+#define s_PREFIX_FORMAT "jerry.other_%06ld."
+
+//  Defaults of the options.
+#define s_DEFAULT_COUNT 100000
+#define s_DEFAULT_SIZE 150      //  bytes of data: a typical work-tracking payload
+#define s_DEFAULT_GRACE_MS 2000
+
+//  How long publishers and subscribers may take to connect and see each
+//  other's subscriptions before the run is abandoned.
+#define s_SETUP_TIMEOUT_MS 30000
+//  Between two probes while some subscriber has not received one.
+#define s_PROBE_INTERVAL_MS 10
+//  A subscriber's receive timeout, after which it checks whether to stop.
+#define s_RECV_SLICE_MS 100
+//  Publishers and subscribers publish their counts for the progress line
+//  every so many events (a power of two).
+#define s_PROGRESS_EVERY 1024
+//  Longest endpoint we keep.
+#define s_ENDPOINT_MAX 256
+//  How long a spawned broker may take to print its ready line, and to exit.
+#define s_BROKER_START_MS 10000
+#define s_BROKER_STOP_MS 5000
+
+//  The latency histogram: values below s_LINEAR_BUCKETS ns are exact, then
+//  each power of two is cut into s_SUB_BUCKETS.
+#define s_LINEAR_BUCKETS 256
+#define s_SUB_BUCKETS 128
+#define s_LATENCY_BUCKETS (58 * s_SUB_BUCKETS)
+
+//  The dump file (see the header comment).
+#define s_DUMP_MAGIC "JBFRAMES"
+#define s_DUMP_VERSION 1
+//  Events published before the one captured, frames kept at most, and how
+//  long capturing may take.
+#define s_DUMP_WARMUP 70000
+#define s_DUMP_FRAMES_MAX 8
+#define s_DUMP_TIMEOUT_MS 5000
+
+typedef struct {
+    int publishers;             //  --pub
+    int subscribers;            //  --sub
+    long count;                 //  --count, events per publisher; 0 with --duration
+    double duration_s;          //  --duration, 0 with --count
+    int size;                   //  --size, bytes of JSON data
+    jb_mode_t mode;             //  --mode
+    int rate;                   //  --rate, events/s per publisher, 0 = no limit
+    int hwm;                    //  --hwm, 0 = unlimited
+    const char *filter;         //  --filter
+    int prefixes;               //  --prefixes, per subscriber
+    int io_threads;             //  --io-threads
+    int grace_ms;               //  --grace
+    const char *broker_program; //  --broker-program
+    const char *frontend;       //  --frontend
+    const char *backend;        //  --backend
+    const char *dump_frames;    //  --dump-frames
+    long callgrind_publish;     //  --callgrind-publish, -1 when not given
+    bool csv, json, quiet;
+} s_options_t;
+
+//  Latencies in nanoseconds, log-linear (see s_latency_index).
+typedef struct {
+    uint64_t counts [s_LATENCY_BUCKETS];
+    uint64_t total;             //  values added
+    uint64_t max;               //  the largest, exactly
+} s_latency_t;
+
+typedef struct s_bench s_bench_t;
+
+//  One publisher thread. Results are written by the thread and read by
+//  the main thread after the thread has finished (under the bench mutex).
+typedef struct {
+    s_bench_t *bench;
+    int index;
+    pthread_t thread;
+    bool started;               //  the thread was created
+    atomic_uint_fast64_t progress;      //  events published, every s_PROGRESS_EVERY
+    uint64_t published;         //  data events sent
+    uint64_t bytes;             //  bytes of every frame sent, sentinel included
+    uint64_t messages;          //  messages sent, sentinel included
+    int64_t cpu_ns;             //  thread CPU from go to the sentinel
+    int error;                  //  JB_E* when the publisher failed
+    char message [JB_ERROR_MESSAGE_MAX];
+} s_publisher_t;
+
+//  One subscriber thread; as for publishers.
+typedef struct {
+    s_bench_t *bench;
+    int index;
+    pthread_t thread;
+    bool started;
+    atomic_uint_fast64_t progress;      //  events received, every s_PROGRESS_EVERY
+    uint64_t received;          //  data events received and decoded
+    uint64_t sentinels;         //  publishers' end events received
+    uint64_t unstamped;         //  data events without a readable stamp
+    int64_t last_receive_ns;    //  when the last data event was decoded
+    int64_t cpu_ns;             //  thread CPU from its first probe to the end
+    s_latency_t *latency;
+    int error;
+    char message [JB_ERROR_MESSAGE_MAX];
+} s_subscriber_t;
+
+//  What the threads share. Fields below the mutex change only under it.
+struct s_bench {
+    const s_options_t *options;
+    const char *frontend;       //  where publishers connect
+    const char *backend;        //  where subscribers connect
+    char *payload;              //  the JSON data, options->size bytes
+    s_publisher_t *publishers;
+    s_subscriber_t *subscribers;
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;     //  signalled whenever a count or flag below moves
+    int subscribers_ready;      //  received a probe, or failed
+    int publishers_ready;       //  saw every subscription, or failed
+    int publishers_finished;    //  sent their sentinel, or failed
+    int setup_failures;         //  threads that could not connect or subscribe
+    int subscribers_finished;
+    bool go;                    //  publishers may start
+    bool stop;                  //  the run is over: publishers may close
+    bool abort;                 //  setup failed: everybody leaves
+    int64_t go_ns;              //  CLOCK_MONOTONIC when go was given
+};
+
+//  A broker program we started.
+typedef struct {
+    pid_t pid;                  //  0 when none
+    char frontend [s_ENDPOINT_MAX];
+    char backend [s_ENDPOINT_MAX];
+    struct rusage usage;        //  its resource use, once it has exited
+    bool exited;
+} s_child_t;
+
+//  CPU time of the roles that are not our own threads, sampled at go and
+//  at the end of the run.
+typedef struct {
+    int64_t process_ns;         //  this process, every thread
+    int64_t broker_ns;          //  the broker's thread, or its process; -1 unknown
+    int64_t io_ns;              //  this process's libzmq I/O threads
+} s_cpu_sample_t;
+
+//  --------------------------------------------------------------------------
+//  Clocks.
+
+static int64_t
+s_clock_ns(clockid_t clock)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+static int64_t
+s_now_ns(void)
+{
+    return s_clock_ns(CLOCK_MONOTONIC);
+}
+
+static int64_t
+s_thread_cpu_ns(void)
+{
+    return s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+//  Sleep until the CLOCK_MONOTONIC instant due_ns: pacing for --rate.
+static void
+s_sleep_until(int64_t due_ns)
+{
+    struct timespec due = { (time_t) (due_ns / 1000000000), (long) (due_ns % 1000000000) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
+        ;
+}
+
+//  pthread_cond_timedwait on CLOCK_MONOTONIC until deadline_ns. Returns
+//  false once the deadline has passed.
+static bool
+s_wait_until(s_bench_t *bench, int64_t deadline_ns)
+{
+    if (s_now_ns() >= deadline_ns)
+        return false;
+    struct timespec deadline = { (time_t) (deadline_ns / 1000000000),
+                                 (long) (deadline_ns % 1000000000) };
+    pthread_cond_timedwait(&bench->changed, &bench->mutex, &deadline);
+    return true;
+}
+
+//  CPU time this whole process has used, from getrusage.
+static int64_t
+s_process_cpu_ns(void)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return ((int64_t) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000000
+         + ((int64_t) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
+}
+
+//  --------------------------------------------------------------------------
+//  CPU time of other threads and processes, from /proc: the first field of
+//  /proc/PID/task/TID/schedstat (nanoseconds), or utime + stime of its
+//  stat file (clock ticks) when the kernel has no schedstat. Returns -1
+//  when the task is gone or the files cannot be read.
+
+static int64_t
+s_task_cpu_ns(pid_t pid, pid_t tid)
+{
+    char path [96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int) pid, (int) tid);
+    FILE *file = fopen(path, "r");
+    if (file) {
+        unsigned long long run_ns = 0;
+        int fields = fscanf(file, "%llu", &run_ns);
+        fclose(file);
+        if (fields == 1)
+            return (int64_t) run_ns;
+    }
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int) pid, (int) tid);
+    file = fopen(path, "r");
+    if (!file)
+        return -1;
+    char line [1024];
+    bool read = fgets(line, sizeof line, file) != NULL;
+    fclose(file);
+    //  the name (field 2) may hold spaces and parentheses: skip past its end
+    const char *fields = read? strrchr(line, ')'): NULL;
+    unsigned long long user = 0, system = 0;
+    if (!fields || sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                          &user, &system) != 2)
+        return -1;
+    return (int64_t) (user + system) * (1000000000 / sysconf(_SC_CLK_TCK));
+}
+
+//  The name (comm) of task tid of pid into name; "" when unreadable.
+static void
+s_task_name(pid_t pid, pid_t tid, char *name, size_t size)
+{
+    char path [96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int) pid, (int) tid);
+    name[0] = '\0';
+    FILE *file = fopen(path, "r");
+    if (file) {
+        if (fgets(name, (int) size, file))
+            name[strcspn(name, "\n")] = '\0';
+        fclose(file);
+    }
+}
+
+//  The task ids of pid into tids (room for max); returns how many.
+static size_t
+s_list_tasks(pid_t pid, pid_t *tids, size_t max)
+{
+    char path [64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *directory = opendir(path);
+    if (!directory)
+        return 0;
+    size_t count = 0;
+    struct dirent *entry;
+    while (count < max && (entry = readdir(directory)))
+        if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
+            tids[count++] = (pid_t) atoi(entry->d_name);
+    closedir(directory);
+    return count;
+}
+
+//  CPU of every task of pid whose name starts with prefix (NULL: all of
+//  them). Returns -1 when none could be read.
+static int64_t
+s_tasks_cpu_ns(pid_t pid, const char *prefix)
+{
+    pid_t tids [1024];
+    size_t count = s_list_tasks(pid, tids, sizeof tids / sizeof tids[0]);
+    int64_t total = -1;
+    for (size_t index = 0; index < count; index++) {
+        if (prefix) {
+            char name [64];
+            s_task_name(pid, tids[index], name, sizeof name);
+            if (strncmp(name, prefix, strlen(prefix)) != 0)
+                continue;
+        }
+        int64_t cpu = s_task_cpu_ns(pid, tids[index]);
+        if (cpu >= 0)
+            total = (total < 0? 0: total) + cpu;
+    }
+    return total;
+}
+
+//  --------------------------------------------------------------------------
+//  Fixed-width decimal digits, for stamps and subjects.
+
+//  Write the width low decimal digits of value, zero-padded, at out; no
+//  terminator.
+static void
+s_write_digits(char *out, uint64_t value, int width)
+{
+    for (int index = width - 1; index >= 0; index--) {
+        out[index] = (char) ('0' + value % 10);
+        value /= 10;
+    }
+}
+
+//  Read exactly width decimal digits at text into *value. Returns false
+//  when one is not a digit or the text ends first.
+static bool
+s_read_digits(const char *text, int width, uint64_t *value)
+{
+    uint64_t result = 0;
+    for (int index = 0; index < width; index++) {
+        if (text[index] < '0' || text[index] > '9')
+            return false;
+        result = result * 10 + (uint64_t) (text[index] - '0');
+    }
+    *value = result;
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  The latency histogram.
+
+//  Bucket of a value: the value itself below s_LINEAR_BUCKETS; above, the
+//  power of two it lies in and its next 7 bits.
+static size_t
+s_latency_index(uint64_t value)
+{
+    if (value < s_LINEAR_BUCKETS)
+        return (size_t) value;
+    int shift = 63 - __builtin_clzll(value) - 7;          //  >= 1
+    return (size_t) shift * s_SUB_BUCKETS + (size_t) (value >> shift);
+}
+
+//  The middle of bucket index, in ns.
+static uint64_t
+s_latency_value(size_t index)
+{
+    if (index < s_LINEAR_BUCKETS)
+        return index;
+    int shift = (int) (index / s_SUB_BUCKETS) - 1;
+    uint64_t mantissa = index - (size_t) shift * s_SUB_BUCKETS;
+    return (mantissa << shift) + ((UINT64_C(1) << shift) >> 1);
+}
+
+static void
+s_latency_add(s_latency_t *self, int64_t value)
+{
+    uint64_t positive = value > 0? (uint64_t) value: 0;
+    self->counts[s_latency_index(positive)]++;
+    self->total++;
+    if (positive > self->max)
+        self->max = positive;
+}
+
+static void
+s_latency_merge(s_latency_t *self, const s_latency_t *other)
+{
+    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++)
+        self->counts[index] += other->counts[index];
+    self->total += other->total;
+    if (other->max > self->max)
+        self->max = other->max;
+}
+
+//  The value below which a fraction of the values lie (nearest rank), in
+//  ns; 0 for an empty histogram. The top bucket reports the exact maximum.
+static uint64_t
+s_latency_percentile(const s_latency_t *self, double fraction)
+{
+    if (self->total == 0)
+        return 0;
+    double exact = fraction * (double) self->total;
+    uint64_t rank = (uint64_t) exact;
+    if ((double) rank < exact || rank < 1)
+        rank++;                 //  the nearest rank rounds up
+    uint64_t seen = 0;
+    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++) {
+        seen += self->counts[index];
+        if (seen >= rank) {
+            uint64_t value = s_latency_value(index);
+            return value > self->max? self->max: value;
+        }
+    }
+    return self->max;
+}
+
+//  --------------------------------------------------------------------------
+//  The event.
+
+//  A JSON object of exactly size bytes (size >= 8), which the caller frees:
+//  a work-tracking payload, padded in its "notes" member; below the size of
+//  that payload, {"n":"xxx..."}.
+static char *
+s_payload_new(size_t size)
+{
+    static const char head [] =
+        "{\"task_id\":\"WORK-0000001\",\"title\":\"Write the CloudEvents binding\","
+        "\"completed_by\":\"alice@example.com\",\"duration_minutes\":42,\"notes\":\"";
+    static const char short_head [] = "{\"n\":\"";
+    static const char tail [] = "\"}";
+    const char *start = sizeof head - 1 + sizeof tail - 1 <= size? head: short_head;
+    size_t start_size = strlen(start);
+    assert(start_size + sizeof tail - 1 <= size);
+    char *payload = (char *) malloc(size + 1);
+    if (!payload)
+        return NULL;
+    memcpy(payload, start, start_size);
+    memset(payload + start_size, 'x', size - start_size - (sizeof tail - 1));
+    memcpy(payload + size - (sizeof tail - 1), tail, sizeof tail);
+    return payload;
+}
+
+//  Make one event of the run into *event_p (free with jb_event_destroy): a
+//  fresh id and time, subject, the payload as JSON data, and, unless
+//  stamp_ns is NULL, "benchsent" stamped with *stamp_ns. Returns 0, or a
+//  JB_E* code with error filled.
+static int
+s_event_make(const char *subject, const char *payload, size_t payload_size,
+             const uint64_t *stamp_ns, jb_event_t **event_p, jb_error_t *error)
+{
+    jb_event_t *event = jb_event_new(s_TYPE, s_SOURCE);
+    if (!event) {
+        snprintf(error->message, sizeof error->message, "out of memory");
+        return JB_ENOMEM;
+    }
+    int rc = jb_event_set_subject(event, subject);
+    if (rc == 0)
+        rc = jb_event_set_data_json(event, payload, payload_size, error);
+    if (rc == 0 && stamp_ns) {
+        char stamp [s_STAMP_DIGITS + 1];
+        s_write_digits(stamp, *stamp_ns, s_STAMP_DIGITS);
+        stamp[s_STAMP_DIGITS] = '\0';
+        jb_value_t value = jb_value_string(stamp);
+        rc = jb_event_set_extension(event, s_STAMP_NAME, &value, error);
+    }
+    if (rc) {
+        if (rc == JB_ENOMEM)
+            snprintf(error->message, sizeof error->message, "out of memory");
+        jb_event_destroy(&event);
+        return rc;
+    }
+    *event_p = event;
+    return 0;
+}
+
+//  Make, stamp (when stamped) and publish one event, then destroy it: what
+//  a publisher does per event, also under --callgrind-publish. The stamp is
+//  the time right before encoding. Returns 0 or a JB_E* code.
+static int
+s_publish_one(jb_publisher_t *publisher, const char *subject, const char *payload,
+              size_t payload_size, bool stamped, jb_error_t *error)
+{
+    jb_event_t *event = NULL;
+    uint64_t now_ns = (uint64_t) s_now_ns();
+    int rc = s_event_make(subject, payload, payload_size, stamped? &now_ns: NULL, &event, error);
+    if (rc == 0)
+        rc = jb_publisher_publish(publisher, event, error);
+    jb_event_destroy(&event);
+    return rc;
+}
+
+//  The subject of data event sequence: "WORK-" and 7 digits.
+static void
+s_data_subject(char *subject, uint64_t sequence)
+{
+    memcpy(subject, s_SUBJECT_DATA, sizeof s_SUBJECT_DATA - 1);
+    s_write_digits(subject + sizeof s_SUBJECT_DATA - 1, sequence, s_SUBJECT_DIGITS);
+    subject[sizeof s_SUBJECT_DATA - 1 + s_SUBJECT_DIGITS] = '\0';
+}
+
+//  Extra prefix number of subscriber subscriber, into prefix.
+static void
+s_extra_prefix(char *prefix, size_t size, const s_options_t *options, int subscriber, int number)
+{
+    snprintf(prefix, size, s_PREFIX_FORMAT, (long) subscriber * options->prefixes + number);
+}
+
+//  --------------------------------------------------------------------------
+//  Wait, until deadline_ns, for every subscription of the run to reach
+//  publisher: each subscriber's last extra prefix (which travels after its
+//  others) and one that matches the event type. Returns 0 or JB_ETIMEDOUT.
+
+static int
+s_wait_subscriptions(jb_publisher_t *publisher, const s_options_t *options, int64_t deadline_ns,
+                     jb_error_t *error)
+{
+    for (int subscriber = 0; options->prefixes > 0 && subscriber < options->subscribers;
+         subscriber++) {
+        char type [64];
+        s_extra_prefix(type, sizeof type, options, subscriber, options->prefixes - 1);
+        strcat(type, "x");              //  a type that prefix matches
+        int remaining_ms = (int) ((deadline_ns - s_now_ns()) / 1000000);
+        int rc = jb_publisher_wait_for(publisher, type, remaining_ms > 0? remaining_ms: 0, error);
+        if (rc)
+            return rc;
+    }
+    int remaining_ms = (int) ((deadline_ns - s_now_ns()) / 1000000);
+    return jb_publisher_wait_for(publisher, s_TYPE, remaining_ms > 0? remaining_ms: 0, error);
+}
+
+//  --------------------------------------------------------------------------
+//  Record a thread's failure in its message buffer.
+
+static void
+s_fail(int *error_p, char *message, size_t size, int code, const char *format, ...) JB_PRINTF(5, 6);
+
+static void
+s_fail(int *error_p, char *message, size_t size, int code, const char *format, ...)
+{
+    *error_p = code? code: JB_EINVAL;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, size, format, args);
+    va_end(args);
+}
+
+//  --------------------------------------------------------------------------
+//  A publisher thread: connect, wait for the subscriptions, wait for go,
+//  publish --count events (or for --duration) at --rate, send the
+//  sentinel, and keep the socket open until the run is over so that
+//  nothing queued is cut off.
+
+static void *
+s_publisher_run(void *argument)
+{
+    s_publisher_t *self = (s_publisher_t *) argument;
+    s_bench_t *bench = self->bench;
+    const s_options_t *options = bench->options;
+    char name [16];
+    snprintf(name, sizeof name, "bench-pub-%d", self->index);
+    pthread_setname_np(pthread_self(), name);
+
+    jb_error_t error;
+    jb_error_clear(&error);
+    jb_publisher_options_t publisher_options;
+    jb_publisher_options_defaults(&publisher_options);
+    publisher_options.mode = options->mode;
+    publisher_options.sndhwm = options->hwm;
+    jb_publisher_t *publisher = jb_publisher_new(bench->frontend, &publisher_options, &error);
+    if (!publisher)
+        s_fail(&self->error, self->message, sizeof self->message, error.code,
+               "publisher %d: %s", self->index, error.message);
+    else {
+        int rc = s_wait_subscriptions(publisher, options,
+                                      s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000, &error);
+        if (rc)
+            s_fail(&self->error, self->message, sizeof self->message, rc,
+                   "publisher %d: not every subscription arrived: %s", self->index, error.message);
+    }
+    pthread_mutex_lock(&bench->mutex);
+    bench->publishers_ready++;
+    bench->setup_failures += self->error != 0;
+    pthread_cond_broadcast(&bench->changed);
+    while (!bench->go && !bench->abort)
+        pthread_cond_wait(&bench->changed, &bench->mutex);
+    bool run = bench->go && !bench->abort && !self->error;
+    int64_t go_ns = bench->go_ns;
+    pthread_mutex_unlock(&bench->mutex);
+
+    if (run) {
+        int64_t cpu_start = s_thread_cpu_ns();
+        int64_t duration_ns = (int64_t) (options->duration_s * 1e9);
+        double interval_ns = options->rate > 0? 1e9 / options->rate: 0;
+        size_t payload_size = (size_t) options->size;
+        char subject [32];
+        uint64_t sequence = 0;
+        while (options->count == 0 || sequence < (uint64_t) options->count) {
+            if (duration_ns > 0 && s_now_ns() - go_ns >= duration_ns)
+                break;
+            if (interval_ns > 0)
+                s_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+            s_data_subject(subject, sequence);
+            int rc = s_publish_one(publisher, subject, bench->payload, payload_size, true, &error);
+            if (rc) {
+                s_fail(&self->error, self->message, sizeof self->message, rc,
+                       "publisher %d: event %" PRIu64 ": %s", self->index, sequence + 1,
+                       error.message);
+                break;
+            }
+            sequence++;
+            if ((sequence & (s_PROGRESS_EVERY - 1)) == 0)
+                atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        }
+        self->published = sequence;
+        atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        snprintf(subject, sizeof subject, s_SUBJECT_END "%d", self->index);
+        int rc = s_publish_one(publisher, subject, bench->payload, payload_size, true, &error);
+        if (rc && !self->error)
+            s_fail(&self->error, self->message, sizeof self->message, rc,
+                   "publisher %d: the end event: %s", self->index, error.message);
+        self->cpu_ns = s_thread_cpu_ns() - cpu_start;
+        jb_publisher_stats_t stats;
+        jb_publisher_stats(publisher, &stats);
+        self->bytes = stats.bytes;
+        self->messages = stats.events;
+    }
+    pthread_mutex_lock(&bench->mutex);
+    bench->publishers_finished++;
+    pthread_cond_broadcast(&bench->changed);
+    while (!bench->stop && !bench->abort)
+        pthread_cond_wait(&bench->changed, &bench->mutex);
+    pthread_mutex_unlock(&bench->mutex);
+    jb_publisher_destroy(&publisher);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Handle one control event (subject "bench-..."). Returns true when the
+//  subscriber has every publisher's sentinel and is done.
+
+static bool
+s_subscriber_control(s_subscriber_t *self, const char *subject, bool *probed, int64_t *cpu_start)
+{
+    s_bench_t *bench = self->bench;
+    if (strcmp(subject, s_SUBJECT_PROBE) == 0) {
+        if (!*probed) {
+            *probed = true;
+            *cpu_start = s_thread_cpu_ns();
+            pthread_mutex_lock(&bench->mutex);
+            bench->subscribers_ready++;
+            pthread_cond_broadcast(&bench->changed);
+            pthread_mutex_unlock(&bench->mutex);
+        }
+        return false;
+    }
+    if (strncmp(subject, s_SUBJECT_END, sizeof s_SUBJECT_END - 1) == 0)
+        self->sentinels++;
+    return self->sentinels >= (uint64_t) bench->options->publishers;
+}
+
+//  True when a subscriber that has waited since last_activity_ns should
+//  stop: setup was abandoned, or every publisher has finished and nothing
+//  came for the grace period (a sentinel was dropped).
+static bool
+s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
+{
+    s_bench_t *bench = self->bench;
+    pthread_mutex_lock(&bench->mutex);
+    bool stop = bench->abort
+             || (bench->publishers_finished == bench->options->publishers
+             &&  s_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
+    pthread_mutex_unlock(&bench->mutex);
+    return stop;
+}
+
+//  A subscriber thread: subscribe, confirm the first probe, then receive
+//  and decode until done.
+
+static void *
+s_subscriber_run(void *argument)
+{
+    s_subscriber_t *self = (s_subscriber_t *) argument;
+    s_bench_t *bench = self->bench;
+    const s_options_t *options = bench->options;
+    char name [16];
+    snprintf(name, sizeof name, "bench-sub-%d", self->index);
+    pthread_setname_np(pthread_self(), name);
+
+    jb_error_t error;
+    jb_error_clear(&error);
+    jb_subscriber_options_t subscriber_options;
+    jb_subscriber_options_defaults(&subscriber_options);
+    subscriber_options.rcvhwm = options->hwm;
+    jb_subscriber_t *subscriber = jb_subscriber_new(bench->backend, &subscriber_options, &error);
+    if (!subscriber)
+        s_fail(&self->error, self->message, sizeof self->message, error.code,
+               "subscriber %d: %s", self->index, error.message);
+    //  the extra prefixes first: the filter's subscription, last, is the
+    //  one a probe proves has arrived
+    for (int number = 0; subscriber && !self->error && number < options->prefixes; number++) {
+        char prefix [64];
+        s_extra_prefix(prefix, sizeof prefix, options, self->index, number);
+        int rc = jb_subscriber_subscribe(subscriber, prefix, &error);
+        if (rc)
+            s_fail(&self->error, self->message, sizeof self->message, rc,
+                   "subscriber %d: %s", self->index, error.message);
+    }
+    if (subscriber && !self->error) {
+        int rc = jb_subscriber_subscribe(subscriber, options->filter, &error);
+        if (rc)
+            s_fail(&self->error, self->message, sizeof self->message, rc,
+                   "subscriber %d: %s", self->index, error.message);
+    }
+    if (self->error) {
+        pthread_mutex_lock(&bench->mutex);
+        bench->subscribers_ready++;
+        bench->subscribers_finished++;
+        bench->setup_failures++;
+        pthread_cond_broadcast(&bench->changed);
+        pthread_mutex_unlock(&bench->mutex);
+        jb_subscriber_destroy(&subscriber);
+        return NULL;
+    }
+
+    bool probed = false;
+    int64_t cpu_start = s_thread_cpu_ns();
+    int64_t last_activity_ns = s_now_ns();
+    while (true) {
+        jb_event_t *event = NULL;
+        int rc = jb_subscriber_recv(subscriber, s_RECV_SLICE_MS, &event, &error);
+        if (rc == JB_ETIMEDOUT) {
+            if (s_subscriber_should_stop(self, last_activity_ns))
+                break;
+            continue;
+        }
+        if (rc) {
+            s_fail(&self->error, self->message, sizeof self->message, rc,
+                   "subscriber %d: %s", self->index, error.message);
+            break;
+        }
+        int64_t now_ns = s_now_ns();
+        last_activity_ns = now_ns;
+        const char *subject = jb_event_subject(event);
+        if (subject && subject[0] == 'b') {
+            bool done = s_subscriber_control(self, subject, &probed, &cpu_start);
+            jb_event_destroy(&event);
+            if (done)
+                break;
+            continue;
+        }
+        const jb_value_t *stamp = jb_event_extension(event, s_STAMP_NAME);
+        uint64_t sent_ns;
+        if (stamp && stamp->type == JB_TYPE_STRING
+        &&  s_read_digits(stamp->as.string, s_STAMP_DIGITS, &sent_ns))
+            s_latency_add(self->latency, now_ns - (int64_t) sent_ns);
+        else
+            self->unstamped++;
+        jb_event_destroy(&event);
+        self->last_receive_ns = now_ns;
+        if ((++self->received & (s_PROGRESS_EVERY - 1)) == 0)
+            atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+    }
+    self->cpu_ns = s_thread_cpu_ns() - cpu_start;
+    atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+    pthread_mutex_lock(&bench->mutex);
+    if (!probed)
+        bench->subscribers_ready++;
+    bench->subscribers_finished++;
+    pthread_cond_broadcast(&bench->changed);
+    pthread_mutex_unlock(&bench->mutex);
+    jb_subscriber_destroy(&subscriber);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  The broker program: start it on free loopback ports and read its ready
+//  line, "jbus-broker: ready frontend=EP backend=EP control=none". Returns
+//  0, or CMD_EXIT_FAILURE after saying why.
+
+static int
+s_child_start(s_child_t *child, const s_options_t *options)
+{
+    int pipe_fds [2];
+    if (pipe(pipe_fds) == -1) {
+        fprintf(stderr, "jbus " s_NAME ": pipe: %s\n", strerror(errno));
+        return CMD_EXIT_FAILURE;
+    }
+    char hwm [32];
+    snprintf(hwm, sizeof hwm, "%d", options->hwm);
+    char *const argv [] = {
+        (char *) options->broker_program,
+        (char *) "--frontend", (char *) "tcp://127.0.0.1:*",
+        (char *) "--backend", (char *) "tcp://127.0.0.1:*",
+        (char *) "--no-control", (char *) "--stats-interval", (char *) "0",
+        (char *) "--max-message-size", (char *) "-1",
+        (char *) "--sndhwm", hwm, (char *) "--rcvhwm", hwm,
+        NULL
+    };
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+    if (options->quiet)         //  its log lines
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawn(&child->pid, options->broker_program, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipe_fds[1]);
+    if (rc) {
+        child->pid = 0;
+        close(pipe_fds[0]);
+        fprintf(stderr, "jbus " s_NAME ": cannot start %s: %s\n", options->broker_program,
+                strerror(rc));
+        return CMD_EXIT_FAILURE;
+    }
+    char line [1024];
+    size_t used = 0;
+    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
+    bool have_line = false;
+    while (!have_line && used < sizeof line - 1) {
+        int64_t remaining_ms = (deadline_ns - s_now_ns()) / 1000000;
+        struct pollfd item = { pipe_fds[0], POLLIN, 0 };
+        if (remaining_ms <= 0 || poll(&item, 1, (int) remaining_ms) == 0)
+            break;
+        ssize_t got = read(pipe_fds[0], line + used, sizeof line - 1 - used);
+        if (got == -1 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        used += (size_t) got;
+        line[used] = '\0';
+        have_line = strchr(line, '\n') != NULL;
+    }
+    close(pipe_fds[0]);
+    line[used] = '\0';
+    const char *frontend = strstr(line, " frontend=");
+    const char *backend = strstr(line, " backend=");
+    if (!have_line || !frontend || !backend) {
+        fprintf(stderr, "jbus " s_NAME ": %s did not print its ready line within %d ms%s%s\n",
+                options->broker_program, s_BROKER_START_MS, used? ": ": "", used? line: "");
+        return CMD_EXIT_FAILURE;
+    }
+    snprintf(child->frontend, sizeof child->frontend, "%.*s",
+             (int) strcspn(frontend + 10, " \n"), frontend + 10);
+    snprintf(child->backend, sizeof child->backend, "%.*s",
+             (int) strcspn(backend + 9, " \n"), backend + 9);
+    return 0;
+}
+
+//  Stop the broker program with SIGTERM and collect its resource use; it
+//  gets s_BROKER_STOP_MS before SIGKILL. Accepts a child never started.
+static void
+s_child_stop(s_child_t *child)
+{
+    if (child->pid <= 0)
+        return;
+    kill(child->pid, SIGTERM);
+    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
+    int status;
+    while (true) {
+        pid_t done = wait4(child->pid, &status, WNOHANG, &child->usage);
+        if (done == child->pid || (done == -1 && errno != EINTR))
+            break;
+        if (s_now_ns() >= deadline_ns) {
+            kill(child->pid, SIGKILL);
+            wait4(child->pid, &status, 0, &child->usage);
+            break;
+        }
+        //  a bounded wait for a process, which has no descriptor to poll
+        struct timespec pause = { 0, 10 * 1000000 };
+        nanosleep(&pause, NULL);
+    }
+    child->exited = true;
+    child->pid = 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Sample the CPU of this process, of the broker and of the ZeroMQ I/O
+//  threads.
+
+static s_cpu_sample_t
+s_cpu_sample(pid_t broker_tid, const s_child_t *child)
+{
+    s_cpu_sample_t sample;
+    sample.process_ns = s_process_cpu_ns();
+    sample.broker_ns = broker_tid > 0? s_task_cpu_ns(getpid(), broker_tid)
+                     : child->pid > 0? s_tasks_cpu_ns(child->pid, NULL): -1;
+    sample.io_ns = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    return sample;
+}
+
+//  --------------------------------------------------------------------------
+//  The progress line, on stderr.
+
+static void
+s_print_progress(s_bench_t *bench, double seconds, uint64_t *last_delivered)
+{
+    uint64_t published = 0, delivered = 0;
+    for (int index = 0; index < bench->options->publishers; index++)
+        published += atomic_load_explicit(&bench->publishers[index].progress,
+                                          memory_order_relaxed);
+    for (int index = 0; index < bench->options->subscribers; index++)
+        delivered += atomic_load_explicit(&bench->subscribers[index].progress,
+                                          memory_order_relaxed);
+    fprintf(stderr, "jbus " s_NAME ": %5.1f s  published %" PRIu64 "  delivered %" PRIu64
+            "  (%" PRIu64 "/s)\n", seconds, published, delivered, delivered - *last_delivered);
+    *last_delivered = delivered;
+}
+
+//  --------------------------------------------------------------------------
+//  The results of a run.
+
+typedef struct {
+    const char *forwarder;      //  "jbus-broker (embedded)", ...
+    uint64_t published;         //  data events, all publishers
+    uint64_t delivered;         //  data events, all subscribers
+    uint64_t expected;          //  published * subscribers
+    int64_t lost;               //  expected - delivered
+    double seconds;             //  go to the last delivery
+    double message_bytes;       //  bytes on the wire per event, every frame
+    double rate;                //  delivered per second
+    double mb_per_s;
+    s_latency_t *latency;       //  every subscriber's
+    double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
+    long rss_bench_kb;          //  this process's peak
+    long rss_broker_kb;         //  the broker program's, -1 when not ours
+} s_results_t;
+
+static double
+s_us(uint64_t ns)
+{
+    return (double) ns / 1000.0;
+}
+
+static void
+s_print_human(const s_options_t *options, const s_results_t *results)
+{
+    const s_latency_t *latency = results->latency;
+    char hwm [48] = "high-water marks unlimited";
+    if (options->hwm)
+        snprintf(hwm, sizeof hwm, "high-water marks %d", options->hwm);
+    printf("jbus bench: %d publisher%s -> %s -> %d subscriber%s, %s mode, "
+           "%d bytes of data (%.0f bytes and %d frames on the wire), %s, %s, %s\n",
+           options->publishers, options->publishers == 1? "": "s", results->forwarder,
+           options->subscribers, options->subscribers == 1? "": "s",
+           options->mode == JB_MODE_BINARY? "binary": "structured", options->size,
+           results->message_bytes, options->mode == JB_MODE_BINARY? 2: 3,
+           options->count? "counted": "timed",
+           options->rate? "rate-limited": "as fast as possible", hwm);
+    printf("  published    %" PRIu64 " events", results->published);
+    if (options->rate)
+        printf(" at %d/s per publisher", options->rate);
+    if (options->prefixes)
+        printf(", %d extra prefixes per subscriber", options->prefixes);
+    printf("\n  delivered    %" PRIu64 " events in %.3f s: %.0f events/s, %.1f MB/s\n",
+           results->delivered, results->seconds, results->rate, results->mb_per_s);
+    printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
+    printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us "
+           "(one-way, publish call to decoded event)\n",
+           s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
+           s_us(s_latency_percentile(latency, 0.99)), s_us(s_latency_percentile(latency, 0.999)),
+           s_us(latency->max));
+    double per_event = results->delivered? 1e6 / (double) results->delivered: 0;
+    printf("  CPU          publishers %.3f s, subscribers %.3f s, broker ", results->cpu_publishers_s,
+           results->cpu_subscribers_s);
+    if (results->cpu_broker_s >= 0)
+        printf("%.3f s", results->cpu_broker_s);
+    else
+        printf("not measured");
+    printf(", ZeroMQ I/O threads %.3f s; all %.3f s = %.2f us per delivered event\n",
+           results->cpu_io_s, results->cpu_total_s, results->cpu_total_s * per_event);
+    printf("  peak memory  bench process %.1f MB", (double) results->rss_bench_kb / 1024.0);
+    if (results->rss_broker_kb >= 0)
+        printf(", broker process %.1f MB", (double) results->rss_broker_kb / 1024.0);
+    printf("\n");
+}
+
+//  The columns of --csv, the keys of --json, in order; tests/bench_raw.c
+//  prints the same.
+static const char *s_columns =
+    "tool,forwarder,mode,publishers,subscribers,data_bytes,message_bytes,frames,rate,hwm,"
+    "prefixes,published,delivered,lost,seconds,msgs_per_s,mb_per_s,p50_us,p90_us,p99_us,"
+    "p999_us,max_us,cpu_publishers_s,cpu_subscribers_s,cpu_broker_s,cpu_io_s,cpu_total_s,"
+    "cpu_us_per_msg,rss_bench_kb,rss_broker_kb";
+
+static void
+s_print_machine(const s_options_t *options, const s_results_t *results, bool json)
+{
+    const s_latency_t *latency = results->latency;
+    const char *forwarder = options->broker_program? "jbus-broker"
+                          : options->frontend? "external": "jbus-broker-embedded";
+    double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
+                                           : 0;
+    const char *format = json?
+        "{\"tool\":\"jbus\",\"forwarder\":\"%s\",\"mode\":\"%s\",\"publishers\":%d,"
+        "\"subscribers\":%d,\"data_bytes\":%d,\"message_bytes\":%.0f,\"frames\":%d,\"rate\":%d,"
+        "\"hwm\":%d,\"prefixes\":%d,\"published\":%" PRIu64 ",\"delivered\":%" PRIu64 ","
+        "\"lost\":%" PRId64 ",\"seconds\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
+        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
+        "\"cpu_publishers_s\":%.6f,\"cpu_subscribers_s\":%.6f,\"cpu_broker_s\":%.6f,"
+        "\"cpu_io_s\":%.6f,\"cpu_total_s\":%.6f,\"cpu_us_per_msg\":%.3f,\"rss_bench_kb\":%ld,"
+        "\"rss_broker_kb\":%ld}\n"
+      : "%s,%s,%d,%d,%d,%.0f,%d,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%.6f,%.1f,%.3f,"
+        "%.1f,%.1f,%.1f,%.1f,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%ld,%ld\n";
+    if (!json)
+        printf("%s\njbus,", s_columns);
+    //  the format is one of two literals above, with the same arguments
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    printf(format, forwarder, options->mode == JB_MODE_BINARY? "binary": "structured",
+           options->publishers, options->subscribers, options->size, results->message_bytes,
+           options->mode == JB_MODE_BINARY? 2: 3, options->rate, options->hwm, options->prefixes,
+           results->published, results->delivered, results->lost, results->seconds,
+           results->rate, results->mb_per_s,
+           s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
+           s_us(s_latency_percentile(latency, 0.99)), s_us(s_latency_percentile(latency, 0.999)),
+           s_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
+           results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
+           results->rss_bench_kb, results->rss_broker_kb);
+#pragma GCC diagnostic pop
+}
+
+//  --------------------------------------------------------------------------
+//  --dump-frames: write one event's frames for tests/bench_raw.c. Returns
+//  an exit code.
+
+static void
+s_put_u32(FILE *file, uint32_t value)
+{
+    unsigned char bytes [4] = { (unsigned char) value, (unsigned char) (value >> 8),
+                                (unsigned char) (value >> 16), (unsigned char) (value >> 24) };
+    fwrite(bytes, 1, sizeof bytes, file);
+}
+
+//  Publish the marker event through a real publisher and capture its
+//  frames with a plain SUB socket, so that the file holds exactly what
+//  publishers send, whatever the library adds to an event on the way
+//  (such as its own extension attributes). Publishes s_DUMP_WARMUP events
+//  nobody receives first, so that numbers the library counts per event
+//  have the width they have in the steady state of a run. On success
+//  returns 0 with the frames in parts[0 .. *count_p - 1] (close each with
+//  zmq_msg_close); otherwise an exit code, after saying why.
+
+static int
+s_capture_frames(const s_options_t *options, uint64_t marker, zmq_msg_t *parts,
+                 size_t max, size_t *count_p)
+{
+    jb_error_t error;
+    jb_error_clear(&error);
+    jb_publisher_options_t publisher_options;
+    jb_publisher_options_defaults(&publisher_options);
+    publisher_options.mode = options->mode;
+    publisher_options.bind = true;
+    publisher_options.linger_ms = 0;
+    publisher_options.sndhwm = 0;
+    jb_publisher_t *publisher = jb_publisher_new("inproc://jbus-bench-dump", &publisher_options,
+                                                 &error);
+    char *payload = s_payload_new((size_t) options->size);
+    zsock_t *capture = zsock_new(ZMQ_SUB);
+    char subject [32];
+    s_data_subject(subject, 0);
+    int rc = publisher && payload && capture? 0: JB_ENOMEM;
+    if (!publisher)
+        rc = error.code;
+    for (int sequence = 0; rc == 0 && sequence < s_DUMP_WARMUP; sequence++)
+        rc = s_publish_one(publisher, subject, payload, (size_t) options->size, true, &error);
+    if (rc == 0) {
+        zsock_set_rcvtimeo(capture, s_DUMP_TIMEOUT_MS);
+        zsock_set_subscribe(capture, s_TYPE);
+        if (zsock_connect(capture, "inproc://jbus-bench-dump") == -1)
+            rc = JB_ESOCKET;
+    }
+    if (rc == 0)
+        rc = jb_publisher_wait_for(publisher, s_TYPE, s_DUMP_TIMEOUT_MS, &error);
+    jb_event_t *event = NULL;
+    if (rc == 0)
+        rc = s_event_make(subject, payload, (size_t) options->size, &marker, &event, &error);
+    if (rc == 0)
+        rc = jb_publisher_publish(publisher, event, &error);
+    size_t count = 0;
+    bool more = rc == 0;
+    while (more && count < max) {
+        zmq_msg_init(&parts[count]);
+        if (zmq_msg_recv(&parts[count], zsock_resolve(capture), 0) == -1) {
+            zmq_msg_close(&parts[count]);
+            snprintf(error.message, sizeof error.message, "the event did not come back: %s",
+                     zmq_strerror(zmq_errno()));
+            rc = JB_ESOCKET;
+            break;
+        }
+        more = zmq_msg_more(&parts[count++]);
+    }
+    if (rc == 0 && more) {
+        snprintf(error.message, sizeof error.message, "more than %zu frames", max);
+        rc = JB_EFRAME;
+    }
+    if (rc) {
+        fprintf(stderr, "jbus " s_NAME ": cannot capture an event's frames: %s\n",
+                error.message[0]? error.message: jb_strerror(rc));
+        while (count > 0)
+            zmq_msg_close(&parts[--count]);
+    }
+    jb_event_destroy(&event);
+    zsock_destroy(&capture);
+    jb_publisher_destroy(&publisher);
+    free(payload);
+    *count_p = count;
+    return rc? CMD_EXIT_FAILURE: CMD_EXIT_OK;
+}
+
+//  --dump-frames: write one event's frames for tests/bench_raw.c. Returns
+//  an exit code.
+
+static int
+s_dump_frames(const s_options_t *options)
+{
+    //  a stamp whose digits are easy to find, and found once only
+    const uint64_t marker = UINT64_C(12345678901234567890);
+    char marker_text [s_STAMP_DIGITS + 1];
+    s_write_digits(marker_text, marker, s_STAMP_DIGITS);
+    marker_text[s_STAMP_DIGITS] = '\0';
+
+    zmq_msg_t parts [s_DUMP_FRAMES_MAX];
+    size_t count = 0;
+    int exit_code = s_capture_frames(options, marker, parts, s_DUMP_FRAMES_MAX, &count);
+    if (exit_code)
+        return exit_code;
+    size_t stamp_frame = count - 1;
+    const char *last = (const char *) zmq_msg_data(&parts[stamp_frame]);
+    size_t last_size = zmq_msg_size(&parts[stamp_frame]);
+    const char *found = (const char *) memmem(last, last_size, marker_text, s_STAMP_DIGITS);
+    const char *again = found? (const char *) memmem(found + 1, last_size - (size_t) (found + 1
+                                                     - last), marker_text, s_STAMP_DIGITS)
+                             : NULL;
+    FILE *file = NULL;
+    if (!found || again) {
+        fprintf(stderr, "jbus " s_NAME ": cannot locate the stamp in the encoded event\n");
+        exit_code = CMD_EXIT_FAILURE;
+    }
+    else
+    if (!(file = fopen(options->dump_frames, "wb"))) {
+        fprintf(stderr, "jbus " s_NAME ": %s: cannot write: %s\n", options->dump_frames,
+                strerror(errno));
+        exit_code = CMD_EXIT_FAILURE;
+    }
+    else {
+        fwrite(s_DUMP_MAGIC, 1, sizeof s_DUMP_MAGIC - 1, file);
+        s_put_u32(file, s_DUMP_VERSION);
+        s_put_u32(file, (uint32_t) options->mode);
+        s_put_u32(file, (uint32_t) options->size);
+        s_put_u32(file, (uint32_t) count);
+        s_put_u32(file, (uint32_t) stamp_frame);
+        s_put_u32(file, (uint32_t) (found - last));
+        s_put_u32(file, s_STAMP_DIGITS);
+        size_t total = 0;
+        for (size_t index = 0; index < count; index++) {
+            s_put_u32(file, (uint32_t) zmq_msg_size(&parts[index]));
+            fwrite(zmq_msg_data(&parts[index]), 1, zmq_msg_size(&parts[index]), file);
+            total += zmq_msg_size(&parts[index]);
+        }
+        if (ferror(file) | (fclose(file) != 0)) {
+            fprintf(stderr, "jbus " s_NAME ": %s: cannot write: %s\n", options->dump_frames,
+                    strerror(errno));
+            exit_code = CMD_EXIT_FAILURE;
+        }
+        else
+        if (!options->quiet) {
+            fprintf(stderr, "jbus " s_NAME ": wrote %zu frames (", count);
+            for (size_t index = 0; index < count; index++)
+                fprintf(stderr, "%s%zu", index? " + ": "", zmq_msg_size(&parts[index]));
+            fprintf(stderr, " = %zu bytes) of a %s-mode event to %s\n", total,
+                    options->mode == JB_MODE_BINARY? "binary": "structured", options->dump_frames);
+        }
+    }
+    for (size_t index = 0; index < count; index++)
+        zmq_msg_close(&parts[index]);
+    return exit_code;
+}
+
+//  --------------------------------------------------------------------------
+//  --callgrind-publish N: make, encode and publish N events to a bound
+//  publisher that nobody subscribes to, so that the XPUB socket drops each
+//  message as soon as it is handed over: the publishing side's cost
+//  without the transport. The events are the run's without "benchsent",
+//  which only serves the latency measurement. Prints "events=N wall_ns_per_event=W
+//  cpu_ns_per_event=C" on stdout. Run it under valgrind --tool=callgrind,
+//  twice with different N, and the difference of the instruction counts
+//  over the difference of N is the cost per event without start-up.
+
+static int
+s_callgrind_publish(const s_options_t *options)
+{
+    jb_error_t error;
+    jb_error_clear(&error);
+    jb_publisher_options_t publisher_options;
+    jb_publisher_options_defaults(&publisher_options);
+    publisher_options.mode = options->mode;
+    publisher_options.bind = true;
+    publisher_options.linger_ms = 0;
+    jb_publisher_t *publisher = jb_publisher_new("tcp://127.0.0.1:*", &publisher_options, &error);
+    char *payload = s_payload_new((size_t) options->size);
+    if (!publisher || !payload) {
+        fprintf(stderr, "jbus " s_NAME ": %s\n", publisher? "out of memory": error.message);
+        jb_publisher_destroy(&publisher);
+        free(payload);
+        return CMD_EXIT_FAILURE;
+    }
+    char subject [32];
+    int rc = 0;
+    int64_t wall_start = s_now_ns(), cpu_start = s_thread_cpu_ns();
+    for (long sequence = 0; rc == 0 && sequence < options->callgrind_publish; sequence++) {
+        s_data_subject(subject, (uint64_t) sequence);
+        rc = s_publish_one(publisher, subject, payload, (size_t) options->size, false, &error);
+    }
+    int64_t wall_ns = s_now_ns() - wall_start, cpu_ns = s_thread_cpu_ns() - cpu_start;
+    jb_publisher_destroy(&publisher);
+    free(payload);
+    if (rc) {
+        fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
+        return CMD_EXIT_FAILURE;
+    }
+    double count = options->callgrind_publish > 0? (double) options->callgrind_publish: 1;
+    printf("events=%ld wall_ns_per_event=%.1f cpu_ns_per_event=%.1f\n",
+           options->callgrind_publish, (double) wall_ns / count, (double) cpu_ns / count);
+    return CMD_EXIT_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Set up, run and tear down one measured run with the broker at
+//  frontend/backend. broker_tid is the embedded broker's thread (0 when
+//  not embedded), child the broker program (pid 0 when not ours). Fills
+//  results; returns an exit code.
+
+static int
+s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *results)
+{
+    const s_options_t *options = bench->options;
+    int exit_code = CMD_EXIT_OK;
+    for (int index = 0; index < options->subscribers; index++) {
+        s_subscriber_t *subscriber = &bench->subscribers[index];
+        if (pthread_create(&subscriber->thread, NULL, s_subscriber_run, subscriber) == 0)
+            subscriber->started = true;
+        else {
+            fprintf(stderr, "jbus " s_NAME ": cannot start subscriber thread %d\n", index);
+            exit_code = CMD_EXIT_FAILURE;
+            break;
+        }
+    }
+    for (int index = 0; exit_code == 0 && index < options->publishers; index++) {
+        s_publisher_t *publisher = &bench->publishers[index];
+        if (pthread_create(&publisher->thread, NULL, s_publisher_run, publisher) == 0)
+            publisher->started = true;
+        else {
+            fprintf(stderr, "jbus " s_NAME ": cannot start publisher thread %d\n", index);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+    }
+
+    //  Probe until every subscriber has received a probe.
+    int64_t deadline_ns = s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
+    jb_error_t error;
+    jb_error_clear(&error);
+    jb_publisher_t *prober = NULL;
+    if (exit_code == 0) {
+        jb_publisher_options_t prober_options;
+        jb_publisher_options_defaults(&prober_options);
+        prober_options.mode = options->mode;
+        prober_options.sndhwm = options->hwm;
+        prober_options.linger_ms = 0;
+        prober = jb_publisher_new(bench->frontend, &prober_options, &error);
+        if (!prober || s_wait_subscriptions(prober, options, deadline_ns, &error)) {
+            fprintf(stderr, "jbus " s_NAME ": the subscriptions did not reach a publisher at %s: "
+                    "%s\n", bench->frontend, error.message);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+    }
+    pthread_mutex_lock(&bench->mutex);
+    while (exit_code == 0 && bench->subscribers_ready < options->subscribers) {
+        pthread_mutex_unlock(&bench->mutex);
+        int rc = s_publish_one(prober, s_SUBJECT_PROBE, bench->payload, (size_t) options->size,
+                               true, &error);
+        pthread_mutex_lock(&bench->mutex);
+        if (rc) {
+            fprintf(stderr, "jbus " s_NAME ": probe: %s\n", error.message);
+            exit_code = CMD_EXIT_FAILURE;
+            break;
+        }
+        int64_t next_probe_ns = s_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
+        int ready = bench->subscribers_ready;
+        while (bench->subscribers_ready == ready && s_wait_until(bench, next_probe_ns))
+            ;
+        if (s_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
+            fprintf(stderr, "jbus " s_NAME ": %d of %d subscribers received no probe within "
+                    "%d ms\n", options->subscribers - bench->subscribers_ready,
+                    options->subscribers, s_SETUP_TIMEOUT_MS);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+    }
+    while (exit_code == 0 && bench->publishers_ready < options->publishers)
+        pthread_cond_wait(&bench->changed, &bench->mutex);      //  theirs is bounded
+    if (bench->setup_failures)
+        exit_code = CMD_EXIT_FAILURE;
+    pthread_mutex_unlock(&bench->mutex);
+    jb_publisher_destroy(&prober);
+
+    //  Go, and wait for the subscribers, with a progress line every second.
+    s_cpu_sample_t start = s_cpu_sample(broker_tid, child);
+    pthread_mutex_lock(&bench->mutex);
+    if (exit_code)
+        bench->abort = true;
+    else {
+        bench->go = true;
+        bench->go_ns = s_now_ns();
+    }
+    pthread_cond_broadcast(&bench->changed);
+    int64_t next_progress_ns = bench->go_ns + 1000000000;
+    uint64_t last_delivered = 0;
+    int started_subscribers = 0;
+    for (int index = 0; index < options->subscribers; index++)
+        started_subscribers += bench->subscribers[index].started;
+    while (bench->subscribers_finished < started_subscribers) {
+        if (!s_wait_until(bench, next_progress_ns)) {
+            if (!options->quiet && !bench->abort) {
+                pthread_mutex_unlock(&bench->mutex);
+                s_print_progress(bench, (double) (next_progress_ns - bench->go_ns) / 1e9,
+                                 &last_delivered);
+                pthread_mutex_lock(&bench->mutex);
+            }
+            next_progress_ns += 1000000000;
+        }
+    }
+    s_cpu_sample_t end = s_cpu_sample(broker_tid, child);
+    bench->stop = true;
+    pthread_cond_broadcast(&bench->changed);
+    pthread_mutex_unlock(&bench->mutex);
+    for (int index = 0; index < options->publishers; index++)
+        if (bench->publishers[index].started)
+            pthread_join(bench->publishers[index].thread, NULL);
+    for (int index = 0; index < options->subscribers; index++)
+        if (bench->subscribers[index].started)
+            pthread_join(bench->subscribers[index].thread, NULL);
+
+    //  What happened.
+    int64_t last_ns = bench->go_ns;
+    uint64_t bytes = 0, messages = 0;
+    for (int index = 0; index < options->publishers; index++) {
+        s_publisher_t *publisher = &bench->publishers[index];
+        if (publisher->error) {
+            fprintf(stderr, "jbus " s_NAME ": %s\n", publisher->message);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+        results->published += publisher->published;
+        results->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
+        bytes += publisher->bytes;
+        messages += publisher->messages;
+    }
+    for (int index = 0; index < options->subscribers; index++) {
+        s_subscriber_t *subscriber = &bench->subscribers[index];
+        if (subscriber->error) {
+            fprintf(stderr, "jbus " s_NAME ": %s\n", subscriber->message);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+        if (subscriber->unstamped) {
+            fprintf(stderr, "jbus " s_NAME ": subscriber %d: %" PRIu64 " events without a "
+                    "readable " s_STAMP_NAME "\n", index, subscriber->unstamped);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+        results->delivered += subscriber->received;
+        results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
+        s_latency_merge(results->latency, subscriber->latency);
+        if (subscriber->last_receive_ns > last_ns)
+            last_ns = subscriber->last_receive_ns;
+    }
+    results->expected = results->published * (uint64_t) options->subscribers;
+    results->lost = (int64_t) results->expected - (int64_t) results->delivered;
+    results->seconds = (double) (last_ns - bench->go_ns) / 1e9;
+    results->message_bytes = messages? (double) bytes / (double) messages: 0;
+    results->rate = results->seconds > 0? (double) results->delivered / results->seconds: 0;
+    results->mb_per_s = results->rate * results->message_bytes / 1e6;
+    results->cpu_broker_s = start.broker_ns >= 0 && end.broker_ns >= 0
+                          ? (double) (end.broker_ns - start.broker_ns) / 1e9: -1;
+    results->cpu_io_s = start.io_ns >= 0 && end.io_ns >= 0
+                      ? (double) (end.io_ns - start.io_ns) / 1e9: 0;
+    results->cpu_total_s = (double) (end.process_ns - start.process_ns) / 1e9;
+    if (child->pid > 0 && results->cpu_broker_s > 0)
+        results->cpu_total_s += results->cpu_broker_s;
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    results->rss_bench_kb = usage.ru_maxrss;
+    return exit_code;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_print_help(void)
+{
+    printf(
+        "Usage: jbus bench [--pub N] [--sub N] [--count N | --duration S] [OPTIONS]\n"
+        "       jbus bench --dump-frames FILE [--mode MODE] [--size BYTES]\n"
+        "       jbus bench --callgrind-publish N [--mode MODE] [--size BYTES]\n"
+        "\n"
+        "Measure the bus end to end: publishers make, encode and publish events of type\n"
+        s_TYPE " through a broker to subscribers, which\n"
+        "receive and decode them. Prints events delivered per second, MB/s, one-way\n"
+        "latency percentiles, events lost, and the CPU time and peak memory of each role.\n"
+        "Publishers and subscribers are threads of this process; unless told otherwise the\n"
+        "broker is embedded too, on tcp://127.0.0.1 with free ports.\n"
+        "\n"
+        "Load:\n"
+        "  -p, --pub N               publishers (default 1)\n"
+        "  -s, --sub N               subscribers (default 1)\n"
+        "  -n, --count N             events per publisher (default %d)\n"
+        "  -d, --duration S          publish for S seconds instead of --count events\n"
+        "      --size BYTES          size of the event's JSON data (default %d, a typical\n"
+        "                            work-tracking payload), at least 8\n"
+        "  -m, --mode MODE           binary (default) or structured\n"
+        "      --rate R              events/s per publisher, for latency runs\n"
+        "                            (default 0: as fast as possible)\n"
+        "      --hwm N               high-water mark of every socket, 0 = unlimited (default 0)\n"
+        "      --filter FILTER       each subscriber's subscription, a prefix or pattern that\n"
+        "                            matches the event type (default " s_DEFAULT_FILTER ")\n"
+        "      --prefixes N          also subscribe each subscriber to N distinct prefixes that\n"
+        "                            never match (\"jerry.other_000042.\"), to measure the cost\n"
+        "                            of many subscriptions (default 0)\n"
+        "      --io-threads N        libzmq I/O threads of this process (default 1)\n"
+        "      --grace MS            when an end event is lost, stop receiving after MS\n"
+        "                            without events once publishers are done (default %d)\n"
+        "\n"
+        "Broker (default: embedded in this process):\n"
+        "      --broker-program PATH start this jbus-broker program on free ports instead\n"
+        "      --frontend EP         use a running broker: its publisher endpoint\n"
+        "      --backend EP          and its subscriber endpoint (both needed)\n"
+        "\n"
+        "Output:\n"
+        "      --csv                 one header line and one line of figures on stdout\n"
+        "      --json                one JSON object on stdout\n"
+        "  -q, --quiet               no progress line on stderr\n"
+        "\n"
+        "Other modes:\n"
+        "      --dump-frames FILE    write the frames of one event as publishers send it, for\n"
+        "                            tests/bench_raw.c, and exit (format: clients/cmd_bench.c)\n"
+        "      --callgrind-publish N make, encode and publish N events (without " s_STAMP_NAME ")\n"
+        "                            with no subscriber (the socket drops them) and print the\n"
+        "                            time per event; run it under valgrind --tool=callgrind\n"
+        "                            for instructions per event\n"
+        "  -h, --help                show this help and exit\n"
+        "\n"
+        "On a 2-core machine one publisher, one subscriber and the broker already saturate\n"
+        "both cores: throughput there is bought with CPU per event, reported per role.\n"
+        "\n"
+        "Latency is measured from right before an event is encoded to right after it is\n"
+        "decoded: publishers stamp each event with the extension attribute \"" s_STAMP_NAME "\",\n"
+        "a String of %d digits holding CLOCK_MONOTONIC in nanoseconds.\n"
+        "\n"
+        "Exit codes:\n"
+        "  0  the run completed (and nothing was lost with --hwm 0)\n"
+        "  1  events were lost although every high-water mark was unlimited (a bug), or\n"
+        "     the run could not be set up or failed\n"
+        "  2  usage error\n"
+        "\n"
+        "Examples:\n"
+        "  jbus bench --count 100000\n"
+        "  jbus bench --pub 1 --sub 8 --mode structured --size 1024\n"
+        "  jbus bench --rate 2000 --count 20000          latency at 2,000 events/s\n",
+        s_DEFAULT_COUNT, s_DEFAULT_SIZE, s_DEFAULT_GRACE_MS, s_STAMP_DIGITS);
+}
+
+//  --------------------------------------------------------------------------
+//  Parse the command line into options. Returns 0, -1 after --help, or
+//  CMD_EXIT_USAGE after saying what is wrong.
+
+static int
+s_parse(int argc, char **argv, s_options_t *options)
+{
+    enum {
+        s_SIZE = 256, s_RATE, s_HWM, s_FILTER, s_PREFIXES, s_IO_THREADS, s_GRACE,
+        s_BROKER_PROGRAM, s_FRONTEND, s_BACKEND, s_CSV, s_JSON, s_DUMP, s_CALLGRIND
+    };
+    static const struct option long_options [] = {
+        { "pub",               required_argument, NULL, 'p' },
+        { "sub",               required_argument, NULL, 's' },
+        { "count",             required_argument, NULL, 'n' },
+        { "duration",          required_argument, NULL, 'd' },
+        { "size",              required_argument, NULL, s_SIZE },
+        { "mode",              required_argument, NULL, 'm' },
+        { "rate",              required_argument, NULL, s_RATE },
+        { "hwm",               required_argument, NULL, s_HWM },
+        { "filter",            required_argument, NULL, s_FILTER },
+        { "prefixes",          required_argument, NULL, s_PREFIXES },
+        { "io-threads",        required_argument, NULL, s_IO_THREADS },
+        { "grace",             required_argument, NULL, s_GRACE },
+        { "broker-program",    required_argument, NULL, s_BROKER_PROGRAM },
+        { "frontend",          required_argument, NULL, s_FRONTEND },
+        { "backend",           required_argument, NULL, s_BACKEND },
+        { "csv",               no_argument,       NULL, s_CSV },
+        { "json",              no_argument,       NULL, s_JSON },
+        { "quiet",             no_argument,       NULL, 'q' },
+        { "dump-frames",       required_argument, NULL, s_DUMP },
+        { "callgrind-publish", required_argument, NULL, s_CALLGRIND },
+        { "help",              no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    bool count_given = false;
+    int number = 0;
+    int option, rc = 0;
+    while (rc == 0 && (option = getopt_long(argc, argv, "p:s:n:d:m:qh", long_options, NULL)) != -1) {
+        switch (option) {
+            case 'p': rc = cmd_parse_int(s_NAME, "--pub", optarg, 1, 1000, &options->publishers); break;
+            case 's': rc = cmd_parse_int(s_NAME, "--sub", optarg, 1, 1000, &options->subscribers); break;
+            case 'n':
+                rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &number);
+                options->count = number;
+                count_given = true;
+                break;
+            case 'd': {
+                char *end = NULL;
+                errno = 0;
+                options->duration_s = strtod(optarg, &end);
+                if (errno || !end || *end || end == optarg || !(options->duration_s > 0)
+                ||  options->duration_s > 1e6)
+                    rc = cmd_usage_error(s_NAME, "bad --duration '%s': seconds, more than 0",
+                                         optarg);
+                break;
+            }
+            case s_SIZE: rc = cmd_parse_int(s_NAME, "--size", optarg, 8, 64 * 1024 * 1024, &options->size); break;
+            case 'm':
+                if (strcmp(optarg, "binary") == 0)
+                    options->mode = JB_MODE_BINARY;
+                else
+                if (strcmp(optarg, "structured") == 0)
+                    options->mode = JB_MODE_STRUCTURED;
+                else
+                    rc = cmd_usage_error(s_NAME, "bad --mode '%s': binary or structured", optarg);
+                break;
+            case s_RATE: rc = cmd_parse_int(s_NAME, "--rate", optarg, 0, 100000000, &options->rate); break;
+            case s_HWM: rc = cmd_parse_int(s_NAME, "--hwm", optarg, 0, INT32_MAX, &options->hwm); break;
+            case s_FILTER: options->filter = optarg; break;
+            case s_PREFIXES:
+                rc = cmd_parse_int(s_NAME, "--prefixes", optarg, 0, 1000000, &options->prefixes);
+                break;
+            case s_IO_THREADS:
+                rc = cmd_parse_int(s_NAME, "--io-threads", optarg, 1, 64, &options->io_threads);
+                break;
+            case s_GRACE: rc = cmd_parse_int(s_NAME, "--grace", optarg, 1, 3600000, &options->grace_ms); break;
+            case s_BROKER_PROGRAM: options->broker_program = optarg; break;
+            case s_FRONTEND: options->frontend = optarg; break;
+            case s_BACKEND: options->backend = optarg; break;
+            case s_CSV: options->csv = true; break;
+            case s_JSON: options->json = true; break;
+            case 'q': options->quiet = true; break;
+            case s_DUMP: options->dump_frames = optarg; break;
+            case s_CALLGRIND:
+                rc = cmd_parse_int(s_NAME, "--callgrind-publish", optarg, 0, INT32_MAX, &number);
+                options->callgrind_publish = number;
+                break;
+            case 'h': s_print_help(); return -1;
+            default: return cmd_usage_hint(s_NAME);
+        }
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return cmd_usage_error(s_NAME, "unexpected argument '%s'", argv[optind]);
+    if (count_given && options->duration_s > 0)
+        return cmd_usage_error(s_NAME, "give either --count or --duration, not both");
+    if (options->duration_s > 0)
+        options->count = 0;
+    if (options->csv && options->json)
+        return cmd_usage_error(s_NAME, "give either --csv or --json, not both");
+    if ((options->frontend != NULL) != (options->backend != NULL))
+        return cmd_usage_error(s_NAME, "--frontend and --backend go together");
+    if (options->frontend && options->broker_program)
+        return cmd_usage_error(s_NAME, "give either --broker-program or --frontend/--backend");
+    if (options->dump_frames && options->callgrind_publish >= 0)
+        return cmd_usage_error(s_NAME, "give either --dump-frames or --callgrind-publish");
+    if (!jb_filter_matches(options->filter, s_TYPE)) {
+        //  a malformed pattern also lands here; say which it may be
+        bool is_pattern = strchr(options->filter, '*') || strchr(options->filter, '>');
+        return cmd_usage_error(s_NAME, "bad --filter '%s': %s", options->filter,
+                               is_pattern? "not a valid pattern, or it does not match " s_TYPE
+                                         : "it does not match the event type " s_TYPE);
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+cmd_bench(int argc, char **argv)
+{
+    s_options_t options;
+    memset(&options, 0, sizeof options);
+    options.publishers = 1;
+    options.subscribers = 1;
+    options.count = s_DEFAULT_COUNT;
+    options.size = s_DEFAULT_SIZE;
+    options.mode = JB_MODE_BINARY;
+    options.filter = s_DEFAULT_FILTER;
+    options.io_threads = 1;
+    options.grace_ms = s_DEFAULT_GRACE_MS;
+    options.callgrind_publish = -1;
+    int exit_code = s_parse(argc, argv, &options);
+    if (exit_code)
+        return exit_code == -1? CMD_EXIT_OK: exit_code;
+
+    //  No CZMQ signal handlers (Ctrl-C ends the process, and the broker
+    //  program with it: same process group) and no CZMQ log lines: the
+    //  embedded broker's "started" line would only interleave with ours.
+    zsys_handler_set(NULL);
+    zsys_set_logstream(NULL);
+    zsys_set_io_threads((size_t) options.io_threads);
+    if (options.dump_frames)
+        return s_dump_frames(&options);
+    if (options.callgrind_publish >= 0)
+        return s_callgrind_publish(&options);
+
+    s_bench_t bench;
+    memset(&bench, 0, sizeof bench);
+    bench.options = &options;
+    s_child_t child;
+    memset(&child, 0, sizeof child);
+    jb_broker_t *broker = NULL;
+    pid_t broker_tid = 0;
+    s_results_t results;
+    memset(&results, 0, sizeof results);
+    results.rss_broker_kb = -1;
+
+    //  The broker, first of all: a program is spawned before this process
+    //  has any ZeroMQ socket or thread.
+    if (options.broker_program) {
+        exit_code = s_child_start(&child, &options);
+        bench.frontend = child.frontend;
+        bench.backend = child.backend;
+        results.forwarder = "jbus-broker program";
+    }
+    else
+    if (options.frontend) {
+        bench.frontend = options.frontend;
+        bench.backend = options.backend;
+        results.forwarder = "running broker";
+    }
+    else {
+        //  The broker's thread is the one that appears with it (besides
+        //  libzmq's own, which its first socket starts).
+        pid_t before [1024], after [1024];
+        size_t before_count = s_list_tasks(getpid(), before, 1024);
+        jb_broker_config_t config;
+        jb_broker_config_defaults(&config);
+        config.frontend = "tcp://127.0.0.1:*";
+        config.backend = "tcp://127.0.0.1:*";
+        config.control = NULL;
+        config.sndhwm = options.hwm;
+        config.rcvhwm = options.hwm;
+        config.max_message_size = -1;
+        config.stats_interval_ms = 0;
+        jb_error_t error;
+        broker = jb_broker_new(&config, &error);
+        if (!broker) {
+            fprintf(stderr, "jbus " s_NAME ": cannot start the broker: %s\n", error.message);
+            exit_code = CMD_EXIT_FAILURE;
+        }
+        else {
+            bench.frontend = jb_broker_endpoint_frontend(broker);
+            bench.backend = jb_broker_endpoint_backend(broker);
+            size_t after_count = s_list_tasks(getpid(), after, 1024);
+            for (size_t index = 0; index < after_count; index++) {
+                bool old = false;
+                for (size_t other = 0; other < before_count; other++)
+                    old = old || before[other] == after[index];
+                char name [64];
+                s_task_name(getpid(), after[index], name, sizeof name);
+                if (!old && strncmp(name, "ZMQbg", 5) != 0)
+                    broker_tid = after[index];
+            }
+        }
+        results.forwarder = "embedded jbus broker";
+    }
+
+    if (exit_code == 0) {
+        bench.payload = s_payload_new((size_t) options.size);
+        bench.publishers = (s_publisher_t *) calloc((size_t) options.publishers,
+                                                    sizeof(s_publisher_t));
+        bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
+                                                      sizeof(s_subscriber_t));
+        results.latency = (s_latency_t *) calloc(1, sizeof(s_latency_t));
+        bool allocated = bench.payload && bench.publishers && bench.subscribers && results.latency;
+        for (int index = 0; allocated && index < options.subscribers; index++) {
+            bench.subscribers[index].bench = &bench;
+            bench.subscribers[index].index = index;
+            atomic_init(&bench.subscribers[index].progress, 0);
+            bench.subscribers[index].latency = (s_latency_t *) calloc(1, sizeof(s_latency_t));
+            allocated = bench.subscribers[index].latency != NULL;
+        }
+        for (int index = 0; allocated && index < options.publishers; index++) {
+            bench.publishers[index].bench = &bench;
+            bench.publishers[index].index = index;
+            atomic_init(&bench.publishers[index].progress, 0);
+        }
+        if (!allocated) {
+            fprintf(stderr, "jbus " s_NAME ": out of memory\n");
+            exit_code = CMD_EXIT_FAILURE;
+        }
+    }
+    if (exit_code == 0) {
+        pthread_condattr_t attributes;
+        pthread_condattr_init(&attributes);
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+        pthread_cond_init(&bench.changed, &attributes);
+        pthread_condattr_destroy(&attributes);
+        pthread_mutex_init(&bench.mutex, NULL);
+        exit_code = s_run(&bench, broker_tid, &child, &results);
+        pthread_cond_destroy(&bench.changed);
+        pthread_mutex_destroy(&bench.mutex);
+    }
+
+    //  The broker program's CPU was sampled; its peak memory comes as it exits.
+    s_child_stop(&child);
+    if (child.exited)
+        results.rss_broker_kb = child.usage.ru_maxrss;
+    jb_broker_destroy(&broker);
+
+    if (exit_code == 0 || results.published > 0) {
+        if (options.csv || options.json)
+            s_print_machine(&options, &results, options.json);
+        else
+            s_print_human(&options, &results);
+        fflush(stdout);
+    }
+    if (exit_code == 0 && results.lost > 0 && options.hwm == 0) {
+        fprintf(stderr, "jbus " s_NAME ": %" PRId64 " of %" PRIu64 " events lost although every "
+                "high-water mark was unlimited: that is a bug\n", results.lost, results.expected);
+        exit_code = CMD_EXIT_FAILURE;
+    }
+    for (int index = 0; bench.subscribers && index < options.subscribers; index++)
+        free(bench.subscribers[index].latency);
+    free(bench.subscribers);
+    free(bench.publishers);
+    free(bench.payload);
+    free(results.latency);
+    return exit_code;
+}
