@@ -16,7 +16,6 @@
     ========================================================================= */
 
 #include "internal.h"
-#include <msgpack.h>
 
 enum {
     s_EXT_URI = 1,
@@ -31,31 +30,11 @@ enum {
 #define s_SECONDS_MAX 253402300800LL
 
 //  --------------------------------------------------------------------------
-//  msgpack-c writes through a callback; this one appends to a jb__buffer_t.
-
-static int
-s_write(void *data, const char *bytes, size_t size)
-{
-    jb__buffer_t *buffer = (jb__buffer_t *) data;
-    jb__buffer_append(buffer, bytes, size);
-    return buffer->failed? -1: 0;
-}
-
-static void
-s_pack_text(msgpack_packer *packer, const char *text, size_t size)
-{
-    msgpack_pack_str(packer, size);
-    msgpack_pack_str_body(packer, text, size);
-}
-
-static void
-s_pack_string_member(msgpack_packer *packer, const char *name, const char *value)
-{
-    if (value) {
-        s_pack_text(packer, name, strlen(name));
-        s_pack_text(packer, value, strlen(value));
-    }
-}
+//  Encoding. msgpack-c's packer hands every piece (a header, a key, a
+//  value) to a write callback, which cost more than the rest of encoding
+//  together; the few kinds of header this map needs are written here
+//  directly into the buffer, each in the smallest form, as msgpack-c
+//  chooses it, so the bytes are the same.
 
 static void
 s_put_be(uint8_t *out, uint64_t value, int bytes)
@@ -73,17 +52,136 @@ s_get_be(const uint8_t *in, int bytes)
     return value;
 }
 
+//  A header whose length follows in 1, 2 or 4 bytes: marker is the 8-bit
+//  form's (str8 0xd9, bin8 0xc4, ext8 0xc7), the wider forms follow it.
+//  extra is appended after the length (an ext's type), or -1 for none.
 static void
-s_pack_timestamp(msgpack_packer *packer, const jb_timestamp_t *timestamp)
+s_put_sized(jb__buffer_t *buffer, uint8_t marker, size_t size, int extra)
 {
-    uint8_t bytes [s_TIMESTAMP_SIZE];
-    s_put_be(bytes, (uint64_t) timestamp->seconds, 8);
-    s_put_be(bytes + 8, (uint64_t) (uint32_t) timestamp->nanoseconds, 4);
-    s_put_be(bytes + 12, (uint64_t) (uint16_t) timestamp->offset_minutes, 2);
-    bytes[14] = timestamp->offset_style;
-    bytes[15] = (uint8_t) (timestamp->fraction_digits | (timestamp->leap_second? 0x80: 0));
-    msgpack_pack_ext(packer, s_TIMESTAMP_SIZE, s_EXT_TIMESTAMP);
-    msgpack_pack_ext_body(packer, bytes, s_TIMESTAMP_SIZE);
+    uint8_t header [6];
+    size_t length;
+    if (size < 0x100) {
+        header[0] = marker;
+        header[1] = (uint8_t) size;
+        length = 2;
+    }
+    else
+    if (size < 0x10000) {
+        header[0] = (uint8_t) (marker + 1);
+        s_put_be(header + 1, size, 2);
+        length = 3;
+    }
+    else
+    if (size <= UINT32_MAX) {
+        header[0] = (uint8_t) (marker + 2);
+        s_put_be(header + 1, size, 4);
+        length = 5;
+    }
+    else {
+        buffer->failed = true;          //  msgpack cannot say how long it is
+        return;
+    }
+    if (extra >= 0)
+        header[length++] = (uint8_t) extra;
+    jb__buffer_append(buffer, header, length);
+}
+
+static void
+s_pack_text(jb__buffer_t *buffer, const char *text, size_t size)
+{
+    if (size < 32) {
+        uint8_t marker = (uint8_t) (0xa0 | size);
+        jb__buffer_append(buffer, &marker, 1);
+    }
+    else
+        s_put_sized(buffer, 0xd9, size, -1);
+    jb__buffer_append(buffer, text, size);
+}
+
+static void
+s_pack_bin(jb__buffer_t *buffer, const void *bytes, size_t size)
+{
+    s_put_sized(buffer, 0xc4, size, -1);
+    jb__buffer_append(buffer, bytes, size);
+}
+
+static void
+s_pack_ext(jb__buffer_t *buffer, int type, const void *bytes, size_t size)
+{
+    //  fixext 1, 2, 4, 8, 16 carry no length
+    uint8_t fixed = size == 1? 0xd4: size == 2? 0xd5: size == 4? 0xd6
+                  : size == 8? 0xd7: size == 16? 0xd8: 0;
+    if (fixed) {
+        uint8_t header [2] = { fixed, (uint8_t) type };
+        jb__buffer_append(buffer, header, 2);
+    }
+    else
+        s_put_sized(buffer, 0xc7, size, type);
+    jb__buffer_append(buffer, bytes, size);
+}
+
+static void
+s_pack_map(jb__buffer_t *buffer, size_t count)
+{
+    uint8_t header [5];
+    size_t length = 1;
+    if (count < 16)
+        header[0] = (uint8_t) (0x80 | count);
+    else
+    if (count < 0x10000) {
+        header[0] = 0xde;
+        s_put_be(header + 1, count, 2);
+        length = 3;
+    }
+    else {
+        header[0] = 0xdf;
+        s_put_be(header + 1, count, 4);
+        length = 5;
+    }
+    jb__buffer_append(buffer, header, length);
+}
+
+//  msgpack-c's msgpack_pack_int32: the shortest int or uint that holds it.
+static void
+s_pack_int32(jb__buffer_t *buffer, int32_t value)
+{
+    uint8_t bytes [5];
+    size_t length;
+    if (value >= -32 && value < 128) {
+        bytes[0] = (uint8_t) value;             //  positive or negative fixint
+        length = 1;
+    }
+    else
+    if (value < 0) {
+        int width = value >= INT8_MIN? 1: value >= INT16_MIN? 2: 4;
+        bytes[0] = width == 1? 0xd0: width == 2? 0xd1: 0xd2;
+        s_put_be(bytes + 1, (uint64_t) (uint32_t) value, width);
+        length = 1 + (size_t) width;
+    }
+    else {
+        int width = value < 0x100? 1: value < 0x10000? 2: 4;
+        bytes[0] = width == 1? 0xcc: width == 2? 0xcd: 0xce;
+        s_put_be(bytes + 1, (uint64_t) value, width);
+        length = 1 + (size_t) width;
+    }
+    jb__buffer_append(buffer, bytes, length);
+}
+
+//  A key known in advance: its fixstr header and text, in one append.
+#define s_PUT_KEY(buffer, fixstr) jb__buffer_append((buffer), fixstr, sizeof fixstr - 1)
+_Static_assert(sizeof JB__PUBLISHER_ATTRIBUTE == 8 && sizeof JB__SEQUENCE_ATTRIBUTE == 8,
+               "the stamp's keys are written as fixstr 7");
+
+static void
+s_pack_timestamp(jb__buffer_t *buffer, const jb_timestamp_t *timestamp)
+{
+    uint8_t bytes [2 + s_TIMESTAMP_SIZE] = { 0xd8, s_EXT_TIMESTAMP };
+    s_put_be(bytes + 2, (uint64_t) timestamp->seconds, 8);
+    s_put_be(bytes + 10, (uint64_t) (uint32_t) timestamp->nanoseconds, 4);
+    s_put_be(bytes + 14, (uint64_t) (uint16_t) timestamp->offset_minutes, 2);
+    bytes[16] = timestamp->offset_style;
+    bytes[17] = (uint8_t) (timestamp->fraction_digits | (timestamp->leap_second? 0x80: 0));
+    jb__buffer_append(buffer, bytes, sizeof bytes);
 }
 
 //  --------------------------------------------------------------------------
@@ -91,17 +189,21 @@ s_pack_timestamp(msgpack_packer *packer, const jb_timestamp_t *timestamp)
 void
 jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp)
 {
-    msgpack_packer packer;
-    msgpack_packer_init(&packer, buffer, s_write);
+    //  the keys of the core attributes, by jb__attribute_t, with their
+    //  fixstr headers; type is frame 0
+    static const char *const core_keys [JB__CORE_COUNT] = {
+        "\xab" "specversion", "\xa2" "id", "\xa6" "source", NULL,
+        "\xaf" "datacontenttype", "\xaa" "dataschema", "\xa7" "subject"
+    };
     size_t data_size;
     const char *data = (const char *) jb_event_data(event, &data_size);
     jb_data_kind_t kind = jb_event_data_kind(event);
-    size_t count = (jb_event_specversion(event) != NULL) + (jb_event_id(event) != NULL)
-                 + (jb_event_source(event) != NULL) + (jb_event_datacontenttype(event) != NULL)
-                 + (jb_event_dataschema(event) != NULL) + (jb_event_subject(event) != NULL)
-                 + (jb_event_time(event) != NULL) + jb_event_extension_count(event)
-                 + (kind != JB_DATA_NONE);
     size_t extensions = jb_event_extension_count(event);
+    size_t count = (jb_event_time(event) != NULL) + extensions + (kind != JB_DATA_NONE);
+    for (int which = 0; which < JB__CORE_COUNT; which++) {
+        size_t size;
+        count += which != JB__TYPE && jb__event_core(event, (jb__attribute_t) which, &size);
+    }
     if (stamp) {
         //  the stamp's two members replace any the event carries
         count += 2;
@@ -111,102 +213,313 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
             count -= jb__is_stamp_attribute(name);
         }
     }
-    msgpack_pack_map(&packer, count);
-    s_pack_string_member(&packer, "specversion", jb_event_specversion(event));
-    s_pack_string_member(&packer, "id", jb_event_id(event));
-    s_pack_string_member(&packer, "source", jb_event_source(event));
-    s_pack_string_member(&packer, "datacontenttype", jb_event_datacontenttype(event));
-    s_pack_string_member(&packer, "dataschema", jb_event_dataschema(event));
-    s_pack_string_member(&packer, "subject", jb_event_subject(event));
+    s_pack_map(buffer, count);
+    for (int which = 0; which < JB__CORE_COUNT; which++) {
+        size_t size;
+        const char *value = jb__event_core(event, (jb__attribute_t) which, &size);
+        if (value && which != JB__TYPE) {
+            const char *key = core_keys[which];
+            jb__buffer_append(buffer, key, 1 + (size_t) (key[0] & 0x1f));
+            s_pack_text(buffer, value, size);
+        }
+    }
     if (jb_event_time(event)) {
-        s_pack_text(&packer, "time", 4);
-        s_pack_timestamp(&packer, jb_event_time(event));
+        s_PUT_KEY(buffer, "\xa4" "time");
+        s_pack_timestamp(buffer, jb_event_time(event));
     }
     for (size_t index = 0; index < extensions; index++) {
         const char *name;
-        const jb_value_t *value = jb_event_extension_at(event, index, &name);
+        size_t name_size, string_size;
+        const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
+                                                         &string_size);
         if (stamp && jb__is_stamp_attribute(name))
             continue;
-        s_pack_text(&packer, name, strlen(name));
+        s_pack_text(buffer, name, name_size);
         switch (value->type) {
             case JB_TYPE_BOOLEAN:
-                if (value->as.boolean)
-                    msgpack_pack_true(&packer);
-                else
-                    msgpack_pack_false(&packer);
+                jb__buffer_append(buffer, value->as.boolean? "\xc3": "\xc2", 1);
                 break;
             case JB_TYPE_INTEGER:
-                msgpack_pack_int32(&packer, value->as.integer);
+                s_pack_int32(buffer, value->as.integer);
                 break;
             case JB_TYPE_STRING:
-                s_pack_text(&packer, value->as.string, strlen(value->as.string));
+                s_pack_text(buffer, value->as.string, string_size);
                 break;
             case JB_TYPE_BINARY:
-                msgpack_pack_bin(&packer, value->as.binary.size);
-                msgpack_pack_bin_body(&packer, value->as.binary.bytes, value->as.binary.size);
+                s_pack_bin(buffer, value->as.binary.bytes, value->as.binary.size);
                 break;
             case JB_TYPE_URI:
-            case JB_TYPE_URI_REF: {
-                size_t size = strlen(value->as.string);
-                msgpack_pack_ext(&packer, size,
-                                 value->type == JB_TYPE_URI? s_EXT_URI: s_EXT_URI_REF);
-                msgpack_pack_ext_body(&packer, value->as.string, size);
+            case JB_TYPE_URI_REF:
+                s_pack_ext(buffer, value->type == JB_TYPE_URI? s_EXT_URI: s_EXT_URI_REF,
+                           value->as.string, string_size);
                 break;
-            }
             case JB_TYPE_TIMESTAMP:
-                s_pack_timestamp(&packer, &value->as.timestamp);
+                s_pack_timestamp(buffer, &value->as.timestamp);
                 break;
         }
     }
     if (stamp) {
-        s_pack_string_member(&packer, JB__PUBLISHER_ATTRIBUTE, stamp->publisher);
-        s_pack_text(&packer, JB__SEQUENCE_ATTRIBUTE, strlen(JB__SEQUENCE_ATTRIBUTE));
-        msgpack_pack_int32(&packer, stamp->sequence);
+        s_PUT_KEY(buffer, "\xa7" JB__PUBLISHER_ATTRIBUTE);
+        s_pack_text(buffer, stamp->publisher, strlen(stamp->publisher));
+        s_PUT_KEY(buffer, "\xa7" JB__SEQUENCE_ATTRIBUTE);
+        s_pack_int32(buffer, stamp->sequence);
     }
     if (kind != JB_DATA_NONE) {
-        s_pack_text(&packer, "data", 4);
-        if (kind == JB_DATA_BINARY) {
-            msgpack_pack_bin(&packer, data_size);
-            msgpack_pack_bin_body(&packer, data, data_size);
-        }
+        s_PUT_KEY(buffer, "\xa4" "data");
+        if (kind == JB_DATA_BINARY)
+            s_pack_bin(buffer, data, data_size);
         else
         if (kind == JB_DATA_TEXT)
-            s_pack_text(&packer, data, data_size);
-        else {
-            msgpack_pack_ext(&packer, data_size, s_EXT_JSON);
-            msgpack_pack_ext_body(&packer, data, data_size);
-        }
+            s_pack_text(buffer, data, data_size);
+        else
+            s_pack_ext(buffer, s_EXT_JSON, data, data_size);
     }
 }
 
 //  --------------------------------------------------------------------------
-//  Decoding
+//  Decoding. msgpack-c's unpacker builds a tree of every object in a zone
+//  it allocates, and the event then copies what it keeps once more; this
+//  reader walks the frame once, bounds-checked at every step, checks it as
+//  msgpack-c would (the same inputs are complete, malformed or nested too
+//  deeply), records where each member of the map starts, and the event
+//  copies each value straight out of the frame.
 
-//  A msgpack str, bin or ext body as a C string in scratch; rejects U+0000,
-//  which no attribute can hold, while the length is still known.
-static int
-s_text(const char *bytes, uint32_t size, const char *name, jb__buffer_t *scratch,
-       jb_error_t *error)
+//  What a msgpack object is, as far as the reader tells them apart.
+typedef enum {
+    s_NIL, s_BOOLEAN, s_POSITIVE, s_NEGATIVE, s_FLOAT, s_STR, s_BIN, s_EXT, s_ARRAY, s_MAP
+} s_kind_t;
+
+//  One object's header: its kind and, for scalars, its value; str, bin and
+//  ext bodies point into the frame.
+typedef struct {
+    s_kind_t kind;
+    const char *body;           //  str, bin, ext: the bytes
+    uint32_t size;              //  str, bin, ext: their length; array, map: count
+    int ext_type;               //  ext: the application type, -128..127
+    uint64_t u64;               //  positive integer
+    int64_t i64;                //  negative integer
+    bool boolean;
+} s_object_t;
+
+//  msgpack-c's limit of nested containers (MSGPACK_EMBED_STACK_SIZE):
+//  deeper input is an error for it, and so it is here.
+#define s_DEPTH_MAX 32
+
+//  One member of the map, read ahead of decoding it.
+typedef struct {
+    s_object_t key;
+    s_object_t value;
+    jb__attribute_t which;      //  what a str key names
+} s_member_t;
+
+//  Members kept on the stack; a larger map takes one allocation.
+#define s_MEMBERS_ON_STACK 16
+
+//  10^(9 - digits): what the last of that many fraction digits counts.
+static const uint32_t s_fraction_unit [10] = {
+    1000000000, 100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1
+};
+
+//  Read the header at *cursor_p, and the body or value that follows it
+//  unless it is a container, into object; advance *cursor_p past them.
+//  False when the bytes end first or the marker is never used (0xc1).
+static bool
+s_read_object(const uint8_t **cursor_p, const uint8_t *end, s_object_t *object)
 {
-    if (!bytes)
-        bytes = "";             //  msgpack-c leaves a zero-length body's pointer NULL
-    if (memchr(bytes, '\0', size))
-        return jb__error(error, JB_EINVALID, name,
-                         "not a CloudEvents String: contains a control character");
-    jb__buffer_reset(scratch);
-    jb__buffer_append(scratch, bytes, size);
-    jb__buffer_append(scratch, "", 0);
-    return scratch->failed? jb__error(error, JB_ENOMEM, name, "out of memory"): 0;
+    const uint8_t *cursor = *cursor_p;
+    if (cursor >= end)
+        return false;
+    uint8_t marker = *cursor++;
+    size_t left = (size_t) (end - cursor);
+    uint64_t length = 0;                //  body bytes that follow
+    int length_bytes = 0;               //  big-endian length before them
+    if (marker <= 0x7f || marker >= 0xe0) {
+        int64_t value = (int8_t) marker;
+        object->kind = marker <= 0x7f? s_POSITIVE: s_NEGATIVE;
+        object->u64 = (uint64_t) value & 0xff;
+        object->i64 = value;
+        *cursor_p = cursor;
+        return true;
+    }
+    if (marker <= 0x8f || (marker >= 0x90 && marker <= 0x9f)) {
+        object->kind = marker <= 0x8f? s_MAP: s_ARRAY;
+        object->size = marker & 0x0f;
+        *cursor_p = cursor;
+        return true;
+    }
+    if (marker <= 0xbf) {
+        object->kind = s_STR;
+        length = marker & 0x1f;
+    }
+    else
+    switch (marker) {
+        case 0xc0:
+            object->kind = s_NIL;
+            break;
+        case 0xc2: case 0xc3:
+            object->kind = s_BOOLEAN;
+            object->boolean = marker == 0xc3;
+            break;
+        case 0xc4: case 0xc5: case 0xc6:
+            object->kind = s_BIN;
+            length_bytes = 1 << (marker - 0xc4);
+            break;
+        case 0xc7: case 0xc8: case 0xc9:
+            object->kind = s_EXT;
+            length_bytes = 1 << (marker - 0xc7);
+            break;
+        case 0xca: case 0xcb:
+            object->kind = s_FLOAT;
+            if (left < (marker == 0xca? 4u: 8u))
+                return false;
+            cursor += marker == 0xca? 4: 8;
+            break;
+        case 0xcc: case 0xcd: case 0xce: case 0xcf: {
+            int width = 1 << (marker - 0xcc);
+            if (left < (size_t) width)
+                return false;
+            object->kind = s_POSITIVE;
+            object->u64 = s_get_be(cursor, width);
+            cursor += width;
+            break;
+        }
+        case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+            int width = 1 << (marker - 0xd0);
+            if (left < (size_t) width)
+                return false;
+            uint64_t bits = s_get_be(cursor, width);
+            int shift = 64 - 8 * width;     //  sign-extend from width bytes
+            int64_t value = (int64_t) (bits << shift) >> shift;
+            object->kind = value < 0? s_NEGATIVE: s_POSITIVE;
+            object->i64 = value;
+            object->u64 = (uint64_t) value;
+            cursor += width;
+            break;
+        }
+        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+            object->kind = s_EXT;           //  fixext 1, 2, 4, 8, 16
+            length = 1u << (marker - 0xd4);
+            break;
+        case 0xd9: case 0xda: case 0xdb:
+            object->kind = s_STR;
+            length_bytes = 1 << (marker - 0xd9);
+            break;
+        case 0xdc: case 0xdd: case 0xde: case 0xdf: {
+            int width = marker == 0xdc || marker == 0xde? 2: 4;
+            if (left < (size_t) width)
+                return false;
+            object->kind = marker <= 0xdd? s_ARRAY: s_MAP;
+            object->size = (uint32_t) s_get_be(cursor, width);
+            *cursor_p = cursor + width;
+            return true;
+        }
+        default:
+            return false;                   //  0xc1, never used
+    }
+    if (object->kind == s_STR || object->kind == s_BIN || object->kind == s_EXT) {
+        if (length_bytes) {
+            if (left < (size_t) length_bytes)
+                return false;
+            length = s_get_be(cursor, length_bytes);
+            cursor += length_bytes;
+            left -= (size_t) length_bytes;
+        }
+        if (object->kind == s_EXT) {
+            if (left < 1)
+                return false;
+            object->ext_type = (int8_t) *cursor++;
+            left--;
+        }
+        if (length > left)
+            return false;
+        object->body = (const char *) cursor;
+        object->size = (uint32_t) length;
+        cursor += length;
+    }
+    *cursor_p = cursor;
+    return true;
 }
 
+//  Walk one whole object at *cursor_p, containers and all, inside depth
+//  open containers; its header into first. Advances *cursor_p past it.
+//  False for malformed input, or nesting msgpack-c would refuse.
+static bool
+s_walk(const uint8_t **cursor_p, const uint8_t *end, size_t depth, s_object_t *first)
+{
+    size_t open [s_DEPTH_MAX];          //  elements left in each container
+    size_t base = depth;
+    const uint8_t *cursor = *cursor_p;
+    s_object_t scratch;
+    s_object_t *object = first;
+    do {
+        if (!s_read_object(&cursor, end, object))
+            return false;
+        if (object->kind == s_ARRAY || object->kind == s_MAP) {
+            if (depth == s_DEPTH_MAX)
+                return false;
+            //  each element takes a byte at least
+            size_t elements = object->kind == s_MAP? 2 * (size_t) object->size: object->size;
+            if (elements > (size_t) (end - cursor))
+                return false;
+            if (elements) {
+                open[depth++] = elements;
+                object = &scratch;
+                continue;
+            }
+        }
+        object = &scratch;
+        //  an element is complete: so is every container it completes
+        while (depth > base && --open[depth - 1] == 0)
+            depth--;
+    } while (depth > base);
+    *cursor_p = cursor;
+    return true;
+}
+
+static const char *
+s_kind_name(s_kind_t kind)
+{
+    switch (kind) {
+        case s_NIL: return "nil";
+        case s_BOOLEAN: return "a boolean";
+        case s_POSITIVE:
+        case s_NEGATIVE: return "an integer";
+        case s_FLOAT: return "a float";
+        case s_STR: return "a str";
+        case s_ARRAY: return "an array";
+        case s_MAP: return "a map";
+        case s_BIN: return "a bin";
+        case s_EXT: return "an ext";
+    }
+    return "unknown";
+}
+
+//  A member's name for an error: the key as a C string, in buffer.
+static const char *
+s_name(const s_object_t *key, char *buffer, size_t capacity)
+{
+    snprintf(buffer, capacity, "%.*s", (int) key->size, key->body? key->body: "");
+    return buffer;
+}
+
+//  No attribute can hold U+0000, and attributes are C strings: a body with
+//  one is rejected while its length is still known.
+static bool
+s_has_nul(const s_object_t *object)
+{
+    return object->size && memchr(object->body, '\0', object->size) != NULL;
+}
+
+//  A Timestamp (ext 3) must be in range and survive being written as RFC
+//  3339 and read back, or the event could not cross into the JSON format.
 static int
-s_timestamp(const msgpack_object_ext *ext, const char *name, jb_timestamp_t *timestamp,
+s_timestamp(const s_object_t *ext, const char *name, jb_timestamp_t *timestamp,
             jb_error_t *error)
 {
     if (ext->size != s_TIMESTAMP_SIZE)
         return jb__error(error, JB_EPARSE, name, "a Timestamp is %d bytes in binary mode, not %u",
                          s_TIMESTAMP_SIZE, ext->size);
-    const uint8_t *bytes = (const uint8_t *) ext->ptr;
+    const uint8_t *bytes = (const uint8_t *) ext->body;
     int64_t seconds = (int64_t) s_get_be(bytes, 8);
     uint32_t nanoseconds = (uint32_t) s_get_be(bytes + 8, 4);
     int16_t offset = (int16_t) (uint16_t) s_get_be(bytes + 12, 2);
@@ -228,271 +541,250 @@ s_timestamp(const msgpack_object_ext *ext, const char *name, jb_timestamp_t *tim
     timestamp->offset_style = style;
     timestamp->fraction_digits = digits;
     timestamp->leap_second = leap;
-    //  whatever the bytes say must be writable as RFC 3339 and read back the
-    //  same, or the event could not cross into the JSON format
-    char text [JB_TIMESTAMP_MAX];
-    jb_timestamp_t again;
-    size_t length = jb_timestamp_format(timestamp, text);
-    if (jb_timestamp_parse(text, length, &again) || jb_timestamp_compare(&again, timestamp))
+    //  Within these ranges every field is writable and reads back the same,
+    //  but for a fraction finer than its digits and a leap second where
+    //  none can be: the first is checked here, the rare second by writing
+    //  and reading it back
+    if (nanoseconds % s_fraction_unit[digits] != 0)
         return jb__error(error, JB_EINVALID, name, "Timestamp out of range");
+    if (leap) {
+        char text [JB_TIMESTAMP_MAX];
+        jb_timestamp_t again;
+        size_t length = jb_timestamp_format(timestamp, text);
+        if (jb_timestamp_parse(text, length, &again) || jb_timestamp_compare(&again, timestamp))
+            return jb__error(error, JB_EINVALID, name, "Timestamp out of range");
+    }
     return 0;
 }
 
-static const char *
-s_kind_name(msgpack_object_type type)
-{
-    switch (type) {
-        case MSGPACK_OBJECT_NIL: return "nil";
-        case MSGPACK_OBJECT_BOOLEAN: return "a boolean";
-        case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "an integer";
-        case MSGPACK_OBJECT_FLOAT32:
-        case MSGPACK_OBJECT_FLOAT64: return "a float";
-        case MSGPACK_OBJECT_STR: return "a str";
-        case MSGPACK_OBJECT_ARRAY: return "an array";
-        case MSGPACK_OBJECT_MAP: return "a map";
-        case MSGPACK_OBJECT_BIN: return "a bin";
-        case MSGPACK_OBJECT_EXT: return "an ext";
-    }
-    return "unknown";
-}
-
-//  Core attributes that are str in binary mode.
-typedef struct {
-    const char *name;
-    int (*setter) (jb_event_t *event, const char *value);
-} s_core_t;
-
-static const s_core_t s_core [] = {
-    { "specversion", jb_event_set_specversion },
-    { "id", jb_event_set_id },
-    { "source", jb_event_set_source },
-    { "datacontenttype", jb_event_set_datacontenttype },
-    { "dataschema", jb_event_set_dataschema },
-    { "subject", jb_event_set_subject },
-    { NULL, NULL }
-};
-
 static int
-s_extension(jb_event_t *event, const char *name, const msgpack_object *object,
-            jb__buffer_t *scratch, jb_error_t *error)
+s_extension(jb_event_t *event, const s_member_t *member, jb_error_t *error)
 {
+    const s_object_t *object = &member->value;
+    char name [JB_ERROR_MESSAGE_MAX];
     jb_value_t value;
-    int rc = 0;
-    switch (object->type) {
-        case MSGPACK_OBJECT_BOOLEAN:
-            value = jb_value_boolean(object->via.boolean);
+    size_t string_size = 0;
+    switch (object->kind) {
+        case s_BOOLEAN:
+            value = jb_value_boolean(object->boolean);
             break;
-        case MSGPACK_OBJECT_POSITIVE_INTEGER:
-            if (object->via.u64 > INT32_MAX)
-                return jb__error(error, JB_EINVALID, name, "Integer out of range: %llu",
-                                 (unsigned long long) object->via.u64);
-            value = jb_value_integer((int32_t) object->via.u64);
+        case s_POSITIVE:
+            if (object->u64 > INT32_MAX)
+                return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
+                                 "Integer out of range: %llu", (unsigned long long) object->u64);
+            value = jb_value_integer((int32_t) object->u64);
             break;
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-            if (object->via.i64 < INT32_MIN)
-                return jb__error(error, JB_EINVALID, name, "Integer out of range: %lld",
-                                 (long long) object->via.i64);
-            value = jb_value_integer((int32_t) object->via.i64);
+        case s_NEGATIVE:
+            if (object->i64 < INT32_MIN)
+                return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
+                                 "Integer out of range: %lld", (long long) object->i64);
+            value = jb_value_integer((int32_t) object->i64);
             break;
-        case MSGPACK_OBJECT_STR:
-            rc = s_text(object->via.str.ptr, object->via.str.size, name, scratch, error);
-            value = jb_value_string(scratch->data);
+        case s_STR:
+            value = jb_value_string(object->body);
+            string_size = object->size;
             break;
-        case MSGPACK_OBJECT_BIN:
-            value = jb_value_binary(object->via.bin.ptr, object->via.bin.size);
+        case s_BIN:
+            value = jb_value_binary(object->body, object->size);
             break;
-        case MSGPACK_OBJECT_EXT:
-            if (object->via.ext.type == s_EXT_URI || object->via.ext.type == s_EXT_URI_REF) {
-                rc = s_text(object->via.ext.ptr, object->via.ext.size, name, scratch, error);
-                value = object->via.ext.type == s_EXT_URI? jb_value_uri(scratch->data)
-                                                         : jb_value_uri_ref(scratch->data);
+        case s_EXT:
+            if (object->ext_type == s_EXT_URI || object->ext_type == s_EXT_URI_REF) {
+                value = object->ext_type == s_EXT_URI? jb_value_uri(object->body)
+                                                     : jb_value_uri_ref(object->body);
+                string_size = object->size;
                 break;
             }
-            if (object->via.ext.type == s_EXT_TIMESTAMP) {
+            if (object->ext_type == s_EXT_TIMESTAMP) {
                 value.type = JB_TYPE_TIMESTAMP;
-                rc = s_timestamp(&object->via.ext, name, &value.as.timestamp, error);
+                int rc = s_timestamp(object, s_name(&member->key, name, sizeof name),
+                                     &value.as.timestamp, error);
+                if (rc)
+                    return rc;
                 break;
             }
-            return jb__error(error, JB_EINVALID, name, "unknown msgpack ext type %d",
-                             object->via.ext.type);
+            return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
+                             "unknown msgpack ext type %d", object->ext_type);
         default:
-            return jb__error(error, JB_EINVALID, name,
-                             "an extension attribute cannot be %s", s_kind_name(object->type));
+            return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
+                             "an extension attribute cannot be %s", s_kind_name(object->kind));
     }
-    return rc? rc: jb_event_set_extension(event, name, &value, error);
+    bool text = value.type == JB_TYPE_STRING || value.type == JB_TYPE_URI
+             || value.type == JB_TYPE_URI_REF;
+    if (text && s_has_nul(object))
+        return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
+                         "not a CloudEvents String: contains a control character");
+    if (jb__event_append_extension(event, member->key.body, member->key.size, &value, string_size))
+        return jb__error(error, JB_ENOMEM, s_name(&member->key, name, sizeof name), "out of memory");
+    return 0;
 }
 
 static int
-s_data(jb_event_t *event, const msgpack_object *object, jb_error_t *error)
+s_data(jb_event_t *event, const s_object_t *object, jb_error_t *error)
 {
     int rc = 0;
-    if (object->type == MSGPACK_OBJECT_BIN)
-        rc = jb__event_set_data(event, JB_DATA_BINARY, object->via.bin.ptr, object->via.bin.size);
+    const char *body = object->size? object->body: "";
+    if (object->kind == s_BIN)
+        rc = jb__event_set_data(event, JB_DATA_BINARY, body, object->size);
     else
-    if (object->type == MSGPACK_OBJECT_STR)
-        rc = jb__event_set_data(event, JB_DATA_TEXT, object->via.str.ptr, object->via.str.size);
+    if (object->kind == s_STR)
+        rc = jb__event_set_data(event, JB_DATA_TEXT, body, object->size);
     else
-    if (object->type == MSGPACK_OBJECT_EXT && object->via.ext.type == s_EXT_JSON) {
-        rc = jb__json_check(object->via.ext.ptr? object->via.ext.ptr: "", object->via.ext.size,
-                            "data", error);
+    if (object->kind == s_EXT && object->ext_type == s_EXT_JSON) {
+        rc = jb__json_check(body, object->size, "data", error);
         if (rc)
             return rc;
-        rc = jb__event_set_data(event, JB_DATA_JSON, object->via.ext.ptr, object->via.ext.size);
+        rc = jb__event_set_data(event, JB_DATA_JSON, body, object->size);
     }
     else
         return jb__error(error, JB_EINVALID, "data",
-                         "must be a bin, a str or JSON (ext 4), not %s", s_kind_name(object->type));
+                         "must be a bin, a str or JSON (ext 4), not %s", s_kind_name(object->kind));
     return rc? jb__error(error, JB_ENOMEM, "data", "out of memory"): 0;
 }
 
 //  One member of the map; duplicates were ruled out before.
 static int
-s_member(jb_event_t *event, const msgpack_object_kv *member, jb__buffer_t *name_buffer,
-         jb__buffer_t *scratch, jb_error_t *error)
+s_member(jb_event_t *event, const s_member_t *member, jb_error_t *error)
 {
-    if (member->key.type != MSGPACK_OBJECT_STR)
+    const s_object_t *key = &member->key;
+    const s_object_t *value = &member->value;
+    char name [JB_ERROR_MESSAGE_MAX];
+    if (key->kind != s_STR)
         return jb__error(error, JB_EPARSE, NULL, "attribute names must be msgpack str, not %s",
-                         s_kind_name(member->key.type));
-    int rc = s_text(member->key.via.str.ptr, member->key.via.str.size, NULL, name_buffer, error);
-    if (rc)
-        return rc;
-    const char *name = name_buffer->data;
-    const msgpack_object *value = &member->val;
-
-    for (const s_core_t *core = s_core; core->name; core++) {
-        if (strcmp(name, core->name) != 0)
-            continue;
-        if (value->type == MSGPACK_OBJECT_NIL)
+                         s_kind_name(key->kind));
+    if (s_has_nul(key))
+        return jb__error(error, JB_EINVALID, NULL,
+                         "not a CloudEvents String: contains a control character");
+    jb__attribute_t which = member->which;
+    if (which < JB__CORE_COUNT && which != JB__TYPE) {
+        if (value->kind == s_NIL)
             return 0;
-        if (value->type != MSGPACK_OBJECT_STR)
-            return jb__error(error, JB_EINVALID, name, "must be a str, not %s",
-                             s_kind_name(value->type));
-        rc = s_text(value->via.str.ptr, value->via.str.size, name, scratch, error);
-        if (rc == 0 && core->setter(event, scratch->data))
-            rc = jb__error(error, JB_ENOMEM, name, "out of memory");
-        return rc;
+        if (value->kind != s_STR)
+            return jb__error(error, JB_EINVALID, s_name(key, name, sizeof name),
+                             "must be a str, not %s", s_kind_name(value->kind));
+        if (s_has_nul(value))
+            return jb__error(error, JB_EINVALID, s_name(key, name, sizeof name),
+                             "not a CloudEvents String: contains a control character");
+        if (jb__event_set_core(event, which, value->size? value->body: "", value->size))
+            return jb__error(error, JB_ENOMEM, s_name(key, name, sizeof name), "out of memory");
+        return 0;
     }
-    if (strcmp(name, "type") == 0)
-        return jb__error(error, JB_EFRAME, name,
+    if (which == JB__TYPE)
+        return jb__error(error, JB_EFRAME, "type",
                          "in binary mode the type is frame 0, not a member of frame 1");
-    if (strcmp(name, "time") == 0) {
-        if (value->type == MSGPACK_OBJECT_NIL)
+    if (which == JB__TIME) {
+        if (value->kind == s_NIL)
             return 0;
-        if (value->type != MSGPACK_OBJECT_EXT || value->via.ext.type != s_EXT_TIMESTAMP)
-            return jb__error(error, JB_EINVALID, name, "must be a Timestamp (ext 3), not %s",
-                             s_kind_name(value->type));
+        if (value->kind != s_EXT || value->ext_type != s_EXT_TIMESTAMP)
+            return jb__error(error, JB_EINVALID, "time", "must be a Timestamp (ext 3), not %s",
+                             s_kind_name(value->kind));
         jb_timestamp_t time;
-        rc = s_timestamp(&value->via.ext, name, &time, error);
+        int rc = s_timestamp(value, "time", &time, error);
         if (rc == 0)
             jb_event_set_time(event, &time);
         return rc;
     }
-    if (strcmp(name, "data") == 0)
-        return value->type == MSGPACK_OBJECT_NIL? 0: s_data(event, value, error);
-    rc = jb_event_set_extension(event, name, NULL, error);     //  checks the name
-    if (rc)
-        return rc;
-    return value->type == MSGPACK_OBJECT_NIL? 0: s_extension(event, name, value, scratch, error);
+    if (which == JB__DATA)
+        return value->kind == s_NIL? 0: s_data(event, value, error);
+    const char *problem = jb__extension_name_problem(key->body, key->size);
+    if (problem)
+        return jb__error(error, JB_EINVALID, s_name(key, name, sizeof name), "%s", problem);
+    return value->kind == s_NIL? 0: s_extension(event, member, error);
 }
 
-//  True when two members of the map have the same key. Maps are small (an
-//  event has a dozen attributes), so comparing every pair is cheapest; a key
-//  whose value is nil counts too, so "id: nil, id: x" is a duplicate.
-static const msgpack_object *
-s_duplicate_key(const msgpack_object_map *map)
+//  The first member whose str key appears again later, or NULL. Keys of
+//  core attributes are told apart by a bit each and only the others are
+//  compared in pairs; only when there is a duplicate are all pairs compared,
+//  to name the first. A key whose value is nil counts too, so "id: nil,
+//  id: x" is a duplicate.
+static bool
+s_same_key(const s_object_t *a, const s_object_t *b)
 {
-    for (uint32_t first = 0; first < map->size; first++) {
-        const msgpack_object *key = &map->ptr[first].key;
-        if (key->type != MSGPACK_OBJECT_STR)
+    return a->size == b->size && (a->size == 0 || memcmp(a->body, b->body, a->size) == 0);
+}
+
+static const s_object_t *
+s_duplicate_key(const s_member_t *members, uint32_t count)
+{
+    unsigned seen = 0;
+    bool duplicate = false;
+    for (uint32_t first = 0; first < count && !duplicate; first++) {
+        const s_member_t *member = &members[first];
+        if (member->key.kind != s_STR)
             continue;
-        for (uint32_t second = first + 1; second < map->size; second++) {
-            const msgpack_object *other = &map->ptr[second].key;
-            if (other->type == MSGPACK_OBJECT_STR && other->via.str.size == key->via.str.size
-            &&  (key->via.str.size == 0
-                 || memcmp(other->via.str.ptr, key->via.str.ptr, key->via.str.size) == 0))
-                return key;
+        if (member->which != JB__EXTENSION) {
+            duplicate = (seen & (1u << member->which)) != 0;
+            seen |= 1u << member->which;
+            continue;
         }
+        for (uint32_t second = first + 1; second < count && !duplicate; second++)
+            duplicate = members[second].key.kind == s_STR && members[second].which == JB__EXTENSION
+                     && s_same_key(&member->key, &members[second].key);
+    }
+    if (!duplicate)
+        return NULL;
+    for (uint32_t first = 0; first < count; first++) {
+        if (members[first].key.kind != s_STR)
+            continue;
+        for (uint32_t second = first + 1; second < count; second++)
+            if (members[second].key.kind == s_STR
+            &&  s_same_key(&members[first].key, &members[second].key))
+                return &members[first].key;
     }
     return NULL;
 }
 
-//  --------------------------------------------------------------------------
-//  msgpack-c allocates a container's elements from its declared count before
-//  it reads them, so five bytes declaring a map of 2^32 members would ask for
-//  tens of gigabytes. This walk checks first, in one pass and without a
-//  stack, that every declared length and count fits in the bytes that remain
-//  (an element takes at least one byte), which bounds what unpacking can
-//  allocate by the frame's size. Returns false for malformed input.
-
-static bool
-s_sizes_fit(const uint8_t *cursor, size_t size)
+//  Read the frame ahead: check that it is exactly one msgpack map (as
+//  msgpack_unpack_next would accept it, with nothing after it) and note
+//  every member in *members_p (members_on_stack when it has room, else
+//  allocated) and their number in *count_p. 0 or JB_EPARSE, or JB_ENOMEM.
+static int
+s_read_map(const char *bytes, size_t size, s_member_t *members_on_stack,
+           s_member_t **members_p, uint32_t *count_p, jb_error_t *error)
 {
-    const uint8_t *end = cursor + size;
-    uint64_t pending = 1;                   //  objects still to read
-    while (pending > 0) {
-        if (cursor >= end)
-            return false;
-        uint8_t marker = *cursor++;
-        pending--;
-        uint64_t elements = 0;              //  objects a container adds
-        uint64_t skip = 0;                  //  bytes of payload to skip
-        int length_bytes = 0;               //  big-endian length that follows
-        if (marker <= 0x7f || marker >= 0xe0 || marker == 0xc0 || marker == 0xc2 || marker == 0xc3)
-            continue;
-        else
-        if (marker <= 0x8f)
-            elements = 2 * (uint64_t) (marker & 0x0f);
-        else
-        if (marker <= 0x9f)
-            elements = marker & 0x0f;
-        else
-        if (marker <= 0xbf)
-            skip = marker & 0x1f;
-        else
-        switch (marker) {
-            case 0xc4: case 0xd9: length_bytes = 1; break;         //  bin8, str8
-            case 0xc5: case 0xda: length_bytes = 2; break;
-            case 0xc6: case 0xdb: length_bytes = 4; break;
-            case 0xc7: length_bytes = 1; skip = 1; break;           //  ext8: + type
-            case 0xc8: length_bytes = 2; skip = 1; break;
-            case 0xc9: length_bytes = 4; skip = 1; break;
-            case 0xca: skip = 4; break;                             //  float32
-            case 0xcb: skip = 8; break;
-            case 0xcc: case 0xd0: skip = 1; break;                  //  (u)int8
-            case 0xcd: case 0xd1: skip = 2; break;
-            case 0xce: case 0xd2: skip = 4; break;
-            case 0xcf: case 0xd3: skip = 8; break;
-            case 0xd4: skip = 2; break;                             //  fixext: type + body
-            case 0xd5: skip = 3; break;
-            case 0xd6: skip = 5; break;
-            case 0xd7: skip = 9; break;
-            case 0xd8: skip = 17; break;
-            case 0xdc: case 0xdd: case 0xde: case 0xdf: {           //  array/map 16/32
-                int count_bytes = marker == 0xdc || marker == 0xde? 2: 4;
-                if (end - cursor < count_bytes)
-                    return false;
-                elements = s_get_be(cursor, count_bytes);
-                cursor += count_bytes;
-                if (marker >= 0xde)
-                    elements *= 2;
-                break;
-            }
-            default:
-                return false;                                       //  0xc1, never used
-        }
-        if (length_bytes) {
-            if (end - cursor < length_bytes)
-                return false;
-            skip += s_get_be(cursor, length_bytes);
-            cursor += length_bytes;
-        }
-        if (skip > (uint64_t) (end - cursor) || elements > (uint64_t) (end - cursor))
-            return false;
-        cursor += skip;
-        pending += elements;
+    const uint8_t *start = (const uint8_t *) bytes;
+    const uint8_t *end = start + size;
+    const uint8_t *cursor = start;
+    s_object_t top;
+    bool complete = s_read_object(&cursor, end, &top);
+    if (complete && top.kind != s_MAP) {
+        cursor = start;
+        complete = s_walk(&cursor, end, 0, &top);
     }
-    return true;
+    else
+    if (complete && 2 * (size_t) top.size > (size_t) (end - cursor))
+        complete = false;
+    s_member_t *members = members_on_stack;
+    if (complete && top.kind == s_MAP && top.size > s_MEMBERS_ON_STACK) {
+        members = (s_member_t *) malloc(top.size * sizeof(s_member_t));
+        if (!members)
+            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+    }
+    for (uint32_t index = 0; complete && top.kind == s_MAP && index < top.size; index++) {
+        s_member_t *member = &members[index];
+        complete = s_walk(&cursor, end, 1, &member->key)
+                && s_walk(&cursor, end, 1, &member->value);
+        if (complete && member->key.kind == s_STR)
+            member->which = jb__attribute_lookup(member->key.body, member->key.size);
+    }
+    int rc = 0;
+    if (!complete)
+        rc = jb__error(error, JB_EPARSE, NULL, "frame 1 is not a complete msgpack object");
+    else
+    if (cursor != end)
+        rc = jb__error(error, JB_EPARSE, NULL, "frame 1 has %zu bytes after the msgpack map",
+                       (size_t) (end - cursor));
+    else
+    if (top.kind != s_MAP)
+        rc = jb__error(error, JB_EPARSE, NULL, "frame 1 is %s, not a msgpack map",
+                       s_kind_name(top.kind));
+    if (rc) {
+        if (members != members_on_stack)
+            free(members);
+        return rc;
+    }
+    *members_p = members;
+    *count_p = top.size;
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -501,47 +793,35 @@ int
 jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t size,
                 jb_event_t **event_p, jb_error_t *error)
 {
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init(&unpacked);
-    size_t offset = 0;
-    int rc = 0;
-    msgpack_unpack_return result = MSGPACK_UNPACK_PARSE_ERROR;
-    if (s_sizes_fit((const uint8_t *) bytes, size))
-        result = msgpack_unpack_next(&unpacked, bytes, size, &offset);
-    if (result != MSGPACK_UNPACK_SUCCESS)
-        rc = jb__error(error, JB_EPARSE, NULL, "frame 1 is not a complete msgpack object");
-    else
-    if (offset != size)
-        rc = jb__error(error, JB_EPARSE, NULL, "frame 1 has %zu bytes after the msgpack map",
-                       size - offset);
-    else
-    if (unpacked.data.type != MSGPACK_OBJECT_MAP)
-        rc = jb__error(error, JB_EPARSE, NULL, "frame 1 is %s, not a msgpack map",
-                       s_kind_name(unpacked.data.type));
-    jb_event_t *event = NULL;
-    if (rc == 0 && !(event = jb_event_new_empty()))
+    s_member_t members_on_stack [s_MEMBERS_ON_STACK];
+    s_member_t *members = NULL;
+    uint32_t count = 0;
+    int rc = s_read_map(bytes, size, members_on_stack, &members, &count, error);
+    if (rc)
+        return rc;
+    jb_event_t *event = jb_event_new_empty();
+    if (!event)
         rc = jb__error(error, JB_ENOMEM, NULL, "out of memory");
-    jb__buffer_t scratch = { 0 };
-    if (rc == 0) {
-        //  the type is the topic: as a String it may not hold U+0000 either
-        rc = s_text(type, (uint32_t) type_size, "type", &scratch, error);
-        if (rc == 0 && jb_event_set_type(event, scratch.data))
-            rc = jb__error(error, JB_ENOMEM, "type", "out of memory");
-    }
-    const msgpack_object *duplicate = rc? NULL: s_duplicate_key(&unpacked.data.via.map);
+    //  the type is the topic: as a String it may not hold U+0000 either
+    else
+    if (type_size && memchr(type, '\0', type_size))
+        rc = jb__error(error, JB_EINVALID, "type",
+                       "not a CloudEvents String: contains a control character");
+    else
+    if (jb__event_set_core(event, JB__TYPE, type_size? type: "", type_size))
+        rc = jb__error(error, JB_ENOMEM, "type", "out of memory");
+    const s_object_t *duplicate = rc? NULL: s_duplicate_key(members, count);
     if (duplicate) {
         char name [JB_ERROR_ATTRIBUTE_MAX];
-        snprintf(name, sizeof name, "%.*s", (int) duplicate->via.str.size, duplicate->via.str.ptr);
-        rc = jb__error(error, JB_EINVALID, name, "appears more than once");
+        rc = jb__error(error, JB_EINVALID, s_name(duplicate, name, sizeof name),
+                       "appears more than once");
     }
-    jb__buffer_t name = { 0 };
-    for (uint32_t index = 0; rc == 0 && index < unpacked.data.via.map.size; index++)
-        rc = s_member(event, &unpacked.data.via.map.ptr[index], &name, &scratch, error);
-    jb__buffer_free(&name);
+    for (uint32_t index = 0; rc == 0 && index < count; index++)
+        rc = s_member(event, &members[index], error);
     if (rc == 0)
         rc = jb_event_validate(event, error);
-    jb__buffer_free(&scratch);
-    msgpack_unpacked_destroy(&unpacked);
+    if (members != members_on_stack)
+        free(members);
     if (rc == 0)
         *event_p = event;
     else

@@ -23,6 +23,39 @@ int
     jb__error(jb_error_t *error, int code, const char *attribute, const char *format, ...)
     JB_PRINTF(4, 5);
 
+//  Tests on eight bytes at once in a 64-bit word (SWAR), for the loops that
+//  scan text for the few bytes that need attention. Each test is exact for
+//  the word as a whole (not for which byte): true when any byte is below
+//  limit (limit <= 128), above limit (limit <= 127), or equal to byte.
+#define JB__WORD_ONES  0x0101010101010101ULL
+#define JB__WORD_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t
+jb__word_load(const void *bytes)
+{
+    uint64_t word;
+    memcpy(&word, bytes, sizeof word);
+    return word;
+}
+
+static inline bool
+jb__word_has_below(uint64_t word, unsigned limit)
+{
+    return ((word - JB__WORD_ONES * limit) & ~word & JB__WORD_HIGHS) != 0;
+}
+
+static inline bool
+jb__word_has_above(uint64_t word, unsigned limit)
+{
+    return (((word + JB__WORD_ONES * (127 - limit)) | word) & JB__WORD_HIGHS) != 0;
+}
+
+static inline bool
+jb__word_has_byte(uint64_t word, uint8_t byte)
+{
+    return jb__word_has_below(word ^ (JB__WORD_ONES * byte), 1);
+}
+
 //  text.c: why the size bytes at text are not a CloudEvents String (invalid
 //  UTF-8, a control character U+0000-U+001F or U+007F-U+009F, a surrogate or
 //  a Unicode noncharacter), or NULL when they are one. The reason is static.
@@ -98,6 +131,48 @@ void
 //  trusting the caller that JSON data is one JSON value. 0 or JB_ENOMEM.
 int
     jb__event_set_data(jb_event_t *event, jb_data_kind_t kind, const void *bytes, size_t size);
+
+//  event.c: the attributes by name; the core attributes first, in the order
+//  that the encoders write them, which also index an event's core strings.
+typedef enum {
+    JB__SPECVERSION, JB__ID, JB__SOURCE, JB__TYPE, JB__DATACONTENTTYPE, JB__DATASCHEMA,
+    JB__SUBJECT,
+    JB__CORE_COUNT,
+    JB__TIME = JB__CORE_COUNT, JB__DATA, JB__DATA_BASE64,
+    JB__EXTENSION               //  any other name
+} jb__attribute_t;
+
+//  event.c: which attribute the size bytes at name (no NUL needed) name.
+jb__attribute_t
+    jb__attribute_lookup(const char *name, size_t size);
+
+//  event.c: why size bytes at name cannot name an extension, or NULL.
+const char *
+    jb__extension_name_problem(const char *name, size_t size);
+
+//  event.c: a core attribute (which < JB__CORE_COUNT) and its length
+//  through size_p; NULL when unset. Borrowed, as jb_event_id().
+const char *
+    jb__event_core(const jb_event_t *event, jb__attribute_t which, size_t *size_p);
+
+//  event.c: set a core attribute to a copy of size bytes at value, which
+//  hold no NUL (NULL unsets). 0 or JB_ENOMEM.
+int
+    jb__event_set_core(jb_event_t *event, jb__attribute_t which, const char *value, size_t size);
+
+//  event.c: jb_event_extension_at with the lengths of the name and of a
+//  String, URI or URI-reference value.
+const jb_value_t *
+    jb__event_extension_at(const jb_event_t *event, size_t index, const char **name_p,
+                           size_t *name_size_p, size_t *string_size_p);
+
+//  event.c: add the extension name (name_size bytes, no NUL needed) with a
+//  copy of value, trusting the caller that the name is valid and not set
+//  yet; a String, URI or URI-reference is string_size bytes at
+//  value->as.string, holding no NUL. 0 or JB_ENOMEM.
+int
+    jb__event_append_extension(jb_event_t *event, const char *name, size_t name_size,
+                               const jb_value_t *value, size_t string_size);
 
 //  json_check.c: 0 when size bytes at json are one well-formed JSON text
 //  (RFC 8259: UTF-8, one value, blanks around it), else JB_EPARSE with the

@@ -15,30 +15,11 @@
 
 #include "internal.h"
 
-//  Bits for the members seen so far, to reject duplicates.
+//  Bits for the members seen so far, to reject duplicates: one for each
+//  jb__attribute_t but JB__EXTENSION.
 enum {
-    s_SEEN_SPECVERSION = 1 << 0, s_SEEN_ID = 1 << 1, s_SEEN_SOURCE = 1 << 2,
-    s_SEEN_TYPE = 1 << 3, s_SEEN_DATACONTENTTYPE = 1 << 4, s_SEEN_DATASCHEMA = 1 << 5,
-    s_SEEN_SUBJECT = 1 << 6, s_SEEN_TIME = 1 << 7, s_SEEN_DATA = 1 << 8,
-    s_SEEN_DATA_BASE64 = 1 << 9
-};
-
-//  Core attributes that are strings in the JSON format.
-typedef struct {
-    const char *name;
-    unsigned seen_bit;
-    int (*setter) (jb_event_t *event, const char *value);
-} s_core_string_t;
-
-static const s_core_string_t s_core_strings [] = {
-    { "specversion",     s_SEEN_SPECVERSION,     jb_event_set_specversion },
-    { "id",              s_SEEN_ID,              jb_event_set_id },
-    { "source",          s_SEEN_SOURCE,          jb_event_set_source },
-    { "type",            s_SEEN_TYPE,            jb_event_set_type },
-    { "datacontenttype", s_SEEN_DATACONTENTTYPE, jb_event_set_datacontenttype },
-    { "dataschema",      s_SEEN_DATASCHEMA,      jb_event_set_dataschema },
-    { "subject",         s_SEEN_SUBJECT,         jb_event_set_subject },
-    { NULL, 0, NULL }
+    s_SEEN_TIME = 1 << JB__TIME, s_SEEN_DATA = 1 << JB__DATA,
+    s_SEEN_DATA_BASE64 = 1 << JB__DATA_BASE64
 };
 
 //  A value in the source text: [start, end).
@@ -73,15 +54,28 @@ s_skip_space(const char *cursor, const char *end)
 static const char *
 s_skip_string(const char *cursor, const char *end)
 {
-    for (cursor++; cursor < end; cursor++) {
-        unsigned char c = (unsigned char) *cursor;
-        if (c == '"')
-            return cursor + 1;
-        if (c == '\\')
-            cursor++;
-        else
-        if (c < 0x20)
-            return NULL;
+    cursor++;
+    while (cursor < end) {
+        //  whole words without a quote, backslash or control character,
+        //  then byte by byte through the word that has one
+        while (end - cursor >= 8) {
+            uint64_t word = jb__word_load(cursor);
+            if (jb__word_has_below(word, 0x20) || jb__word_has_byte(word, '"')
+            ||  jb__word_has_byte(word, '\\'))
+                break;
+            cursor += 8;
+        }
+        const char *limit = end - cursor > 8? cursor + 8: end;
+        for (; cursor < limit; cursor++) {
+            unsigned char c = (unsigned char) *cursor;
+            if (c == '"')
+                return cursor + 1;
+            if (c == '\\')
+                cursor++;
+            else
+            if (c < 0x20)
+                return NULL;
+        }
     }
     return NULL;
 }
@@ -114,7 +108,8 @@ s_skip_value(const char *cursor, const char *end)
         }
         return NULL;
     }
-    while (cursor < end && !strchr(",}] \t\r\n", *cursor))
+    while (cursor < end && *cursor != ',' && *cursor != '}' && *cursor != ']'
+           && *cursor != ' ' && *cursor != '\t' && *cursor != '\r' && *cursor != '\n')
         cursor++;
     return cursor;
 }
@@ -236,7 +231,7 @@ s_attribute_string(s_decoder_t *decoder, const s_span_t *value, const char *name
     if (s_unescape(value, &decoder->value))
         return jb__error(error, decoder->value.failed? JB_ENOMEM: JB_EPARSE, name,
                          "malformed JSON string escape");
-    if (strlen(decoder->value.data) != decoder->value.size)
+    if (decoder->value.size && memchr(decoder->value.data, '\0', decoder->value.size))
         return jb__error(error, JB_EINVALID, name,
                          "not a CloudEvents String: contains a control character");
     return 0;
@@ -305,25 +300,37 @@ static int
 s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
             const s_span_t *span, jb_error_t *error)
 {
-    //  Setting no value checks the name alone: a bad name is reported
-    //  before anything about the value, as the clearer of the two
-    int rc = jb_event_set_extension(event, name, NULL, error);
-    if (rc)
-        return rc;
+    //  A bad name is reported before anything about the value, as the
+    //  clearer of the two. The caller has ruled out a second member of the
+    //  same name, so a value is appended without looking for an old one.
+    size_t name_size = decoder->key.size;
+    const char *problem = jb__extension_name_problem(name, name_size);
+    if (problem)
+        return jb__error(error, JB_EINVALID, name, "%s", problem);
     if (*span->start == 'n')
         return 0;                                   //  null: unset
     const jb_extension_def_t *known = s_known(decoder, name);
     jb_type_t expected = known? known->type: JB_TYPE_STRING;
     jb_value_t value;
+    int rc;
     switch (*span->start) {
         case '"':
-            return s_extension_from_string(decoder, event, name, expected, span, error);
+            if (expected != JB_TYPE_STRING)
+                return s_extension_from_string(decoder, event, name, expected, span, error);
+            if ((rc = s_attribute_string(decoder, span, name, error)))
+                return rc;
+            value = jb_value_string(decoder->value.data);
+            if (jb__event_append_extension(event, name, name_size, &value, decoder->value.size))
+                return jb__error(error, JB_ENOMEM, name, "out of memory");
+            return 0;
         case 't':
         case 'f':
             if (known && expected != JB_TYPE_BOOLEAN)
                 break;
             value = jb_value_boolean(*span->start == 't');
-            return jb_event_set_extension(event, name, &value, error);
+            if (jb__event_append_extension(event, name, name_size, &value, 0))
+                return jb__error(error, JB_ENOMEM, name, "out of memory");
+            return 0;
         case '{':
         case '[':
             return jb__error(error, JB_EINVALID, name,
@@ -335,7 +342,9 @@ s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
             value.type = JB_TYPE_INTEGER;
             if ((rc = s_integer(span, name, &value.as.integer, error)))
                 return rc;
-            return jb_event_set_extension(event, name, &value, error);
+            if (jb__event_append_extension(event, name, name_size, &value, 0))
+                return jb__error(error, JB_ENOMEM, name, "out of memory");
+            return 0;
     }
     return jb__error(error, JB_EINVALID, name, "must be %s for a %s attribute, not %s",
                      expected == JB_TYPE_BOOLEAN? "a boolean"
@@ -394,23 +403,22 @@ static int
 s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span_t *value,
          unsigned *seen, s_span_t *data, s_span_t *data_base64, jb_error_t *error)
 {
-    for (const s_core_string_t *core = s_core_strings; core->name; core++) {
-        if (strcmp(name, core->name) != 0)
-            continue;
-        if (*seen & core->seen_bit)
+    jb__attribute_t which = jb__attribute_lookup(name, decoder->key.size);
+    if (which < JB__CORE_COUNT) {
+        if (*seen & (1u << which))
             return jb__error(error, JB_EINVALID, name, "appears more than once");
-        *seen |= core->seen_bit;
+        *seen |= 1u << which;
         if (*value->start == 'n')
             return 0;                               //  null: unset
         if (*value->start != '"')
             return jb__error(error, JB_EINVALID, name, "must be a JSON string, not %s",
                              s_kind_name(value));
         int rc = s_attribute_string(decoder, value, name, error);
-        if (rc == 0 && core->setter(event, decoder->value.data))
+        if (rc == 0 && jb__event_set_core(event, which, decoder->value.data, decoder->value.size))
             rc = jb__error(error, JB_ENOMEM, name, "out of memory");
         return rc;
     }
-    if (strcmp(name, "time") == 0) {
+    if (which == JB__TIME) {
         if (*seen & s_SEEN_TIME)
             return jb__error(error, JB_EINVALID, name, "appears more than once");
         *seen |= s_SEEN_TIME;
@@ -429,8 +437,8 @@ s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span
         jb_event_set_time(event, &time);
         return 0;
     }
-    if (strcmp(name, "data") == 0 || strcmp(name, "data_base64") == 0) {
-        bool is_data = name[4] == '\0';
+    if (which == JB__DATA || which == JB__DATA_BASE64) {
+        bool is_data = which == JB__DATA;
         unsigned bit = is_data? s_SEEN_DATA: s_SEEN_DATA_BASE64;
         if (*seen & bit)
             return jb__error(error, JB_EINVALID, name, "appears more than once");
@@ -480,7 +488,7 @@ s_decode_object(s_decoder_t *decoder, const char *cursor, const char *end,
         if (!value.end)
             goto control_character;
         const char *name = decoder->key.data;
-        if (strlen(name) != decoder->key.size)
+        if (decoder->key.size && memchr(name, '\0', decoder->key.size))
             rc = jb__error(error, JB_EINVALID, NULL,
                            "a member name contains U+0000, which no attribute name can");
         else
@@ -619,15 +627,6 @@ s_write_name(jb__buffer_t *buffer, const char *name, bool *first)
 }
 
 static void
-s_write_string_member(jb__buffer_t *buffer, const char *name, const char *value, bool *first)
-{
-    if (!value)
-        return;
-    s_write_name(buffer, name, first);
-    jb__buffer_append_json_string(buffer, value, strlen(value));
-}
-
-static void
 s_write_timestamp(jb__buffer_t *buffer, const jb_timestamp_t *timestamp)
 {
     char text [JB_TIMESTAMP_MAX + 2];
@@ -678,15 +677,24 @@ s_write_value(jb__buffer_t *buffer, const jb_value_t *value)
 void
 jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp)
 {
+    //  the core members' names, by jb__attribute_t, quoted and with colon
+    static const char *const core_names [JB__CORE_COUNT] = {
+        "\"specversion\":", "\"id\":", "\"source\":", "\"type\":",
+        "\"datacontenttype\":", "\"dataschema\":", "\"subject\":"
+    };
     bool first = true;
     jb__buffer_append(buffer, "{", 1);
-    s_write_string_member(buffer, "specversion", jb_event_specversion(event), &first);
-    s_write_string_member(buffer, "id", jb_event_id(event), &first);
-    s_write_string_member(buffer, "source", jb_event_source(event), &first);
-    s_write_string_member(buffer, "type", jb_event_type(event), &first);
-    s_write_string_member(buffer, "datacontenttype", jb_event_datacontenttype(event), &first);
-    s_write_string_member(buffer, "dataschema", jb_event_dataschema(event), &first);
-    s_write_string_member(buffer, "subject", jb_event_subject(event), &first);
+    for (int which = 0; which < JB__CORE_COUNT; which++) {
+        size_t size;
+        const char *value = jb__event_core(event, (jb__attribute_t) which, &size);
+        if (!value)
+            continue;
+        if (!first)
+            jb__buffer_append(buffer, ",", 1);
+        first = false;
+        jb__buffer_append_text(buffer, core_names[which]);
+        jb__buffer_append_json_string(buffer, value, size);
+    }
     if (jb_event_time(event)) {
         s_write_name(buffer, "time", &first);
         s_write_timestamp(buffer, jb_event_time(event));

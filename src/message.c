@@ -109,22 +109,28 @@ s_decode_structured(const jb_frame_t *frames, size_t count, const jb_extension_d
     if (count != 3)
         return jb__error(error, JB_EFRAME, NULL,
                          "a structured-mode message has 3 frames, this one has %zu", count);
+    //  what jbus and most senders write, byte for byte, needs no parsing
+    bool exact = frames[1].size == sizeof JB_STRUCTURED_MEDIA_TYPE - 1
+              && memcmp(frames[1].data, JB_STRUCTURED_MEDIA_TYPE, frames[1].size) == 0;
     char media_type [s_MEDIA_TYPE_MAX];
-    if (frames[1].size >= sizeof media_type || memchr(frames[1].data, '\0', frames[1].size))
-        return jb__error(error, JB_EFRAME, NULL, "frame 1 is not a media type");
-    memcpy(media_type, frames[1].data, frames[1].size);
-    media_type[frames[1].size] = '\0';
-    if (!jb_media_type_is_valid(media_type)
-    ||  !jb_media_type_matches(media_type, JB_STRUCTURED_MEDIA_TYPE))
-        return jb__error(error, JB_EFRAME, NULL,
-                         "unsupported event format \"%.100s\": jbus carries "
-                         JB_STRUCTURED_MEDIA_TYPE " (one event a message)", media_type);
+    if (!exact) {
+        if (frames[1].size >= sizeof media_type || memchr(frames[1].data, '\0', frames[1].size))
+            return jb__error(error, JB_EFRAME, NULL, "frame 1 is not a media type");
+        memcpy(media_type, frames[1].data, frames[1].size);
+        media_type[frames[1].size] = '\0';
+        if (!jb_media_type_is_valid(media_type)
+        ||  !jb_media_type_matches(media_type, JB_STRUCTURED_MEDIA_TYPE))
+            return jb__error(error, JB_EFRAME, NULL,
+                             "unsupported event format \"%.100s\": jbus carries "
+                             JB_STRUCTURED_MEDIA_TYPE " (one event a message)", media_type);
+    }
     jb_event_t *event = NULL;
     int rc = jb_json_decode((const char *) frames[2].data, frames[2].size, known, &event, error);
     if (rc)
         return rc;
-    const char *type = jb_event_type(event);
-    if (strlen(type) != frames[0].size || memcmp(type, frames[0].data, frames[0].size) != 0) {
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    if (type_size != frames[0].size || memcmp(type, frames[0].data, frames[0].size) != 0) {
         jb_event_destroy(&event);
         return jb__error(error, JB_EFRAME, "type", "the topic (frame 0) differs from the type");
     }
@@ -153,8 +159,9 @@ jb_message_decode(const jb_frame_t *frames, size_t count, const jb_extension_def
         return jb__binary_read((const char *) frames[0].data, frames[0].size,
                                (const char *) frames[1].data, frames[1].size, event_p, error);
     }
-    if (jb_media_type_has_prefix((const char *) frames[1].data, frames[1].size,
-                                 "application/cloudevents"))
+    static const char prefix [] = "application/cloudevents";
+    if ((frames[1].size >= sizeof prefix - 1 && memcmp(frames[1].data, prefix, sizeof prefix - 1) == 0)
+    ||  jb_media_type_has_prefix((const char *) frames[1].data, frames[1].size, prefix))
         return s_decode_structured(frames, count, known, event_p, error);
     return jb__error(error, JB_EFRAME, NULL,
                      "frame 1 is neither a msgpack map (binary mode) nor "

@@ -32,9 +32,16 @@ jb__is_stamp_attribute(const char *name)
 //  --------------------------------------------------------------------------
 //  Publisher side
 
+//  The type whose counter was used last is remembered, so that a publisher
+//  that sends one type after another (the usual case) compares a string
+//  instead of hashing it; types longer than this are looked up each time.
+#define s_LAST_TYPE_MAX 256
+
 struct jb__sequencer {
     char publisher [17];        //  this instance's id
     zhashx_t *counters;         //  type -> int32_t *, the last number sent
+    char last_type [s_LAST_TYPE_MAX];   //  the type of the last lookup, or ""
+    int32_t *last;              //  its counter, or NULL
 };
 
 jb__sequencer_t *
@@ -73,13 +80,21 @@ jb__sequencer_destroy(jb__sequencer_t **self_p)
 int
 jb__sequencer_next(jb__sequencer_t *self, const char *type, jb__stamp_t *stamp)
 {
-    int32_t *last = (int32_t *) zhashx_lookup(self->counters, type);
+    int32_t *last = self->last && strcmp(type, self->last_type) == 0? self->last: NULL;
     if (!last) {
-        last = (int32_t *) calloc(1, sizeof(int32_t));
-        if (!last || zhashx_insert(self->counters, type, last)) {
-            free(last);
-            return JB_ENOMEM;
+        last = (int32_t *) zhashx_lookup(self->counters, type);
+        if (!last) {
+            last = (int32_t *) calloc(1, sizeof(int32_t));
+            if (!last || zhashx_insert(self->counters, type, last)) {
+                free(last);
+                return JB_ENOMEM;
+            }
         }
+        //  the counters are never removed, so the pointer stays valid
+        size_t size = strlen(type);
+        self->last = size < sizeof self->last_type? last: NULL;
+        if (self->last)
+            memcpy(self->last_type, type, size + 1);
     }
     *last = *last == INT32_MAX? 1: *last + 1;
     stamp->publisher = self->publisher;
@@ -135,9 +150,14 @@ jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publish
     ||  !sequence || sequence->type != JB_TYPE_INTEGER || sequence->as.integer < 1)
         return 0;                           //  not stamped by a jbus publisher
     char key [s_KEY_MAX];
-    int length = snprintf(key, sizeof key, "%s %s", publisher->as.string, jb_event_type(event));
-    if (length < 0 || (size_t) length >= sizeof key)
+    size_t publisher_size = strlen(publisher->as.string);
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    if (!type || publisher_size + 1 + type_size >= sizeof key)
         return 0;
+    memcpy(key, publisher->as.string, publisher_size);
+    key[publisher_size] = ' ';
+    memcpy(key + publisher_size + 1, type, type_size + 1);
     if (publisher_p)
         *publisher_p = publisher->as.string;
     int32_t *last = (int32_t *) zhashx_lookup(self->streams, key);

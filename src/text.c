@@ -58,7 +58,11 @@ jb__utf8_is_valid(const char *text, size_t size)
     const unsigned char *bytes = (const unsigned char *) text;
     size_t offset = 0;
     while (offset < size) {
-        //  ASCII runs are the common case: skip them a byte at a time cheaply
+        //  ASCII runs are the common case: skip them eight bytes at a time
+        while (size - offset >= 8 && (jb__word_load(bytes + offset) & JB__WORD_HIGHS) == 0)
+            offset += 8;
+        if (offset == size)
+            break;
         if (bytes[offset] < 0x80) {
             offset++;
             continue;
@@ -80,7 +84,16 @@ jb__string_problem(const char *text, size_t size)
     const unsigned char *bytes = (const unsigned char *) text;
     size_t offset = 0;
     while (offset < size) {
-        //  printable ASCII is the common case and needs no decoding
+        //  printable ASCII is the common case and needs no decoding: whole
+        //  words of it are skipped at once
+        while (size - offset >= 8) {
+            uint64_t word = jb__word_load(bytes + offset);
+            if (jb__word_has_below(word, 0x20) || jb__word_has_above(word, 0x7E))
+                break;
+            offset += 8;
+        }
+        if (offset == size)
+            break;
         if (bytes[offset] >= 0x20 && bytes[offset] < 0x7F) {
             offset++;
             continue;
@@ -124,12 +137,32 @@ jb__json_quote(const char *text, size_t size, char *buffer, size_t capacity)
     size_t used = 0;
 #define S_PUT(c) do { if (used < capacity) buffer[used] = (c); used++; } while (0)
     S_PUT('"');
-    for (size_t index = 0; index < size; index++) {
-        unsigned char c = (unsigned char) text[index];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            S_PUT((char) c);
-            continue;
+    size_t index = 0;
+    while (index < size) {
+        //  a run of bytes that need no escape, found a word at a time and
+        //  copied at once: attribute values are mostly such a run
+        size_t run = index;
+        while (size - run >= 8) {
+            uint64_t word = jb__word_load(text + run);
+            if (jb__word_has_below(word, 0x20) || jb__word_has_byte(word, '"')
+            ||  jb__word_has_byte(word, '\\'))
+                break;
+            run += 8;
         }
+        while (run < size && (unsigned char) text[run] >= 0x20 && text[run] != '"'
+               && text[run] != '\\')
+            run++;
+        if (run > index) {
+            size_t room = used < capacity? capacity - used: 0;
+            size_t length = run - index;
+            if (room)
+                memcpy(buffer + used, text + index, length < room? length: room);
+            used += length;
+            index = run;
+            if (index == size)
+                break;
+        }
+        unsigned char c = (unsigned char) text[index++];
         S_PUT('\\');
         switch (c) {
             case '"':  S_PUT('"'); break;

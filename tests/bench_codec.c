@@ -5,9 +5,19 @@
     the cost per event and the encoded size for a typical work-tracking
     event with a small JSON payload.
         build/tests/bench_codec [seconds-per-figure]
+        build/tests/bench_codec --count N [--stamped] [FIGURE...]
+    --count runs each figure exactly N times instead of for a while, so that
+    valgrind --tool=callgrind counts repeatable instructions: the difference
+    between two runs with different N, over the difference of N, is the cost
+    per event. FIGURE names the figures to run (make, validate, json-encode,
+    json-decode, binary-encode, binary-decode, structured-encode,
+    structured-decode, convert; all when none is named). --stamped gives the
+    event the two attributes a jbus publisher stamps on every event, as a
+    subscriber receives it.
     ========================================================================= */
 
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +28,23 @@ static const char *s_payload =
     "{\"task_id\":\"WORK-001\",\"title\":\"Write the CloudEvents binding\","
     "\"completed_by\":\"alice@example.com\",\"duration_minutes\":42,"
     "\"tags\":[\"bus\",\"spec\"],\"quality\":\"high\"}";
+
+//  --count: iterations per figure, 0 to run each for a time instead.
+static long s_count;
+//  The figures named on the command line, or none for all.
+static char **s_figures;
+static int s_figure_count;
+//  --stamped: add jbuspub and jbusseq, as a jbus publisher does.
+static bool s_stamped;
+
+static bool
+s_wanted(const char *figure)
+{
+    for (int index = 0; index < s_figure_count; index++)
+        if (strcmp(s_figures[index], figure) == 0)
+            return true;
+    return s_figure_count == 0;
+}
 
 static double
 s_now(void)
@@ -34,13 +61,27 @@ s_make_event(void)
     jb_event_set_subject(event, "WORK-001");
     jb_event_set_datacontenttype(event, "application/json");
     jb_event_set_data_json(event, s_payload, SIZE_MAX, NULL);
+    if (s_stamped) {
+        jb_value_t publisher = jb_value_string("0123456789abcdef");
+        jb_value_t sequence = jb_value_integer(123456);
+        jb_event_set_extension(event, "jbuspub", &publisher, NULL);
+        jb_event_set_extension(event, "jbusseq", &sequence, NULL);
+    }
     return event;
 }
 
-//  Run body repeatedly for about `seconds`; report events/s and ns/event.
-#define BENCH(label, seconds, body) do {                                        \
+//  Run body repeatedly for about `seconds`, or exactly s_count times, when
+//  the figure is wanted; report events/s and ns/event.
+#define BENCH(figure, label, seconds, body) do {                                \
+    if (!s_wanted(figure))                                                      \
+        break;                                                                  \
     long iterations = 0;                                                        \
     double start = s_now(), elapsed;                                            \
+    if (s_count > 0) {                                                          \
+        for (; iterations < s_count; iterations++) { body; }                    \
+        elapsed = s_now() - start;                                              \
+    }                                                                           \
+    else                                                                        \
     do {                                                                        \
         for (int batch_index = 0; batch_index < 1000; batch_index++) { body; } \
         iterations += 1000;                                                     \
@@ -50,13 +91,35 @@ s_make_event(void)
            (double) iterations / elapsed, elapsed * 1e9 / (double) iterations); \
 } while (0)
 
+static int
+s_usage(void)
+{
+    fprintf(stderr, "usage: bench_codec [seconds-per-figure > 0]\n"
+                    "       bench_codec --count N [--stamped] [FIGURE...]\n");
+    return 2;
+}
+
 int
 main(int argc, char *argv[])
 {
-    double seconds = argc > 1? atof(argv[1]): 1.0;
-    if (seconds <= 0) {
-        fprintf(stderr, "usage: bench_codec [seconds-per-figure > 0]\n");
-        return 2;
+    double seconds = 1.0;
+    if (argc > 2 && strcmp(argv[1], "--count") == 0) {
+        s_count = atol(argv[2]);
+        if (s_count <= 0)
+            return s_usage();
+        int next = 3;
+        if (next < argc && strcmp(argv[next], "--stamped") == 0) {
+            s_stamped = true;
+            next++;
+        }
+        s_figures = argv + next;
+        s_figure_count = argc - next;
+    }
+    else
+    if (argc > 1) {
+        seconds = atof(argv[1]);
+        if (seconds <= 0 || argc > 2)
+            return s_usage();
     }
     jb_event_t *event = s_make_event();
     char *json = NULL;
@@ -69,19 +132,19 @@ main(int argc, char *argv[])
            JBUS_VERSION_MAJOR, JBUS_VERSION_MINOR, JBUS_VERSION_PATCH, strlen(s_payload));
     printf("%-34s %12zu bytes/event\n", "JSON event format size", json_size);
 
-    BENCH("make (new + set attributes + data)", seconds, {
+    BENCH("make", "make (new + set attributes + data)", seconds, {
         jb_event_t *made = s_make_event();
         jb_event_destroy(&made);
     });
-    BENCH("validate", seconds, {
+    BENCH("validate", "validate", seconds, {
         if (jb_event_validate(event, NULL)) abort();
     });
-    BENCH("JSON encode (validate + write)", seconds, {
+    BENCH("json-encode", "JSON encode (validate + write)", seconds, {
         char *text = NULL;
         if (jb_json_encode(event, &text, NULL, NULL)) abort();
         free(text);
     });
-    BENCH("JSON decode (parse + validate)", seconds, {
+    BENCH("json-decode", "JSON decode (parse + validate)", seconds, {
         jb_event_t *decoded = NULL;
         if (jb_json_decode(json, json_size, NULL, &decoded, NULL)) abort();
         jb_event_destroy(&decoded);
@@ -97,17 +160,19 @@ main(int argc, char *argv[])
             copies[index] = jb_message_frame(message, index);
             bytes += copies[index].size;
         }
-        char label [64];
+        char label [64], figure [32];
         snprintf(label, sizeof label, "%s message size (%zu frames)", name, frames);
         printf("%-34s %12zu bytes/event\n", label, bytes);
         snprintf(label, sizeof label, "%s message encode", name);
+        snprintf(figure, sizeof figure, "%s-encode", name);
         jb_message_t *scratch = jb_message_new();
-        BENCH(label, seconds, {
+        BENCH(figure, label, seconds, {
             if (jb_message_encode(scratch, event, mode, NULL)) abort();
         });
         jb_message_destroy(&scratch);
         snprintf(label, sizeof label, "%s message decode", name);
-        BENCH(label, seconds, {
+        snprintf(figure, sizeof figure, "%s-decode", name);
+        BENCH(figure, label, seconds, {
             jb_event_t *decoded = NULL;
             if (jb_message_decode(copies, frames, NULL, &decoded, NULL)) abort();
             jb_event_destroy(&decoded);
@@ -117,7 +182,7 @@ main(int argc, char *argv[])
     jb_error_t error;
     jb_converter_t *converter = jb_converter_new("/jerry/work-tracking", "work_tracking", &error);
     jb_domain_event_t completed = jb_domain_event("TaskCompleted", "WORK-001", s_payload);
-    BENCH("convert domain event", seconds, {
+    BENCH("convert", "convert domain event", seconds, {
         jb_event_t *converted = NULL;
         if (jb_converter_convert(converter, &completed, &converted, NULL)) abort();
         jb_event_destroy(&converted);
