@@ -67,6 +67,14 @@ static const s_setting_t s_settings [] = {
       "check every message from publishers against the jbus\n"
       "binding; drop and count those that do not fit, log the\n"
       "first from each peer address (default off)" },
+    { "curve-cert", "curve_cert", "FILE",
+      "the broker's secret certificate (jbus keygen): CURVE\n"
+      "authentication and encryption on every endpoint; needs\n"
+      "--curve-clients (default none)" },
+    { "curve-clients", "curve_clients", "DIR",
+      "directory of the certificates of the clients let in;\n"
+      "needs --curve-cert. Who may publish and subscribe to\n"
+      "what is the config file's `clients` section" },
 };
 
 #define s_SETTING_COUNT (sizeof s_settings / sizeof s_settings[0])
@@ -121,13 +129,16 @@ s_help(void)
            "  -v, --verbose                log the configuration in use at start\n"
            "  -h, --help                   show this help and exit\n"
            "  -V, --version                show the version and exit\n\n"
+           "With CURVE (docs/security.md), a config that lacks a piece of it (a secret\n"
+           "certificate, a readable clients directory) stops the broker with exit code 2:\n"
+           "it never runs without the security it was asked for.\n\n"
            "Once bound, prints one line on stdout:\n"
            "  " s_NAME ": ready frontend=EP backend=EP control=EP|none\n"
            "and runs until SIGINT or SIGTERM.\n\n"
            "Exit status:\n"
            "  0  stopped by SIGINT or SIGTERM\n"
            "  1  could not start, e.g. an endpoint is in use\n"
-           "  2  a bad flag, config file or value\n");
+           "  2  a bad flag, config file or value, or a CURVE setting that will not do\n");
 }
 
 //  --------------------------------------------------------------------------
@@ -167,12 +178,14 @@ s_log_config(const jb_broker_config_t *config)
 {
     zsys_info("configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
               "max_message_size=%lld linger=%d stats_interval=%d heartbeat_ivl=%d "
-              "heartbeat_timeout=%d strict=%s",
+              "heartbeat_timeout=%d strict=%s curve_cert=%s curve_clients=%s",
               config->frontend, config->backend,
               config->control && *config->control? config->control: "none",
               config->sndhwm, config->rcvhwm, (long long) config->max_message_size,
               config->linger_ms, config->stats_interval_ms, config->heartbeat_ivl_ms,
-              config->heartbeat_timeout_ms, config->strict? "true": "false");
+              config->heartbeat_timeout_ms, config->strict? "true": "false",
+              config->curve_cert && *config->curve_cert? config->curve_cert: "none",
+              config->curve_clients && *config->curve_clients? config->curve_clients: "none");
 }
 
 //  --------------------------------------------------------------------------

@@ -11,8 +11,10 @@
 #ifndef JBUS_CLIENTS_CMD_H_INCLUDED
 #define JBUS_CLIENTS_CMD_H_INCLUDED
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "jbus.h"
+#include "jbus/curve.h"
 
 //  Exit codes, the same for every subcommand.
 enum {
@@ -57,10 +59,33 @@ int
     cmd_parse_int(const char *command, const char *option, const char *text, long minimum,
                   long maximum, int *value);
 
+//  cmd_common.c: CURVE client keys, from --curve-cert FILE (our secret
+//  certificate) and --curve-server KEY|FILE (the broker's public key or
+//  certificate), or where a flag is not given the environment variables
+//  JBUS_CURVE_CERT and JBUS_CURVE_SERVER.
+typedef struct {
+    bool on;                                //  keys were given
+    jb_curve_cert_t cert;                   //  ours, with the secret key
+    char server_key [JB_CURVE_KEY_SIZE];    //  the broker's
+} cmd_curve_t;
+
+//  Load curve from cert_path and server (NULL: the environment's). Both
+//  missing is no CURVE; one without the other, an unreadable file or a bad
+//  key is a usage error. Returns 0, or CMD_EXIT_USAGE after reporting the
+//  problem.
+int
+    cmd_curve_load(const char *command, const char *cert_path, const char *server,
+                   cmd_curve_t *curve);
+
+//  Wipe the keys in curve.
+void
+    cmd_curve_clear(cmd_curve_t *curve);
+
 int cmd_validate(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /*  =========================================================================
     cmd_common.c - what several jbus subcommands need: reading input,
-    extension type declarations, option values
+    extension type declarations, option values, CURVE keys
     ========================================================================= */
 
 #define _POSIX_C_SOURCE 200809L
@@ -125,4 +125,62 @@ cmd_parse_int(const char *command, const char *option, const char *text, long mi
                                option, text, minimum, maximum);
     *value = (int) number;
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  A flag's value, else the environment variable's, else NULL; *source_p
+//  names where it came from, for messages.
+
+static const char *
+s_flag_or_environment(const char *flag_value, const char *flag, const char *variable,
+                      const char **source_p)
+{
+    *source_p = flag;
+    if (flag_value)
+        return flag_value;
+    const char *value = getenv(variable);
+    *source_p = variable;
+    return value && *value? value: NULL;
+}
+
+int
+cmd_curve_load(const char *command, const char *cert_path, const char *server,
+               cmd_curve_t *curve)
+{
+    memset(curve, 0, sizeof *curve);
+    const char *cert_source, *server_source;
+    cert_path = s_flag_or_environment(cert_path, "--curve-cert", "JBUS_CURVE_CERT", &cert_source);
+    server = s_flag_or_environment(server, "--curve-server", "JBUS_CURVE_SERVER", &server_source);
+    if (!cert_path && !server)
+        return 0;
+    //  Half a CURVE setup must not quietly become none
+    if (!cert_path || !server)
+        return cmd_usage_error(command, "%s is given but %s is not: CURVE needs both our "
+                               "certificate (--curve-cert or JBUS_CURVE_CERT) and the broker's "
+                               "key (--curve-server or JBUS_CURVE_SERVER)",
+                               cert_path? cert_source: server_source,
+                               cert_path? "--curve-server": "--curve-cert");
+    jb_error_t error;
+    if (jb_curve_cert_load(&curve->cert, cert_path, &error))
+        return cmd_usage_error(command, "bad %s: %s", cert_source, error.message);
+    if (!*curve->cert.secret_key) {
+        cmd_curve_clear(curve);
+        return cmd_usage_error(command, "bad %s: certificate %s holds no secret key: give our "
+                               "secret certificate (the _secret file of jbus keygen)",
+                               cert_source, cert_path);
+    }
+    if (jb_curve_key_read(server, curve->server_key, &error)) {
+        cmd_curve_clear(curve);
+        return cmd_usage_error(command, "bad %s: %s", server_source, error.message);
+    }
+    curve->on = true;
+    return 0;
+}
+
+void
+cmd_curve_clear(cmd_curve_t *curve)
+{
+    jb_curve_cert_clear(&curve->cert);
+    memset(curve->server_key, 0, sizeof curve->server_key);
+    curve->on = false;
 }

@@ -38,6 +38,7 @@ typedef struct {
     const char *data, *data_file;
     const char **extensions;    //  "NAME=VALUE" or "NAME:TYPE=VALUE", argc-bounded
     size_t extension_count;
+    const char *curve_cert, *curve_server;      //  CURVE flags, NULL when not given
 } s_options_t;
 
 //  --------------------------------------------------------------------------
@@ -85,6 +86,12 @@ s_print_help(void)
         "                            (default 1000; 0 = do not wait)\n"
         "      --linger MS           how long to flush queued events on exit (default 2000)\n"
         "      --hwm N               high-water mark, 0 = unlimited (default 100000)\n"
+        "      --curve-cert FILE     CURVE: our secret certificate (the _secret file of\n"
+        "                            jbus keygen); default $JBUS_CURVE_CERT\n"
+        "      --curve-server KEY    CURVE: the broker's public key, or its public\n"
+        "                            certificate; default $JBUS_CURVE_SERVER. Both or\n"
+        "                            neither (docs/security.md). The broker drops events\n"
+        "                            of types its rules do not let us publish\n"
         "  -q, --quiet               no summary line\n"
         "  -h, --help                show this help and exit\n"
         "\n"
@@ -274,7 +281,7 @@ s_parse(int argc, char **argv, s_options_t *options)
 {
     enum {
         s_SUBJECT = 256, s_ID, s_TIME, s_CONTENT_TYPE, s_SCHEMA, s_DATA_FILE, s_EXT, s_BIND,
-        s_WAIT, s_LINGER, s_HWM
+        s_WAIT, s_LINGER, s_HWM, s_CURVE_CERT, s_CURVE_SERVER
     };
     static const struct option long_options [] = {
         { "endpoint",        required_argument, NULL, 'e' },
@@ -294,6 +301,8 @@ s_parse(int argc, char **argv, s_options_t *options)
         { "wait",            required_argument, NULL, s_WAIT },
         { "linger",          required_argument, NULL, s_LINGER },
         { "hwm",             required_argument, NULL, s_HWM },
+        { "curve-cert",      required_argument, NULL, s_CURVE_CERT },
+        { "curve-server",    required_argument, NULL, s_CURVE_SERVER },
         { "quiet",           no_argument,       NULL, 'q' },
         { "help",            no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -330,6 +339,8 @@ s_parse(int argc, char **argv, s_options_t *options)
             case s_HWM:
                 rc = cmd_parse_int(s_NAME, "--hwm", optarg, 0, INT32_MAX, &options->publisher.sndhwm);
                 break;
+            case s_CURVE_CERT: options->curve_cert = optarg; break;
+            case s_CURVE_SERVER: options->curve_server = optarg; break;
             case 'q': options->quiet = true; break;
             case 'h': s_print_help(); return -1;
             default: return cmd_usage_hint(s_NAME);
@@ -366,6 +377,15 @@ cmd_pub(int argc, char **argv)
     if (!options.extensions)
         return cmd_usage_error(s_NAME, "out of memory");
     int exit_code = s_parse(argc, argv, &options);
+    cmd_curve_t curve;
+    memset(&curve, 0, sizeof curve);
+    if (exit_code == 0)
+        exit_code = cmd_curve_load(s_NAME, options.curve_cert, options.curve_server, &curve);
+    if (curve.on) {
+        options.publisher.curve_server_key = curve.server_key;
+        options.publisher.curve_public_key = curve.cert.public_key;
+        options.publisher.curve_secret_key = curve.cert.secret_key;
+    }
     jb_event_t *event = NULL;
     if (exit_code == 0 && options.type)
         exit_code = s_event_from_flags(&options, &event);
@@ -375,8 +395,10 @@ cmd_pub(int argc, char **argv)
         publisher = jb_publisher_new(options.endpoint, &options.publisher, &error);
         if (!publisher) {
             fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
-            exit_code = CMD_EXIT_FAILURE;
+            exit_code = error.code == JB_EINVAL? CMD_EXIT_USAGE: CMD_EXIT_FAILURE;
         }
+        //  the publisher holds its own copies of the keys now
+        cmd_curve_clear(&curve);
     }
     //  with an event from flags, wait for a subscriber of its type; JSON lines
     //  may hold any types, so any subscriber will do
@@ -384,7 +406,9 @@ cmd_pub(int argc, char **argv)
     &&  jb_publisher_wait_for(publisher, options.type, options.wait_ms, NULL) != 0
     &&  !options.quiet)
         fprintf(stderr, "jbus " s_NAME ": no subscriber within %d ms at %s; publishing anyway "
-                "(events nobody subscribed to are dropped)\n", options.wait_ms, options.endpoint);
+                "(events nobody subscribed to are dropped%s)\n", options.wait_ms, options.endpoint,
+                options.publisher.curve_server_key? "; with CURVE, check that the broker lets "
+                "our key in and --curve-server is its key": "");
     size_t sent = 0;
     if (exit_code == 0 && event) {
         for (int round = 0; exit_code == 0 && round < options.count; round++) {
@@ -415,6 +439,7 @@ cmd_pub(int argc, char **argv)
                 sent == 1? "": "s", jb_publisher_endpoint(publisher));
     jb_publisher_destroy(&publisher);
     jb_event_destroy(&event);
+    cmd_curve_clear(&curve);
     free(options.extensions);
     return exit_code == -1? CMD_EXIT_OK: exit_code;
 }

@@ -1,10 +1,11 @@
 /*  =========================================================================
     cmd_stats.c - jbus stats: ask a running broker for its counters
 
-        jbus stats [--endpoint EP] [--timeout MS]
+        jbus stats [--endpoint EP] [--timeout MS] [--curve-cert FILE --curve-server KEY]
 
     Sends "STATS" to the broker's control endpoint (a REP socket) and prints
-    the JSON object it answers with, one line.
+    the JSON object it answers with, one line. A broker with CURVE answers
+    only clients it lets in.
     ========================================================================= */
 
 #define _POSIX_C_SOURCE 200809L
@@ -27,12 +28,22 @@ s_print_help(void)
         "\n"
         "Ask a running jbus broker for its counters and print them as one line of\n"
         "JSON: messages and bytes in from publishers and out to subscribers, the\n"
-        "subscriptions forwarded, and the broker's uptime.\n"
+        "subscriptions forwarded, and the broker's uptime; in strict mode the messages\n"
+        "rejected, and with CURVE the refused handshakes (auth_failures), the messages\n"
+        "dropped (frontend.forbidden) and the subscriptions refused (backend.forbidden)\n"
+        "by the broker's rules.\n"
         "\n"
         "Options:\n"
         "  -e, --endpoint EP   the broker's control endpoint\n"
         "                      (default " JB_BROKER_CONTROL_DEFAULT ")\n"
         "  -t, --timeout MS    how long to wait for the answer (default 2000)\n"
+        "      --curve-cert FILE\n"
+        "                      CURVE: our secret certificate (the _secret file of\n"
+        "                      jbus keygen); default $JBUS_CURVE_CERT\n"
+        "      --curve-server KEY\n"
+        "                      CURVE: the broker's public key, or its public\n"
+        "                      certificate; default $JBUS_CURVE_SERVER. Both or\n"
+        "                      neither (docs/security.md)\n"
         "  -h, --help          show this help and exit\n"
         "\n"
         "Exit codes:\n"
@@ -44,19 +55,25 @@ s_print_help(void)
 int
 cmd_stats(int argc, char **argv)
 {
+    enum { s_CURVE_CERT = 256, s_CURVE_SERVER };
     static const struct option long_options [] = {
         { "endpoint", required_argument, NULL, 'e' },
         { "timeout",  required_argument, NULL, 't' },
+        { "curve-cert", required_argument, NULL, s_CURVE_CERT },
+        { "curve-server", required_argument, NULL, s_CURVE_SERVER },
         { "help",     no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *endpoint = JB_BROKER_CONTROL_DEFAULT;
+    const char *curve_cert = NULL, *curve_server = NULL;
     int timeout_ms = 2000;
     int option, rc = 0;
     while (rc == 0 && (option = getopt_long(argc, argv, "e:t:h", long_options, NULL)) != -1) {
         switch (option) {
             case 'e': endpoint = optarg; break;
             case 't': rc = cmd_parse_int(s_NAME, "--timeout", optarg, 1, INT32_MAX, &timeout_ms); break;
+            case s_CURVE_CERT: curve_cert = optarg; break;
+            case s_CURVE_SERVER: curve_server = optarg; break;
             case 'h': s_print_help(); return CMD_EXIT_OK;
             default: return cmd_usage_hint(s_NAME);
         }
@@ -65,11 +82,25 @@ cmd_stats(int argc, char **argv)
         return rc;
     if (optind < argc)
         return cmd_usage_error(s_NAME, "unexpected argument '%s'", argv[optind]);
+    cmd_curve_t curve;
+    rc = cmd_curve_load(s_NAME, curve_cert, curve_server, &curve);
+    if (rc)
+        return rc;
 
     zsock_t *request = zsock_new(ZMQ_REQ);
     if (!request) {
         fprintf(stderr, "jbus " s_NAME ": cannot create a socket\n");
+        cmd_curve_clear(&curve);
         return CMD_EXIT_FAILURE;
+    }
+    jb_error_t error;
+    rc = curve.on? jb_curve_client_apply(request, curve.server_key, curve.cert.public_key,
+                                         curve.cert.secret_key, &error): 0;
+    bool curve_on = curve.on;
+    cmd_curve_clear(&curve);
+    if (rc) {
+        zsock_destroy(&request);
+        return cmd_usage_error(s_NAME, "%s", error.message);
     }
     zsock_set_linger(request, 0);
     zsock_set_sndtimeo(request, timeout_ms);
@@ -81,7 +112,9 @@ cmd_stats(int argc, char **argv)
                 zmq_strerror(zmq_errno()));
     else
     if (zstr_send(request, "STATS") == -1 || !(reply = zstr_recv(request)))
-        fprintf(stderr, "jbus " s_NAME ": no answer from %s within %d ms\n", endpoint, timeout_ms);
+        fprintf(stderr, "jbus " s_NAME ": no answer from %s within %d ms%s\n", endpoint, timeout_ms,
+                curve_on? " (with CURVE, check that the broker lets our key in and that "
+                "--curve-server is its key)": "");
     else
     if (reply[0] != '{')
         fprintf(stderr, "jbus " s_NAME ": unexpected answer from %s: %.200s\n", endpoint, reply);

@@ -34,6 +34,7 @@ typedef struct {
     int timeout_ms;             //  stop after this long, -1 = never
     bool stats;                 //  print counters on exit
     bool quiet;                 //  no rejected-message warnings
+    const char *curve_cert, *curve_server;      //  CURVE flags, NULL when not given
 } s_options_t;
 
 //  --------------------------------------------------------------------------
@@ -64,6 +65,15 @@ s_print_help(void)
         "      --stats           print the counters on stderr on exit: messages received,\n"
         "                        events delivered, filtered and rejected, and the gaps\n"
         "                        in publishers' sequence numbers with the events missed\n"
+        "      --curve-cert FILE\n"
+        "                        CURVE: our secret certificate (the _secret file of\n"
+        "                        jbus keygen); default $JBUS_CURVE_CERT\n"
+        "      --curve-server KEY\n"
+        "                        CURVE: the broker's public key, or its public\n"
+        "                        certificate; default $JBUS_CURVE_SERVER. Both or\n"
+        "                        neither (docs/security.md). The broker refuses a\n"
+        "                        FILTER its rules do not allow us, a shorter prefix\n"
+        "                        than an allowed one too: we then get nothing for it\n"
         "  -q, --quiet           do not report rejected messages and missed events\n"
         "  -h, --help            show this help and exit\n"
         "\n"
@@ -104,7 +114,7 @@ s_on_gap(const char *publisher, const char *type, uint32_t count, void *arg)
 static int
 s_parse(int argc, char **argv, s_options_t *options)
 {
-    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS };
+    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS, s_CURVE_CERT, s_CURVE_SERVER };
     static const struct option long_options [] = {
         { "endpoint", required_argument, NULL, 'e' },
         { "bind",     no_argument,       NULL, s_BIND },
@@ -113,6 +123,8 @@ s_parse(int argc, char **argv, s_options_t *options)
         { "ext",      required_argument, NULL, s_EXT },
         { "hwm",      required_argument, NULL, s_HWM },
         { "stats",    no_argument,       NULL, s_STATS },
+        { "curve-cert", required_argument, NULL, s_CURVE_CERT },
+        { "curve-server", required_argument, NULL, s_CURVE_SERVER },
         { "quiet",    no_argument,       NULL, 'q' },
         { "help",     no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -133,6 +145,8 @@ s_parse(int argc, char **argv, s_options_t *options)
                 rc = cmd_parse_int(s_NAME, "--hwm", optarg, 0, INT32_MAX, &options->subscriber.rcvhwm);
                 break;
             case s_STATS: options->stats = true; break;
+            case s_CURVE_CERT: options->curve_cert = optarg; break;
+            case s_CURVE_SERVER: options->curve_server = optarg; break;
             case 'q': options->quiet = true; break;
             case 'h': s_print_help(); return -1;
             default: return cmd_usage_hint(s_NAME);
@@ -158,6 +172,15 @@ cmd_sub(int argc, char **argv)
         return cmd_usage_error(s_NAME, "out of memory");
     int exit_code = s_parse(argc, argv, &options);
     options.subscriber.known = options.known;
+    cmd_curve_t curve;
+    memset(&curve, 0, sizeof curve);
+    if (exit_code == 0)
+        exit_code = cmd_curve_load(s_NAME, options.curve_cert, options.curve_server, &curve);
+    if (curve.on) {
+        options.subscriber.curve_server_key = curve.server_key;
+        options.subscriber.curve_public_key = curve.cert.public_key;
+        options.subscriber.curve_secret_key = curve.cert.secret_key;
+    }
 
     jb_subscriber_t *subscriber = NULL;
     jb_error_t error;
@@ -165,9 +188,11 @@ cmd_sub(int argc, char **argv)
         subscriber = jb_subscriber_new(options.endpoint, &options.subscriber, &error);
         if (!subscriber) {
             fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
-            exit_code = CMD_EXIT_FAILURE;
+            exit_code = error.code == JB_EINVAL && curve.on? CMD_EXIT_USAGE: CMD_EXIT_FAILURE;
         }
     }
+    //  the subscriber holds its own copies of the keys now
+    cmd_curve_clear(&curve);
     for (int index = optind; exit_code == 0 && index < argc; index++)
         if (jb_subscriber_subscribe(subscriber, argv[index], &error))
             exit_code = cmd_usage_error(s_NAME, "bad FILTER '%s': %s", argv[index], error.message);

@@ -31,6 +31,7 @@ static const s_command_t s_commands [] = {
     { "sub",      cmd_sub,      "print the events whose types match prefixes or patterns" },
     { "stats",    cmd_stats,    "ask a running broker for its counters" },
     { "bench",    cmd_bench,    "measure throughput, latency, loss and CPU through a broker" },
+    { "keygen",   cmd_keygen,   "make a CURVE key pair: a public and a secret certificate" },
 };
 
 #define s_COMMAND_COUNT (sizeof s_commands / sizeof s_commands[0])

@@ -28,6 +28,7 @@
 #include "jbus/event_type.h"
 #include "jbus/domain_event.h"
 #include "jbus/converter.h"
+#include "jbus/curve.h"
 #include "jbus/broker.h"
 
 #endif

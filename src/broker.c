@@ -20,9 +20,19 @@
 
     A socket monitor on the frontend reports each publisher connection that
     ends on an inproc PAIR, which the loop polls beside the other sockets.
+
+    With CURVE, the guard (guard.c) is bound as the ZeroMQ context's
+    authentication handler before any socket, every socket is made a CURVE
+    server, and the loop polls the handler and monitors of every socket
+    too. Messages and subscriptions then go through loops of their own,
+    chosen once per batch like strict mode's, which ask the guard about
+    each: the plain loops stay as they were. The backend is an XPUB in
+    manual mode, so that it applies only the subscriptions the guard
+    grants.
     ========================================================================= */
 
 #include "internal.h"
+#include "security_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -60,7 +70,12 @@
 #define s_CONFIG_FILE_MAX (64 * 1024)
 
 //  Slots in jb_broker_config_t.owned, one per string field.
-enum { s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL };
+enum {
+    s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL, s_OWNED_CURVE_CERT,
+    s_OWNED_CURVE_CLIENTS, s_OWNED_COUNT
+};
+_Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeof (char *),
+               "one owned slot per string field");
 
 //  The broker as its owner sees it: the actor and what it bound.
 struct jb_broker {
@@ -80,6 +95,11 @@ typedef struct {
     void *control_handle;
     zsock_t *monitor;                   //  PAIR: the frontend's socket monitor
     void *monitor_handle;
+    jb__guard_t *guard;                 //  CURVE: authentication and
+                                        //  authorisation; NULL without
+    zsock_t *backend_monitor;           //  CURVE: PAIRs, the backend's and the
+    zsock_t *control_monitor;           //  control socket's monitors (NULL
+                                        //  without CURVE or control)
     jb_broker_stats_t stats;            //  counters; uptime_ms filled on read
     int64_t started_ms;                 //  zclock_mono() at start
     int stats_interval_ms;              //  0 = no periodic line
@@ -94,7 +114,7 @@ typedef struct {
 //  Configuration keys, shared by jb_broker_config_set (text from a file or
 //  a flag) and the check jb_broker_new makes of a config filled in code.
 
-typedef enum { s_STRING, s_INT, s_INT64, s_BOOL } s_kind_t;
+typedef enum { s_STRING, s_PATH, s_INT, s_INT64, s_BOOL } s_kind_t;
 
 typedef struct {
     const char *key;            //  as in the ZPL file
@@ -123,6 +143,10 @@ static const s_key_t s_keys [] = {
     { "heartbeat_timeout", s_INT,   offsetof(jb_broker_config_t, heartbeat_timeout_ms),
       0, INT_MAX, -1 },
     { "strict",            s_BOOL,  offsetof(jb_broker_config_t, strict), 0, 1, -1 },
+    { "curve_cert",        s_PATH,  offsetof(jb_broker_config_t, curve_cert), 0, 0,
+      s_OWNED_CURVE_CERT },
+    { "curve_clients",     s_PATH,  offsetof(jb_broker_config_t, curve_clients), 0, 0,
+      s_OWNED_CURVE_CLIENTS },
 };
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
@@ -177,6 +201,7 @@ jb_broker_config_reset(jb_broker_config_t *config)
     assert(config);
     for (size_t slot = 0; slot < sizeof config->owned / sizeof config->owned[0]; slot++)
         free(config->owned[slot]);
+    jb__rules_destroy(&config->rules);
     jb_broker_config_defaults(config);
 }
 
@@ -223,11 +248,14 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
     if (!entry)
         return s_error(error, JB_ECONFIG, key, "unknown key \"%.100s\"", key);
     char *field = (char *) config + entry->offset;
-    if (entry->kind == s_STRING) {
-        if (strlen(value) >= JB_BROKER_ENDPOINT_MAX)
+    if (entry->kind == s_STRING || entry->kind == s_PATH) {
+        if (entry->kind == s_STRING && strlen(value) >= JB_BROKER_ENDPOINT_MAX)
             return s_error(error, JB_ECONFIG, key, "endpoint \"%.60s...\" is longer than %d bytes",
                            value, JB_BROKER_ENDPOINT_MAX - 1);
-        if (*value == '\0' && entry->owned != s_OWNED_CONTROL)
+        if (entry->kind == s_PATH && strlen(value) >= JB_BROKER_PATH_MAX)
+            return s_error(error, JB_ECONFIG, key, "path \"%.60s...\" is longer than %d bytes",
+                           value, JB_BROKER_PATH_MAX - 1);
+        if (*value == '\0' && entry->kind == s_STRING && entry->owned != s_OWNED_CONTROL)
             return s_error(error, JB_ECONFIG, key, "\"\" is not an endpoint");
         char *copy = jb__strndup(value, strlen(value));
         if (!copy)
@@ -265,8 +293,73 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
 }
 
 //  --------------------------------------------------------------------------
+
+int
+jb_broker_config_allow(jb_broker_config_t *config, const char *client_key,
+                       jb_broker_right_t right, const char *prefix, jb_error_t *error)
+{
+    assert(config);
+    assert(client_key);
+    assert(prefix);
+    bool made = !config->rules;
+    if (made && !(config->rules = jb__rules_new()))
+        return s_error(error, JB_ENOMEM, NULL, "out of memory");
+    jb_error_t detail;
+    int rc = jb__rules_allow(config->rules, client_key, (int) right, prefix, &detail);
+    if (rc && made)
+        jb__rules_destroy(&config->rules);
+    return rc? s_error(error, rc, "clients", "%s", detail.message): 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Add the rule of one subsection of the clients section to rules: its
+//  name, one key, publish and subscribe prefixes.
+
+static int
+s_config_client(jb__rules_t *rules, zconfig_t *client, const char *path, jb_error_t *error)
+{
+    const char *name = zconfig_name(client);
+    if (zconfig_value(client) && *zconfig_value(client))
+        return s_error(error, JB_ECONFIG, "clients",
+                       "config file %s: clients/%.100s: a client is a subsection (key, "
+                       "publish, subscribe), not a value", path, name);
+    const char *key = NULL;
+    for (zconfig_t *entry = zconfig_child(client); entry; entry = zconfig_next(entry)) {
+        const char *what = zconfig_name(entry);
+        if (zconfig_child(entry)
+        ||  (!streq(what, "key") && !streq(what, "publish") && !streq(what, "subscribe")))
+            return s_error(error, JB_ECONFIG, "clients",
+                           "config file %s: clients/%.100s/%.100s: unknown %s (a client has "
+                           "key, publish and subscribe)", path, name, what,
+                           zconfig_child(entry)? "subsection": "key");
+        if (streq(what, "key")) {
+            if (key)
+                return s_error(error, JB_ECONFIG, "clients",
+                               "config file %s: clients/%.100s: more than one key", path, name);
+            key = zconfig_value(entry)? zconfig_value(entry): "";
+        }
+    }
+    if (!key)
+        return s_error(error, JB_ECONFIG, "clients",
+                       "config file %s: clients/%.100s: no key (the client's public key, or "
+                       "\"*\" for every client without a rule)", path, name);
+    jb_error_t detail;
+    int rc = jb__rules_add_client(rules, key, name, &detail);
+    for (zconfig_t *entry = zconfig_child(client); rc == 0 && entry; entry = zconfig_next(entry)) {
+        const char *what = zconfig_name(entry);
+        if (!streq(what, "key"))
+            rc = jb__rules_allow(rules, key,
+                                 streq(what, "publish")? JB_BROKER_PUBLISH: JB_BROKER_SUBSCRIBE,
+                                 zconfig_value(entry)? zconfig_value(entry): "", &detail);
+    }
+    return rc? s_error(error, rc, "clients", "config file %s: clients/%.100s: %s", path, name,
+                       detail.message): 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Apply every key of the broker section to config, or fail at the first
-//  bad one with the file, the key and the value named.
+//  bad one with the file, the key and the value named. A clients section
+//  puts new rules in config->rules, which held none.
 
 static int
 s_config_apply(jb_broker_config_t *config, zconfig_t *root, const char *path,
@@ -274,10 +367,21 @@ s_config_apply(jb_broker_config_t *config, zconfig_t *root, const char *path,
 {
     for (zconfig_t *section = zconfig_child(root); section; section = zconfig_next(section)) {
         const char *name = zconfig_name(section);
+        if (streq(name, "clients")) {
+            if (!config->rules && !(config->rules = jb__rules_new()))
+                return s_error(error, JB_ENOMEM, NULL, "out of memory");
+            for (zconfig_t *client = zconfig_child(section); client;
+                 client = zconfig_next(client)) {
+                int rc = s_config_client(config->rules, client, path, error);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
         if (!streq(name, "broker"))
             return s_error(error, JB_ECONFIG, name,
-                           "config file %s: unknown section \"%.100s\" (the broker reads \"broker\")",
-                           path, name);
+                           "config file %s: unknown section \"%.100s\" (the broker reads "
+                           "\"broker\" and \"clients\")", path, name);
         for (zconfig_t *entry = zconfig_child(section); entry; entry = zconfig_next(entry)) {
             const char *key = zconfig_name(entry);
             const char *value = zconfig_value(entry)? zconfig_value(entry): "";
@@ -334,8 +438,17 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
                        "config file %s: not valid ZPL (the log names the line)", path);
     jb_broker_config_t loaded = *config;
     memset(loaded.owned, 0, sizeof loaded.owned);
+    loaded.rules = NULL;                //  the file's, when it has any
     int rc = s_config_apply(&loaded, root, path, error);
     zconfig_destroy(&root);
+    if (rc)
+        jb__rules_destroy(&loaded.rules);
+    else
+    if (loaded.rules) {
+        jb__rules_destroy(&config->rules);
+        config->rules = loaded.rules;
+    }
+    loaded.rules = config->rules;
     for (size_t slot = 0; slot < sizeof loaded.owned / sizeof loaded.owned[0]; slot++) {
         if (!loaded.owned[slot])
             continue;
@@ -362,6 +475,15 @@ s_config_check(const jb_broker_config_t *config, jb_error_t *error)
     for (size_t index = 0; index < s_KEY_COUNT; index++) {
         const s_key_t *entry = &s_keys[index];
         const char *field = (const char *) config + entry->offset;
+        if (entry->kind == s_PATH) {
+            const char *value;
+            memcpy(&value, field, sizeof value);
+            if (value && strlen(value) >= JB_BROKER_PATH_MAX)
+                return s_error(error, JB_ECONFIG, entry->key,
+                               "%s: path \"%.60s...\" is longer than %d bytes",
+                               entry->key, value, JB_BROKER_PATH_MAX - 1);
+            continue;
+        }
         if (entry->kind == s_STRING) {
             const char *value;
             memcpy(&value, field, sizeof value);
@@ -389,6 +511,25 @@ s_config_check(const jb_broker_config_t *config, jb_error_t *error)
                            "%s: %" PRId64 " is not from %" PRId64 " to %" PRId64,
                            entry->key, number, entry->min, entry->max);
     }
+    //  CURVE is all or nothing: a piece missing never means "no security"
+    bool cert = config->curve_cert && *config->curve_cert;
+    bool clients = config->curve_clients && *config->curve_clients;
+    if (cert != clients)
+        return s_error(error, JB_ECONFIG, cert? "curve_clients": "curve_cert",
+                       "%s is set but %s is not: CURVE needs both the broker's secret "
+                       "certificate and the directory of the clients it lets in",
+                       cert? "curve_cert": "curve_clients", cert? "curve_clients": "curve_cert");
+    if (!cert && config->rules && jb__rules_size(config->rules) > 0)
+        return s_error(error, JB_ECONFIG, "clients",
+                       "clients: rules about client keys need CURVE: set curve_cert and "
+                       "curve_clients");
+    const char *endpoints [] = { config->frontend, config->backend, config->control };
+    const char *roles [] = { "frontend", "backend", "control" };
+    for (size_t index = 0; cert && index < 3; index++)
+        if (endpoints[index] && strncmp(endpoints[index], "inproc://", 9) == 0)
+            return s_error(error, JB_ECONFIG, roles[index],
+                           "%s: %s: inproc:// has no security mechanism, so CURVE cannot "
+                           "guard it; use tcp:// or ipc://", roles[index], endpoints[index]);
     return 0;
 }
 
@@ -397,11 +538,14 @@ s_config_check(const jb_broker_config_t *config, jb_error_t *error)
 //  read back the endpoint as bound (a "*" port becomes a number). role
 //  says who connects there, for the error message. libzmq is called
 //  directly: zsock_bind has its own idea of "*" (a scan of a port range)
-//  and the zsock_set_* setters assert on a refused value.
+//  and the zsock_set_* setters assert on a refused value. With guard, the
+//  socket is a CURVE server for guard_role before it is bound, and an
+//  XPUB applies only the subscriptions the guard grants (manual mode).
 
 static zsock_t *
 s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_config_t *config,
-              int hwm_limit, int64_t frame_max, char *bound, jb_error_t *error)
+              int hwm_limit, int64_t frame_max, jb__guard_t *guard, jb__role_t guard_role,
+              char *bound, jb_error_t *error)
 {
     zsock_t *socket = zsock_new(type);
     if (!socket) {
@@ -433,6 +577,18 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
             zsock_destroy(&socket);
             return NULL;
         }
+    if (guard) {
+        int manual = 1;
+        int rc = jb__guard_secure(guard, handle, guard_role, error);
+        if (rc == 0 && type == ZMQ_XPUB
+        &&  zmq_setsockopt(handle, ZMQ_XPUB_MANUAL, &manual, sizeof manual) == -1)
+            rc = s_error(error, JB_ESOCKET, NULL, "socket for %s: %s", role,
+                         zmq_strerror(zmq_errno()));
+        if (rc) {
+            zsock_destroy(&socket);
+            return NULL;
+        }
+    }
     if (zmq_bind(handle, endpoint) == -1) {
         s_error(error, JB_ESOCKET, NULL, "endpoint %s for %s: %s", endpoint, role,
                 zmq_strerror(zmq_errno()));
@@ -454,10 +610,18 @@ s_forwarder_destroy(s_forwarder_t **self_p)
     if (self) {
         if (self->monitor)
             zmq_socket_monitor(zsock_resolve(self->frontend), NULL, 0);
+        if (self->backend_monitor)
+            zmq_socket_monitor(zsock_resolve(self->backend), NULL, 0);
+        if (self->control_monitor)
+            zmq_socket_monitor(zsock_resolve(self->control), NULL, 0);
         zsock_destroy(&self->monitor);
+        zsock_destroy(&self->backend_monitor);
+        zsock_destroy(&self->control_monitor);
         zsock_destroy(&self->frontend);
         zsock_destroy(&self->backend);
         zsock_destroy(&self->control);
+        //  Last: while a CURVE socket is open, its handler must be there
+        jb__guard_destroy(&self->guard);
         zhashx_destroy(&self->peers);
         free(self);
         *self_p = NULL;
@@ -602,11 +766,68 @@ s_reject(s_forwarder_t *self, zmq_msg_t *first, const jb_error_t *error)
 }
 
 //  --------------------------------------------------------------------------
-//  Strict mode's s_forward_messages: gather each message's frames, check
-//  them, then forward them all or drop them all. frames holds
-//  s_FRAMES_MAX + 1 initialised messages; frames past s_FRAMES_MAX of a
-//  longer message all land in the last one and are dropped with it.
-//  Returns -1 when the context is gone.
+//  Receive the frames of a message after its first, which is in frames[0]:
+//  frames holds s_FRAMES_MAX + 1 initialised messages, and frames past
+//  s_FRAMES_MAX of a longer message all land in the last one. The frames
+//  of a message arrive together: once the first is in, the rest are
+//  there. Counts the message in. Returns -1 when the context is gone.
+
+static int
+s_gather(s_forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p)
+{
+    size_t count = 1;
+    uint64_t bytes = zmq_msg_size(&frames[0]);
+    bool more = zmq_msg_more(&frames[0]);
+    while (more) {
+        zmq_msg_t *frame = &frames[count < s_FRAMES_MAX? count: s_FRAMES_MAX];
+        if (s_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return -1;
+        count++;
+        bytes += zmq_msg_size(frame);
+        more = zmq_msg_more(frame);
+    }
+    self->stats.messages_in++;
+    self->stats.bytes_in += bytes;
+    *count_p = count;
+    *bytes_p = bytes;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Strict mode, one message whose first frame is in frames[0]: gather its
+//  frames, check them, then forward them all or drop them all. Returns -1
+//  when the context is gone.
+
+static int
+s_forward_one_checked(s_forwarder_t *self, zmq_msg_t *frames)
+{
+    size_t count;
+    uint64_t bytes;
+    if (s_gather(self, frames, &count, &bytes))
+        return -1;
+    jb_error_t error;
+    if (s_check(frames, count, &error)) {
+        s_reject(self, &frames[0], &error);
+        return 0;
+    }
+    assert(count <= s_FRAMES_MAX);  //  s_check refuses more
+    bool sent = true;
+    for (size_t index = 0; sent && index < count; index++)
+        if (s_send(&frames[index], self->backend_handle,
+                   ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1) {
+            if (zmq_errno() == ETERM)
+                return -1;
+            sent = false;
+        }
+    if (sent) {
+        self->stats.messages_out++;
+        self->stats.bytes_out += bytes;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Strict mode's s_forward_messages. Returns -1 when the context is gone.
 
 static int
 s_forward_checked(s_forwarder_t *self, zmq_msg_t *frames)
@@ -614,35 +835,41 @@ s_forward_checked(s_forwarder_t *self, zmq_msg_t *frames)
     for (int message = 0; message < s_BATCH; message++) {
         if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
-        size_t count = 1;
-        uint64_t bytes = zmq_msg_size(&frames[0]);
-        bool more = zmq_msg_more(&frames[0]);
-        //  The frames of a message arrive together: once the first is in,
-        //  the rest are there.
-        while (more) {
-            zmq_msg_t *frame = &frames[count < s_FRAMES_MAX? count: s_FRAMES_MAX];
-            if (s_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+        if (s_forward_one_checked(self, frames))
+            return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  CURVE's s_forward_messages: a message whose publisher may not publish
+//  its type is dropped whole and counted (the guard logs it); the others
+//  go on as in strict or plain mode. Returns -1 when the context is gone.
+
+static int
+s_forward_guarded(s_forwarder_t *self, zmq_msg_t *frames)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        if (!jb__guard_may_publish(self->guard, &frames[0], &self->stats)) {
+            size_t count;
+            uint64_t bytes;
+            if (s_gather(self, frames, &count, &bytes))
                 return -1;
-            count++;
-            bytes += zmq_msg_size(frame);
-            more = zmq_msg_more(frame);
-        }
-        self->stats.messages_in++;
-        self->stats.bytes_in += bytes;
-        jb_error_t error;
-        if (s_check(frames, count, &error)) {
-            s_reject(self, &frames[0], &error);
             continue;
         }
-        assert(count <= s_FRAMES_MAX);  //  s_check refuses more
-        bool sent = true;
-        for (size_t index = 0; sent && index < count; index++)
-            if (s_send(&frames[index], self->backend_handle,
-                       ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1) {
-                if (zmq_errno() == ETERM)
-                    return -1;
-                sent = false;
-            }
+        if (self->strict) {
+            if (s_forward_one_checked(self, frames))
+                return -1;
+            continue;
+        }
+        uint64_t bytes;
+        bool sent;
+        if (s_move(&frames[0], self->frontend_handle, self->backend_handle, &bytes, &sent))
+            return -1;
+        self->stats.messages_in++;
+        self->stats.bytes_in += bytes;
         if (sent) {
             self->stats.messages_out++;
             self->stats.bytes_out += bytes;
@@ -652,29 +879,46 @@ s_forward_checked(s_forwarder_t *self, zmq_msg_t *frames)
 }
 
 //  --------------------------------------------------------------------------
-//  Count what the frontend's socket monitor has reported, reading until
-//  nothing is left: the loop polls the PAIR's ZMQ_FD, which signals again
-//  only once the socket has been read dry. That is at most the monitor's
-//  and the PAIR's high-water marks of events. An event is two frames: 6
-//  bytes (uint16 event, uint32 value), then the endpoint. Only
-//  ZMQ_EVENT_DISCONNECTED is asked for, but the event is read rather than
-//  assumed.
+//  Read what a socket monitor (monitor, of the socket of role) has
+//  reported, until nothing is left: the loop polls the frontend monitor's
+//  ZMQ_FD, which signals again only once the socket has been read dry.
+//  That is at most the monitor's and the PAIR's high-water marks of
+//  events. An event is two frames: 6 bytes (uint16 event, uint32 value),
+//  then the endpoint. Publisher disconnects are counted; failed handshakes
+//  go to the guard. The events are read rather than assumed.
 
 static void
-s_monitor_read(s_forwarder_t *self, zmq_msg_t *msg)
+s_monitor_read(s_forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *msg)
 {
     while (true) {
-        if (s_recv(msg, self->monitor_handle, ZMQ_DONTWAIT) == -1)
+        if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
             return;
         uint16_t kind = 0;
-        if (zmq_msg_size(msg) >= sizeof kind)
+        uint32_t value = 0;
+        if (zmq_msg_size(msg) >= sizeof kind + sizeof value) {
             memcpy(&kind, zmq_msg_data(msg), sizeof kind);
-        if (kind == ZMQ_EVENT_DISCONNECTED)
+            memcpy(&value, (const uint8_t *) zmq_msg_data(msg) + sizeof kind, sizeof value);
+        }
+        if (kind == ZMQ_EVENT_DISCONNECTED && role == JB__ROLE_PUBLISHERS)
             self->stats.disconnects++;
+        else
+        if (self->guard)
+            jb__guard_monitor_event(self->guard, role, kind, value, &self->stats);
         while (zmq_msg_more(msg))
-            if (s_recv(msg, self->monitor_handle, ZMQ_DONTWAIT) == -1)
+            if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
                 return;
     }
+}
+
+//  Every monitor: the frontend's and, with CURVE, the others.
+static void
+s_monitors_read(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, msg);
+    if (self->backend_monitor)
+        s_monitor_read(self, zsock_resolve(self->backend_monitor), JB__ROLE_SUBSCRIBERS, msg);
+    if (self->control_monitor)
+        s_monitor_read(self, zsock_resolve(self->control_monitor), JB__ROLE_CONTROL, msg);
 }
 
 //  --------------------------------------------------------------------------
@@ -705,16 +949,39 @@ s_forward_subscriptions(s_forwarder_t *self, zmq_msg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
-//  The counters as of now. Disconnects that the monitor has reported are
-//  counted first, so that a peer's disconnect that happened before the
-//  request is in the answer.
+//  CURVE's s_forward_subscriptions: the XPUB is in manual mode and passes
+//  every subscription and unsubscription, which the guard grants or
+//  refuses and forwards, counting, when it is the first or the last of
+//  its prefix.
+
+static int
+s_forward_subscriptions_guarded(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1) {
+            if (zmq_errno() == ETERM)
+                return -1;
+            jb__guard_subscriptions_drained(self->guard);
+            return 0;
+        }
+        if (jb__guard_subscription(self->guard, msg, self->backend_handle,
+                                   self->frontend_handle, &self->stats))
+            return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The counters as of now. Disconnects and refused handshakes that the
+//  monitors have reported are counted first, so that a peer's disconnect
+//  that happened before the request is in the answer.
 
 static jb_broker_stats_t
 s_stats_snapshot(s_forwarder_t *self)
 {
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    s_monitor_read(self, &msg);
+    s_monitors_read(self, &msg);
     zmq_msg_close(&msg);
     jb_broker_stats_t stats = self->stats;
     stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
@@ -732,13 +999,18 @@ s_log_stats(s_forwarder_t *self, const char *what)
     if (self->strict)
         snprintf(strict, sizeof strict, ", strict: rejected %" PRIu64 " messages from %zu%s peers",
                  stats.rejected, zhashx_size(self->peers), self->peers_full? " or more": "");
+    char curve [160] = "";
+    if (self->guard)
+        snprintf(curve, sizeof curve, ", curve: refused %" PRIu64 " handshakes, dropped %" PRIu64
+                 " messages, refused %" PRIu64 " subscriptions", stats.auth_failures,
+                 stats.forbidden_messages, stats.forbidden_subscriptions);
     zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
               "out %" PRIu64 " messages %" PRIu64 " bytes, "
               "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
-              "%" PRIu64 " publisher disconnects%s",
+              "%" PRIu64 " publisher disconnects%s%s",
               what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
               stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
-              strict);
+              strict, curve);
 }
 
 //  --------------------------------------------------------------------------
@@ -764,13 +1036,18 @@ s_control_serve(s_forwarder_t *self, zmq_msg_t *msg)
             jb_broker_stats_t stats = s_stats_snapshot(self);
             size = snprintf(reply, sizeof reply,
                 "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
-                "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 "},"
+                "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
+                "\"forbidden\":%" PRIu64 "},"
                 "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
-                "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 "},"
-                "\"strict\":%s,\"uptime_ms\":%" PRIu64 "}",
+                "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 ","
+                "\"forbidden\":%" PRIu64 "},"
+                "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
+                "\"uptime_ms\":%" PRIu64 "}",
                 stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
-                stats.messages_out, stats.bytes_out, stats.subscriptions, stats.unsubscriptions,
-                self->strict? "true": "false", stats.uptime_ms);
+                stats.forbidden_messages, stats.messages_out, stats.bytes_out,
+                stats.subscriptions, stats.unsubscriptions, stats.forbidden_subscriptions,
+                self->strict? "true": "false", self->guard? "true": "false",
+                stats.auth_failures, stats.uptime_ms);
         }
         else
             size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");
@@ -827,18 +1104,35 @@ s_actor(zsock_t *pipe, void *args)
     size_t fd_size = sizeof monitor_fd;
     if (zmq_getsockopt(self->monitor_handle, ZMQ_FD, &monitor_fd, &fd_size) == -1)
         monitor_fd = -1;
-    enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR, s_CONTROL };
-    zmq_pollitem_t items [] = {
+    enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR, s_ITEMS_MAX = 8 };
+    zmq_pollitem_t items [s_ITEMS_MAX] = {
         { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 },
         { self->frontend_handle, 0, ZMQ_POLLIN, 0 },
         { self->backend_handle, 0, ZMQ_POLLIN, 0 },
         { NULL, monitor_fd, ZMQ_POLLIN, 0 },
-        { self->control_handle, 0, ZMQ_POLLIN, 0 },
     };
-    int item_count = self->control_handle? 5: 4;
+    int item_count = s_MONITOR + 1;
+    //  The optional items follow, where they exist; -1 where they do not
+    int control = -1, zap = -1, backend_monitor = -1, control_monitor = -1;
+    if (self->control_handle) {
+        control = item_count++;
+        items[control] = (zmq_pollitem_t) { self->control_handle, 0, ZMQ_POLLIN, 0 };
+    }
+    if (self->guard) {
+        zap = item_count++;
+        items[zap] = (zmq_pollitem_t) { jb__guard_zap_handle(self->guard), 0, ZMQ_POLLIN, 0 };
+        backend_monitor = item_count++;
+        items[backend_monitor] = (zmq_pollitem_t) {
+            zsock_resolve(self->backend_monitor), 0, ZMQ_POLLIN, 0 };
+        if (self->control_monitor) {
+            control_monitor = item_count++;
+            items[control_monitor] = (zmq_pollitem_t) {
+                zsock_resolve(self->control_monitor), 0, ZMQ_POLLIN, 0 };
+        }
+    }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    s_monitor_read(self, &msg);         //  arms the descriptor
+    s_monitors_read(self, &msg);        //  arms the descriptor
     zmq_msg_t frames [s_FRAMES_MAX + 1];        //  strict mode's
     for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
         zmq_msg_init(&frames[index]);
@@ -858,14 +1152,23 @@ s_actor(zsock_t *pipe, void *args)
         }
         //  Subscriptions first: they open the way for messages.
         if ((items[s_BACKEND].revents & ZMQ_POLLIN)
-        &&  s_forward_subscriptions(self, &msg) == -1)
+        &&  (self->guard? s_forward_subscriptions_guarded(self, &msg)
+                        : s_forward_subscriptions(self, &msg)) == -1)
             break;
         if ((items[s_FRONTEND].revents & ZMQ_POLLIN)
-        &&  (self->strict? s_forward_checked(self, frames): s_forward_messages(self, &msg)) == -1)
+        &&  (self->guard? s_forward_guarded(self, frames)
+             : self->strict? s_forward_checked(self, frames)
+             : s_forward_messages(self, &msg)) == -1)
             break;
         if (items[s_MONITOR].revents & ZMQ_POLLIN)
-            s_monitor_read(self, &msg);
-        if (item_count > s_CONTROL && (items[s_CONTROL].revents & ZMQ_POLLIN))
+            s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &msg);
+        if (zap >= 0 && (items[zap].revents & ZMQ_POLLIN))
+            jb__guard_zap_serve(self->guard, &self->stats);
+        if (backend_monitor >= 0 && (items[backend_monitor].revents & ZMQ_POLLIN))
+            s_monitor_read(self, items[backend_monitor].socket, JB__ROLE_SUBSCRIBERS, &msg);
+        if (control_monitor >= 0 && (items[control_monitor].revents & ZMQ_POLLIN))
+            s_monitor_read(self, items[control_monitor].socket, JB__ROLE_CONTROL, &msg);
+        if (control >= 0 && (items[control].revents & ZMQ_POLLIN))
             s_control_serve(self, &msg);
         if (items[s_PIPE].revents & ZMQ_POLLIN)
             running = s_pipe_serve(self, pipe);
@@ -885,14 +1188,15 @@ s_actor(zsock_t *pipe, void *args)
 }
 
 //  --------------------------------------------------------------------------
-//  Have the frontend report each connection that ends to a PAIR of ours,
-//  on an inproc endpoint unique to this broker: a UUID, because a name
-//  made from an address could still be bound by a broker just destroyed
-//  (libzmq closes sockets, and frees their names, asynchronously). Returns
-//  0, JB_ENOMEM or JB_ESOCKET.
+//  Have socket report events to a new PAIR of ours, *monitor_p, on an
+//  inproc endpoint unique to this broker: a UUID, because a name made from
+//  an address could still be bound by a broker just destroyed (libzmq
+//  closes sockets, and frees their names, asynchronously). role names the
+//  socket in messages. Returns 0, JB_ENOMEM or JB_ESOCKET.
 
 static int
-s_monitor_start(s_forwarder_t *self, jb_error_t *error)
+s_monitor_start(zsock_t *socket, int events, const char *role, zsock_t **monitor_p,
+                jb_error_t *error)
 {
     zuuid_t *uuid = zuuid_new();
     if (!uuid)
@@ -900,17 +1204,34 @@ s_monitor_start(s_forwarder_t *self, jb_error_t *error)
     char endpoint [64];
     snprintf(endpoint, sizeof endpoint, "inproc://jbus-broker-monitor-%s", zuuid_str(uuid));
     zuuid_destroy(&uuid);
-    if (zmq_socket_monitor(zsock_resolve(self->frontend), endpoint, ZMQ_EVENT_DISCONNECTED) == -1)
-        return s_error(error, JB_ESOCKET, NULL, "monitor for publishers: %s",
+    if (zmq_socket_monitor(zsock_resolve(socket), endpoint, events) == -1)
+        return s_error(error, JB_ESOCKET, NULL, "monitor for %s: %s", role,
                        zmq_strerror(zmq_errno()));
-    self->monitor = zsock_new(ZMQ_PAIR);
-    if (!self->monitor || zmq_connect(zsock_resolve(self->monitor), endpoint) == -1) {
-        s_error(error, JB_ESOCKET, NULL, "monitor for publishers: %s", zmq_strerror(zmq_errno()));
-        zmq_socket_monitor(zsock_resolve(self->frontend), NULL, 0);
-        zsock_destroy(&self->monitor);
+    *monitor_p = zsock_new(ZMQ_PAIR);
+    if (!*monitor_p || zmq_connect(zsock_resolve(*monitor_p), endpoint) == -1) {
+        s_error(error, JB_ESOCKET, NULL, "monitor for %s: %s", role, zmq_strerror(zmq_errno()));
+        zmq_socket_monitor(zsock_resolve(socket), NULL, 0);
+        zsock_destroy(monitor_p);
         return JB_ESOCKET;
     }
     return 0;
+}
+
+//  The monitors: the frontend's always, for disconnects; with CURVE every
+//  socket's, for refused handshakes.
+static int
+s_monitors_start(s_forwarder_t *self, jb_error_t *error)
+{
+    const int refused = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                      | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    int rc = s_monitor_start(self->frontend, ZMQ_EVENT_DISCONNECTED | (self->guard? refused: 0),
+                             "publishers", &self->monitor, error);
+    if (rc == 0 && self->guard)
+        rc = s_monitor_start(self->backend, refused, "subscribers", &self->backend_monitor,
+                             error);
+    if (rc == 0 && self->guard && self->control)
+        rc = s_monitor_start(self->control, refused, "control", &self->control_monitor, error);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -932,19 +1253,32 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         s_error(error, JB_ENOMEM, NULL, "out of memory");
         return NULL;
     }
+    //  The guard, the authentication handler, before any socket that
+    //  needs it: libzmq lets every key in when there is none.
+    if (config->curve_cert && *config->curve_cert) {
+        forwarder->guard = jb__guard_new(config->curve_cert, config->curve_clients,
+                                         config->rules, error);
+        if (!forwarder->guard) {
+            s_forwarder_destroy(&forwarder);
+            free(self);
+            return NULL;
+        }
+    }
     forwarder->frontend = s_socket_bind(ZMQ_XSUB, config->frontend, "publishers", config, 0,
-                                        config->max_message_size, self->frontend, error);
+                                        config->max_message_size, forwarder->guard,
+                                        JB__ROLE_PUBLISHERS, self->frontend, error);
     //  Subscribers send only subscriptions, which are no longer than the
     //  topics they match; the same limit keeps a peer from sending more.
     if (forwarder->frontend)
         forwarder->backend = s_socket_bind(ZMQ_XPUB, config->backend, "subscribers", config, 0,
-                                           config->max_message_size, self->backend, error);
+                                           config->max_message_size, forwarder->guard,
+                                           JB__ROLE_SUBSCRIBERS, self->backend, error);
     if (forwarder->backend && config->control && *config->control)
         forwarder->control = s_socket_bind(ZMQ_REP, config->control, "control", config,
-                                           s_CONTROL_HWM, s_CONTROL_FRAME_MAX, self->control,
-                                           error);
+                                           s_CONTROL_HWM, s_CONTROL_FRAME_MAX, forwarder->guard,
+                                           JB__ROLE_CONTROL, self->control, error);
     if (!forwarder->backend || (config->control && *config->control && !forwarder->control)
-    ||  s_monitor_start(forwarder, error)) {
+    ||  s_monitors_start(forwarder, error)) {
         s_forwarder_destroy(&forwarder);
         free(self);
         return NULL;
@@ -965,6 +1299,12 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
     forwarder->started_ms = zclock_mono();
     forwarder->stats_interval_ms = config->stats_interval_ms;
     forwarder->strict = config->strict;
+    char curve [JB_BROKER_PATH_MAX + 64] = "";
+    if (forwarder->guard) {
+        char summary [JB_BROKER_PATH_MAX + 48];
+        jb__guard_describe(forwarder->guard, summary, sizeof summary);
+        snprintf(curve, sizeof curve, " curve (%s)", summary);
+    }
     //  From here the actor owns the forwarder and its sockets.
     self->actor = zactor_new(s_actor, forwarder);
     if (!self->actor) {
@@ -973,9 +1313,9 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         s_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
         return NULL;
     }
-    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s",
+    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s%s",
               self->frontend, self->backend, *self->control? self->control: "none",
-              config->strict? " strict": "");
+              config->strict? " strict": "", curve);
     return self;
 }
 

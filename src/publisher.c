@@ -40,6 +40,9 @@ jb_publisher_options_defaults(jb_publisher_options_t *options)
     options->linger_ms = 2000;
     options->bind = false;
     options->sequence = true;
+    options->curve_server_key = NULL;
+    options->curve_public_key = NULL;
+    options->curve_secret_key = NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -59,6 +62,13 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
     }
     if (options->sndhwm < 0 || options->linger_ms < -1) {
         jb__error(error, JB_EINVAL, NULL, "high-water mark and linger cannot be negative");
+        return NULL;
+    }
+    bool curve = options->curve_server_key || options->curve_public_key
+              || options->curve_secret_key;
+    if (curve && options->bind) {
+        jb__error(error, JB_EINVAL, NULL, "CURVE keys are for a publisher that connects to a "
+                  "broker, not one that binds");
         return NULL;
     }
     jb_publisher_t *self = (jb_publisher_t *) calloc(1, sizeof(jb_publisher_t));
@@ -84,6 +94,11 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
     zsock_set_linger(self->socket, options->linger_ms);
     zsock_set_heartbeat_ivl(self->socket, JB__HEARTBEAT_IVL_MS);
     zsock_set_heartbeat_timeout(self->socket, JB__HEARTBEAT_TIMEOUT_MS);
+    if (jb_curve_client_apply(self->handle, options->curve_server_key, options->curve_public_key,
+                              options->curve_secret_key, error)) {
+        jb_publisher_destroy(&self);
+        return NULL;
+    }
     int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
                           : zsock_connect(self->socket, "%s", endpoint);
     if (rc == -1) {

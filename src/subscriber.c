@@ -422,6 +422,9 @@ jb_subscriber_options_defaults(jb_subscriber_options_t *options)
     options->rcvhwm = 100000;
     options->bind = false;
     options->known = NULL;
+    options->curve_server_key = NULL;
+    options->curve_public_key = NULL;
+    options->curve_secret_key = NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -439,6 +442,12 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     if (options->rcvhwm < 0) {
         jb__error(error, JB_EINVAL, NULL, "the receive high-water mark cannot be negative (%d)",
                   options->rcvhwm);
+        return NULL;
+    }
+    if ((options->curve_server_key || options->curve_public_key || options->curve_secret_key)
+    &&  options->bind) {
+        jb__error(error, JB_EINVAL, NULL, "CURVE keys are for a subscriber that connects to a "
+                  "broker, not one that binds");
         return NULL;
     }
     jb_subscriber_t *self = (jb_subscriber_t *) calloc(1, sizeof(jb_subscriber_t));
@@ -464,6 +473,11 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     //  data, silently at the high-water mark: 10,000 filters set in a loop
     //  would lose some
     zsock_set_sndhwm(self->socket, 0);
+    if (jb_curve_client_apply(self->handle, options->curve_server_key, options->curve_public_key,
+                              options->curve_secret_key, error)) {
+        jb_subscriber_destroy(&self);
+        return NULL;
+    }
 
     int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
                           : zsock_connect(self->socket, "%s", endpoint);

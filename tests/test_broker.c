@@ -467,6 +467,10 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.stats_interval_ms, defaults.stats_interval_ms);
     assert_int_equal(config.heartbeat_ivl_ms, defaults.heartbeat_ivl_ms);
     assert_int_equal(config.heartbeat_timeout_ms, defaults.heartbeat_timeout_ms);
+    //  ... CURVE off: both keys documented, empty, and no rules
+    assert_string_equal(config.curve_cert, "");
+    assert_string_equal(config.curve_clients, "");
+    assert_null(config.rules);
     jb_broker_config_reset(&config);
 }
 

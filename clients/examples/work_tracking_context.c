@@ -4,9 +4,11 @@
     The work-tracking context keeps lightweight domain events inside
     (TaskCreated, TaskCompleted). At its boundary a converter turns them into
     CloudEvents (jerry.work_tracking.task.created, source /jerry/work-tracking)
-    and a publisher sends them to the broker, in-process.
+    and a publisher sends them to the broker, in-process. On a bus with
+    CURVE (docs/security.md) it shows its certificate and the broker's key.
 
         work_tracking_context [--endpoint EP] [--tasks N] [--wait MS]
+                              [--curve-cert FILE --curve-server KEY|FILE]
 
     Exit codes: 0 every event published, 1 a failure, 2 usage error.
     ========================================================================= */
@@ -46,11 +48,18 @@ int
 main(int argc, char *argv[])
 {
     const char *endpoint = JB_DEFAULT_PUBLISH_ENDPOINT;
+    const char *curve_cert = NULL, *curve_server = NULL;
     int tasks = 3;
     int wait_ms = 2000;
     for (int index = 1; index < argc; index++) {
         if (strcmp(argv[index], "--endpoint") == 0 && index + 1 < argc)
             endpoint = argv[++index];
+        else
+        if (strcmp(argv[index], "--curve-cert") == 0 && index + 1 < argc)
+            curve_cert = argv[++index];
+        else
+        if (strcmp(argv[index], "--curve-server") == 0 && index + 1 < argc)
+            curve_server = argv[++index];
         else
         if (strcmp(argv[index], "--tasks") == 0 && index + 1 < argc
         &&  (tasks = s_number(argv[index + 1])) >= 0)
@@ -60,16 +69,40 @@ main(int argc, char *argv[])
         &&  (wait_ms = s_number(argv[index + 1])) >= 0)
             index++;
         else {
-            fprintf(stderr, "usage: work_tracking_context [--endpoint EP] [--tasks N] [--wait MS]\n");
+            fprintf(stderr, "usage: work_tracking_context [--endpoint EP] [--tasks N] [--wait MS] "
+                    "[--curve-cert FILE --curve-server KEY|FILE]\n");
             return 2;
         }
     }
+    //  CURVE: our key pair from our secret certificate, the broker's public
+    //  key as text or from its certificate; both or neither
     jb_error_t error;
+    jb_curve_cert_t cert;
+    char server_key [JB_CURVE_KEY_SIZE];
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    if (!curve_cert != !curve_server) {
+        fprintf(stderr, "work_tracking_context: --curve-cert and --curve-server go together\n");
+        return 2;
+    }
+    if (curve_cert) {
+        if (jb_curve_cert_load(&cert, curve_cert, &error)
+        ||  jb_curve_key_read(curve_server, server_key, &error)) {
+            fprintf(stderr, "work_tracking_context: %s\n", error.message);
+            return 2;
+        }
+        options.curve_server_key = server_key;
+        options.curve_public_key = cert.public_key;
+        options.curve_secret_key = cert.secret_key;
+    }
     jb_converter_t *converter = jb_converter_new("/jerry/work-tracking", "work_tracking", &error);
-    jb_publisher_t *publisher = jb_publisher_new(endpoint, NULL, &error);
+    jb_publisher_t *publisher = converter? jb_publisher_new(endpoint, &options, &error): NULL;
+    if (curve_cert)
+        jb_curve_cert_clear(&cert);
     if (!converter || !publisher) {
         fprintf(stderr, "work_tracking_context: %s\n", error.message);
-        return 1;
+        jb_converter_destroy(&converter);
+        return error.code == JB_EINVAL? 2: 1;
     }
     //  a short-lived publisher: wait (bounded) until the bus has a subscriber,
     //  so the first events are not lost to a slow join

@@ -4,9 +4,11 @@
     Another bounded context reacts to work-tracking events: it subscribes to
     the jerry.work_tracking. prefix, with one handler for completed tasks
     (a pattern) and one for everything in the context, and prints what it
-    gets until it has seen --count events or --timeout passes.
+    gets until it has seen --count events or --timeout passes. On a bus with
+    CURVE (docs/security.md) it shows its certificate and the broker's key.
 
         work_tracking_subscriber [--endpoint EP] [--count N] [--timeout MS]
+                                 [--curve-cert FILE --curve-server KEY|FILE]
 
     Exit codes: 0 --count events seen (or none asked), 1 timeout or failure,
     2 usage error.
@@ -49,11 +51,18 @@ int
 main(int argc, char *argv[])
 {
     const char *endpoint = JB_DEFAULT_SUBSCRIBE_ENDPOINT;
+    const char *curve_cert = NULL, *curve_server = NULL;
     int count = 0;
     int timeout_ms = 10000;
     for (int index = 1; index < argc; index++) {
         if (strcmp(argv[index], "--endpoint") == 0 && index + 1 < argc)
             endpoint = argv[++index];
+        else
+        if (strcmp(argv[index], "--curve-cert") == 0 && index + 1 < argc)
+            curve_cert = argv[++index];
+        else
+        if (strcmp(argv[index], "--curve-server") == 0 && index + 1 < argc)
+            curve_server = argv[++index];
         else
         if (strcmp(argv[index], "--count") == 0 && index + 1 < argc
         &&  (count = s_number(argv[index + 1])) >= 0)
@@ -63,15 +72,38 @@ main(int argc, char *argv[])
         &&  (timeout_ms = s_number(argv[index + 1])) >= 0)
             index++;
         else {
-            fprintf(stderr, "usage: work_tracking_subscriber [--endpoint EP] [--count N] [--timeout MS]\n");
+            fprintf(stderr, "usage: work_tracking_subscriber [--endpoint EP] [--count N] "
+                    "[--timeout MS] [--curve-cert FILE --curve-server KEY|FILE]\n");
             return 2;
         }
     }
+    //  CURVE: our key pair from our secret certificate, the broker's public
+    //  key as text or from its certificate; both or neither
     jb_error_t error;
-    jb_subscriber_t *subscriber = jb_subscriber_new(endpoint, NULL, &error);
+    jb_curve_cert_t cert;
+    char server_key [JB_CURVE_KEY_SIZE];
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    if (!curve_cert != !curve_server) {
+        fprintf(stderr, "work_tracking_subscriber: --curve-cert and --curve-server go together\n");
+        return 2;
+    }
+    if (curve_cert) {
+        if (jb_curve_cert_load(&cert, curve_cert, &error)
+        ||  jb_curve_key_read(curve_server, server_key, &error)) {
+            fprintf(stderr, "work_tracking_subscriber: %s\n", error.message);
+            return 2;
+        }
+        options.curve_server_key = server_key;
+        options.curve_public_key = cert.public_key;
+        options.curve_secret_key = cert.secret_key;
+    }
+    jb_subscriber_t *subscriber = jb_subscriber_new(endpoint, &options, &error);
+    if (curve_cert)
+        jb_curve_cert_clear(&cert);
     if (!subscriber) {
         fprintf(stderr, "work_tracking_subscriber: %s\n", error.message);
-        return 1;
+        return error.code == JB_EINVAL? 2: 1;
     }
     int seen = 0;
     jb_subscriber_on(subscriber, "jerry.work_tracking.", s_on_any, &seen, NULL);

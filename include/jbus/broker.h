@@ -20,6 +20,23 @@
     peer for all of inproc://. Without strict mode the broker does not look
     into messages at all.
 
+    With CURVE (config.curve_cert and config.curve_clients, see
+    docs/security.md) every socket of the broker, the control endpoint
+    included, is a CURVE server: a peer connects only with a key pair whose
+    public key has a certificate in the curve_clients directory, and knowing
+    the broker's public key; any other is refused, counted
+    (stats.auth_failures) and logged. Rules (jb_broker_config_allow(), or
+    the `clients` section of the config file) then say, per client key,
+    which type prefixes it may publish and subscribe to: a message outside
+    its publisher's prefixes is dropped and counted (stats.
+    forbidden_messages); a subscription outside its subscriber's prefixes,
+    a shorter one ("jerry." where "jerry.work_tracking." is allowed, or "")
+    included, is refused, never forwarded or narrowed, and counted (stats.
+    forbidden_subscriptions). A client without a rule, and without a "*"
+    rule for every other client, may do neither. A config that asks for
+    CURVE but lacks a piece (a certificate with the secret key, a readable
+    directory) is refused: the broker never starts without it.
+
     The broker runs in its own thread (a CZMQ actor) and can be embedded in
     any process; bus/jbus-broker is the standalone program around it.
     Endpoints may be tcp://, ipc:// or inproc:// (the last for peers in the
@@ -68,14 +85,27 @@ typedef struct jb_broker jb_broker_t;
 //  Longest endpoint, bound or configured, including the NUL.
 #define JB_BROKER_ENDPOINT_MAX 256
 
+//  Longest path (curve_cert, curve_clients), including the NUL.
+#define JB_BROKER_PATH_MAX 4096
+
+//  What a rule lets a client do with a type prefix.
+typedef enum {
+    JB_BROKER_PUBLISH = 1,      //  publish events whose type starts with it
+    JB_BROKER_SUBSCRIBE = 2     //  subscribe to it or to longer prefixes
+} jb_broker_right_t;
+
+//  Private: the authorisation rules a config holds.
+struct jb_broker_rules;
+
 //  How to run a broker. Fill it with jb_broker_config_defaults(), then
 //  change fields directly, or through jb_broker_config_set() and
 //  jb_broker_config_load(), which check what they are given.
 //
-//  The endpoint strings are borrowed: jb_broker_new() copies them. Strings
-//  set through jb_broker_config_set() or _load() are copies that the
-//  config owns in owned[]; release them with jb_broker_config_reset().
-//  A config that owns strings must not be copied by value.
+//  The endpoint and path strings are borrowed: jb_broker_new() copies
+//  them. Strings set through jb_broker_config_set() or _load(), and rules
+//  added by jb_broker_config_allow() or _load(), are owned by the config
+//  (owned[], rules); release them with jb_broker_config_reset(). A config
+//  that owns strings or rules must not be copied by value.
 typedef struct {
     const char *frontend;       //  where publishers connect (XSUB bind)
     const char *backend;        //  where subscribers connect (XPUB bind)
@@ -93,7 +123,14 @@ typedef struct {
     bool strict;                //  check every message from publishers
                                 //  against the binding; drop and count
                                 //  those that do not fit
-    char *owned [3];            //  private: copies made by _set and _load
+    const char *curve_cert;     //  the broker's secret certificate (its key
+                                //  pair, as jbus keygen writes it): CURVE on
+                                //  every socket; NULL or "" for none
+    const char *curve_clients;  //  directory of the certificates of the
+                                //  clients let in; required with curve_cert,
+                                //  read again when it changes
+    char *owned [5];            //  private: copies made by _set and _load
+    struct jb_broker_rules *rules;      //  private: made by _allow and _load
 } jb_broker_config_t;
 
 //  What a broker has forwarded since it started.
@@ -115,38 +152,62 @@ typedef struct {
                                 //  any reason: the peer closed or died, a
                                 //  frame above max_message_size, a missed
                                 //  heartbeat, a failed handshake
+    uint64_t auth_failures;     //  CURVE: connections refused at the
+                                //  handshake, on any socket: no keys, the
+                                //  wrong server key, a key not let in (a
+                                //  refused peer retries: each try counts)
+    uint64_t forbidden_messages;        //  CURVE: messages dropped because
+                                //  their type is outside their publisher's
+                                //  prefixes (counted in messages_in, not
+                                //  _out)
+    uint64_t forbidden_subscriptions;   //  CURVE: subscriptions refused for
+                                //  being outside their subscriber's prefixes
 } jb_broker_stats_t;
 
 //  Set every field of config to its default: the endpoints above, HWMs of
 //  100000, max_message_size 1 MiB, linger 1000 ms, a stats line every
 //  60000 ms, heartbeats every 5000 ms with a 15000 ms timeout, strict
-//  mode off, and no owned strings. Use it on a fresh config; a config that
+//  mode off, no CURVE, no rules, and no owned strings. Use it on a fresh config; a config that
 //  owns strings goes through jb_broker_config_reset() instead.
 JB_EXPORT void
     jb_broker_config_defaults(jb_broker_config_t *config);
 
-//  Free the strings config owns and set it to the defaults.
+//  Free the strings and rules config owns and set it to the defaults.
 JB_EXPORT void
     jb_broker_config_reset(jb_broker_config_t *config);
 
 //  Set one field from text, as in a configuration file or on a command
 //  line. key is one of frontend, backend, control, sndhwm, rcvhwm,
 //  max_message_size, linger, stats_interval, heartbeat_ivl,
-//  heartbeat_timeout, strict; numbers are decimal, strict is one of
-//  "true", "false", "1", "0". String values are copied
-//  (owned by config). Returns 0, or JB_ECONFIG for an unknown key or a
+//  heartbeat_timeout, strict, curve_cert, curve_clients; numbers are
+//  decimal, strict is one of "true", "false", "1", "0", the curve_ keys
+//  are paths ("" for none). String values are copied (owned by config). Returns 0, or JB_ECONFIG for an unknown key or a
 //  value out of range (config is then unchanged; error->attribute names
 //  the key, error->message the problem), or JB_ENOMEM.
 JB_EXPORT int
     jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *value,
                          jb_error_t *error);
 
+//  Let the client whose CURVE public key is client_key (40 characters of
+//  Z85), or every client without a rule of its own when it is "*",
+//  publish or subscribe (right) to the types that start with prefix (""
+//  for every type). Rules need CURVE (curve_cert): jb_broker_new() refuses
+//  rules without it. Returns 0, JB_ECONFIG for a bad key or right (config
+//  is then unchanged), or JB_ENOMEM.
+JB_EXPORT int
+    jb_broker_config_allow(jb_broker_config_t *config, const char *client_key,
+                           jb_broker_right_t right, const char *prefix, jb_error_t *error);
+
 //  Read the `broker` section of the ZPL file at path into config, key by
 //  key as for jb_broker_config_set(); keys the file does not mention keep
-//  their value. Returns 0, JB_EIO when the file cannot be read, JB_ECONFIG
-//  when it is not valid ZPL (CZMQ logs the line) or holds an unknown
-//  section or key or a bad value, or JB_ENOMEM; the message names the
-//  file, the key and the value, e.g.
+//  their value. A `clients` section replaces config's rules: one
+//  subsection per client, named as the log should name it, with one
+//  `key` (a public key, or "*") and any number of `publish` and
+//  `subscribe` prefixes (bus/jbus-broker.cfg shows one). Returns 0, JB_EIO
+//  when the file cannot be read, JB_ECONFIG when it is not valid ZPL
+//  (CZMQ logs the line) or holds an unknown section or key or a bad
+//  value, or JB_ENOMEM; the message names the file, the key and the
+//  value, e.g.
 //      config file /etc/jbus/broker.cfg: broker/linger: "soon" is not a
 //      whole number from 0 to 2147483647
 //  On failure config is unchanged.
@@ -158,10 +219,17 @@ JB_EXPORT int
 //  with the bound endpoints (zsys_info), one with the counters every
 //  stats_interval_ms and at the end, and in strict mode a warning for the
 //  first rejected message of each peer address (of the first 10000 such
-//  peers; later ones are only counted). Returns the broker, or NULL with
-//  error filled and nothing logged: JB_ECONFIG for a bad setting,
+//  peers; later ones are only counted), and with CURVE a warning for each
+//  refusal (the first of each client, or each socket and reason once a
+//  minute when the peer cannot be told). Returns the broker, or NULL with
+//  error filled: JB_ECONFIG for a bad setting, among them a CURVE setting
+//  without the other, a broker certificate without its secret key, an
+//  unreadable certificate or directory, rules without CURVE, or an
+//  inproc:// endpoint with CURVE (inproc has no security mechanism);
 //  JB_ESOCKET when an endpoint cannot be bound, e.g.
 //      endpoint tcp://127.0.0.1:7780 for publishers: Address already in use
+//  or when another CURVE broker or a zauth actor already serves ZeroMQ's
+//  authentication in this process (there is one handler per context).
 JB_EXPORT jb_broker_t *
     jb_broker_new(const jb_broker_config_t *config, jb_error_t *error);
 

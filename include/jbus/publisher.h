@@ -14,6 +14,14 @@
     until one has, which lets a short-lived publisher start, publish and exit
     without losing its first events to the subscribers already attached.
 
+    With CURVE (docs/security.md), set curve_server_key, curve_public_key
+    and curve_secret_key in the options: the publisher then connects only
+    to the broker with that public key, encrypted, and the broker lets it
+    in only when its key is allowed and it publishes only the types the
+    broker's rules give it (the broker drops the rest, unseen by the
+    publisher). A publisher with wrong keys is refused at every try, in
+    the background: it sends nothing, and jb_publisher_wait_for() times out.
+
     Threads: a publisher is one ZeroMQ socket and, like it, must be used by
     one thread at a time. It may be created in one thread and handed to
     another. Publish from many threads with one publisher per thread.
@@ -36,6 +44,7 @@
 #include "jbus/event.h"
 #include "jbus/batch.h"
 #include "jbus/message.h"
+#include "jbus/curve.h"         //  keys for the curve_ options
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,6 +63,12 @@ typedef struct {
                                 //  sequence number per type (extension attributes
                                 //  jbuspub and jbusseq) so that subscribers can
                                 //  detect loss; default true
+    const char *curve_server_key;       //  CURVE: the broker's public key, Z85
+                                //  (jb_curve_key_read); NULL (default): no CURVE
+    const char *curve_public_key;       //  CURVE: this publisher's key pair,
+    const char *curve_secret_key;       //  Z85 (jb_curve_cert_load); all three
+                                //  or none, else jb_publisher_new fails.
+                                //  Borrowed for the call to jb_publisher_new
 } jb_publisher_options_t;
 
 typedef struct {
@@ -71,7 +86,9 @@ JB_EXPORT void
 //  Create a publisher on endpoint (e.g. "tcp://127.0.0.1:7780", "ipc://...",
 //  "inproc://..."); options NULL means the defaults. Connecting succeeds even
 //  while the broker is down: ZeroMQ reconnects in the background. Returns
-//  NULL when the endpoint is malformed or cannot be bound (details in error).
+//  NULL when the endpoint is malformed or cannot be bound, or with JB_EINVAL
+//  for bad options: a CURVE key that is not one, some CURVE keys but not
+//  all three, or CURVE with bind (details in error).
 JB_EXPORT jb_publisher_t *
     jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options,
                      jb_error_t *error);

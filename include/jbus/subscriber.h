@@ -28,6 +28,14 @@
     event, one added is called from the next event on. They must not call
     recv, dispatch or destroy on their own subscriber (asserted).
 
+    With CURVE (docs/security.md), set curve_server_key, curve_public_key
+    and curve_secret_key in the options. The broker then forwards only the
+    subscriptions its rules give this subscriber's key: one outside them,
+    or shorter than an allowed prefix ("jerry." where the rules allow
+    "jerry.work_tracking."), is refused at the broker and brings nothing,
+    without an error here. Subscribe to the allowed prefixes, or to longer
+    ones or patterns under them ("jerry.work_tracking.*.completed").
+
     Threads: one thread at a time, like the ZeroMQ socket inside.
     ========================================================================= */
 
@@ -42,6 +50,7 @@
 #include "jbus/event.h"
 #include "jbus/json.h"
 #include "jbus/message.h"
+#include "jbus/curve.h"         //  keys for the curve_ options
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +86,12 @@ typedef struct {
                                 //  extension types for structured-mode events, as
                                 //  for jb_json_decode; NULL for none (borrowed:
                                 //  must outlive the subscriber)
+    const char *curve_server_key;       //  CURVE: the broker's public key, Z85
+                                //  (jb_curve_key_read); NULL (default): no CURVE
+    const char *curve_public_key;       //  CURVE: this subscriber's key pair,
+    const char *curve_secret_key;       //  Z85 (jb_curve_cert_load); all three
+                                //  or none, else jb_subscriber_new fails.
+                                //  Borrowed for the call to jb_subscriber_new
 } jb_subscriber_options_t;
 
 typedef struct {
@@ -95,7 +110,9 @@ JB_EXPORT void
 
 //  Create a subscriber on endpoint; options NULL means the defaults. It
 //  receives nothing until it subscribes. Returns NULL when the endpoint is
-//  malformed or cannot be bound (details in error).
+//  malformed or cannot be bound, or with JB_EINVAL for bad CURVE options
+//  (a key that is not one, some keys but not all three, CURVE with bind);
+//  details in error.
 JB_EXPORT jb_subscriber_t *
     jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
                       jb_error_t *error);

@@ -1,0 +1,1062 @@
+/*  =========================================================================
+    test_security.c - CURVE authentication and authorisation by type prefix
+
+    Real keys, made once for the group: the broker's, four clients' whose
+    public certificates are in the broker's clients directory (alice may
+    publish jerry.work_tracking.; bob may subscribe to it; carol may
+    publish anything and subscribe to jerry.; dave may subscribe to
+    jerry.billing.), and mallory's, which is a valid key pair the broker
+    has never heard of. Brokers are the real program on tcp://127.0.0.1:*
+    (or, in the first tests, the library's); every receive is bounded, a
+    refused peer is waited for on its own socket monitor, and every
+    program is reaped, also when a test fails.
+    ========================================================================= */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <czmq.h>
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+#include "testproc.h"
+
+//  Longest wait for anything; generous for sanitizer builds on a busy box.
+#define s_DEADLINE_MS TESTPROC_DEADLINE_MS
+
+//  A wait for something that must not come: what was sent before it has
+//  already been shown to arrive, so this only catches stragglers.
+#define s_QUIET_MS 200
+
+//  The clients and their certificates.
+enum { s_ALICE, s_BOB, s_CAROL, s_DAVE, s_MALLORY, s_CLIENTS };
+static const char *s_names [s_CLIENTS] = { "alice", "bob", "carol", "dave", "mallory" };
+static jb_curve_cert_t s_certs [s_CLIENTS];
+static char s_secret_paths [s_CLIENTS][PATH_MAX];       //  their _secret files
+static jb_curve_cert_t s_broker_cert;
+static char s_broker_secret [PATH_MAX];                 //  the broker's _secret file
+static char s_broker_public [PATH_MAX];                 //  ... and its public one
+static char s_clients_dir [PATH_MAX];                   //  alice .. dave, public
+static char s_config [PATH_MAX];                        //  the rules below
+
+//  --------------------------------------------------------------------------
+//  Fixtures: the keys, certificates and config, made once; the clients
+//  directory is removed before testproc's teardown, which expects files.
+
+//  A path (PATH_MAX) from format; false when it does not fit.
+static bool
+s_path(char *path, const char *format, ...) JB_PRINTF(2, 3);
+
+static bool
+s_path(char *path, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int length = vsnprintf(path, PATH_MAX, format, args);
+    va_end(args);
+    return length > 0 && length < PATH_MAX;
+}
+
+static int
+s_group_setup(void **state)
+{
+    if (testproc_group_setup(state))
+        return -1;
+    if (!s_path(s_clients_dir, "%s/clients", testproc_directory)
+    ||  !s_path(s_broker_public, "%s/broker", testproc_directory)
+    ||  !s_path(s_broker_secret, "%s/broker_secret", testproc_directory)
+    ||  !s_path(s_config, "%s/broker.cfg", testproc_directory)
+    ||  mkdir(s_clients_dir, 0700) == -1)
+        return -1;
+    jb_error_t error;
+    if (jb_curve_cert_generate(&s_broker_cert, &error)
+    ||  jb_curve_cert_save(&s_broker_cert, s_broker_public, "broker", false, &error)
+    ||  jb_curve_cert_save(&s_broker_cert, s_broker_secret, "broker", true, &error)) {
+        print_error("%s\n", error.message);
+        return -1;
+    }
+    for (int client = 0; client < s_CLIENTS; client++) {
+        char public_path [PATH_MAX];
+        if (!s_path(public_path, "%s/%s", s_clients_dir, s_names[client])
+        ||  !s_path(s_secret_paths[client], "%s/%s_secret", testproc_directory, s_names[client]))
+            return -1;
+        if (jb_curve_cert_generate(&s_certs[client], &error)
+        ||  jb_curve_cert_save(&s_certs[client], s_secret_paths[client], s_names[client], true,
+                               &error)
+        ||  (client != s_MALLORY
+        &&   jb_curve_cert_save(&s_certs[client], public_path, s_names[client], false,
+                                &error))) {
+            print_error("%s\n", error.message);
+            return -1;
+        }
+    }
+    char *text = zsys_sprintf(
+        "broker\n"
+        "    curve_cert = \"%s\"\n"
+        "    curve_clients = \"%s\"\n"
+        "clients\n"
+        "    alice\n"
+        "        key = \"%s\"\n"
+        "        publish = \"jerry.work_tracking.\"\n"
+        "    bob\n"
+        "        key = \"%s\"\n"
+        "        subscribe = \"jerry.work_tracking.\"\n"
+        "    carol\n"
+        "        key = \"%s\"\n"
+        "        publish = \"\"\n"
+        "        subscribe = \"jerry.\"\n"
+        "    dave\n"
+        "        key = \"%s\"\n"
+        "        subscribe = \"jerry.billing.\"\n",
+        s_broker_secret, s_clients_dir, s_certs[s_ALICE].public_key, s_certs[s_BOB].public_key,
+        s_certs[s_CAROL].public_key, s_certs[s_DAVE].public_key);
+    FILE *file = fopen(s_config, "w");
+    bool written = file && fputs(text, file) >= 0;
+    if (file)
+        fclose(file);
+    zstr_free(&text);
+    return written? 0: -1;
+}
+
+static int
+s_group_teardown(void **state)
+{
+    for (int client = 0; client < s_CLIENTS; client++) {
+        char path [PATH_MAX];
+        if (s_path(path, "%s/%s", s_clients_dir, s_names[client]))
+            unlink(path);
+        jb_curve_cert_clear(&s_certs[client]);
+    }
+    rmdir(s_clients_dir);
+    jb_curve_cert_clear(&s_broker_cert);
+    return testproc_group_teardown(state);
+}
+
+//  --------------------------------------------------------------------------
+//  Sockets. Each gets linger 0 and a receive timeout; a CURVE client gets
+//  the keys of client (s_CLIENTS for none) and server_key (NULL: the
+//  broker's). With monitor_p, its monitor reports failed handshakes there.
+
+static zsock_t *
+s_socket(int type, const char *endpoint, int client, const char *server_key,
+         zsock_t **monitor_p)
+{
+    static int monitors = 0;
+    zsock_t *socket = zsock_new(type);
+    assert_non_null(socket);
+    zsock_set_linger(socket, 0);
+    zsock_set_rcvtimeo(socket, s_DEADLINE_MS);
+    if (client < s_CLIENTS)
+        assert_int_equal(jb_curve_client_apply(socket,
+                                               server_key? server_key: s_broker_cert.public_key,
+                                               s_certs[client].public_key,
+                                               s_certs[client].secret_key, NULL), 0);
+    if (monitor_p) {
+        char endpoint_monitor [64];
+        snprintf(endpoint_monitor, sizeof endpoint_monitor, "inproc://test-security-monitor-%d",
+                 ++monitors);
+        assert_int_equal(zmq_socket_monitor(zsock_resolve(socket), endpoint_monitor,
+                                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                                            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH), 0);
+        *monitor_p = zsock_new(ZMQ_PAIR);
+        assert_non_null(*monitor_p);
+        zsock_set_rcvtimeo(*monitor_p, s_DEADLINE_MS);
+        assert_int_equal(zsock_connect(*monitor_p, "%s", endpoint_monitor), 0);
+    }
+    assert_int_equal(zsock_connect(socket, "%s", endpoint), 0);
+    return socket;
+}
+
+//  Wait until the monitor reports that the broker refused the handshake.
+static void
+s_expect_refused(zsock_t *monitor, const char *who)
+{
+    zmsg_t *event = zmsg_recv(monitor);
+    if (!event)
+        fail_msg("%s: no refused handshake within %d ms", who, s_DEADLINE_MS);
+    zmsg_destroy(&event);
+}
+
+static void
+s_monitor_stop(zsock_t *socket, zsock_t **monitor_p)
+{
+    zmq_socket_monitor(zsock_resolve(socket), NULL, 0);
+    zsock_destroy(monitor_p);
+}
+
+//  Wait until an XPUB publisher hears of a subscription (subscribe = 1) or
+//  an unsubscription (0) of prefix; others are skipped.
+static void
+s_expect_subscription(zsock_t *publisher, int subscribe, const char *prefix)
+{
+    size_t length = strlen(prefix);
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (zclock_mono() < deadline) {
+        zframe_t *frame = zframe_recv(publisher);
+        if (!frame)
+            break;
+        bool found = zframe_size(frame) == length + 1 && zframe_data(frame)[0] == subscribe
+                  && memcmp(zframe_data(frame) + 1, prefix, length) == 0;
+        zframe_destroy(&frame);
+        if (found)
+            return;
+    }
+    fail_msg("no %s of \"%s\" reached the publisher", subscribe? "subscription": "unsubscription",
+             prefix);
+}
+
+//  The next subscription message an XPUB publisher hears is exactly this
+//  one: subscribe (1) or unsubscribe (0) of prefix.
+static void
+s_expect_next_subscription(zsock_t *publisher, int subscribe, const char *prefix)
+{
+    zframe_t *frame = zframe_recv(publisher);
+    if (!frame)
+        fail_msg("no %s of \"%s\" reached the publisher",
+                 subscribe? "subscription": "unsubscription", prefix);
+    bool same = zframe_size(frame) == strlen(prefix) + 1 && zframe_data(frame)[0] == subscribe
+             && memcmp(zframe_data(frame) + 1, prefix, strlen(prefix)) == 0;
+    if (!same) {
+        char *text = zframe_strdup(frame);
+        print_error("heard %d \"%s\"\n", text[0], text + 1);
+        free(text);
+    }
+    zframe_destroy(&frame);
+    if (!same)
+        fail_msg("the publisher heard something other than the %s of \"%s\"",
+                 subscribe? "subscription": "unsubscription", prefix);
+}
+
+//  Receive one message and check its topic.
+static void
+s_expect_topic(zsock_t *subscriber, const char *topic)
+{
+    zmsg_t *message = zmsg_recv(subscriber);
+    if (!message)
+        fail_msg("nothing received where \"%s\" was expected", topic);
+    char *got = zmsg_popstr(message);
+    if (!streq(got, topic)) {
+        print_error("received \"%s\"\n", got);
+        free(got);
+        zmsg_destroy(&message);
+        fail_msg("received something other than the \"%s\" expected", topic);
+    }
+    free(got);
+    zmsg_destroy(&message);
+}
+
+//  Nothing (more) arrives on the socket.
+static void
+s_expect_nothing(zsock_t *socket, const char *who)
+{
+    zmq_pollitem_t item = { zsock_resolve(socket), 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&item, 1, s_QUIET_MS) != 0) {
+        zframe_t *frame = zframe_recv(socket);
+        char *text = frame? zframe_strdup(frame): NULL;
+        print_error("%s received \"%s\"\n", who, text? text: "");
+        free(text);
+        zframe_destroy(&frame);
+        fail_msg("%s received what it must not", who);
+    }
+}
+
+//  Ask the control endpoint for STATS as client (s_CLIENTS: without keys);
+//  the parsed answer, or NULL when none came within timeout_ms.
+static cJSON *
+s_stats(const char *endpoint, int client, int timeout_ms)
+{
+    zsock_t *request = s_socket(ZMQ_REQ, endpoint, client, NULL, NULL);
+    zsock_set_rcvtimeo(request, timeout_ms);
+    assert_int_equal(zstr_send(request, "STATS"), 0);
+    char *reply = zstr_recv(request);
+    zsock_destroy(&request);
+    cJSON *root = reply? cJSON_Parse(reply): NULL;
+    if (reply)
+        assert_non_null(root);
+    zstr_free(&reply);
+    return root;
+}
+
+static uint64_t
+s_counter(cJSON *root, const char *object, const char *name)
+{
+    cJSON *parent = object? cJSON_GetObjectItemCaseSensitive(root, object): root;
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(parent, name);
+    if (!cJSON_IsNumber(item))
+        fail_msg("no counter %s.%s", object? object: "", name);
+    return (uint64_t) item->valuedouble;
+}
+
+//  Start the broker program on the group's config and any free ports.
+static void
+s_broker_start(testproc_broker_t *broker)
+{
+    const char *args [] = { "--config", s_config, "--frontend", "tcp://127.0.0.1:*",
+                            "--backend", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+                            "--stats-interval", "0", NULL };
+    testproc_broker_start(args, broker);
+}
+
+//  Stop it and return its stderr (to free).
+static char *
+s_broker_stop(testproc_broker_t *broker)
+{
+    assert_int_equal(kill(broker->process.pid, SIGTERM), 0);
+    testproc_outcome_t outcome;
+    testproc_wait(&broker->process, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    free(outcome.out);
+    return outcome.err;
+}
+
+static void
+s_expect_in(const char *text, const char *expected)
+{
+    if (!strstr(text, expected)) {
+        fprintf(stderr, "%s\n", text);         //  print_error cuts it short
+        fail_msg("expected \"%s\" in the text above", expected);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The example: a broker that lets alice publish and bob subscribe to the
+//  work-tracking context, embedded, and the two through the library.
+
+static void
+test_curve_lets_an_allowed_publisher_reach_an_allowed_subscriber(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    config.frontend = "tcp://127.0.0.1:*";
+    config.backend = "tcp://127.0.0.1:*";
+    config.control = NULL;
+    config.curve_cert = s_broker_secret;             //  the broker's key pair
+    config.curve_clients = s_clients_dir;           //  whom it lets in
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_allow(&config, s_certs[s_ALICE].public_key,
+                                            JB_BROKER_PUBLISH, "jerry.work_tracking.", &error), 0);
+    assert_int_equal(jb_broker_config_allow(&config, s_certs[s_BOB].public_key,
+                                            JB_BROKER_SUBSCRIBE, "jerry.work_tracking.", &error),
+                     0);
+    jb_broker_t *broker = jb_broker_new(&config, &error);
+    jb_broker_config_reset(&config);
+    assert_non_null(broker);
+
+    //  Each client: its certificate, and the broker's public key.
+    jb_curve_cert_t bob, alice;
+    char server_key [JB_CURVE_KEY_SIZE];
+    assert_int_equal(jb_curve_cert_load(&bob, s_secret_paths[s_BOB], &error), 0);
+    assert_int_equal(jb_curve_cert_load(&alice, s_secret_paths[s_ALICE], &error), 0);
+    assert_int_equal(jb_curve_key_read(s_broker_public, server_key, &error), 0);
+
+    jb_subscriber_options_t subscriber_options;
+    jb_subscriber_options_defaults(&subscriber_options);
+    subscriber_options.curve_server_key = server_key;
+    subscriber_options.curve_public_key = bob.public_key;
+    subscriber_options.curve_secret_key = bob.secret_key;
+    jb_subscriber_t *subscriber = jb_subscriber_new(jb_broker_endpoint_backend(broker),
+                                                    &subscriber_options, &error);
+    assert_non_null(subscriber);
+    assert_int_equal(jb_subscriber_subscribe(subscriber, "jerry.work_tracking.*.completed",
+                                             &error), 0);
+
+    jb_publisher_options_t publisher_options;
+    jb_publisher_options_defaults(&publisher_options);
+    publisher_options.curve_server_key = server_key;
+    publisher_options.curve_public_key = alice.public_key;
+    publisher_options.curve_secret_key = alice.secret_key;
+    jb_publisher_t *publisher = jb_publisher_new(jb_broker_endpoint_frontend(broker),
+                                                 &publisher_options, &error);
+    assert_non_null(publisher);
+    jb_curve_cert_clear(&alice);
+    jb_curve_cert_clear(&bob);
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.work_tracking.task.completed",
+                                           s_DEADLINE_MS, &error), 0);
+
+    jb_event_t *event = jb_event_new("jerry.work_tracking.task.completed", "/jerry/work-tracking");
+    assert_non_null(event);
+    assert_int_equal(jb_event_set_subject(event, "WORK-001"), 0);
+    assert_int_equal(jb_publisher_publish(publisher, event, &error), 0);
+    jb_event_destroy(&event);
+    assert_int_equal(jb_subscriber_recv(subscriber, s_DEADLINE_MS, &event, &error), 0);
+    assert_string_equal(jb_event_subject(event), "WORK-001");
+    jb_event_destroy(&event);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.messages_out, 1);
+    assert_int_equal(stats.forbidden_messages, 0);
+    assert_int_equal(stats.forbidden_subscriptions, 0);
+    jb_publisher_destroy(&publisher);
+    jb_subscriber_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  Keys, certificates and client options refuse what will not do.
+
+static void
+test_curve_keys_and_certificates_refuse_bad_input(void **state)
+{
+    (void) state;
+    jb_error_t error;
+    assert_int_equal(jb_curve_key_check(s_certs[s_ALICE].public_key, &error), 0);
+    assert_int_equal(jb_curve_key_check("short", &error), JB_EINVAL);
+    assert_non_null(strstr(error.message, "5 characters where a key has 40"));
+    char bad [JB_CURVE_KEY_SIZE];
+    memcpy(bad, s_certs[s_ALICE].public_key, sizeof bad);
+    bad[7] = '"';
+    assert_int_equal(jb_curve_key_check(bad, &error), JB_EINVAL);
+    assert_non_null(strstr(error.message, "character 8 is not in the Z85 alphabet"));
+
+    jb_curve_cert_t cert;
+    char path [PATH_MAX];
+    testproc_format(path, sizeof path, "%s/missing-cert", testproc_directory);
+    assert_int_equal(jb_curve_cert_load(&cert, path, &error), JB_EIO);
+    assert_non_null(strstr(error.message, "No such file or directory"));
+    testproc_write_file("no-key.cert", "metadata\n    name = \"x\"\n", path);
+    assert_int_equal(jb_curve_cert_load(&cert, path, &error), JB_EPARSE);
+    assert_non_null(strstr(error.message, "no curve/public-key"));
+    testproc_write_file("bad-key.cert", "curve\n    public-key = \"abc\"\n", path);
+    assert_int_equal(jb_curve_cert_load(&cert, path, &error), JB_EPARSE);
+    assert_non_null(strstr(error.message, "curve/public-key is not a CURVE key"));
+    char *mixed = zsys_sprintf("curve\n    public-key = \"%s\"\n    secret-key = \"%s\"\n",
+                               s_certs[s_ALICE].public_key, s_certs[s_BOB].secret_key);
+    testproc_write_file("mixed.cert", mixed, path);
+    zstr_free(&mixed);
+    assert_int_equal(jb_curve_cert_load(&cert, path, &error), JB_EPARSE);
+    assert_non_null(strstr(error.message, "does not belong to its secret key"));
+    assert_string_equal(cert.secret_key, "");
+    //  Never replaces a certificate
+    assert_int_equal(jb_curve_cert_save(&s_certs[s_ALICE], s_secret_paths[s_ALICE], NULL, true,
+                                        &error), JB_EIO);
+    assert_non_null(strstr(error.message, "File exists"));
+    assert_int_equal(jb_curve_key_read("nonsense", bad, &error), JB_EINVAL);
+    assert_non_null(strstr(error.message, "neither a CURVE public key"));
+    assert_int_equal(jb_curve_key_read(s_broker_public, bad, &error), 0);
+    assert_string_equal(bad, s_broker_cert.public_key);
+
+    //  Half a CURVE setup is refused, never taken for none
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.curve_public_key = s_certs[s_ALICE].public_key;
+    options.curve_secret_key = s_certs[s_ALICE].secret_key;
+    assert_null(jb_publisher_new("tcp://127.0.0.1:9", &options, &error));
+    assert_int_equal(error.code, JB_EINVAL);
+    assert_non_null(strstr(error.message, "no server key"));
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_secret_key = NULL;
+    assert_null(jb_publisher_new("tcp://127.0.0.1:9", &options, &error));
+    assert_non_null(strstr(error.message, "no client secret key"));
+    options.curve_secret_key = s_certs[s_BOB].secret_key;
+    assert_null(jb_publisher_new("tcp://127.0.0.1:9", &options, &error));
+    assert_non_null(strstr(error.message, "does not belong to the secret key"));
+    jb_subscriber_options_t subscriber_options;
+    jb_subscriber_options_defaults(&subscriber_options);
+    subscriber_options.curve_server_key = s_broker_cert.public_key;
+    subscriber_options.curve_public_key = s_certs[s_BOB].public_key;
+    subscriber_options.curve_secret_key = s_certs[s_BOB].secret_key;
+    subscriber_options.bind = true;
+    assert_null(jb_subscriber_new("tcp://127.0.0.1:*", &subscriber_options, &error));
+    assert_int_equal(error.code, JB_EINVAL);
+    subscriber_options.bind = false;
+    subscriber_options.curve_server_key = "not a key";
+    assert_null(jb_subscriber_new("tcp://127.0.0.1:9", &subscriber_options, &error));
+    assert_non_null(strstr(error.message, "CURVE server key: not a CURVE key"));
+}
+
+//  --------------------------------------------------------------------------
+//  The config's rules and the checks jb_broker_new makes of a CURVE setup.
+
+static void
+test_curve_config_is_all_or_nothing(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_load(&config, s_config, &error), 0);
+    assert_string_equal(config.curve_cert, s_broker_secret);
+    assert_string_equal(config.curve_clients, s_clients_dir);
+    assert_non_null(config.rules);
+    config.frontend = "inproc://security-frontend";
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ECONFIG);
+    assert_non_null(strstr(error.message, "inproc:// has no security mechanism"));
+    config.frontend = JB_BROKER_FRONTEND_DEFAULT;
+    assert_int_equal(jb_broker_config_set(&config, "curve_clients", "", &error), 0);
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ECONFIG);
+    assert_string_equal(error.message, "curve_cert is set but curve_clients is not: CURVE needs "
+                        "both the broker's secret certificate and the directory of the clients "
+                        "it lets in");
+    assert_int_equal(jb_broker_config_set(&config, "curve_cert", "", &error), 0);
+    assert_null(jb_broker_new(&config, &error));
+    assert_non_null(strstr(error.message, "rules about client keys need CURVE"));
+    jb_broker_config_reset(&config);
+
+    const struct {
+        const char *text;
+        const char *message;
+    } cases [] = {
+        { "clients\n    x\n        publish = \"a.\"\n", "clients/x: no key" },
+        { "clients\n    x\n        key = \"*\"\n        key = \"*\"\n", "more than one key" },
+        { "clients\n    x\n        key = \"*\"\n        read = \"a.\"\n",
+          "clients/x/read: unknown key" },
+        { "clients\n    x\n        key = \"abc\"\n", "client key \"abc\": not a CURVE key" },
+        { "clients\n    x\n        key = \"*\"\n    y\n        key = \"*\"\n",
+          "has two rules" },
+        { "clients\n    x = 1\n", "a client is a subsection" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        char path [PATH_MAX];
+        testproc_write_file("rules.cfg", cases[index].text, path);
+        jb_broker_config_defaults(&config);
+        assert_int_equal(jb_broker_config_load(&config, path, &error), JB_ECONFIG);
+        s_expect_in(error.message, cases[index].message);
+        assert_null(config.rules);                      //  unchanged on failure
+        jb_broker_config_reset(&config);
+    }
+    assert_int_equal(jb_broker_config_allow(&config, "abc", JB_BROKER_PUBLISH, "", &error),
+                     JB_ECONFIG);
+    assert_null(config.rules);
+}
+
+//  --------------------------------------------------------------------------
+//  ZeroMQ has one authentication handler per context: a second CURVE
+//  broker in the process is refused, and the handler is free again once
+//  the first is gone.
+
+static void
+test_curve_brokers_take_turns_in_a_process(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    config.frontend = "tcp://127.0.0.1:*";
+    config.backend = "tcp://127.0.0.1:*";
+    config.control = NULL;
+    config.curve_cert = s_broker_secret;
+    config.curve_clients = s_clients_dir;
+    jb_error_t error;
+    for (int round = 0; round < 2; round++) {
+        jb_broker_t *first = jb_broker_new(&config, &error);
+        assert_non_null(first);
+        jb_broker_t *second = jb_broker_new(&config, &error);
+        assert_null(second);
+        assert_int_equal(error.code, JB_ESOCKET);
+        assert_non_null(strstr(error.message, "cannot start the authentication (ZAP) handler"));
+        jb_broker_destroy(&first);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  A peer with no keys, the wrong server key, or a key the broker does not
+//  know is refused on every socket: it can neither publish nor subscribe,
+//  nor read the counters, and the broker logs each refusal.
+
+static void
+test_peers_without_an_allowed_key_can_neither_publish_nor_subscribe(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+
+    //  The allowed pair, for comparison
+    zsock_t *subscriber = s_socket(ZMQ_SUB, program.backend, s_BOB, NULL, NULL);
+    zsock_set_subscribe(subscriber, "jerry.work_tracking.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend, s_ALICE, NULL, NULL);
+    s_expect_subscription(publisher, 1, "jerry.work_tracking.");
+
+    //  Three bad publishers and three bad subscribers to everything, each
+    //  waited for until the broker has turned it away
+    struct {
+        const char *why;
+        int client;
+        const char *server_key;
+    } bad [] = {
+        { "no keys", s_CLIENTS, NULL },
+        { "the wrong server key", s_BOB, s_certs[s_MALLORY].public_key },
+        { "a key the broker does not know", s_MALLORY, NULL },
+    };
+    zsock_t *bad_publishers [3], *bad_subscribers [3];
+    for (size_t index = 0; index < 3; index++) {
+        zsock_t *monitor;
+        bad_publishers[index] = s_socket(ZMQ_XPUB, program.frontend, bad[index].client,
+                                         bad[index].server_key, &monitor);
+        s_expect_refused(monitor, bad[index].why);
+        s_monitor_stop(bad_publishers[index], &monitor);
+        bad_subscribers[index] = s_socket(ZMQ_SUB, program.backend, bad[index].client,
+                                          bad[index].server_key, &monitor);
+        zsock_set_subscribe(bad_subscribers[index], "");
+        s_expect_refused(monitor, bad[index].why);
+        s_monitor_stop(bad_subscribers[index], &monitor);
+        //  What a refused publisher sends goes nowhere
+        assert_int_equal(zsock_send(bad_publishers[index], "ss",
+                                    "jerry.work_tracking.task.forged", "{}"), 0);
+    }
+    //  One publisher, one path: the sentinel comes after anything else
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
+    s_expect_topic(subscriber, "jerry.work_tracking.task.created");
+    s_expect_nothing(subscriber, "the allowed subscriber");
+    for (size_t index = 0; index < 3; index++)
+        s_expect_nothing(bad_subscribers[index], bad[index].why);
+
+    //  The counters: only to a client the broker lets in
+    assert_null(s_stats(program.control, s_CLIENTS, s_QUIET_MS));
+    assert_null(s_stats(program.control, s_MALLORY, s_QUIET_MS));
+    cJSON *root = s_stats(program.control, s_CAROL, s_DEADLINE_MS);
+    assert_non_null(root);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "curve")));
+    assert_int_equal(s_counter(root, "frontend", "messages_in"), 1);
+    assert_int_equal(s_counter(root, "backend", "messages_out"), 1);
+    assert_true(s_counter(root, NULL, "auth_failures") >= 6);
+    cJSON_Delete(root);
+
+    for (size_t index = 0; index < 3; index++) {
+        zsock_destroy(&bad_publishers[index]);
+        zsock_destroy(&bad_subscribers[index]);
+    }
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    char *log = s_broker_stop(&program);
+    //  A peer without keys is refused for not speaking CURVE, or hangs up
+    //  first when it sees that the broker does
+    const char *roles [] = { "publisher", "subscriber", "control client" };
+    for (size_t index = 0; index < 3; index++) {
+        char line [256];
+        testproc_format(line, sizeof line, "curve: refused a %s connection: ", roles[index]);
+        s_expect_in(log, line);
+        testproc_format(line, sizeof line, "curve: refused a %s at 127.0.0.1: key %s has no "
+                        "certificate in %s", roles[index], s_certs[s_MALLORY].public_key,
+                        s_clients_dir);
+        s_expect_in(log, line);
+    }
+    s_expect_in(log, "curve: refused a publisher connection: its CURVE handshake failed (the "
+                     "wrong server key");
+    s_expect_in(log, "curve: refused a subscriber connection: its CURVE handshake failed (the "
+                     "wrong server key");
+    free(log);
+}
+
+//  --------------------------------------------------------------------------
+//  alice may publish only jerry.work_tracking.: her other types are
+//  dropped at the broker, counted in STATS and `jbus stats`, and logged.
+
+static void
+test_a_message_outside_the_publishers_prefixes_is_dropped_and_counted(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+    //  carol may subscribe to all of jerry., so alice hears of it
+    zsock_t *subscriber = s_socket(ZMQ_SUB, program.backend, s_CAROL, NULL, NULL);
+    zsock_set_subscribe(subscriber, "jerry.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend, s_ALICE, NULL, NULL);
+    s_expect_subscription(publisher, 1, "jerry.");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.billing.invoice.paid", "{}"), 0);
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_trackingX.forged", "{}"), 0);
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
+    s_expect_topic(subscriber, "jerry.work_tracking.task.created");
+    s_expect_nothing(subscriber, "carol");
+
+    cJSON *root = s_stats(program.control, s_CAROL, s_DEADLINE_MS);
+    assert_non_null(root);
+    assert_int_equal(s_counter(root, "frontend", "messages_in"), 3);
+    assert_int_equal(s_counter(root, "frontend", "forbidden"), 2);
+    assert_int_equal(s_counter(root, "backend", "messages_out"), 1);
+    cJSON_Delete(root);
+
+    //  The same through the tool, with carol's certificate and the
+    //  broker's public certificate
+    const char *args [] = { "stats", "--endpoint", program.control,
+                            "--curve-cert", s_secret_paths[s_CAROL],
+                            "--curve-server", s_broker_public, NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    s_expect_in(outcome.out, "\"frontend\":{\"messages_in\":3,");
+    s_expect_in(outcome.out, "\"forbidden\":2}");
+    testproc_outcome_free(&outcome);
+    //  and without keys, no answer
+    const char *no_keys [] = { "stats", "--endpoint", program.control, "--timeout", "200", NULL };
+    testproc_run(TESTPROC_JBUS, no_keys, &outcome);
+    assert_int_equal(outcome.status, 1);
+    s_expect_in(outcome.err, "no answer");
+    testproc_outcome_free(&outcome);
+
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    char *log = s_broker_stop(&program);
+    char line [256];
+    testproc_format(line, sizeof line, "curve: dropped a message of type "
+                    "\"jerry.billing.invoice.paid\" from publisher alice (key %s): it may "
+                    "publish \"jerry.work_tracking.\"", s_certs[s_ALICE].public_key);
+    s_expect_in(log, line);
+    s_expect_in(log, "dropped 2 messages");
+    free(log);
+}
+
+//  --------------------------------------------------------------------------
+//  bob may subscribe only to jerry.work_tracking.: his subscriptions to
+//  jerry.billing., and to the shorter jerry. and "", are refused, reach no
+//  publisher, and bring him nothing, while dave's jerry.billing. works.
+
+static void
+test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend, s_CAROL, NULL, NULL);
+    zsock_t *bob = s_socket(ZMQ_SUB, program.backend, s_BOB, NULL, NULL);
+    zsock_set_subscribe(bob, "jerry.billing.");
+    zsock_set_subscribe(bob, "jerry.");
+    zsock_set_subscribe(bob, "");
+    zsock_set_subscribe(bob, "jerry.work_tracking.");
+    //  In order on bob's connection: when the last arrives, the broker has
+    //  dealt with the others, and none of them came through
+    s_expect_next_subscription(publisher, 1, "jerry.work_tracking.");
+    s_expect_nothing(publisher, "the publisher");
+
+    zsock_t *dave = s_socket(ZMQ_SUB, program.backend, s_DAVE, NULL, NULL);
+    zsock_set_subscribe(dave, "jerry.billing.");
+    s_expect_subscription(publisher, 1, "jerry.billing.");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.billing.invoice.paid", "{}"), 0);
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.other.thing.done", "{}"), 0);
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
+    s_expect_topic(dave, "jerry.billing.invoice.paid");
+    s_expect_topic(bob, "jerry.work_tracking.task.created");
+    s_expect_nothing(bob, "bob");
+    s_expect_nothing(dave, "dave");
+
+    cJSON *root = s_stats(program.control, s_CAROL, s_DEADLINE_MS);
+    assert_non_null(root);
+    assert_int_equal(s_counter(root, "backend", "forbidden"), 3);
+    assert_int_equal(s_counter(root, "backend", "subscriptions"), 2);
+    cJSON_Delete(root);
+
+    zsock_destroy(&dave);
+    zsock_destroy(&bob);
+    zsock_destroy(&publisher);
+    char *log = s_broker_stop(&program);
+    const char *refused [] = { "jerry.billing.", "jerry.", "" };
+    for (size_t index = 0; index < 3; index++) {
+        char line [256];
+        testproc_format(line, sizeof line, "curve: refused subscription \"%s\" of subscriber "
+                        "bob (key %s): outside its subscribe prefixes", refused[index],
+                        s_certs[s_BOB].public_key);
+        s_expect_in(log, line);
+    }
+    free(log);
+}
+
+//  --------------------------------------------------------------------------
+//  Publishers still hear of a prefix once: the first subscriber's
+//  subscription and the last one's leaving, whether it unsubscribes or its
+//  connection ends, also when it subscribed twice.
+
+static void
+test_publishers_hear_of_the_first_subscription_and_the_last_leaving(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend, s_CAROL, NULL, NULL);
+    zsock_set_xpub_verbose(publisher, 1);
+    //  The publisher is verbose: it would hear a second subscription to a
+    //  prefix, which the broker must not send
+    zsock_t *first = s_socket(ZMQ_SUB, program.backend, s_BOB, NULL, NULL);
+    zsock_set_subscribe(first, "jerry.work_tracking.");
+    zsock_set_subscribe(first, "jerry.work_tracking.");
+    zsock_set_subscribe(first, "jerry.work_tracking.first.");
+    s_expect_next_subscription(publisher, 1, "jerry.work_tracking.");
+    s_expect_next_subscription(publisher, 1, "jerry.work_tracking.first.");
+    zsock_t *second = s_socket(ZMQ_SUB, program.backend, s_BOB, NULL, NULL);
+    zsock_set_subscribe(second, "jerry.work_tracking.");
+    zsock_set_subscribe(second, "jerry.work_tracking.task.");
+    s_expect_next_subscription(publisher, 1, "jerry.work_tracking.task.");
+
+    //  The first goes away; the second still holds jerry.work_tracking.
+    zsock_destroy(&first);
+    s_expect_next_subscription(publisher, 0, "jerry.work_tracking.first.");
+    zsock_set_unsubscribe(second, "jerry.work_tracking.task.");
+    s_expect_next_subscription(publisher, 0, "jerry.work_tracking.task.");
+    s_expect_nothing(publisher, "the publisher, after the first left");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
+    s_expect_topic(second, "jerry.work_tracking.task.created");
+    //  The last one leaves
+    zsock_destroy(&second);
+    s_expect_subscription(publisher, 0, "jerry.work_tracking.");
+
+    zsock_destroy(&publisher);
+    free(s_broker_stop(&program));
+}
+
+//  --------------------------------------------------------------------------
+//  A config that asks for CURVE but misses a piece never starts the broker:
+//  exit code 2, a message that says what is missing, no ready line.
+
+static void
+test_program_refuses_an_incomplete_curve_config_with_exit_code_2(void **state)
+{
+    (void) state;
+    char missing [PATH_MAX], not_a_directory [PATH_MAX], rules_only [PATH_MAX];
+    testproc_format(missing, sizeof missing, "%s/no-such-thing", testproc_directory);
+    testproc_write_file("not-a-directory", "", not_a_directory);
+    testproc_write_file("rules-only.cfg", "clients\n    x\n        key = \"*\"\n"
+                        "        publish = \"\"\n", rules_only);
+    char bad_rule [PATH_MAX];
+    testproc_write_file("bad-rule.cfg", "clients\n    x\n        key = \"k\"\n", bad_rule);
+    char garbage [PATH_MAX];
+    testproc_write_file("garbage.cert", "curve\n    secret-key = 1\n", garbage);
+    char public_only [PATH_MAX];
+    char clients_public [PATH_MAX];
+    testproc_format(clients_public, sizeof clients_public, "%s/alice", s_clients_dir);
+    snprintf(public_only, sizeof public_only, "%s", clients_public);
+    const struct {
+        const char *args [6];
+        const char *message;
+    } cases [] = {
+        { { "--curve-cert", s_broker_secret, NULL },
+          "curve_cert is set but curve_clients is not" },
+        { { "--curve-clients", s_clients_dir, NULL },
+          "curve_clients is set but curve_cert is not" },
+        { { "--curve-cert", public_only, "--curve-clients", s_clients_dir, NULL },
+          "holds no secret key" },
+        { { "--curve-cert", missing, "--curve-clients", s_clients_dir, NULL },
+          "curve_cert: certificate" },
+        { { "--curve-cert", garbage, "--curve-clients", s_clients_dir, NULL },
+          "no curve/public-key" },
+        { { "--curve-cert", s_broker_secret, "--curve-clients", missing, NULL },
+          "No such file or directory" },
+        { { "--curve-cert", s_broker_secret, "--curve-clients", not_a_directory, NULL },
+          "Not a directory" },
+        { { "--config", rules_only, NULL }, "rules about client keys need CURVE" },
+        { { "--config", bad_rule, NULL }, "client key \"k\": not a CURVE key" },
+        { { "--config", s_config, "--curve-cert", "", NULL },
+          "curve_clients is set but curve_cert is not" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        const char *args [12];
+        size_t count = 0;
+        const char *ports [] = { "--frontend", "tcp://127.0.0.1:*", "--backend",
+                                 "tcp://127.0.0.1:*", "--no-control" };
+        for (size_t port = 0; port < 5; port++)
+            args[count++] = ports[port];
+        for (size_t arg = 0; cases[index].args[arg]; arg++)
+            args[count++] = cases[index].args[arg];
+        args[count] = NULL;
+        testproc_outcome_t outcome;
+        testproc_run(TESTPROC_BROKER, args, &outcome);
+        if (outcome.status != 2)
+            fail_msg("case %zu: exit status %d, stderr: %s", index, outcome.status, outcome.err);
+        s_expect_in(outcome.err, cases[index].message);
+        assert_string_equal(outcome.out, "");   //  it never said ready
+        testproc_outcome_free(&outcome);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  jbus keygen writes a key pair that works, never replaces one by
+//  accident, and says what is wrong with its command line.
+
+static void
+test_keygen_writes_a_key_pair_and_refuses_to_replace_one(void **state)
+{
+    (void) state;
+    char path [PATH_MAX], secret_path [PATH_MAX];
+    testproc_format(path, sizeof path, "%s/made-by-keygen", testproc_directory);
+    testproc_format(secret_path, sizeof secret_path, "%s_secret", path);
+    const char *args [] = { "keygen", "--name", "someone", path, NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    jb_curve_cert_t public_cert, secret_cert;
+    jb_error_t error;
+    assert_int_equal(jb_curve_cert_load(&public_cert, path, &error), 0);
+    assert_int_equal(jb_curve_cert_load(&secret_cert, secret_path, &error), 0);
+    assert_string_equal(public_cert.secret_key, "");
+    assert_string_equal(public_cert.public_key, secret_cert.public_key);
+    assert_int_equal(jb_curve_key_check(secret_cert.secret_key, NULL), 0);
+    char printed [64];
+    testproc_format(printed, sizeof printed, "%s\n", public_cert.public_key);
+    assert_string_equal(outcome.out, printed);
+    testproc_outcome_free(&outcome);
+    struct stat status;
+    assert_int_equal(stat(secret_path, &status), 0);
+    assert_int_equal(status.st_mode & 0777, 0600);
+    char *text = testutil_read_file(path, NULL);
+    assert_non_null(text);
+    s_expect_in(text, "name = \"someone\"");
+    free(text);
+
+    //  Again: refused, the pair untouched; with --force, a new pair
+    testproc_run(TESTPROC_JBUS, args, &outcome);
+    assert_int_equal(outcome.status, 1);
+    s_expect_in(outcome.err, "File exists");
+    s_expect_in(outcome.err, "--force");
+    testproc_outcome_free(&outcome);
+    jb_curve_cert_t again;
+    assert_int_equal(jb_curve_cert_load(&again, secret_path, &error), 0);
+    assert_string_equal(again.secret_key, secret_cert.secret_key);
+    const char *force [] = { "keygen", "--force", "--quiet", path, NULL };
+    testproc_run(TESTPROC_JBUS, force, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_string_equal(outcome.out, "");
+    testproc_outcome_free(&outcome);
+    assert_int_equal(jb_curve_cert_load(&again, secret_path, &error), 0);
+    assert_string_not_equal(again.public_key, secret_cert.public_key);
+    jb_curve_cert_clear(&again);
+    jb_curve_cert_clear(&secret_cert);
+    unlink(path);
+    unlink(secret_path);
+
+    const struct {
+        const char *args [4];
+        int status;
+        const char *message;
+    } cases [] = {
+        { { "keygen", NULL }, 2, "give the FILE to write" },
+        { { "keygen", "a", "b", NULL }, 2, "unexpected argument 'b'" },
+        { { "keygen", "--bogus", "a", NULL }, 2, "Try 'jbus keygen --help'" },
+        { { "keygen", "/nonexistent-dir/key", NULL }, 1, "No such file or directory" },
+        { { "keygen", "--help", NULL }, 0, "" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        testproc_run(TESTPROC_JBUS, cases[index].args, &outcome);
+        if (outcome.status != cases[index].status)
+            fail_msg("case %zu: exit status %d, stderr: %s", index, outcome.status, outcome.err);
+        s_expect_in(outcome.err, cases[index].message);
+        testproc_outcome_free(&outcome);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  jbus pub and sub and the example contexts take their keys from flags or
+//  the environment, and half a setup is a usage error.
+
+static void
+test_tools_and_examples_talk_curve_with_keys_from_flags_or_the_environment(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+
+    //  jbus sub as bob, keys from the environment; jbus pub as alice, keys
+    //  from flags (the server's as text), waits until bob is subscribed
+    setenv("JBUS_CURVE_CERT", s_secret_paths[s_BOB], 1);
+    setenv("JBUS_CURVE_SERVER", s_broker_public, 1);
+    const char *sub_args [] = { "sub", "--endpoint", program.backend, "--count", "1",
+                                "--timeout", "20000", "jerry.work_tracking.", NULL };
+    testproc_t sub;
+    testproc_spawn(TESTPROC_JBUS, sub_args, &sub);
+    unsetenv("JBUS_CURVE_CERT");
+    unsetenv("JBUS_CURVE_SERVER");
+    const char *pub_args [] = { "pub", "--endpoint", program.frontend,
+                                "--curve-cert", s_secret_paths[s_ALICE],
+                                "--curve-server", s_broker_cert.public_key,
+                                "-t", "jerry.work_tracking.task.created", "-s", "/jerry/tests",
+                                "--subject", "WORK-CLI", "--wait", "20000", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, pub_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    testproc_outcome_free(&outcome);
+    testproc_wait(&sub, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    s_expect_in(outcome.out, "\"subject\":\"WORK-CLI\"");
+    testproc_outcome_free(&outcome);
+
+    //  The examples: the subscriber as bob, the context as alice
+    char subscriber_path [PATH_MAX], context_path [PATH_MAX];
+    testproc_format(subscriber_path, sizeof subscriber_path, "%s/work_tracking_subscriber",
+                    TESTPROC_EXAMPLES);
+    testproc_format(context_path, sizeof context_path, "%s/work_tracking_context",
+                    TESTPROC_EXAMPLES);
+    const char *listener_args [] = { "--endpoint", program.backend, "--count", "2",
+                                     "--timeout", "20000", "--curve-cert", s_secret_paths[s_BOB],
+                                     "--curve-server", s_broker_public, NULL };
+    testproc_t listener;
+    testproc_spawn(subscriber_path, listener_args, &listener);
+    const char *context_args [] = { "--endpoint", program.frontend, "--tasks", "1",
+                                    "--wait", "20000", "--curve-cert", s_secret_paths[s_ALICE],
+                                    "--curve-server", s_broker_public, NULL };
+    testproc_run(context_path, context_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    testproc_outcome_free(&outcome);
+    testproc_wait(&listener, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    s_expect_in(outcome.out, "jerry.work_tracking.task.completed WORK-001");
+    testproc_outcome_free(&outcome);
+    free(s_broker_stop(&program));
+
+    //  Half a setup, or a bad file, is a usage error
+    const char *one_half [] = { "pub", "--curve-cert", s_secret_paths[s_ALICE], "-t", "a.b",
+                                NULL };
+    testproc_run(TESTPROC_JBUS, one_half, &outcome);
+    assert_int_equal(outcome.status, 2);
+    s_expect_in(outcome.err, "--curve-cert is given but --curve-server is not");
+    testproc_outcome_free(&outcome);
+    const char *public_cert [] = { "sub", "--curve-cert", s_broker_public,
+                                   "--curve-server", s_broker_public, "x", NULL };
+    testproc_run(TESTPROC_JBUS, public_cert, &outcome);
+    assert_int_equal(outcome.status, 2);
+    s_expect_in(outcome.err, "holds no secret key");
+    testproc_outcome_free(&outcome);
+    const char *bad_server [] = { "stats", "--curve-cert", s_secret_paths[s_CAROL],
+                                  "--curve-server", "nonsense", NULL };
+    testproc_run(TESTPROC_JBUS, bad_server, &outcome);
+    assert_int_equal(outcome.status, 2);
+    s_expect_in(outcome.err, "bad --curve-server: \"nonsense\" is neither a CURVE public key");
+    testproc_outcome_free(&outcome);
+    setenv("JBUS_CURVE_SERVER", s_broker_public, 1);
+    const char *environment_half [] = { "sub", "x", NULL };
+    testproc_run(TESTPROC_JBUS, environment_half, &outcome);
+    unsetenv("JBUS_CURVE_SERVER");
+    assert_int_equal(outcome.status, 2);
+    s_expect_in(outcome.err, "JBUS_CURVE_SERVER is given but --curve-cert is not");
+    testproc_outcome_free(&outcome);
+    const char *example_half [] = { "--curve-cert", s_secret_paths[s_ALICE], NULL };
+    testproc_run(context_path, example_half, &outcome);
+    assert_int_equal(outcome.status, 2);
+    testproc_outcome_free(&outcome);
+}
+
+//  --------------------------------------------------------------------------
+
+int
+main(void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test(test_curve_lets_an_allowed_publisher_reach_an_allowed_subscriber),
+        cmocka_unit_test(test_curve_keys_and_certificates_refuse_bad_input),
+        cmocka_unit_test(test_curve_config_is_all_or_nothing),
+        cmocka_unit_test(test_curve_brokers_take_turns_in_a_process),
+        cmocka_unit_test_teardown(
+            test_peers_without_an_allowed_key_can_neither_publish_nor_subscribe,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_a_message_outside_the_publishers_prefixes_is_dropped_and_counted,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_publishers_hear_of_the_first_subscription_and_the_last_leaving,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_program_refuses_an_incomplete_curve_config_with_exit_code_2,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(test_keygen_writes_a_key_pair_and_refuses_to_replace_one,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_tools_and_examples_talk_curve_with_keys_from_flags_or_the_environment,
+            testproc_reap_children),
+    };
+    //  The broker logs through zsys; keep stdout for cmocka's report.
+    zsys_set_logstream(stderr);
+    int failed = cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
+    zsys_shutdown();
+    return failed;
+}
