@@ -33,8 +33,13 @@ enum {
 //  Encoding. msgpack-c's packer hands every piece (a header, a key, a
 //  value) to a write callback, which cost more than the rest of encoding
 //  together; the few kinds of header this map needs are written here
-//  directly into the buffer, each in the smallest form, as msgpack-c
-//  chooses it, so the bytes are the same.
+//  directly, each in the smallest form, as msgpack-c chooses it, so the
+//  bytes are the same. The map's size is bounded first and reserved at
+//  once, so that each piece is written without a check of its own: each
+//  s_put_ function writes at out and returns the position after it.
+
+//  The longest header: ext 32 (marker, 4-byte length, type).
+#define s_HEADER_MAX 6
 
 static void
 s_put_be(uint8_t *out, uint64_t value, int bytes)
@@ -52,136 +57,128 @@ s_get_be(const uint8_t *in, int bytes)
     return value;
 }
 
+static uint8_t *
+s_put_bytes(uint8_t *out, const void *bytes, size_t size)
+{
+    if (size)
+        memcpy(out, bytes, size);
+    return out + size;
+}
+
 //  A header whose length follows in 1, 2 or 4 bytes: marker is the 8-bit
 //  form's (str8 0xd9, bin8 0xc4, ext8 0xc7), the wider forms follow it.
-//  extra is appended after the length (an ext's type), or -1 for none.
-static void
-s_put_sized(jb__buffer_t *buffer, uint8_t marker, size_t size, int extra)
+//  extra is written after the length (an ext's type), or -1 for none.
+//  size is at most UINT32_MAX (s_bound rules out the rest).
+static uint8_t *
+s_put_sized(uint8_t *out, uint8_t marker, size_t size, int extra)
 {
-    uint8_t header [6];
-    size_t length;
     if (size < 0x100) {
-        header[0] = marker;
-        header[1] = (uint8_t) size;
-        length = 2;
+        *out++ = marker;
+        *out++ = (uint8_t) size;
     }
     else
     if (size < 0x10000) {
-        header[0] = (uint8_t) (marker + 1);
-        s_put_be(header + 1, size, 2);
-        length = 3;
-    }
-    else
-    if (size <= UINT32_MAX) {
-        header[0] = (uint8_t) (marker + 2);
-        s_put_be(header + 1, size, 4);
-        length = 5;
+        *out++ = (uint8_t) (marker + 1);
+        s_put_be(out, size, 2);
+        out += 2;
     }
     else {
-        buffer->failed = true;          //  msgpack cannot say how long it is
-        return;
+        *out++ = (uint8_t) (marker + 2);
+        s_put_be(out, size, 4);
+        out += 4;
     }
     if (extra >= 0)
-        header[length++] = (uint8_t) extra;
-    jb__buffer_append(buffer, header, length);
+        *out++ = (uint8_t) extra;
+    return out;
 }
 
-static void
-s_pack_text(jb__buffer_t *buffer, const char *text, size_t size)
+static uint8_t *
+s_put_text(uint8_t *out, const char *text, size_t size)
 {
-    if (size < 32) {
-        uint8_t marker = (uint8_t) (0xa0 | size);
-        jb__buffer_append(buffer, &marker, 1);
-    }
+    if (size < 32)
+        *out++ = (uint8_t) (0xa0 | size);
     else
-        s_put_sized(buffer, 0xd9, size, -1);
-    jb__buffer_append(buffer, text, size);
+        out = s_put_sized(out, 0xd9, size, -1);
+    return s_put_bytes(out, text, size);
 }
 
-static void
-s_pack_bin(jb__buffer_t *buffer, const void *bytes, size_t size)
+static uint8_t *
+s_put_bin(uint8_t *out, const void *bytes, size_t size)
 {
-    s_put_sized(buffer, 0xc4, size, -1);
-    jb__buffer_append(buffer, bytes, size);
+    return s_put_bytes(s_put_sized(out, 0xc4, size, -1), bytes, size);
 }
 
-static void
-s_pack_ext(jb__buffer_t *buffer, int type, const void *bytes, size_t size)
+static uint8_t *
+s_put_ext(uint8_t *out, int type, const void *bytes, size_t size)
 {
     //  fixext 1, 2, 4, 8, 16 carry no length
     uint8_t fixed = size == 1? 0xd4: size == 2? 0xd5: size == 4? 0xd6
                   : size == 8? 0xd7: size == 16? 0xd8: 0;
     if (fixed) {
-        uint8_t header [2] = { fixed, (uint8_t) type };
-        jb__buffer_append(buffer, header, 2);
+        *out++ = fixed;
+        *out++ = (uint8_t) type;
     }
     else
-        s_put_sized(buffer, 0xc7, size, type);
-    jb__buffer_append(buffer, bytes, size);
+        out = s_put_sized(out, 0xc7, size, type);
+    return s_put_bytes(out, bytes, size);
 }
 
-static void
-s_pack_map(jb__buffer_t *buffer, size_t count)
+static uint8_t *
+s_put_map(uint8_t *out, size_t count)
 {
-    uint8_t header [5];
-    size_t length = 1;
     if (count < 16)
-        header[0] = (uint8_t) (0x80 | count);
+        *out++ = (uint8_t) (0x80 | count);
     else
     if (count < 0x10000) {
-        header[0] = 0xde;
-        s_put_be(header + 1, count, 2);
-        length = 3;
+        *out++ = 0xde;
+        s_put_be(out, count, 2);
+        out += 2;
     }
     else {
-        header[0] = 0xdf;
-        s_put_be(header + 1, count, 4);
-        length = 5;
+        *out++ = 0xdf;
+        s_put_be(out, count, 4);
+        out += 4;
     }
-    jb__buffer_append(buffer, header, length);
+    return out;
 }
 
 //  msgpack-c's msgpack_pack_int32: the shortest int or uint that holds it.
-static void
-s_pack_int32(jb__buffer_t *buffer, int32_t value)
+static uint8_t *
+s_put_int32(uint8_t *out, int32_t value)
 {
-    uint8_t bytes [5];
-    size_t length;
     if (value >= -32 && value < 128) {
-        bytes[0] = (uint8_t) value;             //  positive or negative fixint
-        length = 1;
+        *out++ = (uint8_t) value;               //  positive or negative fixint
+        return out;
     }
-    else
+    int width;
     if (value < 0) {
-        int width = value >= INT8_MIN? 1: value >= INT16_MIN? 2: 4;
-        bytes[0] = width == 1? 0xd0: width == 2? 0xd1: 0xd2;
-        s_put_be(bytes + 1, (uint64_t) (uint32_t) value, width);
-        length = 1 + (size_t) width;
+        width = value >= INT8_MIN? 1: value >= INT16_MIN? 2: 4;
+        *out++ = width == 1? 0xd0: width == 2? 0xd1: 0xd2;
     }
     else {
-        int width = value < 0x100? 1: value < 0x10000? 2: 4;
-        bytes[0] = width == 1? 0xcc: width == 2? 0xcd: 0xce;
-        s_put_be(bytes + 1, (uint64_t) value, width);
-        length = 1 + (size_t) width;
+        width = value < 0x100? 1: value < 0x10000? 2: 4;
+        *out++ = width == 1? 0xcc: width == 2? 0xcd: 0xce;
     }
-    jb__buffer_append(buffer, bytes, length);
+    s_put_be(out, (uint64_t) (uint32_t) value, width);
+    return out + width;
 }
 
-//  A key known in advance: its fixstr header and text, in one append.
-#define s_PUT_KEY(buffer, fixstr) jb__buffer_append((buffer), fixstr, sizeof fixstr - 1)
+//  A key known in advance: its fixstr header and text.
+#define s_PUT_KEY(out, fixstr) s_put_bytes((out), fixstr, sizeof fixstr - 1)
 _Static_assert(sizeof JB__PUBLISHER_ATTRIBUTE == 8 && sizeof JB__SEQUENCE_ATTRIBUTE == 8,
                "the stamp's keys are written as fixstr 7");
 
-static void
-s_pack_timestamp(jb__buffer_t *buffer, const jb_timestamp_t *timestamp)
+static uint8_t *
+s_put_timestamp(uint8_t *out, const jb_timestamp_t *timestamp)
 {
-    uint8_t bytes [2 + s_TIMESTAMP_SIZE] = { 0xd8, s_EXT_TIMESTAMP };
-    s_put_be(bytes + 2, (uint64_t) timestamp->seconds, 8);
-    s_put_be(bytes + 10, (uint64_t) (uint32_t) timestamp->nanoseconds, 4);
-    s_put_be(bytes + 14, (uint64_t) (uint16_t) timestamp->offset_minutes, 2);
-    bytes[16] = timestamp->offset_style;
-    bytes[17] = (uint8_t) (timestamp->fraction_digits | (timestamp->leap_second? 0x80: 0));
-    jb__buffer_append(buffer, bytes, sizeof bytes);
+    out[0] = 0xd8;
+    out[1] = s_EXT_TIMESTAMP;
+    s_put_be(out + 2, (uint64_t) timestamp->seconds, 8);
+    s_put_be(out + 10, (uint64_t) (uint32_t) timestamp->nanoseconds, 4);
+    s_put_be(out + 14, (uint64_t) (uint16_t) timestamp->offset_minutes, 2);
+    out[16] = timestamp->offset_style;
+    out[17] = (uint8_t) (timestamp->fraction_digits | (timestamp->leap_second? 0x80: 0));
+    return out + 2 + s_TIMESTAMP_SIZE;
 }
 
 //  --------------------------------------------------------------------------
@@ -195,37 +192,65 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
         "\xab" "specversion", "\xa2" "id", "\xa6" "source", NULL,
         "\xaf" "datacontenttype", "\xaa" "dataschema", "\xa7" "subject"
     };
+    //  Count the members and bound the bytes: every piece gets the longest
+    //  header, a core key its 16 bytes at most, a value of an extension
+    //  the 18 bytes of a Timestamp besides its text or bytes. A piece that
+    //  msgpack cannot say the length of fails the buffer.
     size_t data_size;
     const char *data = (const char *) jb_event_data(event, &data_size);
     jb_data_kind_t kind = jb_event_data_kind(event);
     size_t extensions = jb_event_extension_count(event);
-    size_t count = (jb_event_time(event) != NULL) + extensions + (kind != JB_DATA_NONE);
+    const jb_timestamp_t *time = jb_event_time(event);
+    size_t count = (time != NULL) + extensions + (kind != JB_DATA_NONE);
+    size_t bound = s_HEADER_MAX + (time? 5 + 2 + s_TIMESTAMP_SIZE: 0);
+    size_t longest = kind != JB_DATA_NONE? data_size: 0;
+    const char *core [JB__CORE_COUNT];
+    size_t core_sizes [JB__CORE_COUNT];
     for (int which = 0; which < JB__CORE_COUNT; which++) {
-        size_t size;
-        count += which != JB__TYPE && jb__event_core(event, (jb__attribute_t) which, &size);
+        core[which] = jb__event_core(event, (jb__attribute_t) which, &core_sizes[which]);
+        if (core[which] && which != JB__TYPE) {
+            count++;
+            bound += 16 + s_HEADER_MAX + core_sizes[which];
+            longest = core_sizes[which] > longest? core_sizes[which]: longest;
+        }
     }
+    for (size_t index = 0; index < extensions; index++) {
+        const char *name;
+        size_t name_size, string_size;
+        const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
+                                                         &string_size);
+        if (stamp && jb__is_stamp_attribute(name))
+            count--;                    //  the stamp's members replace it
+        size_t value_size = value->type == JB_TYPE_BINARY? value->as.binary.size: string_size;
+        bound += 2 * s_HEADER_MAX + 2 + s_TIMESTAMP_SIZE + name_size + value_size;
+        longest = value_size > longest? value_size: longest;
+        longest = name_size > longest? name_size: longest;
+    }
+    size_t publisher_size = stamp? strlen(stamp->publisher): 0;
     if (stamp) {
-        //  the stamp's two members replace any the event carries
         count += 2;
-        for (size_t index = 0; index < extensions; index++) {
-            const char *name;
-            jb_event_extension_at(event, index, &name);
-            count -= jb__is_stamp_attribute(name);
-        }
+        bound += 2 * 8 + 2 * s_HEADER_MAX + publisher_size;
     }
-    s_pack_map(buffer, count);
+    if (kind != JB_DATA_NONE)
+        bound += 5 + s_HEADER_MAX + data_size;
+    if (longest > UINT32_MAX) {
+        buffer->failed = true;          //  msgpack cannot say how long it is
+        return;
+    }
+    if (!jb__buffer_reserve(buffer, bound))
+        return;
+    uint8_t *start = (uint8_t *) buffer->data + buffer->size;
+    uint8_t *out = s_put_map(start, count);
     for (int which = 0; which < JB__CORE_COUNT; which++) {
-        size_t size;
-        const char *value = jb__event_core(event, (jb__attribute_t) which, &size);
-        if (value && which != JB__TYPE) {
+        if (core[which] && which != JB__TYPE) {
             const char *key = core_keys[which];
-            jb__buffer_append(buffer, key, 1 + (size_t) (key[0] & 0x1f));
-            s_pack_text(buffer, value, size);
+            out = s_put_bytes(out, key, 1 + (size_t) (key[0] & 0x1f));
+            out = s_put_text(out, core[which], core_sizes[which]);
         }
     }
-    if (jb_event_time(event)) {
-        s_PUT_KEY(buffer, "\xa4" "time");
-        s_pack_timestamp(buffer, jb_event_time(event));
+    if (time) {
+        out = s_PUT_KEY(out, "\xa4" "time");
+        out = s_put_timestamp(out, time);
     }
     for (size_t index = 0; index < extensions; index++) {
         const char *name;
@@ -234,46 +259,49 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
                                                          &string_size);
         if (stamp && jb__is_stamp_attribute(name))
             continue;
-        s_pack_text(buffer, name, name_size);
+        out = s_put_text(out, name, name_size);
         switch (value->type) {
             case JB_TYPE_BOOLEAN:
-                jb__buffer_append(buffer, value->as.boolean? "\xc3": "\xc2", 1);
+                *out++ = value->as.boolean? 0xc3: 0xc2;
                 break;
             case JB_TYPE_INTEGER:
-                s_pack_int32(buffer, value->as.integer);
+                out = s_put_int32(out, value->as.integer);
                 break;
             case JB_TYPE_STRING:
-                s_pack_text(buffer, value->as.string, string_size);
+                out = s_put_text(out, value->as.string, string_size);
                 break;
             case JB_TYPE_BINARY:
-                s_pack_bin(buffer, value->as.binary.bytes, value->as.binary.size);
+                out = s_put_bin(out, value->as.binary.bytes, value->as.binary.size);
                 break;
             case JB_TYPE_URI:
             case JB_TYPE_URI_REF:
-                s_pack_ext(buffer, value->type == JB_TYPE_URI? s_EXT_URI: s_EXT_URI_REF,
-                           value->as.string, string_size);
+                out = s_put_ext(out, value->type == JB_TYPE_URI? s_EXT_URI: s_EXT_URI_REF,
+                                value->as.string, string_size);
                 break;
             case JB_TYPE_TIMESTAMP:
-                s_pack_timestamp(buffer, &value->as.timestamp);
+                out = s_put_timestamp(out, &value->as.timestamp);
                 break;
         }
     }
     if (stamp) {
-        s_PUT_KEY(buffer, "\xa7" JB__PUBLISHER_ATTRIBUTE);
-        s_pack_text(buffer, stamp->publisher, strlen(stamp->publisher));
-        s_PUT_KEY(buffer, "\xa7" JB__SEQUENCE_ATTRIBUTE);
-        s_pack_int32(buffer, stamp->sequence);
+        out = s_PUT_KEY(out, "\xa7" JB__PUBLISHER_ATTRIBUTE);
+        out = s_put_text(out, stamp->publisher, publisher_size);
+        out = s_PUT_KEY(out, "\xa7" JB__SEQUENCE_ATTRIBUTE);
+        out = s_put_int32(out, stamp->sequence);
     }
     if (kind != JB_DATA_NONE) {
-        s_PUT_KEY(buffer, "\xa4" "data");
+        out = s_PUT_KEY(out, "\xa4" "data");
         if (kind == JB_DATA_BINARY)
-            s_pack_bin(buffer, data, data_size);
+            out = s_put_bin(out, data, data_size);
         else
         if (kind == JB_DATA_TEXT)
-            s_pack_text(buffer, data, data_size);
+            out = s_put_text(out, data, data_size);
         else
-            s_pack_ext(buffer, s_EXT_JSON, data, data_size);
+            out = s_put_ext(out, s_EXT_JSON, data, data_size);
     }
+    assert((size_t) (out - start) <= bound);
+    buffer->size += (size_t) (out - start);
+    buffer->data[buffer->size] = '\0';
 }
 
 //  --------------------------------------------------------------------------
@@ -440,40 +468,56 @@ s_read_object(const uint8_t **cursor_p, const uint8_t *end, s_object_t *object)
     return true;
 }
 
-//  Walk one whole object at *cursor_p, containers and all, inside depth
-//  open containers; its header into first. Advances *cursor_p past it.
-//  False for malformed input, or nesting msgpack-c would refuse.
+//  Walk the elements of the container whose header s_read_object has just
+//  read into container, the cursor after it, inside depth open containers
+//  (the container's own among them). Advances *cursor_p past the last
+//  element. False for malformed input, or nesting msgpack-c would refuse.
 static bool
-s_walk(const uint8_t **cursor_p, const uint8_t *end, size_t depth, s_object_t *first)
+s_walk_container(const uint8_t **cursor_p, const uint8_t *end, size_t depth,
+                 const s_object_t *container)
 {
     size_t open [s_DEPTH_MAX];          //  elements left in each container
     size_t base = depth;
     const uint8_t *cursor = *cursor_p;
-    s_object_t scratch;
-    s_object_t *object = first;
-    do {
-        if (!s_read_object(&cursor, end, object))
-            return false;
-        if (object->kind == s_ARRAY || object->kind == s_MAP) {
+    s_object_t object = *container;
+    while (true) {
+        if (object.kind == s_ARRAY || object.kind == s_MAP) {
             if (depth == s_DEPTH_MAX)
                 return false;
             //  each element takes a byte at least
-            size_t elements = object->kind == s_MAP? 2 * (size_t) object->size: object->size;
+            size_t elements = object.kind == s_MAP? 2 * (size_t) object.size: object.size;
             if (elements > (size_t) (end - cursor))
                 return false;
             if (elements) {
                 open[depth++] = elements;
-                object = &scratch;
+                if (!s_read_object(&cursor, end, &object))
+                    return false;
                 continue;
             }
         }
-        object = &scratch;
         //  an element is complete: so is every container it completes
         while (depth > base && --open[depth - 1] == 0)
             depth--;
-    } while (depth > base);
+        if (depth == base)
+            break;
+        if (!s_read_object(&cursor, end, &object))
+            return false;
+    }
     *cursor_p = cursor;
     return true;
+}
+
+//  Walk one whole object at *cursor_p, containers and all, inside depth
+//  open containers; its header into first. Advances *cursor_p past it.
+//  False for malformed input, or nesting msgpack-c would refuse. Most
+//  objects are scalars, which need no more than their header.
+static bool
+s_walk(const uint8_t **cursor_p, const uint8_t *end, size_t depth, s_object_t *first)
+{
+    if (!s_read_object(cursor_p, end, first))
+        return false;
+    return (first->kind != s_ARRAY && first->kind != s_MAP)
+        || s_walk_container(cursor_p, end, depth, first);
 }
 
 static const char *
@@ -505,9 +549,20 @@ s_name(const s_object_t *key, char *buffer, size_t capacity)
 //  No attribute can hold U+0000, and attributes are C strings: a body with
 //  one is rejected while its length is still known.
 static bool
-s_has_nul(const s_object_t *object)
+s_has_nul(const char *body, size_t size)
 {
-    return object->size && memchr(object->body, '\0', object->size) != NULL;
+    //  attribute values are short: a word at a time (the last word ends
+    //  the body, overlapping the one before), without a call
+    if (size < 8) {
+        for (size_t index = 0; index < size; index++)
+            if (body[index] == '\0')
+                return true;
+        return false;
+    }
+    for (size_t offset = 0; offset < size - 8; offset += 8)
+        if (jb__word_has_below(jb__word_load(body + offset), 1))
+            return true;
+    return jb__word_has_below(jb__word_load(body + size - 8), 1);
 }
 
 //  A Timestamp (ext 3) must be in range and survive being written as RFC
@@ -610,7 +665,7 @@ s_extension(jb_event_t *event, const s_member_t *member, jb_error_t *error)
     }
     bool text = value.type == JB_TYPE_STRING || value.type == JB_TYPE_URI
              || value.type == JB_TYPE_URI_REF;
-    if (text && s_has_nul(object))
+    if (text && s_has_nul(object->body, object->size))
         return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
                          "not a CloudEvents String: contains a control character");
     if (jb__event_append_extension(event, member->key.body, member->key.size, &value, string_size))
@@ -651,7 +706,7 @@ s_member(jb_event_t *event, const s_member_t *member, jb_error_t *error)
     if (key->kind != s_STR)
         return jb__error(error, JB_EPARSE, NULL, "attribute names must be msgpack str, not %s",
                          s_kind_name(key->kind));
-    if (s_has_nul(key))
+    if (s_has_nul(key->body, key->size))
         return jb__error(error, JB_EINVALID, NULL,
                          "not a CloudEvents String: contains a control character");
     jb__attribute_t which = member->which;
@@ -661,7 +716,7 @@ s_member(jb_event_t *event, const s_member_t *member, jb_error_t *error)
         if (value->kind != s_STR)
             return jb__error(error, JB_EINVALID, s_name(key, name, sizeof name),
                              "must be a str, not %s", s_kind_name(value->kind));
-        if (s_has_nul(value))
+        if (s_has_nul(value->body, value->size))
             return jb__error(error, JB_EINVALID, s_name(key, name, sizeof name),
                              "not a CloudEvents String: contains a control character");
         if (jb__event_set_core(event, which, value->size? value->body: "", value->size))
@@ -692,10 +747,11 @@ s_member(jb_event_t *event, const s_member_t *member, jb_error_t *error)
 }
 
 //  The first member whose str key appears again later, or NULL. Keys of
-//  core attributes are told apart by a bit each and only the others are
-//  compared in pairs; only when there is a duplicate are all pairs compared,
-//  to name the first. A key whose value is nil counts too, so "id: nil,
-//  id: x" is a duplicate.
+//  core attributes were told apart by a bit each while the map was read
+//  (core_duplicate: one of them came twice), and only the others are
+//  compared in pairs; only when there is a duplicate are all pairs
+//  compared, to name the first. A key whose value is nil counts too, so
+//  "id: nil, id: x" is a duplicate.
 static bool
 s_same_key(const s_object_t *a, const s_object_t *b)
 {
@@ -703,19 +759,13 @@ s_same_key(const s_object_t *a, const s_object_t *b)
 }
 
 static const s_object_t *
-s_duplicate_key(const s_member_t *members, uint32_t count)
+s_duplicate_key(const s_member_t *members, uint32_t count, bool core_duplicate)
 {
-    unsigned seen = 0;
-    bool duplicate = false;
+    bool duplicate = core_duplicate;
     for (uint32_t first = 0; first < count && !duplicate; first++) {
         const s_member_t *member = &members[first];
-        if (member->key.kind != s_STR)
+        if (member->key.kind != s_STR || member->which != JB__EXTENSION)
             continue;
-        if (member->which != JB__EXTENSION) {
-            duplicate = (seen & (1u << member->which)) != 0;
-            seen |= 1u << member->which;
-            continue;
-        }
         for (uint32_t second = first + 1; second < count && !duplicate; second++)
             duplicate = members[second].key.kind == s_STR && members[second].which == JB__EXTENSION
                      && s_same_key(&member->key, &members[second].key);
@@ -736,10 +786,13 @@ s_duplicate_key(const s_member_t *members, uint32_t count)
 //  Read the frame ahead: check that it is exactly one msgpack map (as
 //  msgpack_unpack_next would accept it, with nothing after it) and note
 //  every member in *members_p (members_on_stack when it has room, else
-//  allocated) and their number in *count_p. 0 or JB_EPARSE, or JB_ENOMEM.
+//  allocated) and their number in *count_p; *core_duplicate_p tells whether
+//  the key of a core attribute (any but an extension's) came twice. 0 or
+//  JB_EPARSE, or JB_ENOMEM.
 static int
 s_read_map(const char *bytes, size_t size, s_member_t *members_on_stack,
-           s_member_t **members_p, uint32_t *count_p, jb_error_t *error)
+           s_member_t **members_p, uint32_t *count_p, bool *core_duplicate_p,
+           jb_error_t *error)
 {
     const uint8_t *start = (const uint8_t *) bytes;
     const uint8_t *end = start + size;
@@ -759,12 +812,19 @@ s_read_map(const char *bytes, size_t size, s_member_t *members_on_stack,
         if (!members)
             return jb__error(error, JB_ENOMEM, NULL, "out of memory");
     }
+    unsigned seen = 0;
+    bool core_duplicate = false;
     for (uint32_t index = 0; complete && top.kind == s_MAP && index < top.size; index++) {
         s_member_t *member = &members[index];
         complete = s_walk(&cursor, end, 1, &member->key)
                 && s_walk(&cursor, end, 1, &member->value);
-        if (complete && member->key.kind == s_STR)
+        if (complete && member->key.kind == s_STR) {
             member->which = jb__attribute_lookup(member->key.body, member->key.size);
+            if (member->which != JB__EXTENSION) {
+                core_duplicate |= (seen & (1u << member->which)) != 0;
+                seen |= 1u << member->which;
+            }
+        }
     }
     int rc = 0;
     if (!complete)
@@ -784,6 +844,7 @@ s_read_map(const char *bytes, size_t size, s_member_t *members_on_stack,
     }
     *members_p = members;
     *count_p = top.size;
+    *core_duplicate_p = core_duplicate;
     return 0;
 }
 
@@ -796,7 +857,8 @@ jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t si
     s_member_t members_on_stack [s_MEMBERS_ON_STACK];
     s_member_t *members = NULL;
     uint32_t count = 0;
-    int rc = s_read_map(bytes, size, members_on_stack, &members, &count, error);
+    bool core_duplicate = false;
+    int rc = s_read_map(bytes, size, members_on_stack, &members, &count, &core_duplicate, error);
     if (rc)
         return rc;
     jb_event_t *event = jb_event_new_empty();
@@ -810,7 +872,7 @@ jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t si
     else
     if (jb__event_set_core(event, JB__TYPE, type_size? type: "", type_size))
         rc = jb__error(error, JB_ENOMEM, "type", "out of memory");
-    const s_object_t *duplicate = rc? NULL: s_duplicate_key(members, count);
+    const s_object_t *duplicate = rc? NULL: s_duplicate_key(members, count, core_duplicate);
     if (duplicate) {
         char name [JB_ERROR_ATTRIBUTE_MAX];
         rc = jb__error(error, JB_EINVALID, s_name(duplicate, name, sizeof name),

@@ -92,7 +92,7 @@ s_release(jb_event_t *self, const void *pointer)
 {
     uintptr_t address = (uintptr_t) pointer;
     uintptr_t arena = (uintptr_t) self->arena;
-    if (address - arena >= s_ARENA_SIZE)
+    if (pointer && address - arena >= s_ARENA_SIZE)
         free((void *) pointer);
 }
 

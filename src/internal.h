@@ -24,9 +24,11 @@ int
     JB_PRINTF(4, 5);
 
 //  Tests on eight bytes at once in a 64-bit word (SWAR), for the loops that
-//  scan text for the few bytes that need attention. Each test is exact for
-//  the word as a whole (not for which byte): true when any byte is below
-//  limit (limit <= 128), above limit (limit <= 127), or equal to byte.
+//  scan text for the few bytes that need attention. A word is loaded with
+//  its first byte in the lowest bits, whatever the machine's byte order.
+//  Each test is exact for the word as a whole (not for which byte): true
+//  when any byte is below limit (limit <= 128), above limit (limit <= 127),
+//  or equal to byte.
 #define JB__WORD_ONES  0x0101010101010101ULL
 #define JB__WORD_HIGHS 0x8080808080808080ULL
 
@@ -35,6 +37,9 @@ jb__word_load(const void *bytes)
 {
     uint64_t word;
     memcpy(&word, bytes, sizeof word);
+#if defined __BYTE_ORDER__ && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    word = __builtin_bswap64(word);
+#endif
     return word;
 }
 
@@ -54,6 +59,27 @@ static inline bool
 jb__word_has_byte(uint64_t word, uint8_t byte)
 {
     return jb__word_has_below(word ^ (JB__WORD_ONES * byte), 1);
+}
+
+//  The high bit set for the first byte of word that a JSON string cannot
+//  hold as it is (a quote, a backslash or a control character below 0x20),
+//  0 when there is none. Bytes after it may be marked too: a borrow only
+//  runs from a marked byte towards the later ones, so the first mark is
+//  exact, and jb__word_first finds it.
+static inline uint64_t
+jb__word_json_specials(uint64_t word)
+{
+    return ((word - JB__WORD_ONES * 0x20)
+            | ((word ^ JB__WORD_ONES * '"') - JB__WORD_ONES)
+            | ((word ^ JB__WORD_ONES * '\\') - JB__WORD_ONES))
+           & ~word & JB__WORD_HIGHS;
+}
+
+//  The position of the first byte whose high bit is set in mask (not 0).
+static inline size_t
+jb__word_first(uint64_t mask)
+{
+    return (size_t) __builtin_ctzll(mask) / 8;
 }
 
 //  text.c: why the size bytes at text are not a CloudEvents String (invalid
@@ -179,6 +205,44 @@ int
 //  reason and byte offset, naming attribute (may be NULL).
 int
     jb__json_check(const char *json, size_t size, const char *attribute, jb_error_t *error);
+
+//  json_check.c: where the check found an event, or a member of one: each
+//  span points into the checked text, a name with its quotes.
+typedef struct {
+    const char *name;           //  the opening quote; NULL for an event
+    const char *name_end;       //  after the closing quote
+    const char *value;          //  the value's first byte
+    const char *value_end;      //  after its last byte
+    bool name_escaped;          //  the name holds a backslash escape
+    bool value_escaped;         //  the value is a string with a backslash escape
+} jb__json_member_t;
+
+//  Entries kept inside an outline; a larger one takes an allocation.
+#define JB__OUTLINE_ON_STACK 32
+
+//  json_check.c: the events of a document and their members, in the
+//  order of the text. Level 0 (one event): an entry for the top value,
+//  then one per member when it is an object. Level 1 (a batch): when the
+//  top value is an array, an entry per element, each followed by one per
+//  member when it is an object.
+typedef struct {
+    jb__json_member_t *entries; //  on_stack, or allocated when larger
+    size_t count;
+    size_t capacity;
+    int level;                  //  0 or 1, as above
+    bool failed;                //  out of memory while recording
+    jb__json_member_t on_stack [JB__OUTLINE_ON_STACK];
+} jb__json_outline_t;
+
+//  json_check.c: jb__json_check (naming no attribute) that also fills
+//  outline, which the caller provides uninitialized and releases with
+//  jb__json_outline_free whatever this returns. JB_ENOMEM when the outline
+//  could not grow.
+int
+    jb__json_outline(const char *json, size_t size, int level, jb__json_outline_t *outline,
+                     jb_error_t *error);
+void
+    jb__json_outline_free(jb__json_outline_t *outline);
 
 //  sequence.c: what a publisher adds to each event it sends so that
 //  subscribers can count what they missed (docs/zeromq-binding.md, 4.1):

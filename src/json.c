@@ -1,13 +1,15 @@
 /*  =========================================================================
     json.c - the CloudEvents JSON event format and batch format
 
-    Decoding runs in two steps. jb__json_check first checks that the input
-    is one well-formed JSON text (json_check.c). A small scanner then walks
-    the members of the event object over the original text: it keeps what a
-    parse tree would lose, how a number was written (an Integer must be
-    written without fraction or exponent) and where a value starts and ends
-    (so JSON data is kept byte for byte instead of being rebuilt, and strings
-    with "\u0000" keep their length), and it builds no tree at all.
+    Decoding reads the text once: jb__json_outline checks that it is one
+    well-formed JSON text (json_check.c) and notes where each member of the
+    event object starts and ends, and whether a string holds an escape. The
+    members are then decoded from that outline over the original text: it
+    keeps what a parse tree would lose, how a number was written (an Integer
+    must be written without fraction or exponent) and where a value starts
+    and ends (so JSON data is kept byte for byte instead of being rebuilt,
+    and strings with "\u0000" keep their length), and it builds no tree at
+    all. A string without escapes is used where it stands in the text.
 
     Encoding writes the envelope directly into a buffer, without building a
     throw-away tree.
@@ -22,12 +24,6 @@ enum {
     s_SEEN_DATA_BASE64 = 1 << JB__DATA_BASE64
 };
 
-//  A value in the source text: [start, end).
-typedef struct {
-    const char *start;
-    const char *end;
-} s_span_t;
-
 //  State of one decode call: the known extensions and two scratch buffers
 //  that are reused for every member instead of allocating per string.
 typedef struct {
@@ -37,87 +33,12 @@ typedef struct {
 } s_decoder_t;
 
 //  --------------------------------------------------------------------------
-//  Scanner. It runs only over text that jb__json_check has accepted, so it can be
-//  simple; it still never reads past end.
+//  What the value whose first byte is at value is, for messages.
 
 static const char *
-s_skip_space(const char *cursor, const char *end)
+s_kind_name(const char *value)
 {
-    while (cursor < end && (*cursor == ' ' || *cursor == '\t' || *cursor == '\n' || *cursor == '\r'))
-        cursor++;
-    return cursor;
-}
-
-//  cursor is at the opening quote. Returns the position after the closing
-//  quote, or NULL for a raw control character (which the check has already
-//  ruled out: kept so that the scanner is safe on its own).
-static const char *
-s_skip_string(const char *cursor, const char *end)
-{
-    cursor++;
-    while (cursor < end) {
-        //  whole words without a quote, backslash or control character,
-        //  then byte by byte through the word that has one
-        while (end - cursor >= 8) {
-            uint64_t word = jb__word_load(cursor);
-            if (jb__word_has_below(word, 0x20) || jb__word_has_byte(word, '"')
-            ||  jb__word_has_byte(word, '\\'))
-                break;
-            cursor += 8;
-        }
-        const char *limit = end - cursor > 8? cursor + 8: end;
-        for (; cursor < limit; cursor++) {
-            unsigned char c = (unsigned char) *cursor;
-            if (c == '"')
-                return cursor + 1;
-            if (c == '\\')
-                cursor++;
-            else
-            if (c < 0x20)
-                return NULL;
-        }
-    }
-    return NULL;
-}
-
-//  Returns the position after the value at cursor, or NULL (see above).
-//  Nesting is walked with a counter, not recursion.
-static const char *
-s_skip_value(const char *cursor, const char *end)
-{
-    if (cursor >= end)
-        return NULL;
-    if (*cursor == '"')
-        return s_skip_string(cursor, end);
-    if (*cursor == '{' || *cursor == '[') {
-        size_t depth = 0;
-        while (cursor < end) {
-            char c = *cursor;
-            if (c == '"') {
-                cursor = s_skip_string(cursor, end);
-                if (!cursor)
-                    return NULL;
-                continue;
-            }
-            if (c == '{' || c == '[')
-                depth++;
-            else
-            if ((c == '}' || c == ']') && --depth == 0)
-                return cursor + 1;
-            cursor++;
-        }
-        return NULL;
-    }
-    while (cursor < end && *cursor != ',' && *cursor != '}' && *cursor != ']'
-           && *cursor != ' ' && *cursor != '\t' && *cursor != '\r' && *cursor != '\n')
-        cursor++;
-    return cursor;
-}
-
-static const char *
-s_kind_name(const s_span_t *value)
-{
-    switch (*value->start) {
+    switch (*value) {
         case '"': return "a string";
         case '{': return "an object";
         case '[': return "an array";
@@ -148,16 +69,19 @@ s_hex4(const char *text)
 }
 
 //  --------------------------------------------------------------------------
-//  Unescape the JSON string at span (quotes included) into buffer. UTF-16
-//  escapes become UTF-8; an unpaired surrogate is an error, as the
-//  CloudEvents String type requires. Returns 0 or -1.
+//  Unescape the JSON string in [start, end) (quotes included) into buffer;
+//  escaped tells whether it holds an escape at all. UTF-16 escapes become
+//  UTF-8; an unpaired surrogate is an error, as the CloudEvents String type
+//  requires. Returns 0 or -1.
 
 static int
-s_unescape(const s_span_t *span, jb__buffer_t *buffer)
+s_unescape(const char *start, const char *end, bool escaped, jb__buffer_t *buffer)
 {
     jb__buffer_reset(buffer);
-    const char *cursor = span->start + 1;
-    const char *end = span->end - 1;
+    const char *cursor = start + 1;
+    end--;
+    if (!escaped)
+        cursor = end;
     while (cursor < end) {
         const char *run = cursor;
         while (cursor < end && *cursor != '\\')
@@ -167,16 +91,17 @@ s_unescape(const s_span_t *span, jb__buffer_t *buffer)
             break;
         if (cursor + 1 >= end)
             return -1;
-        char escaped = cursor[1];
+        char escaped_char = cursor[1];
         cursor += 2;
-        char single = escaped == '"'? '"': escaped == '\\'? '\\': escaped == '/'? '/'
-                    : escaped == 'b'? '\b': escaped == 'f'? '\f': escaped == 'n'? '\n'
-                    : escaped == 'r'? '\r': escaped == 't'? '\t': 0;
+        char single = escaped_char == '"'? '"': escaped_char == '\\'? '\\'
+                    : escaped_char == '/'? '/': escaped_char == 'b'? '\b'
+                    : escaped_char == 'f'? '\f': escaped_char == 'n'? '\n'
+                    : escaped_char == 'r'? '\r': escaped_char == 't'? '\t': 0;
         if (single) {
             jb__buffer_append(buffer, &single, 1);
             continue;
         }
-        if (escaped != 'u' || end - cursor < 4)
+        if (escaped_char != 'u' || end - cursor < 4)
             return -1;
         long code_point = s_hex4(cursor);
         cursor += 4;
@@ -215,20 +140,23 @@ s_unescape(const s_span_t *span, jb__buffer_t *buffer)
         }
         jb__buffer_append(buffer, utf8, length);
     }
+    if (!escaped)
+        jb__buffer_append(buffer, start + 1, (size_t) (end - start - 1));
     jb__buffer_append(buffer, "", 0);      //  ensure the NUL after an empty string
     return buffer->failed? -1: 0;
 }
 
 //  --------------------------------------------------------------------------
-//  Unescape a string value that becomes an attribute. Attribute values are
-//  C strings, so an escaped U+0000 (a control character, which no
-//  CloudEvents String may hold) is rejected here while its length is known.
+//  Unescape a string value that becomes an attribute into decoder->value.
+//  Attribute values are C strings, so an escaped U+0000 (a control
+//  character, which no CloudEvents String may hold) is rejected here while
+//  its length is known.
 
 static int
-s_attribute_string(s_decoder_t *decoder, const s_span_t *value, const char *name,
-                   jb_error_t *error)
+s_unescape_attribute(s_decoder_t *decoder, const jb__json_member_t *member, const char *name,
+                     jb_error_t *error)
 {
-    if (s_unescape(value, &decoder->value))
+    if (s_unescape(member->value, member->value_end, member->value_escaped, &decoder->value))
         return jb__error(error, decoder->value.failed? JB_ENOMEM: JB_EPARSE, name,
                          "malformed JSON string escape");
     if (decoder->value.size && memchr(decoder->value.data, '\0', decoder->value.size))
@@ -237,33 +165,54 @@ s_attribute_string(s_decoder_t *decoder, const s_span_t *value, const char *name
     return 0;
 }
 
+//  The same, but a string without escapes is its text between the quotes,
+//  where it stands (no NUL after it): the check has ruled out raw control
+//  characters, so it holds no U+0000.
+
+static int
+s_attribute_string(s_decoder_t *decoder, const jb__json_member_t *member, const char *name,
+                   const char **text_p, size_t *size_p, jb_error_t *error)
+{
+    if (!member->value_escaped) {
+        *text_p = member->value + 1;
+        *size_p = (size_t) (member->value_end - member->value - 2);
+        return 0;
+    }
+    int rc = s_unescape_attribute(decoder, member, name, error);
+    *text_p = decoder->value.data;
+    *size_p = decoder->value.size;
+    return rc;
+}
+
 //  --------------------------------------------------------------------------
 //  An Integer in the JSON format is "only the integer component optionally
 //  prefixed with a minus sign", within int32.
 
 static int
-s_integer(const s_span_t *value, const char *name, int32_t *integer, jb_error_t *error)
+s_integer(const jb__json_member_t *member, const char *name, int32_t *integer,
+          jb_error_t *error)
 {
-    const char *cursor = value->start;
-    size_t length = (size_t) (value->end - value->start);
+    const char *cursor = member->value;
+    const char *end = member->value_end;
+    size_t length = (size_t) (end - member->value);
     int width = length > 40? 40: (int) length;
     if (*cursor == '-')
         cursor++;
-    bool digits_only = cursor < value->end;
-    for (const char *digit = cursor; digit < value->end; digit++)
+    bool digits_only = cursor < end;
+    for (const char *digit = cursor; digit < end; digit++)
         if (*digit < '0' || *digit > '9')
             digits_only = false;
     if (!digits_only)
         return jb__error(error, JB_EINVALID, name,
                          "not an Integer: %.*s (a whole number without fraction or exponent)",
-                         width, value->start);
+                         width, member->value);
     char text [16];
-    long long number = length < sizeof text? (memcpy(text, value->start, length),
+    long long number = length < sizeof text? (memcpy(text, member->value, length),
                                               text[length] = '\0', strtoll(text, NULL, 10))
                                            : INT64_MAX;
     if (number < INT32_MIN || number > INT32_MAX)
         return jb__error(error, JB_EINVALID, name,
-                         "Integer out of range: %.*s (must fit in 32 bits)", width, value->start);
+                         "Integer out of range: %.*s (must fit in 32 bits)", width, member->value);
     *integer = (int32_t) number;
     return 0;
 }
@@ -284,13 +233,13 @@ s_known(const s_decoder_t *decoder, const char *name)
 
 static int
 s_extension_from_string(s_decoder_t *decoder, jb_event_t *event, const char *name,
-                        jb_type_t type, const s_span_t *span, jb_error_t *error)
+                        jb_type_t type, const jb__json_member_t *member, jb_error_t *error)
 {
     if (type == JB_TYPE_INTEGER || type == JB_TYPE_BOOLEAN)
         return jb__error(error, JB_EINVALID, name,
                          "must be a JSON %s for a %s attribute, not a string",
                          type == JB_TYPE_INTEGER? "number": "boolean", jb_type_name(type));
-    int rc = s_attribute_string(decoder, span, name, error);
+    int rc = s_unescape_attribute(decoder, member, name, error);
     return rc? rc: jb_event_set_extension_text(event, name, type, decoder->value.data, error);
 }
 
@@ -298,7 +247,7 @@ s_extension_from_string(s_decoder_t *decoder, jb_event_t *event, const char *nam
 
 static int
 s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
-            const s_span_t *span, jb_error_t *error)
+            const jb__json_member_t *member, jb_error_t *error)
 {
     //  A bad name is reported before anything about the value, as the
     //  clearer of the two. The caller has ruled out a second member of the
@@ -307,27 +256,30 @@ s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
     const char *problem = jb__extension_name_problem(name, name_size);
     if (problem)
         return jb__error(error, JB_EINVALID, name, "%s", problem);
-    if (*span->start == 'n')
+    if (*member->value == 'n')
         return 0;                                   //  null: unset
     const jb_extension_def_t *known = s_known(decoder, name);
     jb_type_t expected = known? known->type: JB_TYPE_STRING;
     jb_value_t value;
     int rc;
-    switch (*span->start) {
-        case '"':
+    switch (*member->value) {
+        case '"': {
             if (expected != JB_TYPE_STRING)
-                return s_extension_from_string(decoder, event, name, expected, span, error);
-            if ((rc = s_attribute_string(decoder, span, name, error)))
+                return s_extension_from_string(decoder, event, name, expected, member, error);
+            const char *text;
+            size_t size;
+            if ((rc = s_attribute_string(decoder, member, name, &text, &size, error)))
                 return rc;
-            value = jb_value_string(decoder->value.data);
-            if (jb__event_append_extension(event, name, name_size, &value, decoder->value.size))
+            value = jb_value_string(text);
+            if (jb__event_append_extension(event, name, name_size, &value, size))
                 return jb__error(error, JB_ENOMEM, name, "out of memory");
             return 0;
+        }
         case 't':
         case 'f':
             if (known && expected != JB_TYPE_BOOLEAN)
                 break;
-            value = jb_value_boolean(*span->start == 't');
+            value = jb_value_boolean(*member->value == 't');
             if (jb__event_append_extension(event, name, name_size, &value, 0))
                 return jb__error(error, JB_ENOMEM, name, "out of memory");
             return 0;
@@ -335,12 +287,12 @@ s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
         case '[':
             return jb__error(error, JB_EINVALID, name,
                              "an extension attribute must be a string, an integer or a boolean, "
-                             "not %s", s_kind_name(span));
+                             "not %s", s_kind_name(member->value));
         default:
             if (known && expected != JB_TYPE_INTEGER)
                 break;
             value.type = JB_TYPE_INTEGER;
-            if ((rc = s_integer(span, name, &value.as.integer, error)))
+            if ((rc = s_integer(member, name, &value.as.integer, error)))
                 return rc;
             if (jb__event_append_extension(event, name, name_size, &value, 0))
                 return jb__error(error, JB_ENOMEM, name, "out of memory");
@@ -349,25 +301,26 @@ s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
     return jb__error(error, JB_EINVALID, name, "must be %s for a %s attribute, not %s",
                      expected == JB_TYPE_BOOLEAN? "a boolean"
                      : expected == JB_TYPE_INTEGER? "a number": "a string",
-                     jb_type_name(expected), s_kind_name(span));
+                     jb_type_name(expected), s_kind_name(member->value));
 }
 
 //  --------------------------------------------------------------------------
 //  Data, once every attribute is known (its form depends on datacontenttype).
 
 static int
-s_data(s_decoder_t *decoder, jb_event_t *event, const s_span_t *data,
-       const s_span_t *data_base64, jb_error_t *error)
+s_data(s_decoder_t *decoder, jb_event_t *event, const jb__json_member_t *data,
+       const jb__json_member_t *data_base64, jb_error_t *error)
 {
     if (data && data_base64)
         return jb__error(error, JB_EINVALID, "data_base64",
                          "'data' and 'data_base64' cannot both be present");
     int rc = 0;
     if (data_base64) {
-        if (*data_base64->start != '"')
+        if (*data_base64->value != '"')
             return jb__error(error, JB_EINVALID, "data_base64",
-                             "must be a base64 string, not %s", s_kind_name(data_base64));
-        if (s_unescape(data_base64, &decoder->value))
+                             "must be a base64 string, not %s", s_kind_name(data_base64->value));
+        if (s_unescape(data_base64->value, data_base64->value_end, data_base64->value_escaped,
+                       &decoder->value))
             return jb__error(error, JB_EPARSE, "data_base64", "malformed JSON string escape");
         uint8_t *bytes = (uint8_t *) malloc(jb__base64_decoded_max(decoder->value.size));
         if (!bytes)
@@ -385,14 +338,14 @@ s_data(s_decoder_t *decoder, jb_event_t *event, const s_span_t *data,
         return 0;
     //  A string under a non-JSON content type is text; anything else is kept
     //  as the JSON value it is, byte for byte.
-    if (*data->start == '"' && !jb_media_type_is_json(jb_event_datacontenttype(event))) {
-        if (s_unescape(data, &decoder->value))
+    if (*data->value == '"' && !jb_media_type_is_json(jb_event_datacontenttype(event))) {
+        if (s_unescape(data->value, data->value_end, data->value_escaped, &decoder->value))
             return jb__error(error, JB_EPARSE, "data", "malformed JSON string escape");
         rc = jb__event_set_data(event, JB_DATA_TEXT, decoder->value.data, decoder->value.size);
     }
     else
-        rc = jb__event_set_data(event, JB_DATA_JSON, data->start,
-                                (size_t) (data->end - data->start));
+        rc = jb__event_set_data(event, JB_DATA_JSON, data->value,
+                                (size_t) (data->value_end - data->value));
     return rc? jb__error(error, JB_ENOMEM, "data", "out of memory"): 0;
 }
 
@@ -400,21 +353,25 @@ s_data(s_decoder_t *decoder, jb_event_t *event, const s_span_t *data,
 //  One member of the event object.
 
 static int
-s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span_t *value,
-         unsigned *seen, s_span_t *data, s_span_t *data_base64, jb_error_t *error)
+s_member(s_decoder_t *decoder, jb_event_t *event, const char *name,
+         const jb__json_member_t *member, unsigned *seen, const jb__json_member_t **data_p,
+         const jb__json_member_t **data_base64_p, jb_error_t *error)
 {
     jb__attribute_t which = jb__attribute_lookup(name, decoder->key.size);
+    const char *text;
+    size_t size;
+    int rc;
     if (which < JB__CORE_COUNT) {
         if (*seen & (1u << which))
             return jb__error(error, JB_EINVALID, name, "appears more than once");
         *seen |= 1u << which;
-        if (*value->start == 'n')
+        if (*member->value == 'n')
             return 0;                               //  null: unset
-        if (*value->start != '"')
+        if (*member->value != '"')
             return jb__error(error, JB_EINVALID, name, "must be a JSON string, not %s",
-                             s_kind_name(value));
-        int rc = s_attribute_string(decoder, value, name, error);
-        if (rc == 0 && jb__event_set_core(event, which, decoder->value.data, decoder->value.size))
+                             s_kind_name(member->value));
+        rc = s_attribute_string(decoder, member, name, &text, &size, error);
+        if (rc == 0 && jb__event_set_core(event, which, text, size))
             rc = jb__error(error, JB_ENOMEM, name, "out of memory");
         return rc;
     }
@@ -422,18 +379,18 @@ s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span
         if (*seen & s_SEEN_TIME)
             return jb__error(error, JB_EINVALID, name, "appears more than once");
         *seen |= s_SEEN_TIME;
-        if (*value->start == 'n')
+        if (*member->value == 'n')
             return 0;
-        if (*value->start != '"')
+        if (*member->value != '"')
             return jb__error(error, JB_EINVALID, name,
-                             "must be an RFC 3339 timestamp string, not %s", s_kind_name(value));
-        int rc = s_attribute_string(decoder, value, name, error);
-        if (rc)
+                             "must be an RFC 3339 timestamp string, not %s",
+                             s_kind_name(member->value));
+        if ((rc = s_attribute_string(decoder, member, name, &text, &size, error)))
             return rc;
         jb_timestamp_t time;
-        if (jb_timestamp_parse(decoder->value.data, decoder->value.size, &time))
-            return jb__error(error, JB_EINVALID, name, "not an RFC 3339 timestamp: \"%.64s\"",
-                             decoder->value.data);
+        if (jb_timestamp_parse(text, size, &time))
+            return jb__error(error, JB_EINVALID, name, "not an RFC 3339 timestamp: \"%.*s\"",
+                             size < 64? (int) size: 64, text);
         jb_event_set_time(event, &time);
         return 0;
     }
@@ -444,62 +401,49 @@ s_member(s_decoder_t *decoder, jb_event_t *event, const char *name, const s_span
             return jb__error(error, JB_EINVALID, name, "appears more than once");
         *seen |= bit;
         if (is_data)
-            *data = *value;
+            *data_p = member;
         else
-        if (*value->start != 'n')
-            *data_base64 = *value;                  //  a null data_base64 is unset
+        if (*member->value != 'n')
+            *data_base64_p = member;                //  a null data_base64 is unset
         return 0;
     }
     if (jb_event_extension(event, name))
         return jb__error(error, JB_EINVALID, name, "appears more than once");
-    return s_extension(decoder, event, name, value, error);
+    return s_extension(decoder, event, name, member, error);
 }
 
 //  --------------------------------------------------------------------------
-//  Decode the object at [cursor, end), already accepted by jb__json_check.
+//  Decode the event at element, whose members follow it in the outline up
+//  to end (the next event, or the outline's end).
 
 static int
-s_decode_object(s_decoder_t *decoder, const char *cursor, const char *end,
-                jb_event_t **event_p, jb_error_t *error)
+s_decode_object(s_decoder_t *decoder, const jb__json_member_t *element,
+                const jb__json_member_t *end, jb_event_t **event_p, jb_error_t *error)
 {
-    cursor = s_skip_space(cursor, end);
-    if (cursor >= end || *cursor != '{')
+    if (*element->value != '{')
         return jb__error(error, JB_EPARSE, NULL,
                          "a CloudEvent in the JSON format is a JSON object, not %s",
-                         cursor < end? s_kind_name(&(s_span_t) { cursor, end }): "nothing");
+                         s_kind_name(element->value));
     jb_event_t *event = jb_event_new_empty();
     if (!event)
         return jb__error(error, JB_ENOMEM, NULL, "out of memory");
     unsigned seen = 0;
-    s_span_t data = { NULL, NULL }, data_base64 = { NULL, NULL };
+    const jb__json_member_t *data = NULL, *data_base64 = NULL;
     int rc = 0;
-    cursor = s_skip_space(cursor + 1, end);
-    while (rc == 0 && cursor < end && *cursor == '"') {
-        s_span_t key = { cursor, s_skip_string(cursor, end) };
-        if (!key.end)
-            goto control_character;
-        if (s_unescape(&key, &decoder->key)) {
+    for (const jb__json_member_t *member = element + 1; rc == 0 && member < end; member++) {
+        if (s_unescape(member->name, member->name_end, member->name_escaped, &decoder->key)) {
             rc = jb__error(error, JB_EPARSE, NULL, "malformed escape in a member name");
             break;
         }
-        cursor = s_skip_space(key.end, end);
-        cursor = s_skip_space(cursor + 1, end);     //  the ':'
-        s_span_t value = { cursor, s_skip_value(cursor, end) };
-        if (!value.end)
-            goto control_character;
         const char *name = decoder->key.data;
-        if (decoder->key.size && memchr(name, '\0', decoder->key.size))
+        if (member->name_escaped && decoder->key.size && memchr(name, '\0', decoder->key.size))
             rc = jb__error(error, JB_EINVALID, NULL,
                            "a member name contains U+0000, which no attribute name can");
         else
-            rc = s_member(decoder, event, name, &value, &seen, &data, &data_base64, error);
-        cursor = s_skip_space(value.end, end);
-        if (cursor < end && *cursor == ',')
-            cursor = s_skip_space(cursor + 1, end);
+            rc = s_member(decoder, event, name, member, &seen, &data, &data_base64, error);
     }
     if (rc == 0)
-        rc = s_data(decoder, event, data.start? &data: NULL,
-                    data_base64.start? &data_base64: NULL, error);
+        rc = s_data(decoder, event, data, data_base64, error);
     if (rc == 0)
         rc = jb_event_validate(event, error);
     if (rc == 0)
@@ -507,25 +451,26 @@ s_decode_object(s_decoder_t *decoder, const char *cursor, const char *end,
     else
         jb_event_destroy(&event);
     return rc;
-
-control_character:
-    jb_event_destroy(&event);
-    return jb__error(error, JB_EPARSE, NULL, "a JSON string contains a raw control character");
 }
 
 //  --------------------------------------------------------------------------
-//  Check that text is one well-formed UTF-8 JSON document; return the
-//  position of its first non-blank byte.
+//  Check that text is one well-formed UTF-8 JSON document and outline it
+//  at level (see jb__json_outline); *start_p is its first non-blank byte.
 
 static int
-s_check_document(const char *text, size_t size, const char **start_p, jb_error_t *error)
+s_outline_document(const char *text, size_t size, int level, jb__json_outline_t *outline,
+                   const char **start_p, jb_error_t *error)
 {
     //  RFC 8259 8.1: a parser may ignore a byte order mark
     if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         text += 3, size -= 3;
-    int rc = jb__json_check(text, size, NULL, error);
-    if (rc == 0)
-        *start_p = s_skip_space(text, text + size);
+    int rc = jb__json_outline(text, size, level, outline, error);
+    if (rc == 0) {
+        const char *start = text;
+        while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
+            start++;                        //  the check found a value after them
+        *start_p = start;
+    }
     return rc;
 }
 
@@ -544,13 +489,17 @@ jb_json_decode(const char *text, size_t size, const jb_extension_def_t *known,
 {
     assert(text || size == 0);
     assert(event_p);
+    jb__json_outline_t outline;
     const char *start;
-    int rc = s_check_document(text, size, &start, error);
-    if (rc)
-        return rc;
-    s_decoder_t decoder = { known, { 0 }, { 0 } };
-    rc = s_decode_object(&decoder, start, text + size, event_p, error);
-    s_decoder_free(&decoder);
+    int rc = s_outline_document(text, size, 0, &outline, &start, error);
+    if (rc == 0) {
+        assert(outline.count > 0 && outline.entries[0].value == start);
+        s_decoder_t decoder = { known, { 0 }, { 0 } };
+        rc = s_decode_object(&decoder, outline.entries, outline.entries + outline.count,
+                             event_p, error);
+        s_decoder_free(&decoder);
+    }
+    jb__json_outline_free(&outline);
     return rc;
 }
 
@@ -574,37 +523,33 @@ jb_json_decode_batch(const char *text, size_t size, const jb_extension_def_t *kn
 {
     assert(text || size == 0);
     assert(batch_p);
-    const char *cursor;
-    int rc = s_check_document(text, size, &cursor, error);
-    if (rc)
-        return rc;
-    const char *end = text + size;
-    if (*cursor != '[')
-        return jb__error(error, JB_EPARSE, NULL, "a batch is a JSON array, not %s",
-                         s_kind_name(&(s_span_t) { cursor, end }));
-    jb_batch_t *batch = jb_batch_new();
-    if (!batch)
-        return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+    jb__json_outline_t outline;
+    const char *start;
+    int rc = s_outline_document(text, size, 1, &outline, &start, error);
+    jb_batch_t *batch = NULL;
+    if (rc == 0 && *start != '[')
+        rc = jb__error(error, JB_EPARSE, NULL, "a batch is a JSON array, not %s",
+                       s_kind_name(start));
+    else
+    if (rc == 0 && !(batch = jb_batch_new()))
+        rc = jb__error(error, JB_ENOMEM, NULL, "out of memory");
     s_decoder_t decoder = { known, { 0 }, { 0 } };
-    cursor = s_skip_space(cursor + 1, end);
-    for (size_t index = 0; rc == 0 && cursor < end && *cursor != ']'; index++) {
-        const char *element_end = s_skip_value(cursor, end);
-        if (!element_end) {
-            rc = s_batch_error(error, jb__error(error, JB_EPARSE, NULL,
-                               "a JSON string contains a raw control character"), index);
-            break;
-        }
+    const jb__json_member_t *end = outline.entries + outline.count;
+    const jb__json_member_t *element = outline.entries;
+    for (size_t index = 0; rc == 0 && element < end; index++) {
+        const jb__json_member_t *next = element + 1;
+        while (next < end && next->name)
+            next++;                                 //  the event's members
         jb_event_t *event = NULL;
-        rc = s_decode_object(&decoder, cursor, element_end, &event, error);
+        rc = s_decode_object(&decoder, element, next, &event, error);
         if (rc == 0)
             rc = jb_batch_append(batch, &event);
         if (rc)
             s_batch_error(error, rc, index);
-        cursor = s_skip_space(element_end, end);
-        if (cursor < end && *cursor == ',')
-            cursor = s_skip_space(cursor + 1, end);
+        element = next;
     }
     s_decoder_free(&decoder);
+    jb__json_outline_free(&outline);
     if (rc == 0)
         *batch_p = batch;
     else

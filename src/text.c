@@ -78,6 +78,13 @@ jb__utf8_is_valid(const char *text, size_t size)
 
 //  --------------------------------------------------------------------------
 
+//  True when the eight bytes of word are all printable ASCII.
+static bool
+s_printable(uint64_t word)
+{
+    return !jb__word_has_below(word, 0x20) && !jb__word_has_above(word, 0x7E);
+}
+
 const char *
 jb__string_problem(const char *text, size_t size)
 {
@@ -85,14 +92,13 @@ jb__string_problem(const char *text, size_t size)
     size_t offset = 0;
     while (offset < size) {
         //  printable ASCII is the common case and needs no decoding: whole
-        //  words of it are skipped at once
-        while (size - offset >= 8) {
-            uint64_t word = jb__word_load(bytes + offset);
-            if (jb__word_has_below(word, 0x20) || jb__word_has_above(word, 0x7E))
-                break;
+        //  words of it are skipped at once, and the last few bytes with the
+        //  word that ends the text (offset is never inside a sequence, so
+        //  when that word is printable, so is the rest)
+        while (size - offset >= 8 && s_printable(jb__word_load(bytes + offset)))
             offset += 8;
-        }
-        if (offset == size)
+        if (offset == size
+        ||  (size - offset < 8 && size >= 8 && s_printable(jb__word_load(bytes + size - 8))))
             break;
         if (bytes[offset] >= 0x20 && bytes[offset] < 0x7F) {
             offset++;
@@ -143,12 +149,17 @@ jb__json_quote(const char *text, size_t size, char *buffer, size_t capacity)
         //  copied at once: attribute values are mostly such a run
         size_t run = index;
         while (size - run >= 8) {
-            uint64_t word = jb__word_load(text + run);
-            if (jb__word_has_below(word, 0x20) || jb__word_has_byte(word, '"')
-            ||  jb__word_has_byte(word, '\\'))
+            uint64_t stops = jb__word_json_specials(jb__word_load(text + run));
+            if (stops) {
+                run += jb__word_first(stops);
                 break;
+            }
             run += 8;
         }
+        //  the last bytes: at once when the word that ends the text needs
+        //  no escape (what comes before them in it is part of the run)
+        if (size - run < 8 && size >= 8 && !jb__word_json_specials(jb__word_load(text + size - 8)))
+            run = size;
         while (run < size && (unsigned char) text[run] >= 0x20 && text[run] != '"'
                && text[run] != '\\')
             run++;

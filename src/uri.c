@@ -41,45 +41,53 @@ s_is_hexdig(unsigned char c)
     return s_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-//  unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
-static bool
-s_is_unreserved(unsigned char c)
-{
-    return s_is_alpha(c) || s_is_digit(c)
-        || c == '-' || c == '.' || c == '_' || c == '~';
-}
+//  What a byte is to the runs that make up most of a URI: one bit per kind
+//  that some component allows, so that a component's check is one table
+//  look-up a byte.
+//      unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
+//      sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+enum {
+    s_PLAIN = 1,                //  unreserved or sub-delims: allowed everywhere
+    s_COLON = 2,
+    s_AT = 4,
+    s_SLASH = 8,
+    s_QUESTION = 16,
+    //  what each component allows besides: path segments are pchar and
+    //  "/", query and fragment add "?"
+    s_IN_PATH = s_COLON | s_AT | s_SLASH,
+    s_IN_QUERY = s_IN_PATH | s_QUESTION
+};
 
-//  sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
-static bool
-s_is_sub_delim(unsigned char c)
-{
-    return c != '\0' && strchr("!$&'()*+,;=", c) != NULL;
-}
+static const unsigned char s_uri_class [256] = {
+    ['a' ... 'z'] = s_PLAIN, ['A' ... 'Z'] = s_PLAIN, ['0' ... '9'] = s_PLAIN,
+    ['-'] = s_PLAIN, ['.'] = s_PLAIN, ['_'] = s_PLAIN, ['~'] = s_PLAIN,
+    ['!'] = s_PLAIN, ['$'] = s_PLAIN, ['&'] = s_PLAIN, ['\''] = s_PLAIN, ['('] = s_PLAIN,
+    [')'] = s_PLAIN, ['*'] = s_PLAIN, ['+'] = s_PLAIN, [','] = s_PLAIN, [';'] = s_PLAIN,
+    ['='] = s_PLAIN,
+    [':'] = s_COLON, ['@'] = s_AT, ['/'] = s_SLASH, ['?'] = s_QUESTION
+};
 
 
 //  --------------------------------------------------------------------------
-//  True when every byte of the span is unreserved, a sub-delim, one of the
-//  bytes in extra, or part of a pct-encoded triplet. Nearly every component
-//  of a URI (userinfo, reg-name, path, query, fragment) is such a run; they
-//  differ only in extra.
+//  True when every byte of the span is unreserved, a sub-delim, of a kind
+//  in extra (s_COLON, s_AT, ...), or part of a pct-encoded triplet. Nearly
+//  every component of a URI (userinfo, reg-name, path, query, fragment) is
+//  such a run; they differ only in extra.
 
 static bool
-s_is_run(const char *text, size_t size, const char *extra)
+s_is_run(const char *text, size_t size, unsigned extra)
 {
+    unsigned allowed = s_PLAIN | extra;
     for (size_t i = 0; i < size; i++) {
         unsigned char c = (unsigned char) text[i];
-        if (c == '%') {
-            //  pct-encoded = "%" HEXDIG HEXDIG, both inside the span
-            if (size - i < 3
-            ||  !s_is_hexdig((unsigned char) text[i + 1])
-            ||  !s_is_hexdig((unsigned char) text[i + 2]))
-                return false;
-            i += 2;
-        }
-        else
-        if (!s_is_unreserved(c) && !s_is_sub_delim(c)
-        &&  (c == '\0' || strchr(extra, c) == NULL))
+        if (s_uri_class[c] & allowed)
+            continue;
+        //  pct-encoded = "%" HEXDIG HEXDIG, both inside the span
+        if (c != '%' || size - i < 3
+        ||  !s_is_hexdig((unsigned char) text[i + 1])
+        ||  !s_is_hexdig((unsigned char) text[i + 2]))
             return false;
+        i += 2;
     }
     return true;
 }
@@ -190,7 +198,7 @@ s_is_ipvfuture(const char *text, size_t size)
         return false;
     for (; i < size; i++) {
         unsigned char c = (unsigned char) text[i];
-        if (!s_is_unreserved(c) && !s_is_sub_delim(c) && c != ':')
+        if (!(s_uri_class[c] & (s_PLAIN | s_COLON)))
             return false;
     }
     return true;
@@ -210,7 +218,7 @@ s_is_authority(const char *text, size_t size)
 {
     size_t at = s_find(text, size, '@');
     if (at < size) {
-        if (!s_is_run(text, at, ":"))
+        if (!s_is_run(text, at, s_COLON))
             return false;
         text += at + 1;
         size -= at + 1;
@@ -229,7 +237,7 @@ s_is_authority(const char *text, size_t size)
     }
     else {
         host_end = s_find(text, size, ':');
-        if (!s_is_run(text, host_end, ""))
+        if (!s_is_run(text, host_end, 0))
             return false;
     }
     if (host_end == size)
@@ -257,13 +265,13 @@ s_is_tail(const char *text, size_t size, bool relative, bool with_fragment)
     //  fragment = query = *( pchar / "/" / "?" )
     size_t hash = s_find(text, size, '#');
     if (hash < size) {
-        if (!with_fragment || !s_is_run(text + hash + 1, size - hash - 1, ":@/?"))
+        if (!with_fragment || !s_is_run(text + hash + 1, size - hash - 1, s_IN_QUERY))
             return false;
         size = hash;
     }
     size_t question = s_find(text, size, '?');
     if (question < size) {
-        if (!s_is_run(text + question + 1, size - question - 1, ":@/?"))
+        if (!s_is_run(text + question + 1, size - question - 1, s_IN_QUERY))
             return false;
         size = question;
     }
@@ -273,11 +281,11 @@ s_is_tail(const char *text, size_t size, bool relative, bool with_fragment)
         //  the first "/", which also ends the authority
         size_t slash = 2 + s_find(text + 2, size - 2, '/');
         return s_is_authority(text + 2, slash - 2)
-            && s_is_run(text + slash, size - slash, ":@/");
+            && s_is_run(text + slash, size - slash, s_IN_PATH);
     }
     //  path-absolute, path-rootless, path-noscheme or path-empty: a leading
     //  "//" was taken above, so only segments of pchar and "/" remain
-    if (!s_is_run(text, size, ":@/"))
+    if (!s_is_run(text, size, s_IN_PATH))
         return false;
     if (relative) {
         size_t first_segment = s_find(text, size, '/');

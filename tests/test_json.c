@@ -538,6 +538,44 @@ s_decode_anything(const char *text, size_t size)
     free(copy);
 }
 
+//  The decoder reads members from an outline that the JSON check records,
+//  kept on the stack up to a size: larger events and batches take the
+//  allocated path, and escaped names and values the unescaping one.
+static void
+test_decode_reads_events_and_batches_past_the_outline_on_stack(void **state)
+{
+    (void) state;
+    char json [8192];
+    size_t used = (size_t) snprintf(json, sizeof json, "{" MINIMAL);
+    for (int index = 0; index < 40; index++)
+        used += (size_t) snprintf(json + used, sizeof json - used,
+                                  ",\"ext%d\":\"v\\u00e9%d\",\"e\\u0078t%dn\":%d",
+                                  index, index, index, index);
+    used += (size_t) snprintf(json + used, sizeof json - used, "}");
+    jb_event_t *event = NULL;
+    jb_error_t error;
+    assert_int_equal(jb_json_decode(json, used, NULL, &event, &error), 0);
+    assert_int_equal(jb_event_extension_count(event), 80);
+    assert_string_equal(jb_event_extension(event, "ext39")->as.string, "v\xc3\xa9" "39");
+    assert_int_equal(jb_event_extension(event, "ext39n")->as.integer, 39);
+    jb_event_destroy(&event);
+
+    used = (size_t) snprintf(json, sizeof json, "[");
+    for (int index = 0; index < 20; index++)
+        used += (size_t) snprintf(json + used, sizeof json - used, "%s{" MINIMAL ",\"n\":%d}",
+                                  index? " , ": "", index);
+    used += (size_t) snprintf(json + used, sizeof json - used, "]");
+    jb_batch_t *batch = NULL;
+    assert_int_equal(jb_json_decode_batch(json, used, NULL, &batch, &error), 0);
+    assert_int_equal(jb_batch_size(batch), 20);
+    assert_int_equal(jb_event_extension(jb_batch_at(batch, 19), "n")->as.integer, 19);
+    jb_batch_destroy(&batch);
+    //  an error in the last event names it
+    memcpy(json + used - 4, "{}}]", 4);                     //  "n":{}
+    assert_int_equal(jb_json_decode_batch(json, used, NULL, &batch, &error), JB_EINVALID);
+    assert_non_null(strstr(error.message, "event 20 of the batch"));
+}
+
 static void
 test_decode_survives_deep_nesting(void **state)
 {
@@ -861,6 +899,7 @@ main(void)
         cmocka_unit_test(test_encode_rejects_an_invalid_event),
         cmocka_unit_test(test_batch_decodes_in_order_and_encodes_back),
         cmocka_unit_test(test_batch_rejects_non_arrays_and_bad_elements),
+        cmocka_unit_test(test_decode_reads_events_and_batches_past_the_outline_on_stack),
         cmocka_unit_test(test_decode_survives_deep_nesting),
         cmocka_unit_test(test_decode_survives_truncation_and_mutation),
         cmocka_unit_test(test_conformance_valid_events_equal_their_samples),

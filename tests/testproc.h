@@ -199,7 +199,9 @@ testproc_spawn(const char *path, const char *const *args, testproc_t *process)
     memset(process, 0, sizeof *process);
     process->out = -1;
     const char *slash = strrchr(path, '/');
-    snprintf(process->name, sizeof process->name, "%s", slash? slash + 1: path);
+    //  the name is only for messages: a long one is cut short
+    snprintf(process->name, sizeof process->name, "%.*s", (int) sizeof process->name - 1,
+             slash? slash + 1: path);
     char *argv [TESTPROC_ARGS_MAX + 2];
     size_t argc = 0;
     argv[argc++] = (char *) process->name;
