@@ -115,6 +115,12 @@ jb__sequencer_undo(jb__sequencer_t *self, const char *type)
 
 struct jb__gaps {
     zhashx_t *streams;          //  "publisher type" -> int32_t *, last number seen
+    //  The stream of the last event: a subscriber mostly sees one stream
+    //  after another of the same, and a compare costs less than a hash.
+    //  Streams are never removed, so the pointer stays valid.
+    int32_t *last_stream;       //  NULL until the first stream is known
+    size_t last_key_size;
+    char last_key [s_KEY_MAX];
 };
 
 jb__gaps_t *
@@ -160,7 +166,19 @@ jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publish
     memcpy(key + publisher_size + 1, type, type_size + 1);
     if (publisher_p)
         *publisher_p = publisher->as.string;
-    int32_t *last = (int32_t *) zhashx_lookup(self->streams, key);
+    size_t key_size = publisher_size + 1 + type_size;
+    int32_t *last = NULL;
+    if (self->last_stream && key_size == self->last_key_size
+    &&  memcmp(key, self->last_key, key_size) == 0)
+        last = self->last_stream;
+    else {
+        last = (int32_t *) zhashx_lookup(self->streams, key);
+        if (last) {
+            self->last_stream = last;
+            self->last_key_size = key_size;
+            memcpy(self->last_key, key, key_size);
+        }
+    }
     if (!last) {
         //  a stream's first event: what came before it was never ours to see
         if (zhashx_size(self->streams) >= s_STREAMS_MAX)
