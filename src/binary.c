@@ -806,15 +806,27 @@ s_read_map(const char *bytes, size_t size, s_member_t *members_on_stack,
     else
     if (complete && 2 * (size_t) top.size > (size_t) (end - cursor))
         complete = false;
+    //  The table grows as members are read, not to the count the header
+    //  claims: a short frame that claims many members costs no more than
+    //  the members it holds.
     s_member_t *members = members_on_stack;
-    if (complete && top.kind == s_MAP && top.size > s_MEMBERS_ON_STACK) {
-        members = (s_member_t *) malloc(top.size * sizeof(s_member_t));
-        if (!members)
-            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
-    }
+    uint32_t capacity = s_MEMBERS_ON_STACK;
     unsigned seen = 0;
     bool core_duplicate = false;
     for (uint32_t index = 0; complete && top.kind == s_MAP && index < top.size; index++) {
+        if (index == capacity) {
+            capacity = top.size - capacity > capacity? 2 * capacity: top.size;
+            s_member_t *grown = (s_member_t *) realloc(
+                members == members_on_stack? NULL: members, capacity * sizeof(s_member_t));
+            if (!grown) {
+                if (members != members_on_stack)
+                    free(members);
+                return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+            }
+            if (members == members_on_stack)
+                memcpy(grown, members_on_stack, index * sizeof(s_member_t));
+            members = grown;
+        }
         s_member_t *member = &members[index];
         complete = s_walk(&cursor, end, 1, &member->key)
                 && s_walk(&cursor, end, 1, &member->value);

@@ -393,8 +393,13 @@ s_value_copy(jb_event_t *self, const jb_value_t *value, size_t string_size, jb_v
 
 int
 jb__event_append_extension(jb_event_t *self, const char *name, size_t name_size,
-                           const jb_value_t *value, size_t string_size)
+                           const jb_value_t *value_in, size_t string_size)
 {
+    //  value_in may point into the table that growing releases (a value
+    //  from jb_event_extension): copy it first. What it points to is
+    //  stored apart from the table and stays.
+    jb_value_t value_copy = *value_in;
+    const jb_value_t *value = &value_copy;
     if (self->extension_count == self->extension_capacity) {
         size_t capacity = self->extension_capacity? self->extension_capacity * 2: 4;
         s_extension_t *grown = (s_extension_t *)

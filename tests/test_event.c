@@ -458,6 +458,42 @@ test_extensions_convert_from_their_canonical_string_encoding(void **state)
     jb_event_destroy(&event);
 }
 
+//  --------------------------------------------------------------------------
+//  A value borrowed from the event itself can be set as another extension,
+//  also when the table must grow (and the arena is full, so the old table
+//  goes back to the heap): a use after free once.
+
+static void
+test_an_extension_value_of_the_event_itself_can_be_copied(void **state)
+{
+    (void) state;
+    char source [701];
+    memset(source, 's', sizeof source - 1);
+    source[0] = '/';
+    source[sizeof source - 1] = '\0';
+    jb_event_t *event = jb_event_new("jerry.test.thing.happened", source);
+    assert_non_null(event);
+    const char *names [] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+    for (size_t index = 0; index < 4; index++) {
+        jb_value_t value = jb_value_string(names[index]);
+        assert_int_equal(jb_event_set_extension(event, names[index], &value, NULL), 0);
+    }
+    //  each call may grow the table that its value points into
+    for (size_t index = 4; index < 9; index++)
+        assert_int_equal(jb_event_set_extension(event, names[index],
+                                                jb_event_extension(event, names[index - 4]),
+                                                NULL), 0);
+    for (size_t index = 4; index < 9; index++) {
+        const jb_value_t *value = jb_event_extension(event, names[index]);
+        assert_non_null(value);
+        assert_int_equal(value->type, JB_TYPE_STRING);
+        //  i copies e, which copied a
+        assert_string_equal(value->as.string, names[(index - 4) % 4]);
+    }
+    assert_int_equal(jb_event_validate(event, NULL), 0);
+    jb_event_destroy(&event);
+}
+
 int
 main(void)
 {
@@ -475,6 +511,7 @@ main(void)
         cmocka_unit_test(test_equal_compares_instants_json_values_and_extensions_in_any_order),
         cmocka_unit_test(test_type_names_follow_the_specification),
         cmocka_unit_test(test_error_codes_have_names_and_texts),
+        cmocka_unit_test(test_an_extension_value_of_the_event_itself_can_be_copied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
