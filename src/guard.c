@@ -470,6 +470,26 @@ s_zap_decide(jb__guard_t *self, zmq_msg_t *request, size_t count, jb_broker_stat
         s_zap_reply(self, request, count, "400", "client key not allowed", "");
         return;
     }
+    //  A key with no right on this socket is refused at the handshake: a
+    //  peer that may not subscribe has no business on the subscriber
+    //  endpoint, where messages that are not subscriptions would throw
+    //  libzmq's manual mode off for everyone (see jb__guard_subscription),
+    //  nor one that may not publish on the publisher endpoint. Every client
+    //  let in may ask for STATS.
+    int right = role == JB__ROLE_PUBLISHERS? JB_BROKER_PUBLISH
+              : role == JB__ROLE_SUBSCRIBERS? JB_BROKER_SUBSCRIBE: 0;
+    if (right && !jb__rule_has_right(jb__rules_find(self->rules, key), right)) {
+        stats->auth_failures++;
+        char what [160];
+        snprintf(what, sizeof what, "r|%d|%s|%s", role, address, key);
+        if (s_first_time(self, what))
+            zsys_warning("jbus broker: curve: refused a %s at %s: key %s may not %s "
+                         "anything; later refusals of this key at this address are "
+                         "counted, not logged", s_peers[role], address, key,
+                         right == JB_BROKER_PUBLISH? "publish": "subscribe to");
+        s_zap_reply(self, request, count, "400", "client key has no right here", "");
+        return;
+    }
     char user_id [s_USER_ID_MAX];
     snprintf(user_id, sizeof user_id, "%s %" PRIu64, key, ++self->connections);
     s_zap_reply(self, request, count, "200", "OK", user_id);

@@ -248,6 +248,12 @@ jb__rule_allows(const jb__rule_t *rule, int right, const void *name, size_t size
     return false;
 }
 
+bool
+jb__rule_has_right(const jb__rule_t *rule, int right)
+{
+    return rule && rule->counts[s_SIDE(right)] > 0;
+}
+
 const char *
 jb__rule_key(const jb__rule_t *rule)
 {

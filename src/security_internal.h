@@ -89,6 +89,11 @@ const jb__rule_t *
 bool
     jb__rule_allows(const jb__rule_t *rule, int right, const void *name, size_t size);
 
+//  True when rule (may be NULL) lets its client publish or subscribe
+//  (right) at all: it has at least one prefix for it.
+bool
+    jb__rule_has_right(const jb__rule_t *rule, int right);
+
 //  The rule's key (JB__RULES_ANY for the catch-all) and name ("" when it
 //  has none). Borrowed from the table.
 const char *

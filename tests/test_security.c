@@ -641,6 +641,82 @@ test_peers_without_an_allowed_key_can_neither_publish_nor_subscribe(void **state
 }
 
 //  --------------------------------------------------------------------------
+//  A key is let in only where it has a right: alice (publish only) not on
+//  the subscriber endpoint, bob (subscribe only) not on the publisher
+//  endpoint. So a client that may not subscribe cannot send the subscriber
+//  endpoint messages that are not subscriptions, which would throw libzmq's
+//  manual mode off and get other clients' subscriptions refused.
+
+static void
+test_a_key_is_let_in_only_where_it_has_a_right(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+    zsock_t *monitor;
+    zsock_t *alice_upstream = s_socket(ZMQ_XSUB, program.backend, s_ALICE, NULL, &monitor);
+    s_expect_refused(monitor, "alice on the subscriber endpoint");
+    s_monitor_stop(alice_upstream, &monitor);
+    zsock_t *bob_publisher = s_socket(ZMQ_XPUB, program.frontend, s_BOB, NULL, &monitor);
+    s_expect_refused(monitor, "bob on the publisher endpoint");
+    s_monitor_stop(bob_publisher, &monitor);
+
+    //  alice keeps sending junk upstream while bob's subscribers come
+    enum { s_SUBSCRIBERS = 10 };
+    for (int index = 0; index < 100; index++)
+        zstr_send(alice_upstream, "\x02junk");
+    zsock_t *subscribers [s_SUBSCRIBERS];
+    for (int index = 0; index < s_SUBSCRIBERS; index++) {
+        subscribers[index] = s_socket(ZMQ_SUB, program.backend, s_BOB, NULL, NULL);
+        zsock_set_subscribe(subscribers[index], "jerry.work_tracking.");
+        zstr_send(alice_upstream, "\x02junk");
+    }
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend, s_ALICE, NULL, NULL);
+    s_expect_subscription(publisher, 1, "jerry.work_tracking.");
+
+    //  every subscriber gets the events: publish until each has one
+    bool received [s_SUBSCRIBERS] = { false };
+    int count = 0;
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (count < s_SUBSCRIBERS && zclock_mono() < deadline) {
+        zstr_send(alice_upstream, "\x02junk");
+        assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
+        zclock_sleep(20);
+        for (int index = 0; index < s_SUBSCRIBERS; index++) {
+            char topic [64];
+            while (zmq_recv(zsock_resolve(subscribers[index]), topic, sizeof topic,
+                            ZMQ_DONTWAIT) >= 0)
+                if (!received[index]) {
+                    received[index] = true;
+                    count++;
+                }
+        }
+    }
+    assert_int_equal(count, s_SUBSCRIBERS);
+
+    cJSON *root = s_stats(program.control, s_CAROL, s_DEADLINE_MS);
+    assert_non_null(root);
+    assert_int_equal(s_counter(root, "backend", "forbidden"), 0);
+    assert_true(s_counter(root, NULL, "auth_failures") >= 2);
+    cJSON_Delete(root);
+
+    for (int index = 0; index < s_SUBSCRIBERS; index++)
+        zsock_destroy(&subscribers[index]);
+    zsock_destroy(&publisher);
+    zsock_destroy(&bob_publisher);
+    zsock_destroy(&alice_upstream);
+    char *log = s_broker_stop(&program);
+    char line [256];
+    testproc_format(line, sizeof line, "curve: refused a subscriber at 127.0.0.1: key %s may "
+                    "not subscribe to anything", s_certs[s_ALICE].public_key);
+    s_expect_in(log, line);
+    testproc_format(line, sizeof line, "curve: refused a publisher at 127.0.0.1: key %s may "
+                    "not publish anything", s_certs[s_BOB].public_key);
+    s_expect_in(log, line);
+    free(log);
+}
+
+//  --------------------------------------------------------------------------
 //  alice may publish only jerry.work_tracking.: her other types are
 //  dropped at the broker, counted in STATS and `jbus stats`, and logged.
 
@@ -1048,6 +1124,8 @@ main(void)
         cmocka_unit_test_teardown(
             test_program_refuses_an_incomplete_curve_config_with_exit_code_2,
             testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_key_is_let_in_only_where_it_has_a_right,
+                                  testproc_reap_children),
         cmocka_unit_test_teardown(test_keygen_writes_a_key_pair_and_refuses_to_replace_one,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(

@@ -33,9 +33,12 @@
     a shorter one ("jerry." where "jerry.work_tracking." is allowed, or "")
     included, is refused, never forwarded or narrowed, and counted (stats.
     forbidden_subscriptions). A client without a rule, and without a "*"
-    rule for every other client, may do neither. A config that asks for
-    CURVE but lacks a piece (a certificate with the secret key, a readable
-    directory) is refused: the broker never starts without it.
+    rule for every other client, may do neither; a client is let onto the
+    publisher (subscriber) endpoint only if it may publish (subscribe to)
+    something, and onto the control endpoint if it has a certificate. A
+    config that asks for CURVE but lacks a piece (a certificate with the
+    secret key, a readable directory) is refused: the broker never starts
+    without it.
 
     The broker runs in its own thread (a CZMQ actor) and can be embedded in
     any process; bus/jbus-broker is the standalone program around it.
