@@ -94,6 +94,10 @@ enum { s_NOT_CURVE, s_WRONG_KEY, s_BROKEN_OFF, s_OTHER, s_REASONS };
 static const char *s_domains [JB__ROLE_COUNT] = {
     "jbus.publishers", "jbus.subscribers", "jbus.control"
 };
+//  Refused prefixes noted per subscriber connection (see
+//  jb__guard_subscription).
+#define s_REFUSED_MAX 1000
+
 static const char *s_peers [JB__ROLE_COUNT] = {
     "publisher", "subscriber", "control client"
 };
@@ -791,7 +795,11 @@ jb__guard_subscription(jb__guard_t *self, zmq_msg_t *message, void *backend, voi
     if (subscribe) {
         subscriber = s_subscriber(self, user_id, rule);
         void *state = subscriber? zhashx_lookup(subscriber->requested, prefix): NULL;
-        if (subscriber && state != s_GRANTED && (granted || !state)) {
+        //  Refused prefixes are noted only up to a bound, so that a client
+        //  cannot grow the table for ever; one not noted only makes the
+        //  guess at its disconnect less exact, never a count too low
+        if (subscriber && state != s_GRANTED && (granted || !state)
+        &&  (granted || zhashx_size(subscriber->requested) < s_REFUSED_MAX)) {
             zhashx_update(subscriber->requested, prefix, granted? s_GRANTED: s_REFUSED);
             if (granted)
                 rc = s_upstream(self, message, prefix, frontend, stats);
