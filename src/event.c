@@ -428,6 +428,21 @@ jb__event_append_extension(jb_event_t *self, const char *name, size_t name_size,
 
 //  --------------------------------------------------------------------------
 
+void
+jb__event_remove_extension(jb_event_t *self, const char *name, size_t name_size)
+{
+    s_extension_t *existing = s_extension_find(self, name, name_size);
+    if (existing) {
+        s_extension_free(self, existing);
+        size_t index = (size_t) (existing - self->extensions);
+        memmove(existing, existing + 1,
+                (self->extension_count - index - 1) * sizeof(s_extension_t));
+        self->extension_count--;
+    }
+}
+
+//  --------------------------------------------------------------------------
+
 int
 jb_event_set_extension(jb_event_t *self, const char *name, const jb_value_t *value,
                        jb_error_t *error)
@@ -439,17 +454,11 @@ jb_event_set_extension(jb_event_t *self, const char *name, const jb_value_t *val
     if (problem)
         return jb__error(error, JB_EINVALID, name, "%s", problem);
 
-    s_extension_t *existing = s_extension_find(self, name, name_size);
     if (!value) {
-        if (existing) {
-            s_extension_free(self, existing);
-            size_t index = (size_t) (existing - self->extensions);
-            memmove(existing, existing + 1,
-                    (self->extension_count - index - 1) * sizeof(s_extension_t));
-            self->extension_count--;
-        }
+        jb__event_remove_extension(self, name, name_size);
         return 0;
     }
+    s_extension_t *existing = s_extension_find(self, name, name_size);
     size_t string_size = value->type == JB_TYPE_STRING || value->type == JB_TYPE_URI
                       || value->type == JB_TYPE_URI_REF? strlen(value->as.string): 0;
     if (existing) {

@@ -200,6 +200,12 @@ int
     jb__event_append_extension(jb_event_t *event, const char *name, size_t name_size,
                                const jb_value_t *value, size_t string_size);
 
+//  event.c: remove the extension name (name_size bytes) when it is set,
+//  trusting the caller that the name is valid: what a subscriber does with
+//  the loss-detection stamp of every event it receives.
+void
+    jb__event_remove_extension(jb_event_t *event, const char *name, size_t name_size);
+
 //  json_check.c: 0 when size bytes at json are one well-formed JSON text
 //  (RFC 8259: UTF-8, one value, blanks around it), else JB_EPARSE with the
 //  reason and byte offset, naming attribute (may be NULL).

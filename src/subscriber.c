@@ -840,8 +840,9 @@ s_check_sequence(jb_subscriber_t *self, jb_event_t *event)
             s_bury_the_dead(self);
         }
     }
-    jb_event_set_extension(event, JB__PUBLISHER_ATTRIBUTE, NULL, NULL);
-    jb_event_set_extension(event, JB__SEQUENCE_ATTRIBUTE, NULL, NULL);
+    jb__event_remove_extension(event, JB__PUBLISHER_ATTRIBUTE,
+                               sizeof JB__PUBLISHER_ATTRIBUTE - 1);
+    jb__event_remove_extension(event, JB__SEQUENCE_ATTRIBUTE, sizeof JB__SEQUENCE_ATTRIBUTE - 1);
 }
 
 //  --------------------------------------------------------------------------
