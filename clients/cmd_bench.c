@@ -89,6 +89,7 @@
 
 #include "jbus.h"
 #include "cmd.h"
+#include "bench_measure.h"
 
 extern char **environ;
 
@@ -99,7 +100,6 @@ extern char **environ;
 #define s_SOURCE "/jerry/work-tracking"
 #define s_DEFAULT_FILTER "jerry.work_tracking."
 #define s_STAMP_NAME "benchsent"
-#define s_STAMP_DIGITS 20
 //  Subjects: data events are "WORK-" and 7 digits; control events start
 //  with 'b', which is all a subscriber looks at on the hot path.
 #define s_SUBJECT_DATA "WORK-"
@@ -130,11 +130,6 @@ extern char **environ;
 #define s_BROKER_START_MS 10000
 #define s_BROKER_STOP_MS 5000
 
-//  The latency histogram: values below s_LINEAR_BUCKETS ns are exact, then
-//  each power of two is cut into s_SUB_BUCKETS.
-#define s_LINEAR_BUCKETS 256
-#define s_SUB_BUCKETS 128
-#define s_LATENCY_BUCKETS (58 * s_SUB_BUCKETS)
 
 //  The dump file (see the header comment).
 #define s_DUMP_MAGIC "JBFRAMES"
@@ -166,13 +161,6 @@ typedef struct {
     bool csv, json, quiet;
 } s_options_t;
 
-//  Latencies in nanoseconds, log-linear (see s_latency_index).
-typedef struct {
-    uint64_t counts [s_LATENCY_BUCKETS];
-    uint64_t total;             //  values added
-    uint64_t max;               //  the largest, exactly
-} s_latency_t;
-
 typedef struct s_bench s_bench_t;
 
 //  One publisher thread. Results are written by the thread and read by
@@ -203,7 +191,7 @@ typedef struct {
     uint64_t unstamped;         //  data events without a readable stamp
     int64_t last_receive_ns;    //  when the last data event was decoded
     int64_t cpu_ns;             //  thread CPU from its first probe to the end
-    s_latency_t *latency;
+    bench_latency_t *latency;
     int error;
     char message [JB_ERROR_MESSAGE_MAX];
 } s_subscriber_t;
@@ -247,35 +235,12 @@ typedef struct {
 } s_cpu_sample_t;
 
 //  --------------------------------------------------------------------------
-//  Clocks.
-
-static int64_t
-s_clock_ns(clockid_t clock)
-{
-    struct timespec now;
-    clock_gettime(clock, &now);
-    return (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static int64_t
-s_now_ns(void)
-{
-    return s_clock_ns(CLOCK_MONOTONIC);
-}
+//  Clocks (the others are in bench_measure.h).
 
 static int64_t
 s_thread_cpu_ns(void)
 {
-    return s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-//  Sleep until the CLOCK_MONOTONIC instant due_ns: pacing for --rate.
-static void
-s_sleep_until(int64_t due_ns)
-{
-    struct timespec due = { (time_t) (due_ns / 1000000000), (long) (due_ns % 1000000000) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
-        ;
+    return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 //  pthread_cond_timedwait on CLOCK_MONOTONIC until deadline_ns. Returns
@@ -283,22 +248,12 @@ s_sleep_until(int64_t due_ns)
 static bool
 s_wait_until(s_bench_t *bench, int64_t deadline_ns)
 {
-    if (s_now_ns() >= deadline_ns)
+    if (bench_now_ns() >= deadline_ns)
         return false;
     struct timespec deadline = { (time_t) (deadline_ns / 1000000000),
                                  (long) (deadline_ns % 1000000000) };
     pthread_cond_timedwait(&bench->changed, &bench->mutex, &deadline);
     return true;
-}
-
-//  CPU time this whole process has used, from getrusage.
-static int64_t
-s_process_cpu_ns(void)
-{
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    return ((int64_t) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000000
-         + ((int64_t) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
 }
 
 //  --------------------------------------------------------------------------
@@ -392,102 +347,6 @@ s_tasks_cpu_ns(pid_t pid, const char *prefix)
 }
 
 //  --------------------------------------------------------------------------
-//  Fixed-width decimal digits, for stamps and subjects.
-
-//  Write the width low decimal digits of value, zero-padded, at out; no
-//  terminator.
-static void
-s_write_digits(char *out, uint64_t value, int width)
-{
-    for (int index = width - 1; index >= 0; index--) {
-        out[index] = (char) ('0' + value % 10);
-        value /= 10;
-    }
-}
-
-//  Read exactly width decimal digits at text into *value. Returns false
-//  when one is not a digit or the text ends first.
-static bool
-s_read_digits(const char *text, int width, uint64_t *value)
-{
-    uint64_t result = 0;
-    for (int index = 0; index < width; index++) {
-        if (text[index] < '0' || text[index] > '9')
-            return false;
-        result = result * 10 + (uint64_t) (text[index] - '0');
-    }
-    *value = result;
-    return true;
-}
-
-//  --------------------------------------------------------------------------
-//  The latency histogram.
-
-//  Bucket of a value: the value itself below s_LINEAR_BUCKETS; above, the
-//  power of two it lies in and its next 7 bits.
-static size_t
-s_latency_index(uint64_t value)
-{
-    if (value < s_LINEAR_BUCKETS)
-        return (size_t) value;
-    int shift = 63 - __builtin_clzll(value) - 7;          //  >= 1
-    return (size_t) shift * s_SUB_BUCKETS + (size_t) (value >> shift);
-}
-
-//  The middle of bucket index, in ns.
-static uint64_t
-s_latency_value(size_t index)
-{
-    if (index < s_LINEAR_BUCKETS)
-        return index;
-    int shift = (int) (index / s_SUB_BUCKETS) - 1;
-    uint64_t mantissa = index - (size_t) shift * s_SUB_BUCKETS;
-    return (mantissa << shift) + ((UINT64_C(1) << shift) >> 1);
-}
-
-static void
-s_latency_add(s_latency_t *self, int64_t value)
-{
-    uint64_t positive = value > 0? (uint64_t) value: 0;
-    self->counts[s_latency_index(positive)]++;
-    self->total++;
-    if (positive > self->max)
-        self->max = positive;
-}
-
-static void
-s_latency_merge(s_latency_t *self, const s_latency_t *other)
-{
-    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++)
-        self->counts[index] += other->counts[index];
-    self->total += other->total;
-    if (other->max > self->max)
-        self->max = other->max;
-}
-
-//  The value below which a fraction of the values lie (nearest rank), in
-//  ns; 0 for an empty histogram. The top bucket reports the exact maximum.
-static uint64_t
-s_latency_percentile(const s_latency_t *self, double fraction)
-{
-    if (self->total == 0)
-        return 0;
-    double exact = fraction * (double) self->total;
-    uint64_t rank = (uint64_t) exact;
-    if ((double) rank < exact || rank < 1)
-        rank++;                 //  the nearest rank rounds up
-    uint64_t seen = 0;
-    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++) {
-        seen += self->counts[index];
-        if (seen >= rank) {
-            uint64_t value = s_latency_value(index);
-            return value > self->max? self->max: value;
-        }
-    }
-    return self->max;
-}
-
-//  --------------------------------------------------------------------------
 //  The event.
 
 //  A JSON object of exactly size bytes (size >= 8), which the caller frees:
@@ -530,9 +389,9 @@ s_event_make(const char *subject, const char *payload, size_t payload_size,
     if (rc == 0)
         rc = jb_event_set_data_json(event, payload, payload_size, error);
     if (rc == 0 && stamp_ns) {
-        char stamp [s_STAMP_DIGITS + 1];
-        s_write_digits(stamp, *stamp_ns, s_STAMP_DIGITS);
-        stamp[s_STAMP_DIGITS] = '\0';
+        char stamp [BENCH_STAMP_DIGITS + 1];
+        bench_write_digits(stamp, *stamp_ns, BENCH_STAMP_DIGITS);
+        stamp[BENCH_STAMP_DIGITS] = '\0';
         jb_value_t value = jb_value_string(stamp);
         rc = jb_event_set_extension(event, s_STAMP_NAME, &value, error);
     }
@@ -554,7 +413,7 @@ s_publish_one(jb_publisher_t *publisher, const char *subject, const char *payloa
               size_t payload_size, bool stamped, jb_error_t *error)
 {
     jb_event_t *event = NULL;
-    uint64_t now_ns = (uint64_t) s_now_ns();
+    uint64_t now_ns = (uint64_t) bench_now_ns();
     int rc = s_event_make(subject, payload, payload_size, stamped? &now_ns: NULL, &event, error);
     if (rc == 0)
         rc = jb_publisher_publish(publisher, event, error);
@@ -567,7 +426,7 @@ static void
 s_data_subject(char *subject, uint64_t sequence)
 {
     memcpy(subject, s_SUBJECT_DATA, sizeof s_SUBJECT_DATA - 1);
-    s_write_digits(subject + sizeof s_SUBJECT_DATA - 1, sequence, s_SUBJECT_DIGITS);
+    bench_write_digits(subject + sizeof s_SUBJECT_DATA - 1, sequence, s_SUBJECT_DIGITS);
     subject[sizeof s_SUBJECT_DATA - 1 + s_SUBJECT_DIGITS] = '\0';
 }
 
@@ -592,12 +451,12 @@ s_wait_subscriptions(jb_publisher_t *publisher, const s_options_t *options, int6
         char type [64];
         s_extra_prefix(type, sizeof type, options, subscriber, options->prefixes - 1);
         strcat(type, "x");              //  a type that prefix matches
-        int remaining_ms = (int) ((deadline_ns - s_now_ns()) / 1000000);
+        int remaining_ms = (int) ((deadline_ns - bench_now_ns()) / 1000000);
         int rc = jb_publisher_wait_for(publisher, type, remaining_ms > 0? remaining_ms: 0, error);
         if (rc)
             return rc;
     }
-    int remaining_ms = (int) ((deadline_ns - s_now_ns()) / 1000000);
+    int remaining_ms = (int) ((deadline_ns - bench_now_ns()) / 1000000);
     return jb_publisher_wait_for(publisher, s_TYPE, remaining_ms > 0? remaining_ms: 0, error);
 }
 
@@ -645,7 +504,7 @@ s_publisher_run(void *argument)
                "publisher %d: %s", self->index, error.message);
     else {
         int rc = s_wait_subscriptions(publisher, options,
-                                      s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000, &error);
+                                      bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000, &error);
         if (rc)
             s_fail(&self->error, self->message, sizeof self->message, rc,
                    "publisher %d: not every subscription arrived: %s", self->index, error.message);
@@ -668,10 +527,10 @@ s_publisher_run(void *argument)
         char subject [32];
         uint64_t sequence = 0;
         while (options->count == 0 || sequence < (uint64_t) options->count) {
-            if (duration_ns > 0 && s_now_ns() - go_ns >= duration_ns)
+            if (duration_ns > 0 && bench_now_ns() - go_ns >= duration_ns)
                 break;
             if (interval_ns > 0)
-                s_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+                bench_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
             s_data_subject(subject, sequence);
             int rc = s_publish_one(publisher, subject, bench->payload, payload_size, true, &error);
             if (rc) {
@@ -741,7 +600,7 @@ s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
     pthread_mutex_lock(&bench->mutex);
     bool stop = bench->abort
              || (bench->publishers_finished == bench->options->publishers
-             &&  s_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
+             &&  bench_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
     pthread_mutex_unlock(&bench->mutex);
     return stop;
 }
@@ -797,7 +656,7 @@ s_subscriber_run(void *argument)
 
     bool probed = false;
     int64_t cpu_start = s_thread_cpu_ns();
-    int64_t last_activity_ns = s_now_ns();
+    int64_t last_activity_ns = bench_now_ns();
     while (true) {
         jb_event_t *event = NULL;
         int rc = jb_subscriber_recv(subscriber, s_RECV_SLICE_MS, &event, &error);
@@ -811,7 +670,7 @@ s_subscriber_run(void *argument)
                    "subscriber %d: %s", self->index, error.message);
             break;
         }
-        int64_t now_ns = s_now_ns();
+        int64_t now_ns = bench_now_ns();
         last_activity_ns = now_ns;
         const char *subject = jb_event_subject(event);
         if (subject && subject[0] == 'b') {
@@ -824,8 +683,8 @@ s_subscriber_run(void *argument)
         const jb_value_t *stamp = jb_event_extension(event, s_STAMP_NAME);
         uint64_t sent_ns;
         if (stamp && stamp->type == JB_TYPE_STRING
-        &&  s_read_digits(stamp->as.string, s_STAMP_DIGITS, &sent_ns))
-            s_latency_add(self->latency, now_ns - (int64_t) sent_ns);
+        &&  bench_read_digits(stamp->as.string, BENCH_STAMP_DIGITS, &sent_ns))
+            bench_latency_add(self->latency, now_ns - (int64_t) sent_ns);
         else
             self->unstamped++;
         jb_event_destroy(&event);
@@ -888,10 +747,10 @@ s_child_start(s_child_t *child, const s_options_t *options)
     }
     char line [1024];
     size_t used = 0;
-    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
+    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
     bool have_line = false;
     while (!have_line && used < sizeof line - 1) {
-        int64_t remaining_ms = (deadline_ns - s_now_ns()) / 1000000;
+        int64_t remaining_ms = (deadline_ns - bench_now_ns()) / 1000000;
         struct pollfd item = { pipe_fds[0], POLLIN, 0 };
         if (remaining_ms <= 0 || poll(&item, 1, (int) remaining_ms) == 0)
             break;
@@ -928,13 +787,13 @@ s_child_stop(s_child_t *child)
     if (child->pid <= 0)
         return;
     kill(child->pid, SIGTERM);
-    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
+    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
     int status;
     while (true) {
         pid_t done = wait4(child->pid, &status, WNOHANG, &child->usage);
         if (done == child->pid || (done == -1 && errno != EINTR))
             break;
-        if (s_now_ns() >= deadline_ns) {
+        if (bench_now_ns() >= deadline_ns) {
             kill(child->pid, SIGKILL);
             wait4(child->pid, &status, 0, &child->usage);
             break;
@@ -955,7 +814,7 @@ static s_cpu_sample_t
 s_cpu_sample(pid_t broker_tid, const s_child_t *child)
 {
     s_cpu_sample_t sample;
-    sample.process_ns = s_process_cpu_ns();
+    sample.process_ns = bench_process_cpu_ns();
     sample.broker_ns = broker_tid > 0? s_task_cpu_ns(getpid(), broker_tid)
                      : child->pid > 0? s_tasks_cpu_ns(child->pid, NULL): -1;
     sample.io_ns = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
@@ -993,22 +852,16 @@ typedef struct {
     double message_bytes;       //  bytes on the wire per event, every frame
     double rate;                //  delivered per second
     double mb_per_s;
-    s_latency_t *latency;       //  every subscriber's
+    bench_latency_t *latency;       //  every subscriber's
     double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
     long rss_bench_kb;          //  this process's peak
     long rss_broker_kb;         //  the broker program's, -1 when not ours
 } s_results_t;
 
-static double
-s_us(uint64_t ns)
-{
-    return (double) ns / 1000.0;
-}
-
 static void
 s_print_human(const s_options_t *options, const s_results_t *results)
 {
-    const s_latency_t *latency = results->latency;
+    const bench_latency_t *latency = results->latency;
     char hwm [48] = "high-water marks unlimited";
     if (options->hwm)
         snprintf(hwm, sizeof hwm, "high-water marks %d", options->hwm);
@@ -1030,9 +883,9 @@ s_print_human(const s_options_t *options, const s_results_t *results)
     printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
     printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us "
            "(one-way, publish call to decoded event)\n",
-           s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
-           s_us(s_latency_percentile(latency, 0.99)), s_us(s_latency_percentile(latency, 0.999)),
-           s_us(latency->max));
+           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
+           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
+           bench_us(latency->max));
     double per_event = results->delivered? 1e6 / (double) results->delivered: 0;
     printf("  CPU          publishers %.3f s, subscribers %.3f s, broker ", results->cpu_publishers_s,
            results->cpu_subscribers_s);
@@ -1059,7 +912,7 @@ static const char *s_columns =
 static void
 s_print_machine(const s_options_t *options, const s_results_t *results, bool json)
 {
-    const s_latency_t *latency = results->latency;
+    const bench_latency_t *latency = results->latency;
     const char *forwarder = options->broker_program? "jbus-broker"
                           : options->frontend? "external": "jbus-broker-embedded";
     double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
@@ -1085,9 +938,9 @@ s_print_machine(const s_options_t *options, const s_results_t *results, bool jso
            options->mode == JB_MODE_BINARY? 2: 3, options->rate, options->hwm, options->prefixes,
            results->published, results->delivered, results->lost, results->seconds,
            results->rate, results->mb_per_s,
-           s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
-           s_us(s_latency_percentile(latency, 0.99)), s_us(s_latency_percentile(latency, 0.999)),
-           s_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
+           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
+           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
+           bench_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
            results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
            results->rss_bench_kb, results->rss_broker_kb);
 #pragma GCC diagnostic pop
@@ -1189,9 +1042,9 @@ s_dump_frames(const s_options_t *options)
 {
     //  a stamp whose digits are easy to find, and found once only
     const uint64_t marker = UINT64_C(12345678901234567890);
-    char marker_text [s_STAMP_DIGITS + 1];
-    s_write_digits(marker_text, marker, s_STAMP_DIGITS);
-    marker_text[s_STAMP_DIGITS] = '\0';
+    char marker_text [BENCH_STAMP_DIGITS + 1];
+    bench_write_digits(marker_text, marker, BENCH_STAMP_DIGITS);
+    marker_text[BENCH_STAMP_DIGITS] = '\0';
 
     zmq_msg_t parts [s_DUMP_FRAMES_MAX];
     size_t count = 0;
@@ -1201,9 +1054,9 @@ s_dump_frames(const s_options_t *options)
     size_t stamp_frame = count - 1;
     const char *last = (const char *) zmq_msg_data(&parts[stamp_frame]);
     size_t last_size = zmq_msg_size(&parts[stamp_frame]);
-    const char *found = (const char *) memmem(last, last_size, marker_text, s_STAMP_DIGITS);
+    const char *found = (const char *) memmem(last, last_size, marker_text, BENCH_STAMP_DIGITS);
     const char *again = found? (const char *) memmem(found + 1, last_size - (size_t) (found + 1
-                                                     - last), marker_text, s_STAMP_DIGITS)
+                                                     - last), marker_text, BENCH_STAMP_DIGITS)
                              : NULL;
     FILE *file = NULL;
     if (!found || again) {
@@ -1224,7 +1077,7 @@ s_dump_frames(const s_options_t *options)
         s_put_u32(file, (uint32_t) count);
         s_put_u32(file, (uint32_t) stamp_frame);
         s_put_u32(file, (uint32_t) (found - last));
-        s_put_u32(file, s_STAMP_DIGITS);
+        s_put_u32(file, BENCH_STAMP_DIGITS);
         size_t total = 0;
         for (size_t index = 0; index < count; index++) {
             s_put_u32(file, (uint32_t) zmq_msg_size(&parts[index]));
@@ -1280,12 +1133,12 @@ s_callgrind_publish(const s_options_t *options)
     }
     char subject [32];
     int rc = 0;
-    int64_t wall_start = s_now_ns(), cpu_start = s_thread_cpu_ns();
+    int64_t wall_start = bench_now_ns(), cpu_start = s_thread_cpu_ns();
     for (long sequence = 0; rc == 0 && sequence < options->callgrind_publish; sequence++) {
         s_data_subject(subject, (uint64_t) sequence);
         rc = s_publish_one(publisher, subject, payload, (size_t) options->size, false, &error);
     }
-    int64_t wall_ns = s_now_ns() - wall_start, cpu_ns = s_thread_cpu_ns() - cpu_start;
+    int64_t wall_ns = bench_now_ns() - wall_start, cpu_ns = s_thread_cpu_ns() - cpu_start;
     jb_publisher_destroy(&publisher);
     free(payload);
     if (rc) {
@@ -1330,7 +1183,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
     }
 
     //  Probe until every subscriber has received a probe.
-    int64_t deadline_ns = s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
+    int64_t deadline_ns = bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
     jb_error_t error;
     jb_error_clear(&error);
     jb_publisher_t *prober = NULL;
@@ -1358,11 +1211,11 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
             exit_code = CMD_EXIT_FAILURE;
             break;
         }
-        int64_t next_probe_ns = s_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
+        int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
         int ready = bench->subscribers_ready;
         while (bench->subscribers_ready == ready && s_wait_until(bench, next_probe_ns))
             ;
-        if (s_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
+        if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
             fprintf(stderr, "jbus " s_NAME ": %d of %d subscribers received no probe within "
                     "%d ms\n", options->subscribers - bench->subscribers_ready,
                     options->subscribers, s_SETUP_TIMEOUT_MS);
@@ -1383,7 +1236,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
         bench->abort = true;
     else {
         bench->go = true;
-        bench->go_ns = s_now_ns();
+        bench->go_ns = bench_now_ns();
     }
     pthread_cond_broadcast(&bench->changed);
     int64_t next_progress_ns = bench->go_ns + 1000000000;
@@ -1440,7 +1293,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
         }
         results->delivered += subscriber->received;
         results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
-        s_latency_merge(results->latency, subscriber->latency);
+        bench_latency_merge(results->latency, subscriber->latency);
         if (subscriber->last_receive_ns > last_ns)
             last_ns = subscriber->last_receive_ns;
     }
@@ -1536,7 +1389,7 @@ s_print_help(void)
         "  jbus bench --count 100000\n"
         "  jbus bench --pub 1 --sub 8 --mode structured --size 1024\n"
         "  jbus bench --rate 2000 --count 20000          latency at 2,000 events/s\n",
-        s_DEFAULT_COUNT, s_DEFAULT_SIZE, s_DEFAULT_GRACE_MS, s_STAMP_DIGITS);
+        s_DEFAULT_COUNT, s_DEFAULT_SIZE, s_DEFAULT_GRACE_MS, BENCH_STAMP_DIGITS);
 }
 
 //  --------------------------------------------------------------------------
@@ -1756,13 +1609,13 @@ cmd_bench(int argc, char **argv)
                                                     sizeof(s_publisher_t));
         bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
                                                       sizeof(s_subscriber_t));
-        results.latency = (s_latency_t *) calloc(1, sizeof(s_latency_t));
+        results.latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
         bool allocated = bench.payload && bench.publishers && bench.subscribers && results.latency;
         for (int index = 0; allocated && index < options.subscribers; index++) {
             bench.subscribers[index].bench = &bench;
             bench.subscribers[index].index = index;
             atomic_init(&bench.subscribers[index].progress, 0);
-            bench.subscribers[index].latency = (s_latency_t *) calloc(1, sizeof(s_latency_t));
+            bench.subscribers[index].latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
             allocated = bench.subscribers[index].latency != NULL;
         }
         for (int index = 0; allocated && index < options.publishers; index++) {

@@ -74,6 +74,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
+//  clocks, latency histograms and stamps, the same as jbus bench's
+#include "../clients/bench_measure.h"
+
 extern char **environ;
 
 #define s_NAME "bench_raw"
@@ -101,11 +104,6 @@ enum { s_EXIT_OK = 0, s_EXIT_FAILURE = 1, s_EXIT_USAGE = 2 };
 //  The frames file: the most frames and the largest frame it may hold.
 #define s_FILE_FRAMES_MAX 8
 #define s_FILE_FRAME_SIZE_MAX (64u * 1024 * 1024)
-#define s_STAMP_DIGITS 20
-//  The latency histogram, as in jbus bench.
-#define s_LINEAR_BUCKETS 256
-#define s_SUB_BUCKETS 128
-#define s_LATENCY_BUCKETS (58 * s_SUB_BUCKETS)
 
 //  Where messages go from publishers to subscribers.
 typedef enum {
@@ -143,11 +141,6 @@ typedef struct {
     size_t total;               //  bytes of all frames
 } s_frames_t;
 
-typedef struct {
-    uint64_t counts [s_LATENCY_BUCKETS];
-    uint64_t total, max;
-} s_latency_t;
-
 typedef struct s_bench s_bench_t;
 
 typedef struct {
@@ -170,7 +163,7 @@ typedef struct {
     uint64_t received, sentinels, unknown;
     int64_t last_receive_ns;
     int64_t cpu_ns;
-    s_latency_t *latency;
+    bench_latency_t *latency;
     char error [s_ERROR_MAX];
 } s_subscriber_t;
 
@@ -191,49 +184,18 @@ struct s_bench {
 };
 
 //  --------------------------------------------------------------------------
-//  Clocks and CPU time, as in jbus bench.
-
-static int64_t
-s_clock_ns(clockid_t clock)
-{
-    struct timespec now;
-    clock_gettime(clock, &now);
-    return (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static int64_t
-s_now_ns(void)
-{
-    return s_clock_ns(CLOCK_MONOTONIC);
-}
-
-static void
-s_sleep_until(int64_t due_ns)
-{
-    struct timespec due = { (time_t) (due_ns / 1000000000), (long) (due_ns % 1000000000) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
-        ;
-}
+//  Waiting and CPU time (clocks are in bench_measure.h).
 
 //  Wait on the bench condition until deadline_ns; false once it has passed.
 static bool
 s_wait_until(s_bench_t *bench, int64_t deadline_ns)
 {
-    if (s_now_ns() >= deadline_ns)
+    if (bench_now_ns() >= deadline_ns)
         return false;
     struct timespec deadline = { (time_t) (deadline_ns / 1000000000),
                                  (long) (deadline_ns % 1000000000) };
     pthread_cond_timedwait(&bench->changed, &bench->mutex, &deadline);
     return true;
-}
-
-static int64_t
-s_process_cpu_ns(void)
-{
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    return ((int64_t) usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000000
-         + ((int64_t) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
 }
 
 //  CPU time of task tid of pid from /proc (schedstat, else stat); -1 when
@@ -309,91 +271,7 @@ s_thread_cpu_of(pthread_t thread)
     clockid_t clock;
     if (pthread_getcpuclockid(thread, &clock) != 0)
         return -1;
-    return s_clock_ns(clock);
-}
-
-//  --------------------------------------------------------------------------
-//  Digits and the latency histogram, as in jbus bench.
-
-static void
-s_write_digits(char *out, uint64_t value, int width)
-{
-    for (int index = width - 1; index >= 0; index--) {
-        out[index] = (char) ('0' + value % 10);
-        value /= 10;
-    }
-}
-
-static bool
-s_read_digits(const char *text, int width, uint64_t *value)
-{
-    uint64_t result = 0;
-    for (int index = 0; index < width; index++) {
-        if (text[index] < '0' || text[index] > '9')
-            return false;
-        result = result * 10 + (uint64_t) (text[index] - '0');
-    }
-    *value = result;
-    return true;
-}
-
-static size_t
-s_latency_index(uint64_t value)
-{
-    if (value < s_LINEAR_BUCKETS)
-        return (size_t) value;
-    int shift = 63 - __builtin_clzll(value) - 7;
-    return (size_t) shift * s_SUB_BUCKETS + (size_t) (value >> shift);
-}
-
-static uint64_t
-s_latency_value(size_t index)
-{
-    if (index < s_LINEAR_BUCKETS)
-        return index;
-    int shift = (int) (index / s_SUB_BUCKETS) - 1;
-    uint64_t mantissa = index - (size_t) shift * s_SUB_BUCKETS;
-    return (mantissa << shift) + ((UINT64_C(1) << shift) >> 1);
-}
-
-static void
-s_latency_add(s_latency_t *self, int64_t value)
-{
-    uint64_t positive = value > 0? (uint64_t) value: 0;
-    self->counts[s_latency_index(positive)]++;
-    self->total++;
-    if (positive > self->max)
-        self->max = positive;
-}
-
-static void
-s_latency_merge(s_latency_t *self, const s_latency_t *other)
-{
-    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++)
-        self->counts[index] += other->counts[index];
-    self->total += other->total;
-    if (other->max > self->max)
-        self->max = other->max;
-}
-
-static uint64_t
-s_latency_percentile(const s_latency_t *self, double fraction)
-{
-    if (self->total == 0)
-        return 0;
-    double exact = fraction * (double) self->total;
-    uint64_t rank = (uint64_t) exact;
-    if ((double) rank < exact || rank < 1)
-        rank++;                 //  the nearest rank rounds up
-    uint64_t seen = 0;
-    for (size_t index = 0; index < s_LATENCY_BUCKETS; index++) {
-        seen += self->counts[index];
-        if (seen >= rank) {
-            uint64_t value = s_latency_value(index);
-            return value > self->max? self->max: value;
-        }
-    }
-    return self->max;
+    return bench_clock_ns(clock);
 }
 
 //  --------------------------------------------------------------------------
@@ -435,7 +313,7 @@ s_frames_load(const char *path, s_frames_t *frames)
         problem = "truncated header";
     else
     if (count < 1 || count > s_FILE_FRAMES_MAX || stamp_frame >= count
-    ||  stamp_width != s_STAMP_DIGITS || (frames->mode != 1 && frames->mode != 2))
+    ||  stamp_width != BENCH_STAMP_DIGITS || (frames->mode != 1 && frames->mode != 2))
         problem = "header out of range";
     for (uint32_t index = 0; !problem && index < count; index++) {
         uint32_t size = 0;
@@ -453,7 +331,7 @@ s_frames_load(const char *path, s_frames_t *frames)
         frames->sizes[index] = size;
         frames->total += size;
     }
-    if (!problem && stamp_offset + s_STAMP_DIGITS > frames->sizes[stamp_frame])
+    if (!problem && stamp_offset + BENCH_STAMP_DIGITS > frames->sizes[stamp_frame])
         problem = "the stamp lies outside its frame";
     fclose(file);
     frames->stamp_frame = stamp_frame;
@@ -501,7 +379,7 @@ s_wait_subscriptions(void *socket, size_t expected, int64_t deadline_ns)
 {
     size_t seen = 0;
     while (seen < expected) {
-        int64_t remaining_ms = (deadline_ns - s_now_ns()) / 1000000;
+        int64_t remaining_ms = (deadline_ns - bench_now_ns()) / 1000000;
         if (remaining_ms <= 0)
             return -1;
         zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
@@ -558,7 +436,7 @@ s_publisher_run(void *argument)
         memcpy(stamped, frames->frames[frames->stamp_frame], frames->sizes[frames->stamp_frame]);
     size_t expected = 1 + (size_t) options->prefixes * (size_t) options->subscribers;
     if (socket && s_wait_subscriptions(socket, expected,
-                                       s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000))
+                                       bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000))
         snprintf(self->error, sizeof self->error, "publisher %d: not every subscription arrived "
                  "within %d ms", self->index, s_SETUP_TIMEOUT_MS);
     pthread_mutex_lock(&bench->mutex);
@@ -572,18 +450,18 @@ s_publisher_run(void *argument)
     pthread_mutex_unlock(&bench->mutex);
 
     if (run) {
-        int64_t cpu_start = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        int64_t cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
         int64_t duration_ns = (int64_t) (options->duration_s * 1e9);
         double interval_ns = options->rate > 0? 1e9 / options->rate: 0;
         char *stamp = (char *) stamped + frames->stamp_offset;
         size_t last = frames->count - 1;
         uint64_t sequence = 0;
         while (options->count == 0 || sequence < (uint64_t) options->count) {
-            if (duration_ns > 0 && s_now_ns() - go_ns >= duration_ns)
+            if (duration_ns > 0 && bench_now_ns() - go_ns >= duration_ns)
                 break;
             if (interval_ns > 0)
-                s_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
-            s_write_digits(stamp, (uint64_t) s_now_ns(), s_STAMP_DIGITS);
+                bench_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+            bench_write_digits(stamp, (uint64_t) bench_now_ns(), BENCH_STAMP_DIGITS);
             bool failed = false;
             for (size_t index = 0; !failed && index <= last; index++) {
                 const void *data = index == frames->stamp_frame? stamped: frames->frames[index];
@@ -606,7 +484,7 @@ s_publisher_run(void *argument)
         if (s_send_control(socket, frames, end) == -1 && !self->error[0])
             snprintf(self->error, sizeof self->error, "publisher %d: the end message: %s",
                      self->index, zmq_strerror(zmq_errno()));
-        self->cpu_ns = s_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+        self->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
     }
     pthread_mutex_lock(&bench->mutex);
     bench->publishers_finished++;
@@ -630,7 +508,7 @@ s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
     pthread_mutex_lock(&bench->mutex);
     bool stop = bench->abort
              || (bench->publishers_finished == bench->options->publishers
-             &&  s_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
+             &&  bench_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
     pthread_mutex_unlock(&bench->mutex);
     return stop;
 }
@@ -693,8 +571,8 @@ s_subscriber_run(void *argument)
     zmq_msg_t extra;
     zmq_msg_init(&extra);
     bool probed = false;
-    int64_t cpu_start = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    int64_t last_activity_ns = s_now_ns();
+    int64_t cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t last_activity_ns = bench_now_ns();
     size_t stamp_frame_size = frames->sizes[frames->stamp_frame];
     while (true) {
         if (zmq_msg_recv(&parts[0], socket, 0) == -1) {
@@ -717,14 +595,14 @@ s_subscriber_run(void *argument)
             more = zmq_msg_more(part);
             count++;
         }
-        int64_t now_ns = s_now_ns();
+        int64_t now_ns = bench_now_ns();
         last_activity_ns = now_ns;
         if (count == frames->count && zmq_msg_size(&parts[frames->stamp_frame]) == stamp_frame_size) {
             uint64_t sent_ns;
             const char *stamp = (const char *) zmq_msg_data(&parts[frames->stamp_frame])
                               + frames->stamp_offset;
-            if (s_read_digits(stamp, s_STAMP_DIGITS, &sent_ns))
-                s_latency_add(self->latency, now_ns - (int64_t) sent_ns);
+            if (bench_read_digits(stamp, BENCH_STAMP_DIGITS, &sent_ns))
+                bench_latency_add(self->latency, now_ns - (int64_t) sent_ns);
             else
                 self->unknown++;
             self->last_receive_ns = now_ns;
@@ -735,7 +613,7 @@ s_subscriber_run(void *argument)
         if (count == 2 && s_starts_with(&parts[1], s_PROBE)) {
             if (!probed) {
                 probed = true;
-                cpu_start = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+                cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
                 pthread_mutex_lock(&bench->mutex);
                 bench->subscribers_ready++;
                 pthread_cond_broadcast(&bench->changed);
@@ -750,7 +628,7 @@ s_subscriber_run(void *argument)
         else
             self->unknown++;
     }
-    self->cpu_ns = s_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+    self->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
     atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
     for (size_t index = 0; index < s_PARTS_MAX; index++)
         zmq_msg_close(&parts[index]);
@@ -812,10 +690,10 @@ s_read_ready(int fd, const char *what, s_bench_t *bench)
 {
     char line [1024];
     size_t used = 0;
-    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
+    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
     bool have_line = false;
     while (!have_line && used < sizeof line - 1) {
-        int64_t remaining_ms = (deadline_ns - s_now_ns()) / 1000000;
+        int64_t remaining_ms = (deadline_ns - bench_now_ns()) / 1000000;
         struct pollfd item = { fd, POLLIN, 0 };
         if (remaining_ms <= 0 || poll(&item, 1, (int) remaining_ms) == 0)
             break;
@@ -928,13 +806,13 @@ static void
 s_broker_stop(pid_t pid, struct rusage *usage)
 {
     kill(pid, SIGTERM);
-    int64_t deadline_ns = s_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
+    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
     int status;
     while (true) {
         pid_t done = wait4(pid, &status, WNOHANG, usage);
         if (done == pid || (done == -1 && errno != EINTR))
             return;
-        if (s_now_ns() >= deadline_ns) {
+        if (bench_now_ns() >= deadline_ns) {
             kill(pid, SIGKILL);
             wait4(pid, &status, 0, usage);
             return;
@@ -1133,25 +1011,19 @@ s_parse(int argc, char **argv, s_options_t *options)
 //  --------------------------------------------------------------------------
 //  Output: the columns and keys of jbus bench.
 
-static double
-s_us(uint64_t ns)
-{
-    return (double) ns / 1000.0;
-}
-
 typedef struct {
     uint64_t published, delivered, expected;
     int64_t lost;
     double seconds, rate, mb_per_s;
     double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
     long rss_bench_kb, rss_broker_kb;
-    s_latency_t latency;
+    bench_latency_t latency;
 } s_results_t;
 
 static void
 s_print(const s_options_t *options, const s_frames_t *frames, const s_results_t *results)
 {
-    const s_latency_t *latency = &results->latency;
+    const bench_latency_t *latency = &results->latency;
     const char *forwarder = s_forwarder_names[options->forwarder];
     const char *mode = frames->mode == 1? "binary": "structured";
     double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
@@ -1169,9 +1041,9 @@ s_print(const s_options_t *options, const s_frames_t *frames, const s_results_t 
                results->delivered, results->seconds, results->rate, results->mb_per_s);
         printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
         printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
-               s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
-               s_us(s_latency_percentile(latency, 0.99)),
-               s_us(s_latency_percentile(latency, 0.999)), s_us(latency->max));
+               bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
+               bench_us(bench_latency_percentile(latency, 0.99)),
+               bench_us(bench_latency_percentile(latency, 0.999)), bench_us(latency->max));
         printf("  CPU          publishers %.3f s, subscribers %.3f s, forwarder %.3f s, ZeroMQ I/O "
                "threads %.3f s; all %.3f s = %.2f us per delivered message\n",
                results->cpu_publishers_s, results->cpu_subscribers_s, results->cpu_broker_s,
@@ -1204,9 +1076,9 @@ s_print(const s_options_t *options, const s_frames_t *frames, const s_results_t 
            frames->total, frames->count, options->rate, options->hwm, options->prefixes,
            results->published, results->delivered, results->lost, results->seconds,
            results->rate, results->mb_per_s,
-           s_us(s_latency_percentile(latency, 0.50)), s_us(s_latency_percentile(latency, 0.90)),
-           s_us(s_latency_percentile(latency, 0.99)), s_us(s_latency_percentile(latency, 0.999)),
-           s_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
+           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
+           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
+           bench_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
            results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
            results->rss_bench_kb, results->rss_broker_kb);
 #pragma GCC diagnostic pop
@@ -1240,7 +1112,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         fprintf(stderr, s_NAME ": cannot start a thread\n");
 
     //  Probe until every subscriber has received a probe.
-    int64_t deadline_ns = s_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
+    int64_t deadline_ns = bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
     char error [s_ERROR_MAX] = "";
     void *prober = exit_code? NULL: s_publisher_socket(bench, error, sizeof error);
     size_t expected = 1 + (size_t) options->prefixes * (size_t) options->subscribers;
@@ -1259,11 +1131,11 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
             exit_code = s_EXIT_FAILURE;
             break;
         }
-        int64_t next_probe_ns = s_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
+        int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
         int ready = bench->subscribers_ready;
         while (bench->subscribers_ready == ready && s_wait_until(bench, next_probe_ns))
             ;
-        if (s_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
+        if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
             fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
                     options->subscribers - bench->subscribers_ready, options->subscribers,
                     s_SETUP_TIMEOUT_MS);
@@ -1279,7 +1151,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         zmq_close(prober);
 
     //  Go, and wait for the subscribers.
-    int64_t process_start = s_process_cpu_ns();
+    int64_t process_start = bench_process_cpu_ns();
     int64_t broker_start = broker_pid? s_tasks_cpu_ns(broker_pid, NULL)
                                      : s_thread_cpu_of(*proxy_thread);
     int64_t io_start = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
@@ -1288,7 +1160,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         bench->abort = true;
     else {
         bench->go = true;
-        bench->go_ns = s_now_ns();
+        bench->go_ns = bench_now_ns();
     }
     pthread_cond_broadcast(&bench->changed);
     int64_t next_progress_ns = bench->go_ns + 1000000000;
@@ -1314,7 +1186,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         }
         next_progress_ns += 1000000000;
     }
-    int64_t process_end = s_process_cpu_ns();
+    int64_t process_end = bench_process_cpu_ns();
     int64_t broker_end = broker_pid? s_tasks_cpu_ns(broker_pid, NULL)
                                    : s_thread_cpu_of(*proxy_thread);
     int64_t io_end = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
@@ -1351,7 +1223,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         }
         results->delivered += subscriber->received;
         results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
-        s_latency_merge(&results->latency, subscriber->latency);
+        bench_latency_merge(&results->latency, subscriber->latency);
         if (subscriber->last_receive_ns > last_ns)
             last_ns = subscriber->last_receive_ns;
     }
@@ -1408,7 +1280,7 @@ main(int argc, char **argv)
         bench.subscribers[index].bench = &bench;
         bench.subscribers[index].index = index;
         atomic_init(&bench.subscribers[index].progress, 0);
-        bench.subscribers[index].latency = (s_latency_t *) calloc(1, sizeof(s_latency_t));
+        bench.subscribers[index].latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
         allocated = bench.subscribers[index].latency != NULL;
     }
     for (int index = 0; allocated && index < options.publishers; index++) {
