@@ -89,9 +89,7 @@
 
 #include "jbus.h"
 #include "cmd.h"
-#include "bench_measure.h"
-
-extern char **environ;
+#include "bench_support.h"
 
 #define s_NAME "bench"
 
@@ -235,7 +233,7 @@ typedef struct {
 } s_cpu_sample_t;
 
 //  --------------------------------------------------------------------------
-//  Clocks (the others are in bench_measure.h).
+//  Clocks (the others are in bench_support.h).
 
 static int64_t
 s_thread_cpu_ns(void)
@@ -243,108 +241,11 @@ s_thread_cpu_ns(void)
     return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
-//  pthread_cond_timedwait on CLOCK_MONOTONIC until deadline_ns. Returns
-//  false once the deadline has passed.
-static bool
-s_wait_until(s_bench_t *bench, int64_t deadline_ns)
-{
-    if (bench_now_ns() >= deadline_ns)
-        return false;
-    struct timespec deadline = { (time_t) (deadline_ns / 1000000000),
-                                 (long) (deadline_ns % 1000000000) };
-    pthread_cond_timedwait(&bench->changed, &bench->mutex, &deadline);
-    return true;
-}
-
 //  --------------------------------------------------------------------------
 //  CPU time of other threads and processes, from /proc: the first field of
 //  /proc/PID/task/TID/schedstat (nanoseconds), or utime + stime of its
 //  stat file (clock ticks) when the kernel has no schedstat. Returns -1
 //  when the task is gone or the files cannot be read.
-
-static int64_t
-s_task_cpu_ns(pid_t pid, pid_t tid)
-{
-    char path [96];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int) pid, (int) tid);
-    FILE *file = fopen(path, "r");
-    if (file) {
-        unsigned long long run_ns = 0;
-        int fields = fscanf(file, "%llu", &run_ns);
-        fclose(file);
-        if (fields == 1)
-            return (int64_t) run_ns;
-    }
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int) pid, (int) tid);
-    file = fopen(path, "r");
-    if (!file)
-        return -1;
-    char line [1024];
-    bool read = fgets(line, sizeof line, file) != NULL;
-    fclose(file);
-    //  the name (field 2) may hold spaces and parentheses: skip past its end
-    const char *fields = read? strrchr(line, ')'): NULL;
-    unsigned long long user = 0, system = 0;
-    if (!fields || sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                          &user, &system) != 2)
-        return -1;
-    return (int64_t) (user + system) * (1000000000 / sysconf(_SC_CLK_TCK));
-}
-
-//  The name (comm) of task tid of pid into name; "" when unreadable.
-static void
-s_task_name(pid_t pid, pid_t tid, char *name, size_t size)
-{
-    char path [96];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int) pid, (int) tid);
-    name[0] = '\0';
-    FILE *file = fopen(path, "r");
-    if (file) {
-        if (fgets(name, (int) size, file))
-            name[strcspn(name, "\n")] = '\0';
-        fclose(file);
-    }
-}
-
-//  The task ids of pid into tids (room for max); returns how many.
-static size_t
-s_list_tasks(pid_t pid, pid_t *tids, size_t max)
-{
-    char path [64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *directory = opendir(path);
-    if (!directory)
-        return 0;
-    size_t count = 0;
-    struct dirent *entry;
-    while (count < max && (entry = readdir(directory)))
-        if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
-            tids[count++] = (pid_t) atoi(entry->d_name);
-    closedir(directory);
-    return count;
-}
-
-//  CPU of every task of pid whose name starts with prefix (NULL: all of
-//  them). Returns -1 when none could be read.
-static int64_t
-s_tasks_cpu_ns(pid_t pid, const char *prefix)
-{
-    pid_t tids [1024];
-    size_t count = s_list_tasks(pid, tids, sizeof tids / sizeof tids[0]);
-    int64_t total = -1;
-    for (size_t index = 0; index < count; index++) {
-        if (prefix) {
-            char name [64];
-            s_task_name(pid, tids[index], name, sizeof name);
-            if (strncmp(name, prefix, strlen(prefix)) != 0)
-                continue;
-        }
-        int64_t cpu = s_task_cpu_ns(pid, tids[index]);
-        if (cpu >= 0)
-            total = (total < 0? 0: total) + cpu;
-    }
-    return total;
-}
 
 //  --------------------------------------------------------------------------
 //  The event.
@@ -712,70 +613,21 @@ s_subscriber_run(void *argument)
 static int
 s_child_start(s_child_t *child, const s_options_t *options)
 {
-    int pipe_fds [2];
-    if (pipe(pipe_fds) == -1) {
-        fprintf(stderr, "jbus " s_NAME ": pipe: %s\n", strerror(errno));
-        return CMD_EXIT_FAILURE;
-    }
-    char hwm [32];
-    snprintf(hwm, sizeof hwm, "%d", options->hwm);
-    char *const argv [] = {
-        (char *) options->broker_program,
-        (char *) "--frontend", (char *) "tcp://127.0.0.1:*",
-        (char *) "--backend", (char *) "tcp://127.0.0.1:*",
-        (char *) "--no-control", (char *) "--stats-interval", (char *) "0",
-        (char *) "--max-message-size", (char *) "-1",
-        (char *) "--sndhwm", hwm, (char *) "--rcvhwm", hwm,
-        NULL
-    };
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
-    if (options->quiet)         //  its log lines
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawn(&child->pid, options->broker_program, &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(pipe_fds[1]);
+    int fd = -1;
+    int rc = bench_broker_spawn(options->broker_program, options->hwm, options->quiet,
+                                &child->pid, &fd);
     if (rc) {
-        child->pid = 0;
-        close(pipe_fds[0]);
         fprintf(stderr, "jbus " s_NAME ": cannot start %s: %s\n", options->broker_program,
                 strerror(rc));
         return CMD_EXIT_FAILURE;
     }
     char line [1024];
-    size_t used = 0;
-    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
-    bool have_line = false;
-    while (!have_line && used < sizeof line - 1) {
-        int64_t remaining_ms = (deadline_ns - bench_now_ns()) / 1000000;
-        struct pollfd item = { pipe_fds[0], POLLIN, 0 };
-        if (remaining_ms <= 0 || poll(&item, 1, (int) remaining_ms) == 0)
-            break;
-        ssize_t got = read(pipe_fds[0], line + used, sizeof line - 1 - used);
-        if (got == -1 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        used += (size_t) got;
-        line[used] = '\0';
-        have_line = strchr(line, '\n') != NULL;
-    }
-    close(pipe_fds[0]);
-    line[used] = '\0';
-    const char *frontend = strstr(line, " frontend=");
-    const char *backend = strstr(line, " backend=");
-    if (!have_line || !frontend || !backend) {
+    if (!bench_read_ready(fd, s_BROKER_START_MS, child->frontend, child->backend,
+                          sizeof child->frontend, line, sizeof line)) {
         fprintf(stderr, "jbus " s_NAME ": %s did not print its ready line within %d ms%s%s\n",
-                options->broker_program, s_BROKER_START_MS, used? ": ": "", used? line: "");
+                options->broker_program, s_BROKER_START_MS, *line? ": ": "", line);
         return CMD_EXIT_FAILURE;
     }
-    snprintf(child->frontend, sizeof child->frontend, "%.*s",
-             (int) strcspn(frontend + 10, " \n"), frontend + 10);
-    snprintf(child->backend, sizeof child->backend, "%.*s",
-             (int) strcspn(backend + 9, " \n"), backend + 9);
     return 0;
 }
 
@@ -786,22 +638,7 @@ s_child_stop(s_child_t *child)
 {
     if (child->pid <= 0)
         return;
-    kill(child->pid, SIGTERM);
-    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
-    int status;
-    while (true) {
-        pid_t done = wait4(child->pid, &status, WNOHANG, &child->usage);
-        if (done == child->pid || (done == -1 && errno != EINTR))
-            break;
-        if (bench_now_ns() >= deadline_ns) {
-            kill(child->pid, SIGKILL);
-            wait4(child->pid, &status, 0, &child->usage);
-            break;
-        }
-        //  a bounded wait for a process, which has no descriptor to poll
-        struct timespec pause = { 0, 10 * 1000000 };
-        nanosleep(&pause, NULL);
-    }
+    bench_process_stop(child->pid, s_BROKER_STOP_MS, &child->usage);
     child->exited = true;
     child->pid = 0;
 }
@@ -815,9 +652,9 @@ s_cpu_sample(pid_t broker_tid, const s_child_t *child)
 {
     s_cpu_sample_t sample;
     sample.process_ns = bench_process_cpu_ns();
-    sample.broker_ns = broker_tid > 0? s_task_cpu_ns(getpid(), broker_tid)
-                     : child->pid > 0? s_tasks_cpu_ns(child->pid, NULL): -1;
-    sample.io_ns = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    sample.broker_ns = broker_tid > 0? bench_task_cpu_ns(getpid(), broker_tid)
+                     : child->pid > 0? bench_tasks_cpu_ns(child->pid, NULL): -1;
+    sample.io_ns = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
     return sample;
 }
 
@@ -1213,7 +1050,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
         }
         int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
         int ready = bench->subscribers_ready;
-        while (bench->subscribers_ready == ready && s_wait_until(bench, next_probe_ns))
+        while (bench->subscribers_ready == ready && bench_cond_wait_until(&bench->changed, &bench->mutex, next_probe_ns))
             ;
         if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
             fprintf(stderr, "jbus " s_NAME ": %d of %d subscribers received no probe within "
@@ -1245,7 +1082,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
     for (int index = 0; index < options->subscribers; index++)
         started_subscribers += bench->subscribers[index].started;
     while (bench->subscribers_finished < started_subscribers) {
-        if (!s_wait_until(bench, next_progress_ns)) {
+        if (!bench_cond_wait_until(&bench->changed, &bench->mutex, next_progress_ns)) {
             if (!options->quiet && !bench->abort) {
                 pthread_mutex_unlock(&bench->mutex);
                 s_print_progress(bench, (double) (next_progress_ns - bench->go_ns) / 1e9,
@@ -1570,7 +1407,7 @@ cmd_bench(int argc, char **argv)
         //  The broker's thread is the one that appears with it (besides
         //  libzmq's own, which its first socket starts).
         pid_t before [1024], after [1024];
-        size_t before_count = s_list_tasks(getpid(), before, 1024);
+        size_t before_count = bench_list_tasks(getpid(), before, 1024);
         jb_broker_config_t config;
         jb_broker_config_defaults(&config);
         config.frontend = "tcp://127.0.0.1:*";
@@ -1589,13 +1426,13 @@ cmd_bench(int argc, char **argv)
         else {
             bench.frontend = jb_broker_endpoint_frontend(broker);
             bench.backend = jb_broker_endpoint_backend(broker);
-            size_t after_count = s_list_tasks(getpid(), after, 1024);
+            size_t after_count = bench_list_tasks(getpid(), after, 1024);
             for (size_t index = 0; index < after_count; index++) {
                 bool old = false;
                 for (size_t other = 0; other < before_count; other++)
                     old = old || before[other] == after[index];
                 char name [64];
-                s_task_name(getpid(), after[index], name, sizeof name);
+                bench_task_name(getpid(), after[index], name, sizeof name);
                 if (!old && strncmp(name, "ZMQbg", 5) != 0)
                     broker_tid = after[index];
             }

@@ -75,9 +75,8 @@
 #include <zmq.h>
 
 //  clocks, latency histograms and stamps, the same as jbus bench's
-#include "../clients/bench_measure.h"
+#include "../clients/bench_support.h"
 
-extern char **environ;
 
 #define s_NAME "bench_raw"
 
@@ -184,85 +183,7 @@ struct s_bench {
 };
 
 //  --------------------------------------------------------------------------
-//  Waiting and CPU time (clocks are in bench_measure.h).
-
-//  Wait on the bench condition until deadline_ns; false once it has passed.
-static bool
-s_wait_until(s_bench_t *bench, int64_t deadline_ns)
-{
-    if (bench_now_ns() >= deadline_ns)
-        return false;
-    struct timespec deadline = { (time_t) (deadline_ns / 1000000000),
-                                 (long) (deadline_ns % 1000000000) };
-    pthread_cond_timedwait(&bench->changed, &bench->mutex, &deadline);
-    return true;
-}
-
-//  CPU time of task tid of pid from /proc (schedstat, else stat); -1 when
-//  unreadable.
-static int64_t
-s_task_cpu_ns(pid_t pid, pid_t tid)
-{
-    char path [96];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int) pid, (int) tid);
-    FILE *file = fopen(path, "r");
-    if (file) {
-        unsigned long long run_ns = 0;
-        int fields = fscanf(file, "%llu", &run_ns);
-        fclose(file);
-        if (fields == 1)
-            return (int64_t) run_ns;
-    }
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int) pid, (int) tid);
-    file = fopen(path, "r");
-    if (!file)
-        return -1;
-    char line [1024];
-    bool read = fgets(line, sizeof line, file) != NULL;
-    fclose(file);
-    const char *fields = read? strrchr(line, ')'): NULL;
-    unsigned long long user = 0, system = 0;
-    if (!fields || sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                          &user, &system) != 2)
-        return -1;
-    return (int64_t) (user + system) * (1000000000 / sysconf(_SC_CLK_TCK));
-}
-
-//  CPU of every task of pid whose name starts with prefix (NULL: all);
-//  -1 when none could be read.
-static int64_t
-s_tasks_cpu_ns(pid_t pid, const char *prefix)
-{
-    char path [64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *directory = opendir(path);
-    if (!directory)
-        return -1;
-    int64_t total = -1;
-    struct dirent *entry;
-    while ((entry = readdir(directory))) {
-        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
-            continue;
-        pid_t tid = (pid_t) atoi(entry->d_name);
-        if (prefix) {
-            char name [64] = "";
-            snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int) pid, (int) tid);
-            FILE *file = fopen(path, "r");
-            if (file) {
-                if (!fgets(name, sizeof name, file))
-                    name[0] = '\0';
-                fclose(file);
-            }
-            if (strncmp(name, prefix, strlen(prefix)) != 0)
-                continue;
-        }
-        int64_t cpu = s_task_cpu_ns(pid, tid);
-        if (cpu >= 0)
-            total = (total < 0? 0: total) + cpu;
-    }
-    closedir(directory);
-    return total;
-}
+//  Waiting and CPU time (clocks are in bench_support.h).
 
 //  CPU of one of our threads, through its CPU clock; -1 when unknown.
 static int64_t
@@ -682,44 +603,18 @@ s_bind(void *context, int type, int hwm, char *bound)
     return socket;
 }
 
-//  Read a forwarder's ready line, "NAME: ready frontend=EP backend=EP ...",
-//  from fd (closed here) into bench's endpoints, for s_BROKER_START_MS at
-//  most. Returns 0, or s_EXIT_FAILURE after saying why.
+//  Read a forwarder's ready line from fd (closed here) into bench's
+//  endpoints. Returns 0, or s_EXIT_FAILURE after saying why.
 static int
 s_read_ready(int fd, const char *what, s_bench_t *bench)
 {
     char line [1024];
-    size_t used = 0;
-    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_START_MS * 1000000;
-    bool have_line = false;
-    while (!have_line && used < sizeof line - 1) {
-        int64_t remaining_ms = (deadline_ns - bench_now_ns()) / 1000000;
-        struct pollfd item = { fd, POLLIN, 0 };
-        if (remaining_ms <= 0 || poll(&item, 1, (int) remaining_ms) == 0)
-            break;
-        ssize_t got = read(fd, line + used, sizeof line - 1 - used);
-        if (got == -1 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        used += (size_t) got;
-        line[used] = '\0';
-        have_line = strchr(line, '\n') != NULL;
-    }
-    close(fd);
-    line[used] = '\0';
-    const char *frontend = strstr(line, " frontend=");
-    const char *backend = strstr(line, " backend=");
-    if (!have_line || !frontend || !backend) {
-        fprintf(stderr, s_NAME ": %s did not print its ready line within %d ms\n", what,
-                s_BROKER_START_MS);
-        return s_EXIT_FAILURE;
-    }
-    snprintf(bench->frontend, sizeof bench->frontend, "%.*s",
-             (int) strcspn(frontend + 10, " \n"), frontend + 10);
-    snprintf(bench->backend, sizeof bench->backend, "%.*s",
-             (int) strcspn(backend + 9, " \n"), backend + 9);
-    return 0;
+    if (bench_read_ready(fd, s_BROKER_START_MS, bench->frontend, bench->backend,
+                         sizeof bench->frontend, line, sizeof line))
+        return 0;
+    fprintf(stderr, s_NAME ": %s did not print its ready line within %d ms\n", what,
+            s_BROKER_START_MS);
+    return s_EXIT_FAILURE;
 }
 
 //  The jbus-broker program: start it on free ports (its log lines go to
@@ -728,39 +623,13 @@ s_read_ready(int fd, const char *what, s_bench_t *bench)
 static int
 s_broker_start(const s_options_t *options, pid_t *pid, s_bench_t *bench)
 {
-    int pipe_fds [2];
-    if (pipe(pipe_fds) == -1) {
-        fprintf(stderr, s_NAME ": pipe: %s\n", strerror(errno));
-        return s_EXIT_FAILURE;
-    }
-    char hwm [32];
-    snprintf(hwm, sizeof hwm, "%d", options->hwm);
-    char *const argv [] = {
-        (char *) options->broker_program,
-        (char *) "--frontend", (char *) "tcp://127.0.0.1:*",
-        (char *) "--backend", (char *) "tcp://127.0.0.1:*",
-        (char *) "--no-control", (char *) "--stats-interval", (char *) "0",
-        (char *) "--max-message-size", (char *) "-1",
-        (char *) "--sndhwm", hwm, (char *) "--rcvhwm", hwm,
-        NULL
-    };
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
-    if (options->quiet)
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawn(pid, options->broker_program, &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(pipe_fds[1]);
+    int fd = -1;
+    int rc = bench_broker_spawn(options->broker_program, options->hwm, options->quiet, pid, &fd);
     if (rc) {
-        *pid = 0;
-        close(pipe_fds[0]);
         fprintf(stderr, s_NAME ": cannot start %s: %s\n", options->broker_program, strerror(rc));
         return s_EXIT_FAILURE;
     }
-    return s_read_ready(pipe_fds[0], options->broker_program, bench);
+    return s_read_ready(fd, options->broker_program, bench);
 }
 
 //  zmq_proxy in a process of its own: fork before this process has any
@@ -801,26 +670,6 @@ s_proxy_fork(const s_options_t *options, pid_t *pid, s_bench_t *bench)
     return s_read_ready(pipe_fds[0], "the zmq_proxy process", bench);
 }
 
-//  SIGTERM the broker program and collect it; SIGKILL after s_BROKER_STOP_MS.
-static void
-s_broker_stop(pid_t pid, struct rusage *usage)
-{
-    kill(pid, SIGTERM);
-    int64_t deadline_ns = bench_now_ns() + (int64_t) s_BROKER_STOP_MS * 1000000;
-    int status;
-    while (true) {
-        pid_t done = wait4(pid, &status, WNOHANG, usage);
-        if (done == pid || (done == -1 && errno != EINTR))
-            return;
-        if (bench_now_ns() >= deadline_ns) {
-            kill(pid, SIGKILL);
-            wait4(pid, &status, 0, usage);
-            return;
-        }
-        struct timespec pause = { 0, 10 * 1000000 };
-        nanosleep(&pause, NULL);
-    }
-}
 
 //  --------------------------------------------------------------------------
 
@@ -1133,7 +982,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         }
         int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
         int ready = bench->subscribers_ready;
-        while (bench->subscribers_ready == ready && s_wait_until(bench, next_probe_ns))
+        while (bench->subscribers_ready == ready && bench_cond_wait_until(&bench->changed, &bench->mutex, next_probe_ns))
             ;
         if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
             fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
@@ -1152,9 +1001,9 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
 
     //  Go, and wait for the subscribers.
     int64_t process_start = bench_process_cpu_ns();
-    int64_t broker_start = broker_pid? s_tasks_cpu_ns(broker_pid, NULL)
+    int64_t broker_start = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
                                      : s_thread_cpu_of(*proxy_thread);
-    int64_t io_start = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    int64_t io_start = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
     pthread_mutex_lock(&bench->mutex);
     if (exit_code)
         bench->abort = true;
@@ -1169,7 +1018,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
     for (int index = 0; index < options->subscribers; index++)
         started += bench->subscribers[index].started;
     while (bench->subscribers_finished < started) {
-        if (s_wait_until(bench, next_progress_ns))
+        if (bench_cond_wait_until(&bench->changed, &bench->mutex, next_progress_ns))
             continue;
         if (!options->quiet && !bench->abort) {
             uint64_t published = 0, delivered = 0;
@@ -1187,9 +1036,9 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         next_progress_ns += 1000000000;
     }
     int64_t process_end = bench_process_cpu_ns();
-    int64_t broker_end = broker_pid? s_tasks_cpu_ns(broker_pid, NULL)
+    int64_t broker_end = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
                                    : s_thread_cpu_of(*proxy_thread);
-    int64_t io_end = s_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    int64_t io_end = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
     bench->stop = true;
     pthread_cond_broadcast(&bench->changed);
     pthread_mutex_unlock(&bench->mutex);
@@ -1350,7 +1199,7 @@ main(int argc, char **argv)
     if (broker_pid) {
         struct rusage usage;
         memset(&usage, 0, sizeof usage);
-        s_broker_stop(broker_pid, &usage);
+        bench_process_stop(broker_pid, s_BROKER_STOP_MS, &usage);
         if (results)
             results->rss_broker_kb = usage.ru_maxrss;
     }

@@ -301,7 +301,15 @@ test_bad_endpoints_and_options_give_clear_errors(void **state)
     //  connecting while nobody listens is fine: ZeroMQ retries in the background
     jb_publisher_options_defaults(&options);
     options.linger_ms = 0;
-    publisher = jb_publisher_new("tcp://127.0.0.1:1", &options, &error);
+    //  a port that was free a moment ago: bound, read back, released
+    zsock_t *placeholder = zsock_new(ZMQ_PUB);
+    assert_non_null(placeholder);
+    int port = zsock_bind(placeholder, "tcp://127.0.0.1:*");
+    assert_true(port > 0);
+    zsock_destroy(&placeholder);
+    char endpoint [64];
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    publisher = jb_publisher_new(endpoint, &options, &error);
     assert_non_null(publisher);
     jb_event_t *event = s_event("jerry.x.y.z", "1");
     assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);     //  never blocks

@@ -314,7 +314,7 @@ test_new_rejects_bad_endpoints_and_options(void **state)
     assert_false(options.bind);
     assert_null(options.known);
     options.rcvhwm = -1;
-    assert_null(jb_subscriber_new("tcp://127.0.0.1:7781", &options, &error));
+    assert_null(jb_subscriber_new("inproc://test-subscriber-bad-options", &options, &error));
     assert_int_equal(error.code, JB_EINVAL);
 
     //  binding a port that is taken is the environment's fault, not the input's
