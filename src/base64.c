@@ -6,7 +6,9 @@
     must be rejected, not silently repaired, so decoding is done here.
     ========================================================================= */
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "base64.h"
 
 static const char s_alphabet [] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -2,7 +2,10 @@
     batch.c - an ordered list of events that owns them
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdlib.h>
+
+#include "jbus.h"
 
 struct jb_batch {
     jb_event_t **events;        //  owned, in order

@@ -15,7 +15,18 @@
     docs/zeromq-binding.md is the specification of this layout.
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "jbus.h"
+#include "binary.h"
+#include "buffer.h"
+#include "error.h"
+#include "event.h"
+#include "json_check.h"
+#include "sequence.h"
+#include "word.h"
 
 enum {
     s_EXT_URI = 1,

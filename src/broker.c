@@ -31,7 +31,10 @@
     grants.
     ========================================================================= */
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "error.h"
+#include "text.h"
 #include "security_internal.h"
 
 #include <errno.h>

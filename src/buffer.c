@@ -6,7 +6,11 @@
     first failure and the encoder checks `failed` once at the end.
     ========================================================================= */
 
-#include "internal.h"
+#include <stdlib.h>
+
+#include "jbus.h"
+#include "buffer.h"
+#include "text.h"
 
 void
 jb__buffer_reset(jb__buffer_t *buffer)

@@ -2,7 +2,13 @@
     converter.c - domain events to CloudEvents for one bounded context
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbus.h"
+#include "error.h"
+#include "text.h"
 
 struct jb_converter {
     char *source;               //  e.g. "/jerry/work-tracking"

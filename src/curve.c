@@ -13,7 +13,9 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "error.h"
 #include "security_internal.h"
 
 #include <errno.h>

@@ -2,7 +2,11 @@
     error.c - error codes, their names and texts
     ========================================================================= */
 
-#include "internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "jbus.h"
+#include "error.h"
 
 const char *
 jb_strerror(int code)

@@ -2,7 +2,17 @@
     event.c - a CloudEvent: attributes, extensions, data, validation
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbus.h"
+#include "event.h"
+#include "base64.h"
+#include "error.h"
+#include "id.h"
+#include "json_check.h"
+#include "text.h"
 #include <cjson/cJSON.h>
 
 //  One extension attribute. value's string and byte pointers point at

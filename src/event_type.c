@@ -2,7 +2,11 @@
     event_type.c - the jerry.{context}.{aggregate}.{verb} type convention
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+
+#include "jbus.h"
+#include "buffer.h"
+#include "error.h"
 
 #define s_WORDS_MAX 32
 

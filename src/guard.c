@@ -51,7 +51,10 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "error.h"
+#include "text.h"
 #include "security_internal.h"
 
 #include <dirent.h>

@@ -13,7 +13,10 @@
     ========================================================================= */
 
 #define _GNU_SOURCE
-#include "internal.h"
+#include <string.h>
+
+#include "jbus.h"
+#include "id.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>

@@ -15,7 +15,18 @@
     throw-away tree.
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "jbus.h"
+#include "json.h"
+#include "base64.h"
+#include "buffer.h"
+#include "error.h"
+#include "event.h"
+#include "json_check.h"
+#include "sequence.h"
 
 //  Bits for the members seen so far, to reject duplicates: one for each
 //  jb__attribute_t but JB__EXTENSION.

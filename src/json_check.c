@@ -15,7 +15,14 @@
     the members from that outline instead of scanning the text again.
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdlib.h>
+
+#include "jbus.h"
+#include "json_check.h"
+#include "error.h"
+#include "text.h"
+#include "word.h"
 
 //  Nesting deeper than this is rejected (cJSON's limit too).
 #define s_DEPTH_MAX 1000

@@ -2,7 +2,17 @@
     message.c - a CloudEvent in its ZeroMQ wire form (the jbus binding)
     ========================================================================= */
 
-#include "internal.h"
+#include <assert.h>
+#include <stdlib.h>
+
+#include "jbus.h"
+#include "message.h"
+#include "binary.h"
+#include "buffer.h"
+#include "error.h"
+#include "event.h"
+#include "json.h"
+#include "sequence.h"
 
 #define s_FRAMES_MAX 3
 

@@ -8,7 +8,13 @@
     jb_message_t, so the publish path allocates nothing in steady state.
     ========================================================================= */
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "error.h"
+#include "heartbeat.h"
+#include "message.h"
+#include "sequence.h"
+#include "text.h"
 #include <czmq.h>
 
 //  How many publishes between two drains of the subscription messages that

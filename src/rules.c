@@ -9,7 +9,10 @@
     so that a stream of messages from one publisher costs one lookup.
     ========================================================================= */
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "error.h"
+#include "text.h"
 #include "security_internal.h"
 
 #include <czmq.h>

@@ -13,7 +13,11 @@
     (publisher, type) stream it has seen and reports a jump as a gap.
     ========================================================================= */
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "sequence.h"
+#include "event.h"
+#include "id.h"
 #include <czmq.h>
 
 //  Streams a subscriber remembers at most; past that, new streams are not

@@ -19,7 +19,13 @@
     trusts ZeroMQ and skips the matching; patterns need the exact match here.
     ========================================================================= */
 
-#include "internal.h"
+
+#include "jbus.h"
+#include "error.h"
+#include "event.h"
+#include "heartbeat.h"
+#include "sequence.h"
+#include "text.h"
 #include <errno.h>
 #include <limits.h>
 #include <czmq.h>

@@ -6,7 +6,11 @@
     neither, so every string that enters an event passes through here.
     ========================================================================= */
 
-#include "internal.h"
+#include <stdlib.h>
+
+#include "jbus.h"
+#include "text.h"
+#include "word.h"
 
 //  --------------------------------------------------------------------------
 //  Decode one UTF-8 sequence at text[0..size). Returns its length and sets

@@ -1,0 +1,58 @@
+/*  =========================================================================
+    sequence.h - the loss-detection stamp, the publisher's sequencer and the
+    subscriber's gap tracker (private to the library)
+
+    Not installed. Non-static internals are named jb__<name> (STYLE.md).
+    ========================================================================= */
+
+#ifndef JBUS_SEQUENCE_PRIVATE_H_INCLUDED
+#define JBUS_SEQUENCE_PRIVATE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "jbus/event.h"
+
+//  What a publisher adds to each event it sends so that
+//  subscribers can count what they missed (docs/zeromq-binding.md, 4.1):
+//  its instance id and the event's sequence number for its type.
+#define JB__PUBLISHER_ATTRIBUTE "jbuspub"
+#define JB__SEQUENCE_ATTRIBUTE  "jbusseq"
+
+typedef struct {
+    const char *publisher;      //  16 hex digits, new for each publisher instance
+    int32_t sequence;           //  1 .. INT32_MAX, then 1 again
+} jb__stamp_t;
+
+//  True when name is one of the two stamp attributes, which a stamped
+//  encoding writes from the stamp instead of from the event.
+bool
+    jb__is_stamp_attribute(const char *name);
+
+//  A publisher's counters, one per type, and its instance id.
+typedef struct jb__sequencer jb__sequencer_t;
+jb__sequencer_t *
+    jb__sequencer_new(void);
+void
+    jb__sequencer_destroy(jb__sequencer_t **self_p);
+//  Fill stamp with the publisher id and the next sequence number for type.
+//  Returns 0 or JB_ENOMEM.
+int
+    jb__sequencer_next(jb__sequencer_t *self, const char *type, jb__stamp_t *stamp);
+//  Give back the last number taken for type, for an event that was not sent
+//  after all, so that subscribers do not see a gap that is no loss.
+void
+    jb__sequencer_undo(jb__sequencer_t *self, const char *type);
+
+//  A subscriber's view of every (publisher, type) stream it
+//  has seen: the last sequence number of each.
+typedef struct jb__gaps jb__gaps_t;
+jb__gaps_t *
+    jb__gaps_new(void);
+void
+    jb__gaps_destroy(jb__gaps_t **self_p);
+//  Note a received event; returns how many events of its stream were
+//  missed just before it (0 when none, or when it carries no stamp).
+uint32_t
+    jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publisher_p);
+
+#endif
