@@ -6,7 +6,6 @@
     must be rejected, not silently repaired, so decoding is done here.
     ========================================================================= */
 
-
 #include "jbus.h"
 #include "base64.h"
 

@@ -13,15 +13,15 @@
     ========================================================================= */
 
 #define _GNU_SOURCE
-#include <string.h>
-
-#include "jbus.h"
-#include "id.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/random.h>
 #include <uuid/uuid.h>
+
+#include "jbus.h"
+#include "id.h"
 
 #define s_POOL_SIZE 4096
 #define s_UUID_SIZE 16
