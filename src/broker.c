@@ -32,7 +32,7 @@
     ========================================================================= */
 
 #include "internal.h"
-#include "security_internal.h"
+#include "guard.h"
 #include "broker_config.h"
 
 #include <errno.h>
@@ -86,6 +86,8 @@ typedef struct {
     void *monitor_handle;
     jb__guard_t *guard;                 //  CURVE: authentication and
                                         //  authorisation; NULL without
+    jb__zap_t *zap;                     //  CURVE: the guard's ZAP handler
+    jb__ledger_t *ledger;               //  and subscription ledger, borrowed
     zsock_t *backend_monitor;           //  CURVE: PAIRs, the backend's and the
     zsock_t *control_monitor;           //  control socket's monitors (NULL
                                         //  without CURVE or control)
@@ -104,13 +106,13 @@ typedef struct {
 //  read back the endpoint as bound (a "*" port becomes a number). role
 //  says who connects there, for the error message. libzmq is called
 //  directly: zsock_bind has its own idea of "*" (a scan of a port range)
-//  and the zsock_set_* setters assert on a refused value. With guard, the
-//  socket is a CURVE server for guard_role before it is bound, and an
-//  XPUB applies only the subscriptions the guard grants (manual mode).
+//  and the zsock_set_* setters assert on a refused value. With zap, the
+//  socket is a CURVE server for zap_role before it is bound, and an XPUB
+//  applies only the subscriptions the broker grants (manual mode).
 
 static zsock_t *
 s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_config_t *config,
-              int hwm_limit, int64_t frame_max, jb__guard_t *guard, jb__role_t guard_role,
+              int hwm_limit, int64_t frame_max, jb__zap_t *zap, jb__role_t zap_role,
               char *bound, jb_error_t *error)
 {
     zsock_t *socket = zsock_new(type);
@@ -143,9 +145,9 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
             zsock_destroy(&socket);
             return NULL;
         }
-    if (guard) {
+    if (zap) {
         int manual = 1;
-        int rc = jb__guard_secure(guard, handle, guard_role, error);
+        int rc = jb__zap_secure(zap, handle, zap_role, error);
         if (rc == 0 && type == ZMQ_XPUB
         &&  zmq_setsockopt(handle, ZMQ_XPUB_MANUAL, &manual, sizeof manual) == -1)
             rc = jb__broker_error(error, JB_ESOCKET, NULL, "socket for %s: %s", role,
@@ -418,7 +420,8 @@ s_forward_guarded(s_forwarder_t *self, zmq_msg_t *frames)
     for (int message = 0; message < s_BATCH; message++) {
         if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
-        if (!jb__guard_may_publish(self->guard, &frames[0], &self->stats)) {
+        if (!jb__guard_may_publish(self->guard, &frames[0])) {
+            self->stats.forbidden_messages++;
             size_t count;
             uint64_t bytes;
             if (s_gather(self, frames, &count, &bytes))
@@ -468,8 +471,8 @@ s_monitor_read(s_forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *m
         if (kind == ZMQ_EVENT_DISCONNECTED && role == JB__ROLE_PUBLISHERS)
             self->stats.disconnects++;
         else
-        if (self->guard)
-            jb__guard_monitor_event(self->guard, role, kind, value, &self->stats);
+        if (self->zap && jb__zap_handshake_failed(self->zap, role, kind, value))
+            self->stats.auth_failures++;
         while (zmq_msg_more(msg))
             if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
                 return;
@@ -515,23 +518,52 @@ s_forward_subscriptions(s_forwarder_t *self, zmq_msg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
-//  CURVE's s_forward_subscriptions: the XPUB is in manual mode and passes
-//  every subscription and unsubscription, which the guard grants or
-//  refuses and forwards, counting, when it is the first or the last of
-//  its prefix.
+//  CURVE: one message read from the XPUB, which is in manual mode and
+//  passes every subscription and unsubscription. The ledger decides; the
+//  broker applies the decision to the XPUB at once (any other call on it
+//  could move its notion of the last connection read), counts, and tells
+//  publishers of the first subscription and the last unsubscription of
+//  each prefix. Returns -1 when the context is gone.
 
 static int
-s_forward_subscriptions_guarded(s_forwarder_t *self, zmq_msg_t *msg)
+s_subscription_inspect(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    const uint8_t *data = (const uint8_t *) zmq_msg_data(msg);
+    size_t size = zmq_msg_size(msg);
+    jb__ledger_decision_t decision = jb__ledger_decide(self->ledger, data, size,
+                                                       zmq_msg_gets(msg, "User-Id"));
+    if (decision.option)
+        zmq_setsockopt(self->backend_handle, decision.option, data + 1, size - 1);
+    if (decision.refused)
+        self->stats.forbidden_subscriptions++;
+    if (!decision.forward)
+        return 0;
+    int rc;
+    do
+        rc = zmq_send(self->frontend_handle, data, size, ZMQ_DONTWAIT);
+    while (rc == -1 && zmq_errno() == EINTR);
+    if (rc == -1)
+        return zmq_errno() == ETERM? -1: 0;
+    if (data[0] == 1)
+        self->stats.subscriptions++;
+    else
+        self->stats.unsubscriptions++;
+    return 0;
+}
+
+//  CURVE's s_forward_subscriptions: up to s_BATCH messages, each
+//  inspected. Returns -1 when the context is gone.
+static int
+s_forward_subscriptions_inspected(s_forwarder_t *self, zmq_msg_t *msg)
 {
     for (int message = 0; message < s_BATCH; message++) {
         if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1) {
             if (zmq_errno() == ETERM)
                 return -1;
-            jb__guard_subscriptions_drained(self->guard);
+            jb__ledger_drained(self->ledger);
             return 0;
         }
-        if (jb__guard_subscription(self->guard, msg, self->backend_handle,
-                                   self->frontend_handle, &self->stats))
+        if (s_subscription_inspect(self, msg))
             return -1;
     }
     return 0;
@@ -686,7 +718,7 @@ s_actor(zsock_t *pipe, void *args)
     }
     if (self->guard) {
         zap = item_count++;
-        items[zap] = (zmq_pollitem_t) { jb__guard_zap_handle(self->guard), 0, ZMQ_POLLIN, 0 };
+        items[zap] = (zmq_pollitem_t) { jb__zap_handle(self->zap), 0, ZMQ_POLLIN, 0 };
         backend_monitor = item_count++;
         items[backend_monitor] = (zmq_pollitem_t) {
             zsock_resolve(self->backend_monitor), 0, ZMQ_POLLIN, 0 };
@@ -718,7 +750,7 @@ s_actor(zsock_t *pipe, void *args)
         }
         //  Subscriptions first: they open the way for messages.
         if ((items[s_BACKEND].revents & ZMQ_POLLIN)
-        &&  (self->guard? s_forward_subscriptions_guarded(self, &msg)
+        &&  (self->guard? s_forward_subscriptions_inspected(self, &msg)
                         : s_forward_subscriptions(self, &msg)) == -1)
             break;
         if ((items[s_FRONTEND].revents & ZMQ_POLLIN)
@@ -729,7 +761,7 @@ s_actor(zsock_t *pipe, void *args)
         if (items[s_MONITOR].revents & ZMQ_POLLIN)
             s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &msg);
         if (zap >= 0 && (items[zap].revents & ZMQ_POLLIN))
-            jb__guard_zap_serve(self->guard, &self->stats);
+            self->stats.auth_failures += jb__zap_serve(self->zap);
         if (backend_monitor >= 0 && (items[backend_monitor].revents & ZMQ_POLLIN))
             s_monitor_read(self, items[backend_monitor].socket, JB__ROLE_SUBSCRIBERS, &msg);
         if (control_monitor >= 0 && (items[control_monitor].revents & ZMQ_POLLIN))
@@ -813,26 +845,28 @@ s_forwarder_open(s_forwarder_t *self, const jb_broker_config_t *config, jb_broke
                  jb_error_t *error)
 {
     if (config->curve_cert && *config->curve_cert) {
-        self->guard = jb__guard_new(config->curve_cert, config->curve_clients, config->rules,
-                                    error);
+        self->guard = jb__guard_new(config->curve_cert, config->curve_clients,
+                                    jb__broker_config_rules(config), error);
         if (!self->guard)
             return -1;
+        self->zap = jb__guard_zap(self->guard);
+        self->ledger = jb__guard_ledger(self->guard);
     }
     self->frontend = s_socket_bind(ZMQ_XSUB, config->frontend, "publishers", config, 0,
-                                   config->max_message_size, self->guard,
+                                   config->max_message_size, self->zap,
                                    JB__ROLE_PUBLISHERS, broker->frontend, error);
     if (!self->frontend)
         return -1;
     //  Subscribers send only subscriptions, which are no longer than the
     //  topics they match; the same limit keeps a peer from sending more.
     self->backend = s_socket_bind(ZMQ_XPUB, config->backend, "subscribers", config, 0,
-                                  config->max_message_size, self->guard,
+                                  config->max_message_size, self->zap,
                                   JB__ROLE_SUBSCRIBERS, broker->backend, error);
     if (!self->backend)
         return -1;
     if (config->control && *config->control) {
         self->control = s_socket_bind(ZMQ_REP, config->control, "control", config,
-                                      s_CONTROL_HWM, s_CONTROL_FRAME_MAX, self->guard,
+                                      s_CONTROL_HWM, s_CONTROL_FRAME_MAX, self->zap,
                                       JB__ROLE_CONTROL, broker->control, error);
         if (!self->control)
             return -1;

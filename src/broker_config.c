@@ -9,7 +9,7 @@
     ========================================================================= */
 
 #include "internal.h"
-#include "security_internal.h"
+#include "rules.h"
 #include "broker_config.h"
 
 #include <errno.h>
@@ -69,6 +69,55 @@ static const s_key_t s_keys [] = {
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
 
+//  The public config names the type of its rules, struct jb_broker_rules,
+//  without defining it; this is it: a box around the table, whose own
+//  type stays private.
+struct jb_broker_rules {
+    jb__rules_t *table;
+};
+
+//  --------------------------------------------------------------------------
+//  The box at *rules_p, made with an empty table when there is none.
+//  Returns its table, or NULL when out of memory.
+
+static jb__rules_t *
+s_rules_open(struct jb_broker_rules **rules_p)
+{
+    if (!*rules_p) {
+        struct jb_broker_rules *rules = (struct jb_broker_rules *) calloc(1, sizeof *rules);
+        if (!rules)
+            return NULL;
+        if (!(rules->table = jb__rules_new())) {
+            free(rules);
+            return NULL;
+        }
+        *rules_p = rules;
+    }
+    return (*rules_p)->table;
+}
+
+//  Free the box at *rules_p and its table; set *rules_p to NULL. Accepts
+//  NULL.
+static void
+s_rules_destroy(struct jb_broker_rules **rules_p)
+{
+    struct jb_broker_rules *rules = *rules_p;
+    if (rules) {
+        jb__rules_destroy(&rules->table);
+        free(rules);
+        *rules_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+const jb__rules_t *
+jb__broker_config_rules(const jb_broker_config_t *config)
+{
+    assert(config);
+    return config->rules? config->rules->table: NULL;
+}
+
 //  --------------------------------------------------------------------------
 
 int
@@ -113,7 +162,7 @@ jb_broker_config_reset(jb_broker_config_t *config)
     assert(config);
     for (size_t slot = 0; slot < sizeof config->owned / sizeof config->owned[0]; slot++)
         free(config->owned[slot]);
-    jb__rules_destroy(&config->rules);
+    s_rules_destroy(&config->rules);
     jb_broker_config_defaults(config);
 }
 
@@ -214,12 +263,13 @@ jb_broker_config_allow(jb_broker_config_t *config, const char *client_key,
     assert(client_key);
     assert(prefix);
     bool made = !config->rules;
-    if (made && !(config->rules = jb__rules_new()))
+    jb__rules_t *rules = s_rules_open(&config->rules);
+    if (!rules)
         return jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
     jb_error_t detail;
-    int rc = jb__rules_allow(config->rules, client_key, (int) right, prefix, &detail);
+    int rc = jb__rules_allow(rules, client_key, (int) right, prefix, &detail);
     if (rc && made)
-        jb__rules_destroy(&config->rules);
+        s_rules_destroy(&config->rules);
     return rc? jb__broker_error(error, rc, "clients", "%s", detail.message): 0;
 }
 
@@ -280,11 +330,12 @@ s_config_apply(jb_broker_config_t *config, zconfig_t *root, const char *path,
     for (zconfig_t *section = zconfig_child(root); section; section = zconfig_next(section)) {
         const char *name = zconfig_name(section);
         if (streq(name, "clients")) {
-            if (!config->rules && !(config->rules = jb__rules_new()))
+            jb__rules_t *rules = s_rules_open(&config->rules);
+            if (!rules)
                 return jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
             for (zconfig_t *client = zconfig_child(section); client;
                  client = zconfig_next(client)) {
-                int rc = s_config_client(config->rules, client, path, error);
+                int rc = s_config_client(rules, client, path, error);
                 if (rc)
                     return rc;
             }
@@ -354,10 +405,10 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
     int rc = s_config_apply(&loaded, root, path, error);
     zconfig_destroy(&root);
     if (rc)
-        jb__rules_destroy(&loaded.rules);
+        s_rules_destroy(&loaded.rules);
     else
     if (loaded.rules) {
-        jb__rules_destroy(&config->rules);
+        s_rules_destroy(&config->rules);
         config->rules = loaded.rules;
     }
     loaded.rules = config->rules;
@@ -430,7 +481,7 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
                        "%s is set but %s is not: CURVE needs both the broker's secret "
                        "certificate and the directory of the clients it lets in",
                        cert? "curve_cert": "curve_clients", cert? "curve_clients": "curve_cert");
-    if (!cert && config->rules && jb__rules_size(config->rules) > 0)
+    if (!cert && config->rules && jb__rules_size(config->rules->table) > 0)
         return jb__broker_error(error, JB_ECONFIG, "clients",
                        "clients: rules about client keys need CURVE: set curve_cert and "
                        "curve_clients");

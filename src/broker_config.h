@@ -9,6 +9,7 @@
 #define JBUS_PRIVATE_BROKER_CONFIG_H_INCLUDED
 
 #include "jbus.h"
+#include "rules.h"
 
 //  Fill error (may be NULL) with code, key as its attribute and the
 //  formatted message, and return code. Like jb__error, but key is a
@@ -25,5 +26,10 @@ int
 //  naming the key.
 int
     jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error);
+
+//  The rules config holds (jb_broker_config_allow, a clients section),
+//  NULL when none. Borrowed from config, valid until it is reset.
+const jb__rules_t *
+    jb__broker_config_rules(const jb_broker_config_t *config);
 
 #endif

@@ -14,7 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "internal.h"
-#include "security_internal.h"
+#include "curve.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
     ========================================================================= */
 
 #include "internal.h"
-#include "security_internal.h"
+#include "rules.h"
 
 #include <czmq.h>
 
@@ -28,7 +28,7 @@ struct jb__rule {
     size_t capacities [2];
 };
 
-struct jb_broker_rules {
+struct jb__rules {
     jb__rule_t **rules;             //  in the order they were added
     size_t count;
     size_t capacity;
@@ -261,11 +261,12 @@ jb__rule_key(const jb__rule_t *rule)
     return rule->key;
 }
 
-const char *
-jb__rule_name(const jb__rule_t *rule)
+void
+jb__rule_client(const jb__rule_t *rule, const char *key, char *text, size_t capacity)
 {
-    assert(rule);
-    return rule->name;
+    assert(key);
+    const char *name = rule? rule->name: "";
+    snprintf(text, capacity, "%s%skey %.40s%s", name, *name? " (": "", key, *name? ")": "");
 }
 
 //  --------------------------------------------------------------------------
