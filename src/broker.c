@@ -13,22 +13,28 @@
     many messages. Frames move with zmq_msg_recv/zmq_msg_send into one
     reused zmq_msg_t: libzmq hands the buffer over, nothing is copied.
 
-    Strict mode has a loop of its own, chosen once per batch, so that the
-    plain loop does no work for it: it gathers the frames of a message into
+    Messages from publishers take one of two paths, chosen once per batch:
+    the fast path looks into nothing, so that it costs what zmq_proxy
+    does; the inspected path, for strict mode and CURVE, applies a check
+    to each message and drops or forwards it on the check's decision. Its
+    checks are the CURVE publish rule (the guard's, on frame 0) and strict
+    mode's binding check, which receives the frames of a message into
     zmq_msg_ts, decodes them in place (jb_frame_t views into the received
-    buffers) and then sends them all or drops them all.
+    buffers) and then has them sent all or dropped all.
 
     A socket monitor on the frontend reports each publisher connection that
     ends on an inproc PAIR, which the loop polls beside the other sockets.
 
-    With CURVE, the guard (guard.c) is bound as the ZeroMQ context's
-    authentication handler before any socket, every socket is made a CURVE
-    server, and the loop polls the handler and monitors of every socket
-    too. Messages and subscriptions then go through loops of their own,
-    chosen once per batch like strict mode's, which ask the guard about
-    each: the plain loops stay as they were. The backend is an XPUB in
-    manual mode, so that it applies only the subscriptions the guard
-    grants.
+    With CURVE, the guard's ZAP handler (zap.c) is bound as the ZeroMQ
+    context's authentication handler before any socket, every socket is
+    made a CURVE server, and the loop polls the handler and monitors of
+    every socket too. The backend is an XPUB in manual mode, so that it
+    applies only the subscriptions granted: the guard's ledger (ledger.c)
+    decides on each, and the loop applies the decision, counts, and
+    forwards to publishers what the ledger says they must hear.
+
+    The actor's loop is a short list of phases: poll, serve the sockets
+    that are readable, serve the pipe, write the periodic line.
     ========================================================================= */
 
 #include "internal.h"
@@ -63,8 +69,9 @@
 //  cannot grow the table: their rejections are counted, not logged.
 #define s_PEERS_MAX 10000
 
-//  Bytes of a rejected message's topic shown in the log line.
-#define s_TOPIC_SHOWN 80
+//  Items the actor polls at most: the pipe, the frontend, the backend, the
+//  frontend's monitor, control, ZAP and two more monitors.
+#define s_ITEMS_MAX 8
 
 //  The broker as its owner sees it: the actor and what it bound.
 struct jb_broker {
@@ -94,12 +101,25 @@ typedef struct {
     jb_broker_stats_t stats;            //  counters; uptime_ms filled on read
     int64_t started_ms;                 //  zclock_mono() at start
     int stats_interval_ms;              //  0 = no periodic line
+    int64_t next_stats_ms;              //  when the next periodic line is due
     bool strict;                        //  check messages against the binding
-    zhashx_t *peers;                    //  strict: peer addresses whose first
+    bool inspected;                     //  strict or CURVE: messages take
+                                        //  the inspected path
+    jb__log_once_t *peers;              //  strict: peer addresses whose first
                                         //  rejection was logged; NULL when
                                         //  not strict
-    bool peers_full;                    //  the table reached s_PEERS_MAX
+    zmq_msg_t msg;                      //  the fast path's, reused
+    zmq_msg_t frames [s_FRAMES_MAX + 1];        //  the inspected path's
 } s_forwarder_t;
+
+//  What the actor polls: the fixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 where they do not).
+enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR };
+typedef struct {
+    zmq_pollitem_t items [s_ITEMS_MAX];
+    int count;
+    int control, zap, backend_monitor, control_monitor;
+} s_poller_t;
 
 //  --------------------------------------------------------------------------
 //  Make a socket of type, set its options and bind it to endpoint, then
@@ -117,7 +137,8 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
 {
     zsock_t *socket = zsock_new(type);
     if (!socket) {
-        jb__broker_error(error, JB_ESOCKET, NULL, "socket for %s: %s", role, zmq_strerror(zmq_errno()));
+        jb__broker_error(error, JB_ESOCKET, NULL,
+                         "socket for %s: %s", role, zmq_strerror(zmq_errno()));
         return NULL;
     }
     void *handle = zsock_resolve(socket);
@@ -141,7 +162,7 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
         if (zmq_setsockopt(handle, options[index].option, options[index].value,
                            options[index].size) == -1) {
             jb__broker_error(error, JB_ECONFIG, options[index].name, "socket for %s: %s: %s", role,
-                    options[index].name, zmq_strerror(zmq_errno()));
+                             options[index].name, zmq_strerror(zmq_errno()));
             zsock_destroy(&socket);
             return NULL;
         }
@@ -151,7 +172,7 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
         if (rc == 0 && type == ZMQ_XPUB
         &&  zmq_setsockopt(handle, ZMQ_XPUB_MANUAL, &manual, sizeof manual) == -1)
             rc = jb__broker_error(error, JB_ESOCKET, NULL, "socket for %s: %s", role,
-                         zmq_strerror(zmq_errno()));
+                                  zmq_strerror(zmq_errno()));
         if (rc) {
             zsock_destroy(&socket);
             return NULL;
@@ -159,7 +180,7 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
     }
     if (zmq_bind(handle, endpoint) == -1) {
         jb__broker_error(error, JB_ESOCKET, NULL, "endpoint %s for %s: %s", endpoint, role,
-                zmq_strerror(zmq_errno()));
+                         zmq_strerror(zmq_errno()));
         zsock_destroy(&socket);
         return NULL;
     }
@@ -170,6 +191,19 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
 }
 
 //  --------------------------------------------------------------------------
+//  A forwarder with nothing open yet, or NULL when out of memory.
+
+static s_forwarder_t *
+s_forwarder_new(void)
+{
+    s_forwarder_t *self = (s_forwarder_t *) calloc(1, sizeof *self);
+    if (self) {
+        zmq_msg_init(&self->msg);
+        for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
+            zmq_msg_init(&self->frames[index]);
+    }
+    return self;
+}
 
 static void
 s_forwarder_destroy(s_forwarder_t **self_p)
@@ -190,7 +224,10 @@ s_forwarder_destroy(s_forwarder_t **self_p)
         zsock_destroy(&self->control);
         //  Last: while a CURVE socket is open, its handler must be there
         jb__guard_destroy(&self->guard);
-        zhashx_destroy(&self->peers);
+        jb__log_once_destroy(&self->peers);
+        zmq_msg_close(&self->msg);
+        for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
+            zmq_msg_close(&self->frames[index]);
         free(self);
         *self_p = NULL;
     }
@@ -221,14 +258,14 @@ s_send(zmq_msg_t *msg, void *socket, int flags)
 }
 
 //  --------------------------------------------------------------------------
-//  Move a message whose first frame is in msg from source to sink, frame
+//  Relay a message whose first frame is in msg from source to sink, frame
 //  by frame. The frames of a message arrive together, so once the first is
 //  in, the rest are there. *bytes gets the size of all frames, *sent false
 //  when the sink refused the message (XPUB and XSUB never do, short of a
 //  terminated context). Returns -1 when the context is gone.
 
 static int
-s_move(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
+s_relay(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
 {
     *bytes = 0;
     *sent = true;
@@ -247,9 +284,28 @@ s_move(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
     }
 }
 
+//  Relay a message from publishers, whose first frame is in msg, to
+//  subscribers and count it. Returns -1 when the context is gone.
+static inline int
+s_message_relay(s_forwarder_t *self, zmq_msg_t *msg)
+{
+    uint64_t bytes;
+    bool sent;
+    if (s_relay(msg, self->frontend_handle, self->backend_handle, &bytes, &sent))
+        return -1;
+    self->stats.messages_in++;
+    self->stats.bytes_in += bytes;
+    if (sent) {
+        self->stats.messages_out++;
+        self->stats.bytes_out += bytes;
+    }
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
-//  Forward up to s_BATCH messages from publishers to subscribers. Returns
-//  -1 when the context is gone.
+//  The fast path: forward up to s_BATCH messages from publishers to
+//  subscribers without looking into them. Returns -1 when the context is
+//  gone.
 
 static int
 s_forward_messages(s_forwarder_t *self, zmq_msg_t *msg)
@@ -257,80 +313,10 @@ s_forward_messages(s_forwarder_t *self, zmq_msg_t *msg)
     for (int message = 0; message < s_BATCH; message++) {
         if (s_recv(msg, self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
-        uint64_t bytes;
-        bool sent;
-        if (s_move(msg, self->frontend_handle, self->backend_handle, &bytes, &sent))
+        if (s_message_relay(self, msg))
             return -1;
-        self->stats.messages_in++;
-        self->stats.bytes_in += bytes;
-        if (sent) {
-            self->stats.messages_out++;
-            self->stats.bytes_out += bytes;
-        }
     }
     return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  0 when the count frames of a message fit the binding, else a JB_E* code
-//  with the reason in error. They are decoded where they lie (jb_frame_t
-//  views into the zmq_msg_ts) into an event that is thrown away. frames
-//  holds the first s_FRAMES_MAX of count.
-
-static int
-s_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
-{
-    if (count > s_FRAMES_MAX)
-        return jb__broker_error(error, JB_EFRAME, NULL,
-                       "a jbus message has 2 frames (binary mode) or 3 (structured mode), "
-                       "this one has %zu", count);
-    jb_frame_t views [s_FRAMES_MAX];
-    for (size_t index = 0; index < count; index++) {
-        views[index].data = zmq_msg_data(&frames[index]);
-        views[index].size = zmq_msg_size(&frames[index]);
-    }
-    jb_event_t *event = NULL;
-    int rc = jb_message_decode(views, count, NULL, &event, error);
-    jb_event_destroy(&event);
-    return rc;
-}
-
-//  --------------------------------------------------------------------------
-//  Count a rejected message; log it when it is the first from its peer.
-//  first is its frame 0, which carries the connection's metadata.
-
-static void
-s_reject(s_forwarder_t *self, zmq_msg_t *first, const jb_error_t *error)
-{
-    self->stats.rejected++;
-    //  inproc connections have no address; they are one peer, ""
-    const char *peer = zmq_msg_gets(first, "Peer-Address");
-    if (!peer)
-        peer = "";
-    if (zhashx_lookup(self->peers, peer))
-        return;
-    if (zhashx_size(self->peers) >= s_PEERS_MAX) {
-        if (!self->peers_full)
-            zsys_warning("jbus broker: strict: %d peers have sent messages that do not fit "
-                         "the binding; those of further peers are counted, not logged",
-                         s_PEERS_MAX);
-        self->peers_full = true;
-        return;
-    }
-    //  A set: only the key matters, the item need only be non-NULL.
-    zhashx_insert(self->peers, peer, self);
-    //  The topic is whatever the peer sent: show printable ASCII only.
-    char topic [s_TOPIC_SHOWN + 4];
-    size_t size = zmq_msg_size(first);
-    size_t shown = size < s_TOPIC_SHOWN? size: s_TOPIC_SHOWN;
-    const unsigned char *bytes = (const unsigned char *) zmq_msg_data(first);
-    for (size_t index = 0; index < shown; index++)
-        topic[index] = bytes[index] >= 0x20 && bytes[index] < 0x7f && bytes[index] != '"'?
-                       (char) bytes[index]: '?';
-    snprintf(topic + shown, sizeof topic - shown, "%s", size > shown? "...": "");
-    zsys_warning("jbus broker: strict: rejected a message from %s%s (topic \"%s\"): %s; "
-                 "later ones from this peer are counted, not logged",
-                 *peer? "": "an inproc peer", peer, topic, error->message);
 }
 
 //  --------------------------------------------------------------------------
@@ -341,7 +327,7 @@ s_reject(s_forwarder_t *self, zmq_msg_t *first, const jb_error_t *error)
 //  there. Counts the message in. Returns -1 when the context is gone.
 
 static int
-s_gather(s_forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p)
+s_message_receive(s_forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p)
 {
     size_t count = 1;
     uint64_t bytes = zmq_msg_size(&frames[0]);
@@ -361,88 +347,107 @@ s_gather(s_forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *byte
     return 0;
 }
 
+//  Send the count frames of a message received whole (at most
+//  s_FRAMES_MAX), of bytes in all, to subscribers and count them out.
+//  Returns -1 when the context is gone.
+static int
+s_message_send(s_forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
+{
+    assert(count <= s_FRAMES_MAX);
+    for (size_t index = 0; index < count; index++)
+        if (s_send(&frames[index], self->backend_handle,
+                   ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+    self->stats.messages_out++;
+    self->stats.bytes_out += bytes;
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
-//  Strict mode, one message whose first frame is in frames[0]: gather its
-//  frames, check them, then forward them all or drop them all. Returns -1
-//  when the context is gone.
+//  Strict mode's check, a decision: 0 when the count frames of a message
+//  fit the binding, else a JB_E* code with the reason in error. They are
+//  decoded where they lie (jb_frame_t views into the zmq_msg_ts) into an
+//  event that is thrown away. frames holds the first s_FRAMES_MAX of count.
 
 static int
-s_forward_one_checked(s_forwarder_t *self, zmq_msg_t *frames)
+s_binding_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
+{
+    if (count > s_FRAMES_MAX)
+        return jb__broker_error(error, JB_EFRAME, NULL,
+                                "a jbus message has 2 frames (binary mode) or 3 (structured "
+                                "mode), this one has %zu", count);
+    jb_frame_t views [s_FRAMES_MAX];
+    for (size_t index = 0; index < count; index++) {
+        views[index].data = zmq_msg_data(&frames[index]);
+        views[index].size = zmq_msg_size(&frames[index]);
+    }
+    jb_event_t *event = NULL;
+    int rc = jb_message_decode(views, count, NULL, &event, error);
+    jb_event_destroy(&event);
+    return rc;
+}
+
+//  Count a message that does not fit the binding; log it when it is the
+//  first from its peer. first is its frame 0, which carries the
+//  connection's metadata.
+static void
+s_binding_reject(s_forwarder_t *self, zmq_msg_t *first, const jb_error_t *error)
+{
+    self->stats.rejected++;
+    //  inproc connections have no address; they are one peer, ""
+    const char *peer = zmq_msg_gets(first, "Peer-Address");
+    if (!peer)
+        peer = "";
+    if (!jb__log_once_first(self->peers, peer))
+        return;
+    //  The topic is whatever the peer sent: show printable ASCII only.
+    char topic [JB__LOG_SHOWN_MAX + 4];
+    jb__log_printable(zmq_msg_data(first), zmq_msg_size(first), topic);
+    zsys_warning("jbus broker: strict: rejected a message from %s%s (topic \"%s\"): %s; "
+                 "later ones from this peer are counted, not logged",
+                 *peer? "": "an inproc peer", peer, topic, error->message);
+}
+
+//  --------------------------------------------------------------------------
+//  The inspected path, one message whose first frame is in frames[0]. The
+//  checks decide, the forwarder drops or forwards: with CURVE, a message
+//  whose publisher may not publish its type is dropped whole (the guard
+//  has logged it); in strict mode a message is received whole, checked
+//  against the binding, and forwarded whole or dropped whole; otherwise
+//  it is relayed as on the fast path. Returns -1 when the context is gone.
+
+static int
+s_message_inspect(s_forwarder_t *self, zmq_msg_t *frames)
 {
     size_t count;
     uint64_t bytes;
-    if (s_gather(self, frames, &count, &bytes))
+    if (self->guard && !jb__guard_may_publish(self->guard, &frames[0])) {
+        self->stats.forbidden_messages++;
+        return s_message_receive(self, frames, &count, &bytes);
+    }
+    if (!self->strict)
+        return s_message_relay(self, &frames[0]);
+    if (s_message_receive(self, frames, &count, &bytes))
         return -1;
     jb_error_t error;
-    if (s_check(frames, count, &error)) {
-        s_reject(self, &frames[0], &error);
+    if (s_binding_check(frames, count, &error)) {
+        s_binding_reject(self, &frames[0], &error);
         return 0;
     }
-    assert(count <= s_FRAMES_MAX);  //  s_check refuses more
-    bool sent = true;
-    for (size_t index = 0; sent && index < count; index++)
-        if (s_send(&frames[index], self->backend_handle,
-                   ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1) {
-            if (zmq_errno() == ETERM)
-                return -1;
-            sent = false;
-        }
-    if (sent) {
-        self->stats.messages_out++;
-        self->stats.bytes_out += bytes;
-    }
-    return 0;
+    return s_message_send(self, frames, count, bytes);
 }
 
-//  --------------------------------------------------------------------------
-//  Strict mode's s_forward_messages. Returns -1 when the context is gone.
-
+//  The inspected path's s_forward_messages, for strict mode and CURVE:
+//  frames holds s_FRAMES_MAX + 1 initialised messages. Returns -1 when the
+//  context is gone.
 static int
-s_forward_checked(s_forwarder_t *self, zmq_msg_t *frames)
+s_forward_inspected(s_forwarder_t *self, zmq_msg_t *frames)
 {
     for (int message = 0; message < s_BATCH; message++) {
         if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
-        if (s_forward_one_checked(self, frames))
+        if (s_message_inspect(self, frames))
             return -1;
-    }
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  CURVE's s_forward_messages: a message whose publisher may not publish
-//  its type is dropped whole and counted (the guard logs it); the others
-//  go on as in strict or plain mode. Returns -1 when the context is gone.
-
-static int
-s_forward_guarded(s_forwarder_t *self, zmq_msg_t *frames)
-{
-    for (int message = 0; message < s_BATCH; message++) {
-        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
-            return zmq_errno() == ETERM? -1: 0;
-        if (!jb__guard_may_publish(self->guard, &frames[0])) {
-            self->stats.forbidden_messages++;
-            size_t count;
-            uint64_t bytes;
-            if (s_gather(self, frames, &count, &bytes))
-                return -1;
-            continue;
-        }
-        if (self->strict) {
-            if (s_forward_one_checked(self, frames))
-                return -1;
-            continue;
-        }
-        uint64_t bytes;
-        bool sent;
-        if (s_move(&frames[0], self->frontend_handle, self->backend_handle, &bytes, &sent))
-            return -1;
-        self->stats.messages_in++;
-        self->stats.bytes_in += bytes;
-        if (sent) {
-            self->stats.messages_out++;
-            self->stats.bytes_out += bytes;
-        }
     }
     return 0;
 }
@@ -506,7 +511,7 @@ s_forward_subscriptions(s_forwarder_t *self, zmq_msg_t *msg)
         int kind = zmq_msg_size(msg) > 0? *(const uint8_t *) zmq_msg_data(msg): -1;
         uint64_t bytes;
         bool sent;
-        if (s_move(msg, self->backend_handle, self->frontend_handle, &bytes, &sent))
+        if (s_relay(msg, self->backend_handle, self->frontend_handle, &bytes, &sent))
             return -1;
         if (kind == 1)
             self->stats.subscriptions++;
@@ -596,7 +601,8 @@ s_log_stats(s_forwarder_t *self, const char *what)
     char strict [128] = "";
     if (self->strict)
         snprintf(strict, sizeof strict, ", strict: rejected %" PRIu64 " messages from %zu%s peers",
-                 stats.rejected, zhashx_size(self->peers), self->peers_full? " or more": "");
+                 stats.rejected, jb__log_once_size(self->peers),
+                 jb__log_once_full(self->peers)? " or more": "");
     char curve [160] = "";
     if (self->guard)
         snprintf(curve, sizeof curve, ", curve: refused %" PRIu64 " handshakes, dropped %" PRIu64
@@ -685,6 +691,118 @@ s_pipe_serve(s_forwarder_t *self, zsock_t *pipe)
 }
 
 //  --------------------------------------------------------------------------
+//  The poll set. The frontend's monitor is polled by its file descriptor,
+//  not as a socket, so that it costs the loop nothing per turn beyond one
+//  more descriptor in poll(): zmq_poll asks each socket item for
+//  ZMQ_EVENTS, which checks the socket's mailbox, every time it is called.
+//  Without the descriptor (the context is ending), poll() skips the item
+//  (-1) and disconnects are still counted whenever the counters are read.
+
+static void
+s_poller_init(s_poller_t *poller, s_forwarder_t *self, zsock_t *pipe)
+{
+    int monitor_fd = -1;
+    size_t fd_size = sizeof monitor_fd;
+    if (zmq_getsockopt(self->monitor_handle, ZMQ_FD, &monitor_fd, &fd_size) == -1)
+        monitor_fd = -1;
+    *poller = (s_poller_t) {
+        .items = {
+            [s_PIPE] = { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 },
+            [s_FRONTEND] = { self->frontend_handle, 0, ZMQ_POLLIN, 0 },
+            [s_BACKEND] = { self->backend_handle, 0, ZMQ_POLLIN, 0 },
+            [s_MONITOR] = { NULL, monitor_fd, ZMQ_POLLIN, 0 },
+        },
+        .count = s_MONITOR + 1,
+        .control = -1, .zap = -1, .backend_monitor = -1, .control_monitor = -1
+    };
+    void *optional [] = {
+        self->control_handle, self->zap? jb__zap_handle(self->zap): NULL,
+        self->backend_monitor? zsock_resolve(self->backend_monitor): NULL,
+        self->control_monitor? zsock_resolve(self->control_monitor): NULL
+    };
+    int *index [] = {
+        &poller->control, &poller->zap, &poller->backend_monitor, &poller->control_monitor
+    };
+    for (size_t item = 0; item < sizeof optional / sizeof optional[0]; item++)
+        if (optional[item]) {
+            *index[item] = poller->count;
+            poller->items[poller->count++] = (zmq_pollitem_t) { optional[item], 0, ZMQ_POLLIN, 0 };
+        }
+}
+
+//  True when the item at index (-1 for one that does not exist) is readable.
+static inline bool
+s_readable(const s_poller_t *poller, int index)
+{
+    return index >= 0 && (poller->items[index].revents & ZMQ_POLLIN);
+}
+
+//  --------------------------------------------------------------------------
+//  Wait until a socket is readable or the next periodic line is due,
+//  trying again when a signal interrupts the wait. Returns 0, or -1 when
+//  polling failed (logged).
+
+static int
+s_poll(s_forwarder_t *self, s_poller_t *poller)
+{
+    while (true) {
+        long timeout = -1;
+        if (self->stats_interval_ms > 0) {
+            int64_t now = zclock_mono();
+            timeout = self->next_stats_ms > now? (long) (self->next_stats_ms - now): 0;
+        }
+        if (zmq_poll(poller->items, poller->count, timeout) != -1)
+            return 0;
+        if (zmq_errno() != EINTR) {
+            zsys_error("jbus broker: poll failed: %s", zmq_strerror(zmq_errno()));
+            return -1;
+        }
+    }
+}
+
+//  Serve each readable socket but the pipe: subscriptions first, as they
+//  open the way for messages, then messages, monitors, ZAP and control.
+//  Returns -1 when the context is gone.
+static int
+s_sockets_serve(s_forwarder_t *self, const s_poller_t *poller)
+{
+    if (s_readable(poller, s_BACKEND)
+    &&  (self->ledger? s_forward_subscriptions_inspected(self, &self->msg)
+                     : s_forward_subscriptions(self, &self->msg)) == -1)
+        return -1;
+    if (s_readable(poller, s_FRONTEND)
+    &&  (self->inspected? s_forward_inspected(self, self->frames)
+                        : s_forward_messages(self, &self->msg)) == -1)
+        return -1;
+    if (s_readable(poller, s_MONITOR))
+        s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
+    if (s_readable(poller, poller->zap))
+        self->stats.auth_failures += jb__zap_serve(self->zap);
+    if (s_readable(poller, poller->backend_monitor))
+        s_monitor_read(self, poller->items[poller->backend_monitor].socket,
+                       JB__ROLE_SUBSCRIBERS, &self->msg);
+    if (s_readable(poller, poller->control_monitor))
+        s_monitor_read(self, poller->items[poller->control_monitor].socket, JB__ROLE_CONTROL,
+                       &self->msg);
+    if (s_readable(poller, poller->control))
+        s_control_serve(self, &self->msg);
+    return 0;
+}
+
+//  The periodic line, when it is due. A late tick does not cause a burst
+//  of lines to catch up.
+static void
+s_stats_tick(s_forwarder_t *self)
+{
+    if (self->stats_interval_ms <= 0 || zclock_mono() < self->next_stats_ms)
+        return;
+    s_log_stats(self, "stats");
+    self->next_stats_ms += self->stats_interval_ms;
+    if (self->next_stats_ms <= zclock_mono())
+        self->next_stats_ms = zclock_mono() + self->stats_interval_ms;
+}
+
+//  --------------------------------------------------------------------------
 //  The actor: forward until told to stop.
 
 static void
@@ -692,95 +810,17 @@ s_actor(zsock_t *pipe, void *args)
 {
     s_forwarder_t *self = (s_forwarder_t *) args;
     zsock_signal(pipe, 0);
-    //  The monitor is polled by its file descriptor, not as a socket, so
-    //  that it costs the loop nothing per turn beyond one more descriptor
-    //  in poll(): zmq_poll asks each socket item for ZMQ_EVENTS, which
-    //  checks the socket's mailbox, every time it is called. Without the
-    //  descriptor (the context is ending), poll() skips the item (-1) and
-    //  disconnects are still counted whenever the counters are read.
-    int monitor_fd = -1;
-    size_t fd_size = sizeof monitor_fd;
-    if (zmq_getsockopt(self->monitor_handle, ZMQ_FD, &monitor_fd, &fd_size) == -1)
-        monitor_fd = -1;
-    enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR, s_ITEMS_MAX = 8 };
-    zmq_pollitem_t items [s_ITEMS_MAX] = {
-        { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 },
-        { self->frontend_handle, 0, ZMQ_POLLIN, 0 },
-        { self->backend_handle, 0, ZMQ_POLLIN, 0 },
-        { NULL, monitor_fd, ZMQ_POLLIN, 0 },
-    };
-    int item_count = s_MONITOR + 1;
-    //  The optional items follow, where they exist; -1 where they do not
-    int control = -1, zap = -1, backend_monitor = -1, control_monitor = -1;
-    if (self->control_handle) {
-        control = item_count++;
-        items[control] = (zmq_pollitem_t) { self->control_handle, 0, ZMQ_POLLIN, 0 };
-    }
-    if (self->guard) {
-        zap = item_count++;
-        items[zap] = (zmq_pollitem_t) { jb__zap_handle(self->zap), 0, ZMQ_POLLIN, 0 };
-        backend_monitor = item_count++;
-        items[backend_monitor] = (zmq_pollitem_t) {
-            zsock_resolve(self->backend_monitor), 0, ZMQ_POLLIN, 0 };
-        if (self->control_monitor) {
-            control_monitor = item_count++;
-            items[control_monitor] = (zmq_pollitem_t) {
-                zsock_resolve(self->control_monitor), 0, ZMQ_POLLIN, 0 };
-        }
-    }
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    s_monitors_read(self, &msg);        //  arms the descriptor
-    zmq_msg_t frames [s_FRAMES_MAX + 1];        //  strict mode's
-    for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
-        zmq_msg_init(&frames[index]);
-    int64_t next_stats = self->started_ms + self->stats_interval_ms;
+    s_poller_t poller;
+    s_poller_init(&poller, self, pipe);
+    s_monitors_read(self, &self->msg);          //  arms the descriptor
     bool running = true;
     while (running) {
-        long timeout = -1;
-        if (self->stats_interval_ms > 0) {
-            int64_t now = zclock_mono();
-            timeout = next_stats > now? (long) (next_stats - now): 0;
-        }
-        if (zmq_poll(items, item_count, timeout) == -1) {
-            if (zmq_errno() == EINTR)
-                continue;
-            zsys_error("jbus broker: poll failed: %s", zmq_strerror(zmq_errno()));
+        if (s_poll(self, &poller) == -1 || s_sockets_serve(self, &poller) == -1)
             break;
-        }
-        //  Subscriptions first: they open the way for messages.
-        if ((items[s_BACKEND].revents & ZMQ_POLLIN)
-        &&  (self->guard? s_forward_subscriptions_inspected(self, &msg)
-                        : s_forward_subscriptions(self, &msg)) == -1)
-            break;
-        if ((items[s_FRONTEND].revents & ZMQ_POLLIN)
-        &&  (self->guard? s_forward_guarded(self, frames)
-             : self->strict? s_forward_checked(self, frames)
-             : s_forward_messages(self, &msg)) == -1)
-            break;
-        if (items[s_MONITOR].revents & ZMQ_POLLIN)
-            s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &msg);
-        if (zap >= 0 && (items[zap].revents & ZMQ_POLLIN))
-            self->stats.auth_failures += jb__zap_serve(self->zap);
-        if (backend_monitor >= 0 && (items[backend_monitor].revents & ZMQ_POLLIN))
-            s_monitor_read(self, items[backend_monitor].socket, JB__ROLE_SUBSCRIBERS, &msg);
-        if (control_monitor >= 0 && (items[control_monitor].revents & ZMQ_POLLIN))
-            s_monitor_read(self, items[control_monitor].socket, JB__ROLE_CONTROL, &msg);
-        if (control >= 0 && (items[control].revents & ZMQ_POLLIN))
-            s_control_serve(self, &msg);
-        if (items[s_PIPE].revents & ZMQ_POLLIN)
+        if (s_readable(&poller, s_PIPE))
             running = s_pipe_serve(self, pipe);
-        if (self->stats_interval_ms > 0 && zclock_mono() >= next_stats) {
-            s_log_stats(self, "stats");
-            //  A late tick does not cause a burst of lines to catch up.
-            next_stats += self->stats_interval_ms;
-            if (next_stats <= zclock_mono())
-                next_stats = zclock_mono() + self->stats_interval_ms;
-        }
+        s_stats_tick(self);
     }
-    zmq_msg_close(&msg);
-    for (size_t index = 0; index < s_FRAMES_MAX + 1; index++)
-        zmq_msg_close(&frames[index]);
     s_log_stats(self, "stopped");
     s_forwarder_destroy(&self);
 }
@@ -804,10 +844,11 @@ s_monitor_start(zsock_t *socket, int events, const char *role, zsock_t **monitor
     zuuid_destroy(&uuid);
     if (zmq_socket_monitor(zsock_resolve(socket), endpoint, events) == -1)
         return jb__broker_error(error, JB_ESOCKET, NULL, "monitor for %s: %s", role,
-                       zmq_strerror(zmq_errno()));
+                                zmq_strerror(zmq_errno()));
     *monitor_p = zsock_new(ZMQ_PAIR);
     if (!*monitor_p || zmq_connect(zsock_resolve(*monitor_p), endpoint) == -1) {
-        jb__broker_error(error, JB_ESOCKET, NULL, "monitor for %s: %s", role, zmq_strerror(zmq_errno()));
+        jb__broker_error(error, JB_ESOCKET, NULL,
+                         "monitor for %s: %s", role, zmq_strerror(zmq_errno()));
         zmq_socket_monitor(zsock_resolve(socket), NULL, 0);
         zsock_destroy(monitor_p);
         return JB_ESOCKET;
@@ -873,9 +914,15 @@ s_forwarder_open(s_forwarder_t *self, const jb_broker_config_t *config, jb_broke
     }
     if (s_monitors_start(self, error))
         return -1;
-    if (config->strict && !(self->peers = zhashx_new())) {
-        jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
-        return -1;
+    if (config->strict) {
+        char full_warning [200];
+        snprintf(full_warning, sizeof full_warning, "jbus broker: strict: %d peers have sent "
+                 "messages that do not fit the binding; those of further peers are counted, "
+                 "not logged", s_PEERS_MAX);
+        if (!(self->peers = jb__log_once_new(s_PEERS_MAX, full_warning))) {
+            jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
+            return -1;
+        }
     }
     self->frontend_handle = zsock_resolve(self->frontend);
     self->backend_handle = zsock_resolve(self->backend);
@@ -883,7 +930,9 @@ s_forwarder_open(s_forwarder_t *self, const jb_broker_config_t *config, jb_broke
     self->monitor_handle = zsock_resolve(self->monitor);
     self->started_ms = zclock_mono();
     self->stats_interval_ms = config->stats_interval_ms;
+    self->next_stats_ms = self->started_ms + self->stats_interval_ms;
     self->strict = config->strict;
+    self->inspected = self->strict || self->guard;
     return 0;
 }
 
@@ -899,7 +948,7 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
     if (jb__broker_config_check(config, error))
         return NULL;
     jb_broker_t *self = (jb_broker_t *) calloc(1, sizeof *self);
-    s_forwarder_t *forwarder = (s_forwarder_t *) calloc(1, sizeof *forwarder);
+    s_forwarder_t *forwarder = s_forwarder_new();
     if (!self || !forwarder) {
         jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
         goto failed;

@@ -211,11 +211,13 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
     char *field = (char *) config + entry->offset;
     if (entry->kind == s_STRING || entry->kind == s_PATH) {
         if (entry->kind == s_STRING && strlen(value) >= JB_BROKER_ENDPOINT_MAX)
-            return jb__broker_error(error, JB_ECONFIG, key, "endpoint \"%.60s...\" is longer than %d bytes",
-                           value, JB_BROKER_ENDPOINT_MAX - 1);
+            return jb__broker_error(error, JB_ECONFIG, key,
+                                    "endpoint \"%.60s...\" is longer than %d bytes",
+                                    value, JB_BROKER_ENDPOINT_MAX - 1);
         if (entry->kind == s_PATH && strlen(value) >= JB_BROKER_PATH_MAX)
-            return jb__broker_error(error, JB_ECONFIG, key, "path \"%.60s...\" is longer than %d bytes",
-                           value, JB_BROKER_PATH_MAX - 1);
+            return jb__broker_error(error, JB_ECONFIG, key,
+                                    "path \"%.60s...\" is longer than %d bytes",
+                                    value, JB_BROKER_PATH_MAX - 1);
         if (*value == '\0' && entry->kind == s_STRING && entry->owned != s_OWNED_CONTROL)
             return jb__broker_error(error, JB_ECONFIG, key, "\"\" is not an endpoint");
         char *copy = jb__strndup(value, strlen(value));
@@ -235,15 +237,15 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
             flag = false;
         else
             return jb__broker_error(error, JB_ECONFIG, key,
-                           "\"%.100s\" is not one of true, false, 1, 0", value);
+                                    "\"%.100s\" is not one of true, false, 1, 0", value);
         memcpy(field, &flag, sizeof flag);
         return 0;
     }
     int64_t number;
     if (!s_parse_number(value, entry->min, entry->max, &number))
         return jb__broker_error(error, JB_ECONFIG, key,
-                       "\"%.100s\" is not a whole number from %" PRId64 " to %" PRId64,
-                       value, entry->min, entry->max);
+                                "\"%.100s\" is not a whole number from %" PRId64 " to %" PRId64,
+                                value, entry->min, entry->max);
     if (entry->kind == s_INT) {
         int narrow = (int) number;
         memcpy(field, &narrow, sizeof narrow);
@@ -283,28 +285,29 @@ s_config_client(jb__rules_t *rules, zconfig_t *client, const char *path, jb_erro
     const char *name = zconfig_name(client);
     if (zconfig_value(client) && *zconfig_value(client))
         return jb__broker_error(error, JB_ECONFIG, "clients",
-                       "config file %s: clients/%.100s: a client is a subsection (key, "
-                       "publish, subscribe), not a value", path, name);
+                                "config file %s: clients/%.100s: a client is a subsection (key, "
+                                "publish, subscribe), not a value", path, name);
     const char *key = NULL;
     for (zconfig_t *entry = zconfig_child(client); entry; entry = zconfig_next(entry)) {
         const char *what = zconfig_name(entry);
         if (zconfig_child(entry)
         ||  (!streq(what, "key") && !streq(what, "publish") && !streq(what, "subscribe")))
             return jb__broker_error(error, JB_ECONFIG, "clients",
-                           "config file %s: clients/%.100s/%.100s: unknown %s (a client has "
-                           "key, publish and subscribe)", path, name, what,
-                           zconfig_child(entry)? "subsection": "key");
+                                    "config file %s: clients/%.100s/%.100s: unknown %s (a "
+                                    "client has key, publish and subscribe)", path, name, what,
+                                    zconfig_child(entry)? "subsection": "key");
         if (streq(what, "key")) {
             if (key)
                 return jb__broker_error(error, JB_ECONFIG, "clients",
-                               "config file %s: clients/%.100s: more than one key", path, name);
+                                        "config file %s: clients/%.100s: more than one key",
+                                        path, name);
             key = zconfig_value(entry)? zconfig_value(entry): "";
         }
     }
     if (!key)
         return jb__broker_error(error, JB_ECONFIG, "clients",
-                       "config file %s: clients/%.100s: no key (the client's public key, or "
-                       "\"*\" for every client without a rule)", path, name);
+                                "config file %s: clients/%.100s: no key (the client's public "
+                                "key, or \"*\" for every client without a rule)", path, name);
     jb_error_t detail;
     int rc = jb__rules_add_client(rules, key, name, &detail);
     for (zconfig_t *entry = zconfig_child(client); rc == 0 && entry; entry = zconfig_next(entry)) {
@@ -314,8 +317,9 @@ s_config_client(jb__rules_t *rules, zconfig_t *client, const char *path, jb_erro
                                  streq(what, "publish")? JB_BROKER_PUBLISH: JB_BROKER_SUBSCRIBE,
                                  zconfig_value(entry)? zconfig_value(entry): "", &detail);
     }
-    return rc? jb__broker_error(error, rc, "clients", "config file %s: clients/%.100s: %s", path, name,
-                       detail.message): 0;
+    return rc? jb__broker_error(error, rc,
+                                "clients", "config file %s: clients/%.100s: %s", path, name,
+                                detail.message): 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -343,23 +347,25 @@ s_config_apply(jb_broker_config_t *config, zconfig_t *root, const char *path,
         }
         if (!streq(name, "broker"))
             return jb__broker_error(error, JB_ECONFIG, name,
-                           "config file %s: unknown section \"%.100s\" (the broker reads "
-                           "\"broker\" and \"clients\")", path, name);
+                                    "config file %s: unknown section \"%.100s\" (the broker reads "
+                                    "\"broker\" and \"clients\")", path, name);
         for (zconfig_t *entry = zconfig_child(section); entry; entry = zconfig_next(entry)) {
             const char *key = zconfig_name(entry);
             const char *value = zconfig_value(entry)? zconfig_value(entry): "";
             if (zconfig_child(entry))
                 return jb__broker_error(error, JB_ECONFIG, key,
-                               "config file %s: broker/%.100s: unexpected subsection \"%.100s\"",
-                               path, key, zconfig_name(zconfig_child(entry)));
+                                        "config file %s: broker/%.100s: unexpected subsection "
+                                        "\"%.100s\"", path, key,
+                                        zconfig_name(zconfig_child(entry)));
             if (!s_key_find(key))
                 return jb__broker_error(error, JB_ECONFIG, key,
-                               "config file %s: unknown key \"broker/%.100s\"", path, key);
+                                        "config file %s: unknown key \"broker/%.100s\"", path,
+                                        key);
             jb_error_t detail;
             int rc = jb_broker_config_set(config, key, value, &detail);
             if (rc)
                 return jb__broker_error(error, rc, key, "config file %s: broker/%s: %s", path, key,
-                               detail.message);
+                                        detail.message);
         }
     }
     return 0;
@@ -389,16 +395,17 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
     if (read_errno || size > s_CONFIG_FILE_MAX) {
         free(text);
         return read_errno? jb__broker_error(error, JB_EIO, NULL, "config file %s: %s", path,
-                                   strerror(read_errno))
-                         : jb__broker_error(error, JB_ECONFIG, NULL, "config file %s: larger than %d bytes",
-                                   path, s_CONFIG_FILE_MAX);
+                                            strerror(read_errno))
+                         : jb__broker_error(error, JB_ECONFIG, NULL,
+                                            "config file %s: larger than %d bytes",
+                                            path, s_CONFIG_FILE_MAX);
     }
     text[size] = '\0';
     zconfig_t *root = zconfig_str_load(text);
     free(text);
     if (!root)
         return jb__broker_error(error, JB_ECONFIG, NULL,
-                       "config file %s: not valid ZPL (the log names the line)", path);
+                                "config file %s: not valid ZPL (the log names the line)", path);
     jb_broker_config_t loaded = *config;
     memset(loaded.owned, 0, sizeof loaded.owned);
     loaded.rules = NULL;                //  the file's, when it has any
@@ -442,8 +449,8 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
             memcpy(&value, field, sizeof value);
             if (value && strlen(value) >= JB_BROKER_PATH_MAX)
                 return jb__broker_error(error, JB_ECONFIG, entry->key,
-                               "%s: path \"%.60s...\" is longer than %d bytes",
-                               entry->key, value, JB_BROKER_PATH_MAX - 1);
+                                        "%s: path \"%.60s...\" is longer than %d bytes",
+                                        entry->key, value, JB_BROKER_PATH_MAX - 1);
             continue;
         }
         if (entry->kind == s_STRING) {
@@ -451,11 +458,12 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
             memcpy(&value, field, sizeof value);
             bool optional = entry->owned == s_OWNED_CONTROL;
             if (!optional && (!value || *value == '\0'))
-                return jb__broker_error(error, JB_ECONFIG, entry->key, "%s: no endpoint given", entry->key);
+                return jb__broker_error(error, JB_ECONFIG, entry->key,
+                                        "%s: no endpoint given", entry->key);
             if (value && strlen(value) >= JB_BROKER_ENDPOINT_MAX)
                 return jb__broker_error(error, JB_ECONFIG, entry->key,
-                               "%s: endpoint \"%.60s...\" is longer than %d bytes",
-                               entry->key, value, JB_BROKER_ENDPOINT_MAX - 1);
+                                        "%s: endpoint \"%.60s...\" is longer than %d bytes",
+                                        entry->key, value, JB_BROKER_ENDPOINT_MAX - 1);
             continue;
         }
         if (entry->kind == s_BOOL)
@@ -470,27 +478,29 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
             memcpy(&number, field, sizeof number);
         if (number < entry->min || number > entry->max)
             return jb__broker_error(error, JB_ECONFIG, entry->key,
-                           "%s: %" PRId64 " is not from %" PRId64 " to %" PRId64,
-                           entry->key, number, entry->min, entry->max);
+                                    "%s: %" PRId64 " is not from %" PRId64 " to %" PRId64,
+                                    entry->key, number, entry->min, entry->max);
     }
     //  CURVE is all or nothing: a piece missing never means "no security"
     bool cert = config->curve_cert && *config->curve_cert;
     bool clients = config->curve_clients && *config->curve_clients;
     if (cert != clients)
         return jb__broker_error(error, JB_ECONFIG, cert? "curve_clients": "curve_cert",
-                       "%s is set but %s is not: CURVE needs both the broker's secret "
-                       "certificate and the directory of the clients it lets in",
-                       cert? "curve_cert": "curve_clients", cert? "curve_clients": "curve_cert");
+                                "%s is set but %s is not: CURVE needs both the broker's secret "
+                                "certificate and the directory of the clients it lets in",
+                                cert? "curve_cert": "curve_clients",
+                                cert? "curve_clients": "curve_cert");
     if (!cert && config->rules && jb__rules_size(config->rules->table) > 0)
         return jb__broker_error(error, JB_ECONFIG, "clients",
-                       "clients: rules about client keys need CURVE: set curve_cert and "
-                       "curve_clients");
+                                "clients: rules about client keys need CURVE: set curve_cert and "
+                                "curve_clients");
     const char *endpoints [] = { config->frontend, config->backend, config->control };
     const char *roles [] = { "frontend", "backend", "control" };
     for (size_t index = 0; cert && index < 3; index++)
         if (endpoints[index] && strncmp(endpoints[index], "inproc://", 9) == 0)
             return jb__broker_error(error, JB_ECONFIG, roles[index],
-                           "%s: %s: inproc:// has no security mechanism, so CURVE cannot "
-                           "guard it; use tcp:// or ipc://", roles[index], endpoints[index]);
+                                    "%s: %s: inproc:// has no security mechanism, so CURVE "
+                                    "cannot guard it; use tcp:// or ipc://", roles[index],
+                                    endpoints[index]);
     return 0;
 }

@@ -449,7 +449,8 @@ jb__zap_handshake_failed(jb__zap_t *self, jb__role_t role, uint16_t event, uint3
     assert(role < JB__ROLE_COUNT);
     //  A refusal by the ZAP handler (HANDSHAKE_FAILED_AUTH) was counted and
     //  logged there, with the key and the address this event lacks
-    if (event != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+    if (event != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+    &&  event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         return false;
     int reason = event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL? s_BROKEN_OFF
                : value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH? s_NOT_CURVE
