@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "rules.h"
 #include "broker_config.h"
+#include "file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -383,24 +384,17 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
     //  The file is read here rather than by zconfig_load, which tells a
     //  missing file from bad ZPL only by a NULL for both, and leaks on
     //  the second (CZMQ 4.2).
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return jb__broker_error(error, JB_EIO, NULL, "config file %s: %s", path, strerror(errno));
-    char *text = (char *) malloc(s_CONFIG_FILE_MAX + 1);
-    size_t size = text? fread(text, 1, s_CONFIG_FILE_MAX + 1, file): 0;
-    int read_errno = ferror(file)? errno: 0;
-    fclose(file);
-    if (!text)
+    char *text;
+    size_t size;
+    int read_errno = jb__file_read(path, s_CONFIG_FILE_MAX, &text, &size);
+    if (read_errno == ENOMEM)
         return jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
-    if (read_errno || size > s_CONFIG_FILE_MAX) {
-        free(text);
-        return read_errno? jb__broker_error(error, JB_EIO, NULL, "config file %s: %s", path,
-                                            strerror(read_errno))
-                         : jb__broker_error(error, JB_ECONFIG, NULL,
-                                            "config file %s: larger than %d bytes",
-                                            path, s_CONFIG_FILE_MAX);
-    }
-    text[size] = '\0';
+    if (read_errno == EFBIG)
+        return jb__broker_error(error, JB_ECONFIG, NULL, "config file %s: larger than %d bytes",
+                                path, s_CONFIG_FILE_MAX);
+    if (read_errno)
+        return jb__broker_error(error, JB_EIO, NULL, "config file %s: %s", path,
+                                strerror(read_errno));
     zconfig_t *root = zconfig_str_load(text);
     free(text);
     if (!root)
