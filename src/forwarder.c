@@ -101,6 +101,7 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
         *self_p = NULL;
     }
 }
+
 //  --------------------------------------------------------------------------
 //  Receive and send, retrying when a signal interrupts the call: an
 //  embedding program's signal handlers must not cost a message.

@@ -52,8 +52,9 @@ struct jb__forwarder {
                                         //  rejection was logged; NULL when
                                         //  not strict
     zmq_msg_t msg;                      //  the fast path's, reused
-    zmq_msg_t frames [JB__FORWARDER_FRAMES_MAX + 1];       //  the inspected
-                                                        //  path's
+    zmq_msg_t frames [JB__FORWARDER_FRAMES_MAX + 1];
+                                        //  the inspected path's: a
+                                        //  message's frames, and a spare
 };
 
 //  A forwarder with nothing open yet, its messages initialised, or NULL
