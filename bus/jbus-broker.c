@@ -189,9 +189,20 @@ s_log_config(const jb_broker_config_t *config)
 }
 
 //  --------------------------------------------------------------------------
+//  What the command line asks for.
 
-int
-main(int argc, char *argv [])
+typedef struct {
+    const char *values [s_SETTING_COUNT];   //  per setting; NULL when not given
+    const char *config_path;                //  --config, or NULL
+    bool syslog;
+    bool verbose;
+} s_flags_t;
+
+//  Read the command line into flags. Flags are collected here and applied
+//  after the config file, so that they win wherever they stand. Returns
+//  -1 to go on, or the exit code (--help, --version, a usage error).
+static int
+s_flags_parse(int argc, char *argv [], s_flags_t *flags)
 {
     struct option options [s_SETTING_COUNT + 8];
     size_t option_count = 0;
@@ -207,22 +218,18 @@ main(int argc, char *argv [])
     options[option_count++] = (struct option) { "version", no_argument, NULL, 'V' };
     options[option_count++] = (struct option) { NULL, 0, NULL, 0 };
 
-    //  Flags are collected first and applied after the config file, so
-    //  that they win wherever they stand on the command line.
-    const char *values [s_SETTING_COUNT] = { NULL };
-    const char *config_path = NULL;
-    bool syslog = false, verbose = false;
+    *flags = (s_flags_t) { { NULL }, NULL, false, false };
     opterr = 0;
     int option;
     while ((option = getopt_long(argc, argv, ":c:vhV", options, NULL)) != -1) {
         if (option >= s_SETTING_BASE && option < s_SETTING_BASE + (int) s_SETTING_COUNT)
-            values[option - s_SETTING_BASE] = optarg? optarg: "true";
+            flags->values[option - s_SETTING_BASE] = optarg? optarg: "true";
         else
         switch (option) {
-            case 'c': config_path = optarg; break;
-            case s_OPT_NO_CONTROL: values[s_setting_index("control")] = ""; break;
-            case s_OPT_SYSLOG: syslog = true; break;
-            case 'v': verbose = true; break;
+            case 'c': flags->config_path = optarg; break;
+            case s_OPT_NO_CONTROL: flags->values[s_setting_index("control")] = ""; break;
+            case s_OPT_SYSLOG: flags->syslog = true; break;
+            case 'v': flags->verbose = true; break;
             case 'h': s_help(); return s_EXIT_OK;
             case 'V':
                 printf(s_NAME " %d.%d.%d\n", JBUS_VERSION_MAJOR, JBUS_VERSION_MINOR,
@@ -234,9 +241,60 @@ main(int argc, char *argv [])
     }
     if (optind < argc)
         return s_usage_error("unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Fill config: the defaults, then the config file, then the flags.
+//  Returns s_EXIT_OK, or s_EXIT_USAGE with the error printed.
+
+static int
+s_config_build(jb_broker_config_t *config, const s_flags_t *flags)
+{
+    jb_error_t error;
+    if (flags->config_path && jb_broker_config_load(config, flags->config_path, &error))
+        return s_fail(s_EXIT_USAGE, flags->syslog, error.message);
+    for (size_t index = 0; index < s_SETTING_COUNT; index++)
+        if (flags->values[index]
+        &&  jb_broker_config_set(config, s_settings[index].key, flags->values[index], &error)) {
+            char message [JB_ERROR_MESSAGE_MAX + 64];
+            snprintf(message, sizeof message, "--%s: %s", s_settings[index].flag, error.message);
+            return s_fail(s_EXIT_USAGE, flags->syslog, message);
+        }
+    return s_EXIT_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Print the ready line, wait for SIGINT or SIGTERM, stop the broker.
+
+static void
+s_run(jb_broker_t **broker_p, const sigset_t *stop_signals)
+{
+    jb_broker_t *broker = *broker_p;
+    const char *control = jb_broker_endpoint_control(broker);
+    printf(s_NAME ": ready frontend=%s backend=%s control=%s\n",
+           jb_broker_endpoint_frontend(broker), jb_broker_endpoint_backend(broker),
+           *control? control: "none");
+    fflush(stdout);
+    int signal_number = 0;
+    while (sigwait(stop_signals, &signal_number) != 0)
+        ;
+    zsys_info("%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
+    jb_broker_destroy(broker_p);
+}
+
+//  --------------------------------------------------------------------------
+
+int
+main(int argc, char *argv [])
+{
+    s_flags_t flags;
+    int exit_code = s_flags_parse(argc, argv, &flags);
+    if (exit_code >= 0)
+        return exit_code;
 
     //  Before CZMQ starts a thread: every thread inherits the mask, and
-    //  only sigwait below sees SIGINT and SIGTERM.
+    //  only sigwait in s_run sees SIGINT and SIGTERM.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
@@ -245,42 +303,22 @@ main(int argc, char *argv [])
     zsys_handler_set(NULL);
     zsys_set_logident(s_NAME);
     zsys_set_logstream(stderr);         //  stdout carries the ready line only
-    if (syslog)
+    if (flags.syslog)
         zsys_set_logsystem(true);
 
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
-    jb_error_t error;
-    int exit_code = s_EXIT_OK;
-    if (config_path && jb_broker_config_load(&config, config_path, &error))
-        exit_code = s_fail(s_EXIT_USAGE, syslog, error.message);
-    for (size_t index = 0; exit_code == s_EXIT_OK && index < s_SETTING_COUNT; index++)
-        if (values[index]
-        &&  jb_broker_config_set(&config, s_settings[index].key, values[index], &error)) {
-            char message [JB_ERROR_MESSAGE_MAX + 64];
-            snprintf(message, sizeof message, "--%s: %s", s_settings[index].flag, error.message);
-            exit_code = s_fail(s_EXIT_USAGE, syslog, message);
-        }
-    jb_broker_t *broker = NULL;
+    exit_code = s_config_build(&config, &flags);
     if (exit_code == s_EXIT_OK) {
-        if (verbose)
+        if (flags.verbose)
             s_log_config(&config);
-        broker = jb_broker_new(&config, &error);
-        if (!broker)
-            exit_code = s_fail(error.code == JB_ECONFIG? s_EXIT_USAGE: s_EXIT_FAILURE, syslog,
-                               error.message);
-    }
-    if (broker) {
-        const char *control = jb_broker_endpoint_control(broker);
-        printf(s_NAME ": ready frontend=%s backend=%s control=%s\n",
-               jb_broker_endpoint_frontend(broker), jb_broker_endpoint_backend(broker),
-               *control? control: "none");
-        fflush(stdout);
-        int signal_number = 0;
-        while (sigwait(&stop_signals, &signal_number) != 0)
-            ;
-        zsys_info("%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
-        jb_broker_destroy(&broker);
+        jb_error_t error;
+        jb_broker_t *broker = jb_broker_new(&config, &error);
+        if (broker)
+            s_run(&broker, &stop_signals);
+        else
+            exit_code = s_fail(error.code == JB_ECONFIG? s_EXIT_USAGE: s_EXIT_FAILURE,
+                               flags.syslog, error.message);
     }
     jb_broker_config_reset(&config);
     //  Gives unsent messages their linger time, then frees CZMQ's globals.

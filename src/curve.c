@@ -13,16 +13,16 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-
-#include "jbus.h"
-#include "error.h"
-#include "security_internal.h"
-
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
-#include <czmq.h>
+
+#include "jbus.h"
+#include "curve.h"
+#include "error.h"
+#include "file.h"
 
 //  Bytes of a key, decoded.
 #define s_KEY_BYTES 32
@@ -116,32 +116,22 @@ jb_curve_cert_clear(jb_curve_cert_t *cert)
 }
 
 //  --------------------------------------------------------------------------
-//  Read the whole file at path, at most s_CERT_FILE_MAX bytes, into a new
-//  NUL-terminated buffer. Returns 0, JB_EIO or JB_EPARSE (too large).
+//  Read the whole certificate at path, at most s_CERT_FILE_MAX bytes, into
+//  a new NUL-terminated buffer. Returns 0, JB_EIO, JB_EPARSE (too large)
+//  or JB_ENOMEM.
 
 static int
 s_read_file(const char *path, char **text_p, jb_error_t *error)
 {
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return jb__error(error, JB_EIO, NULL, "certificate %s: %s", path, strerror(errno));
-    char *text = (char *) malloc(s_CERT_FILE_MAX + 1);
-    size_t size = text? fread(text, 1, s_CERT_FILE_MAX + 1, file): 0;
-    int read_errno = ferror(file)? errno: 0;
-    fclose(file);
-    if (!text)
+    size_t size;
+    int read_errno = jb__file_read(path, s_CERT_FILE_MAX, text_p, &size);
+    if (read_errno == ENOMEM)
         return jb__error(error, JB_ENOMEM, NULL, "out of memory");
-    if (read_errno || size > s_CERT_FILE_MAX) {
-        jb__curve_wipe(text, size);
-        free(text);
-        return read_errno? jb__error(error, JB_EIO, NULL, "certificate %s: %s", path,
-                                     strerror(read_errno))
-                         : jb__error(error, JB_EPARSE, NULL,
-                                     "certificate %s: larger than %d bytes", path,
-                                     s_CERT_FILE_MAX);
-    }
-    text[size] = '\0';
-    *text_p = text;
+    if (read_errno == EFBIG)
+        return jb__error(error, JB_EPARSE, NULL, "certificate %s: larger than %d bytes", path,
+                         s_CERT_FILE_MAX);
+    if (read_errno)
+        return jb__error(error, JB_EIO, NULL, "certificate %s: %s", path, strerror(read_errno));
     return 0;
 }
 

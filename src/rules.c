@@ -9,13 +9,12 @@
     so that a stream of messages from one publisher costs one lookup.
     ========================================================================= */
 
+#include <czmq.h>
 
 #include "jbus.h"
+#include "rules.h"
 #include "error.h"
 #include "text.h"
-#include "security_internal.h"
-
-#include <czmq.h>
 
 //  Index of a right's prefixes in a rule.
 #define s_SIDE(right) ((right) == JB_BROKER_PUBLISH? 0: 1)
@@ -31,7 +30,7 @@ struct jb__rule {
     size_t capacities [2];
 };
 
-struct jb_broker_rules {
+struct jb__rules {
     jb__rule_t **rules;             //  in the order they were added
     size_t count;
     size_t capacity;
@@ -264,11 +263,12 @@ jb__rule_key(const jb__rule_t *rule)
     return rule->key;
 }
 
-const char *
-jb__rule_name(const jb__rule_t *rule)
+void
+jb__rule_client(const jb__rule_t *rule, const char *key, char *text, size_t capacity)
 {
-    assert(rule);
-    return rule->name;
+    assert(key);
+    const char *name = rule? rule->name: "";
+    snprintf(text, capacity, "%s%skey %.40s%s", name, *name? " (": "", key, *name? ")": "");
 }
 
 //  --------------------------------------------------------------------------

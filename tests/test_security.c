@@ -780,6 +780,74 @@ test_a_message_outside_the_publishers_prefixes_is_dropped_and_counted(void **sta
 }
 
 //  --------------------------------------------------------------------------
+//  A valid binary-mode event of type from alice, sent on publisher.
+
+static void
+s_send_event(zsock_t *publisher, const char *type)
+{
+    jb_event_t *event = jb_event_new(type, "/jerry/tests");
+    assert_non_null(event);
+    assert_int_equal(jb_event_set_data_json(event, "{\"task_id\":\"WORK-001\"}", SIZE_MAX,
+                                            NULL), 0);
+    jb_message_t *message = jb_message_new();
+    assert_non_null(message);
+    assert_int_equal(jb_message_encode(message, event, JB_MODE_BINARY, NULL), 0);
+    size_t count = jb_message_frame_count(message);
+    for (size_t index = 0; index < count; index++) {
+        jb_frame_t frame = jb_message_frame(message, index);
+        assert_int_equal(zmq_send(zsock_resolve(publisher), frame.data, frame.size,
+                                  index + 1 < count? ZMQ_SNDMORE: 0), (int) frame.size);
+    }
+    jb_message_destroy(&message);
+    jb_event_destroy(&event);
+}
+
+//  With CURVE and strict mode, each message is checked against its
+//  publisher's prefixes first, then against the binding: one outside
+//  alice's prefixes is forbidden whether or not it fits, one inside that
+//  does not fit is rejected, and only a valid one inside goes through.
+
+static void
+test_with_curve_and_strict_a_message_passes_the_publish_rule_then_the_binding(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    const char *args [] = { "--config", s_config, "--strict", "--frontend", "tcp://127.0.0.1:*",
+                            "--backend", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+                            "--stats-interval", "0", NULL };
+    testproc_broker_start(args, &program);
+    zsock_t *subscriber = s_socket(ZMQ_SUB, program.backend, s_CAROL, NULL, NULL);
+    zsock_set_subscribe(subscriber, "jerry.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend, s_ALICE, NULL, NULL);
+    s_expect_subscription(publisher, 1, "jerry.");
+    s_send_event(publisher, "jerry.billing.invoice.paid");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.billing.invoice.sent", "{}"), 0);
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.forged", "{}"), 0);
+    s_send_event(publisher, "jerry.work_tracking.task.created");
+    s_expect_topic(subscriber, "jerry.work_tracking.task.created");
+    s_expect_nothing(subscriber, "carol");
+
+    cJSON *root = s_stats(program.control, s_CAROL, s_DEADLINE_MS);
+    assert_non_null(root);
+    assert_int_equal(s_counter(root, "frontend", "messages_in"), 4);
+    assert_int_equal(s_counter(root, "frontend", "forbidden"), 2);
+    assert_int_equal(s_counter(root, "frontend", "rejected"), 1);
+    assert_int_equal(s_counter(root, "backend", "messages_out"), 1);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "strict")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "curve")));
+    cJSON_Delete(root);
+
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    char *log = s_broker_stop(&program);
+    s_expect_in(log, "curve: dropped a message of type \"jerry.billing.invoice.paid\"");
+    s_expect_in(log, "strict: rejected a message from ");
+    s_expect_in(log, "(topic \"jerry.work_tracking.task.forged\")");
+    s_expect_in(log, "dropped 2 messages");
+    free(log);
+}
+
+//  --------------------------------------------------------------------------
 //  bob may subscribe only to jerry.work_tracking.: his subscriptions to
 //  jerry.billing., and to the shorter jerry. and "", are refused, reach no
 //  publisher, and bring him nothing, while dave's jerry.billing. works.
@@ -1119,6 +1187,9 @@ main(void)
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_a_message_outside_the_publishers_prefixes_is_dropped_and_counted,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_with_curve_and_strict_a_message_passes_the_publish_rule_then_the_binding,
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded,

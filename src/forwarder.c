@@ -1,0 +1,694 @@
+/*  =========================================================================
+    forwarder.c - the broker's actor: forward until told to stop
+
+    The actor's loop is zmq_proxy's, made cheaper: zmq_poll over the raw
+    handles, and for each readable socket up to s_BATCH messages moved with
+    ZMQ_DONTWAIT before polling again, so that under load one poll pays for
+    many messages. Frames move with zmq_msg_recv/zmq_msg_send into one
+    reused zmq_msg_t: libzmq hands the buffer over, nothing is copied.
+
+    Messages from publishers take one of two paths, chosen once per batch:
+    the fast path looks into nothing, so that it costs what zmq_proxy
+    does; the inspected path, for strict mode and CURVE, applies a check
+    to each message and drops or forwards it on the check's decision. Its
+    checks are the CURVE publish rule (the guard's, on frame 0) and strict
+    mode's binding check, which receives the frames of a message into
+    zmq_msg_ts, decodes them in place (jb_frame_t views into the received
+    buffers) and then has them sent all or dropped all.
+
+    A socket monitor on the frontend reports each publisher connection that
+    ends on an inproc PAIR, which the loop polls beside the other sockets.
+
+    With CURVE, the loop polls the guard's ZAP handler (zap.c) and the
+    monitors of every socket too. The backend is then an XPUB in manual
+    mode, which applies only the subscriptions granted: the guard's ledger
+    (ledger.c) decides on each, and the loop applies the decision, counts,
+    and forwards to publishers what the ledger says they must hear.
+
+    The loop is a short list of phases: poll, serve the sockets that are
+    readable, serve the pipe, write the periodic line.
+    ========================================================================= */
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "jbus.h"
+#include "forwarder.h"
+#include "broker_config.h"
+
+//  Messages moved from one socket before the loop polls again: enough to
+//  amortize zmq_poll, few enough that the other direction, the pipe and
+//  the control socket are never starved for long.
+#define s_BATCH 1000
+
+//  Room for the JSON answer to "STATS": nine 20-digit numbers and names.
+#define s_REPLY_MAX 1024
+
+//  Items the actor polls at most: the pipe, the frontend, the backend, the
+//  frontend's monitor, control, ZAP and two more monitors.
+#define s_ITEMS_MAX 8
+
+//  What the actor polls: the fixed items first, then the optional ones,
+//  where they exist, at the indices named (-1 where they do not).
+enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR };
+typedef struct {
+    zmq_pollitem_t items [s_ITEMS_MAX];
+    int count;
+    int control, zap, backend_monitor, control_monitor;
+} s_poller_t;
+
+//  --------------------------------------------------------------------------
+
+jb__forwarder_t *
+jb__forwarder_new(void)
+{
+    jb__forwarder_t *self = (jb__forwarder_t *) calloc(1, sizeof *self);
+    if (self) {
+        zmq_msg_init(&self->msg);
+        for (size_t index = 0; index < JB__FORWARDER_FRAMES_MAX + 1; index++)
+            zmq_msg_init(&self->frames[index]);
+    }
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb__forwarder_destroy(jb__forwarder_t **self_p)
+{
+    assert(self_p);
+    jb__forwarder_t *self = *self_p;
+    if (self) {
+        if (self->monitor)
+            zmq_socket_monitor(zsock_resolve(self->frontend), NULL, 0);
+        if (self->backend_monitor)
+            zmq_socket_monitor(zsock_resolve(self->backend), NULL, 0);
+        if (self->control_monitor)
+            zmq_socket_monitor(zsock_resolve(self->control), NULL, 0);
+        zsock_destroy(&self->monitor);
+        zsock_destroy(&self->backend_monitor);
+        zsock_destroy(&self->control_monitor);
+        zsock_destroy(&self->frontend);
+        zsock_destroy(&self->backend);
+        zsock_destroy(&self->control);
+        //  Last: while a CURVE socket is open, its handler must be there
+        jb__guard_destroy(&self->guard);
+        jb__log_once_destroy(&self->peers);
+        zmq_msg_close(&self->msg);
+        for (size_t index = 0; index < JB__FORWARDER_FRAMES_MAX + 1; index++)
+            zmq_msg_close(&self->frames[index]);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Receive and send, retrying when a signal interrupts the call: an
+//  embedding program's signal handlers must not cost a message.
+
+static int
+s_recv(zmq_msg_t *msg, void *socket, int flags)
+{
+    int rc;
+    do
+        rc = zmq_msg_recv(msg, socket, flags);
+    while (rc == -1 && zmq_errno() == EINTR);
+    return rc;
+}
+
+static int
+s_send(zmq_msg_t *msg, void *socket, int flags)
+{
+    int rc;
+    do
+        rc = zmq_msg_send(msg, socket, flags);
+    while (rc == -1 && zmq_errno() == EINTR);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Relay a message whose first frame is in msg from source to sink, frame
+//  by frame. The frames of a message arrive together, so once the first is
+//  in, the rest are there. *bytes gets the size of all frames, *sent false
+//  when the sink refused the message (XPUB and XSUB never do, short of a
+//  terminated context). Returns -1 when the context is gone.
+
+static int
+s_relay(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
+{
+    *bytes = 0;
+    *sent = true;
+    while (true) {
+        *bytes += zmq_msg_size(msg);
+        bool more = zmq_msg_more(msg);
+        if (*sent && s_send(msg, sink, ZMQ_DONTWAIT | (more? ZMQ_SNDMORE: 0)) == -1) {
+            if (zmq_errno() == ETERM)
+                return -1;
+            *sent = false;
+        }
+        if (!more)
+            return 0;
+        if (s_recv(msg, source, ZMQ_DONTWAIT) == -1)
+            return -1;
+    }
+}
+
+//  Relay a message from publishers, whose first frame is in msg, to
+//  subscribers and count it. Returns -1 when the context is gone.
+static inline int
+s_message_relay(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    uint64_t bytes;
+    bool sent;
+    if (s_relay(msg, self->frontend_handle, self->backend_handle, &bytes, &sent))
+        return -1;
+    self->stats.messages_in++;
+    self->stats.bytes_in += bytes;
+    if (sent) {
+        self->stats.messages_out++;
+        self->stats.bytes_out += bytes;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The fast path: forward up to s_BATCH messages from publishers to
+//  subscribers without looking into them. Returns -1 when the context is
+//  gone.
+
+static int
+s_forward_messages(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(msg, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        if (s_message_relay(self, msg))
+            return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Receive the frames of a message after its first, which is in frames[0]:
+//  frames holds JB__FORWARDER_FRAMES_MAX + 1 initialised messages, and frames past
+//  JB__FORWARDER_FRAMES_MAX of a longer message all land in the last one. The frames
+//  of a message arrive together: once the first is in, the rest are
+//  there. Counts the message in. Returns -1 when the context is gone.
+
+static int
+s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p)
+{
+    size_t count = 1;
+    uint64_t bytes = zmq_msg_size(&frames[0]);
+    bool more = zmq_msg_more(&frames[0]);
+    while (more) {
+        zmq_msg_t *frame = &frames[count < JB__FORWARDER_FRAMES_MAX? count: JB__FORWARDER_FRAMES_MAX];
+        if (s_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return -1;
+        count++;
+        bytes += zmq_msg_size(frame);
+        more = zmq_msg_more(frame);
+    }
+    self->stats.messages_in++;
+    self->stats.bytes_in += bytes;
+    *count_p = count;
+    *bytes_p = bytes;
+    return 0;
+}
+
+//  Send the count frames of a message received whole (at most
+//  JB__FORWARDER_FRAMES_MAX), of bytes in all, to subscribers and count them out.
+//  Returns -1 when the context is gone.
+static int
+s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
+{
+    assert(count <= JB__FORWARDER_FRAMES_MAX);
+    for (size_t index = 0; index < count; index++)
+        if (s_send(&frames[index], self->backend_handle,
+                   ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+    self->stats.messages_out++;
+    self->stats.bytes_out += bytes;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Strict mode's check, a decision: 0 when the count frames of a message
+//  fit the binding, else a JB_E* code with the reason in error. They are
+//  decoded where they lie (jb_frame_t views into the zmq_msg_ts) into an
+//  event that is thrown away. frames holds the first JB__FORWARDER_FRAMES_MAX of count.
+
+static int
+s_binding_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
+{
+    if (count > JB__FORWARDER_FRAMES_MAX)
+        return jb__broker_error(error, JB_EFRAME, NULL,
+                                "a jbus message has 2 frames (binary mode) or 3 (structured "
+                                "mode), this one has %zu", count);
+    jb_frame_t views [JB__FORWARDER_FRAMES_MAX];
+    for (size_t index = 0; index < count; index++) {
+        views[index].data = zmq_msg_data(&frames[index]);
+        views[index].size = zmq_msg_size(&frames[index]);
+    }
+    jb_event_t *event = NULL;
+    int rc = jb_message_decode(views, count, NULL, &event, error);
+    jb_event_destroy(&event);
+    return rc;
+}
+
+//  Count a message that does not fit the binding; log it when it is the
+//  first from its peer. first is its frame 0, which carries the
+//  connection's metadata.
+static void
+s_binding_reject(jb__forwarder_t *self, zmq_msg_t *first, const jb_error_t *error)
+{
+    self->stats.rejected++;
+    //  inproc connections have no address; they are one peer, ""
+    const char *peer = zmq_msg_gets(first, "Peer-Address");
+    if (!peer)
+        peer = "";
+    if (!jb__log_once_first(self->peers, peer))
+        return;
+    //  The topic is whatever the peer sent: show printable ASCII only.
+    char topic [JB__LOG_SHOWN_MAX + 4];
+    jb__log_printable(zmq_msg_data(first), zmq_msg_size(first), topic);
+    zsys_warning("jbus broker: strict: rejected a message from %s%s (topic \"%s\"): %s; "
+                 "later ones from this peer are counted, not logged",
+                 *peer? "": "an inproc peer", peer, topic, error->message);
+}
+
+//  --------------------------------------------------------------------------
+//  The inspected path, one message whose first frame is in frames[0]. The
+//  checks decide, the forwarder drops or forwards: with CURVE, a message
+//  whose publisher may not publish its type is dropped whole (the guard
+//  has logged it); in strict mode a message is received whole, checked
+//  against the binding, and forwarded whole or dropped whole; otherwise
+//  it is relayed as on the fast path. Returns -1 when the context is gone.
+
+static int
+s_message_inspect(jb__forwarder_t *self, zmq_msg_t *frames)
+{
+    size_t count;
+    uint64_t bytes;
+    if (self->guard && !jb__guard_may_publish(self->guard, &frames[0])) {
+        self->stats.forbidden_messages++;
+        return s_message_receive(self, frames, &count, &bytes);
+    }
+    if (!self->strict)
+        return s_message_relay(self, &frames[0]);
+    if (s_message_receive(self, frames, &count, &bytes))
+        return -1;
+    jb_error_t error;
+    if (s_binding_check(frames, count, &error)) {
+        s_binding_reject(self, &frames[0], &error);
+        return 0;
+    }
+    return s_message_send(self, frames, count, bytes);
+}
+
+//  The inspected path's s_forward_messages, for strict mode and CURVE:
+//  frames holds JB__FORWARDER_FRAMES_MAX + 1 initialised messages. Returns -1 when the
+//  context is gone.
+static int
+s_forward_inspected(jb__forwarder_t *self, zmq_msg_t *frames)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        if (s_message_inspect(self, frames))
+            return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Read what a socket monitor (monitor, of the socket of role) has
+//  reported, until nothing is left: the loop polls the frontend monitor's
+//  ZMQ_FD, which signals again only once the socket has been read dry.
+//  That is at most the monitor's and the PAIR's high-water marks of
+//  events. An event is two frames: 6 bytes (uint16 event, uint32 value),
+//  then the endpoint. Publisher disconnects are counted; failed handshakes
+//  go to the guard. The events are read rather than assumed.
+
+static void
+s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *msg)
+{
+    while (true) {
+        if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
+            return;
+        uint16_t kind = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(msg) >= sizeof kind + sizeof value) {
+            memcpy(&kind, zmq_msg_data(msg), sizeof kind);
+            memcpy(&value, (const uint8_t *) zmq_msg_data(msg) + sizeof kind, sizeof value);
+        }
+        if (kind == ZMQ_EVENT_DISCONNECTED && role == JB__ROLE_PUBLISHERS)
+            self->stats.disconnects++;
+        else
+        if (self->zap && jb__zap_handshake_failed(self->zap, role, kind, value))
+            self->stats.auth_failures++;
+        while (zmq_msg_more(msg))
+            if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
+                return;
+    }
+}
+
+//  Every monitor: the frontend's and, with CURVE, the others.
+static void
+s_monitors_read(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, msg);
+    if (self->backend_monitor)
+        s_monitor_read(self, zsock_resolve(self->backend_monitor), JB__ROLE_SUBSCRIBERS, msg);
+    if (self->control_monitor)
+        s_monitor_read(self, zsock_resolve(self->control_monitor), JB__ROLE_CONTROL, msg);
+}
+
+//  --------------------------------------------------------------------------
+//  Forward up to s_BATCH subscription messages from subscribers to
+//  publishers. XPUB passes only the first subscription to a prefix and
+//  the last unsubscription from it: publishers hear of a topic once.
+
+static int
+s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        //  Byte 0 is 1 for subscribe, 0 for unsubscribe; read it before
+        //  sending empties the frame.
+        int kind = zmq_msg_size(msg) > 0? *(const uint8_t *) zmq_msg_data(msg): -1;
+        uint64_t bytes;
+        bool sent;
+        if (s_relay(msg, self->backend_handle, self->frontend_handle, &bytes, &sent))
+            return -1;
+        if (kind == 1)
+            self->stats.subscriptions++;
+        else
+        if (kind == 0)
+            self->stats.unsubscriptions++;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  CURVE: one message read from the XPUB, which is in manual mode and
+//  passes every subscription and unsubscription. The ledger decides; the
+//  broker applies the decision to the XPUB at once (any other call on it
+//  could move its notion of the last connection read), counts, and tells
+//  publishers of the first subscription and the last unsubscription of
+//  each prefix. Returns -1 when the context is gone.
+
+static int
+s_subscription_inspect(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    const uint8_t *data = (const uint8_t *) zmq_msg_data(msg);
+    size_t size = zmq_msg_size(msg);
+    jb__ledger_decision_t decision = jb__ledger_decide(self->ledger, data, size,
+                                                       zmq_msg_gets(msg, "User-Id"));
+    if (decision.option)
+        zmq_setsockopt(self->backend_handle, decision.option, data + 1, size - 1);
+    if (decision.refused)
+        self->stats.forbidden_subscriptions++;
+    if (!decision.forward)
+        return 0;
+    int rc;
+    do
+        rc = zmq_send(self->frontend_handle, data, size, ZMQ_DONTWAIT);
+    while (rc == -1 && zmq_errno() == EINTR);
+    if (rc == -1)
+        return zmq_errno() == ETERM? -1: 0;
+    if (data[0] == 1)
+        self->stats.subscriptions++;
+    else
+        self->stats.unsubscriptions++;
+    return 0;
+}
+
+//  CURVE's s_forward_subscriptions: up to s_BATCH messages, each
+//  inspected. Returns -1 when the context is gone.
+static int
+s_forward_subscriptions_inspected(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1) {
+            if (zmq_errno() == ETERM)
+                return -1;
+            jb__ledger_drained(self->ledger);
+            return 0;
+        }
+        if (s_subscription_inspect(self, msg))
+            return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The counters as of now. Disconnects and refused handshakes that the
+//  monitors have reported are counted first, so that a peer's disconnect
+//  that happened before the request is in the answer.
+
+static jb_broker_stats_t
+s_stats_snapshot(jb__forwarder_t *self)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    s_monitors_read(self, &msg);
+    zmq_msg_close(&msg);
+    jb_broker_stats_t stats = self->stats;
+    stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
+    return stats;
+}
+
+//  --------------------------------------------------------------------------
+//  One log line with every counter; what says why ("stats", "stopped").
+
+static void
+s_log_stats(jb__forwarder_t *self, const char *what)
+{
+    jb_broker_stats_t stats = s_stats_snapshot(self);
+    char strict [128] = "";
+    if (self->strict)
+        snprintf(strict, sizeof strict, ", strict: rejected %" PRIu64 " messages from %zu%s peers",
+                 stats.rejected, jb__log_once_size(self->peers),
+                 jb__log_once_full(self->peers)? " or more": "");
+    char curve [160] = "";
+    if (self->guard)
+        snprintf(curve, sizeof curve, ", curve: refused %" PRIu64 " handshakes, dropped %" PRIu64
+                 " messages, refused %" PRIu64 " subscriptions", stats.auth_failures,
+                 stats.forbidden_messages, stats.forbidden_subscriptions);
+    zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
+              "out %" PRIu64 " messages %" PRIu64 " bytes, "
+              "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
+              "%" PRIu64 " publisher disconnects%s%s",
+              what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
+              stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
+              strict, curve);
+}
+
+//  --------------------------------------------------------------------------
+//  Answer up to s_BATCH control requests. REP strips the envelope and drops
+//  requests without one; what reaches us is the body, which is "STATS" or
+//  is answered with an error. Every frame is read, so that the socket is
+//  ready for the reply, whatever a peer sent.
+
+static void
+s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
+{
+    for (int request = 0; request < s_BATCH; request++) {
+        if (s_recv(msg, self->control_handle, ZMQ_DONTWAIT) == -1)
+            return;
+        bool is_stats = !zmq_msg_more(msg) && zmq_msg_size(msg) == 5
+                     && memcmp(zmq_msg_data(msg), "STATS", 5) == 0;
+        while (zmq_msg_more(msg))
+            if (s_recv(msg, self->control_handle, ZMQ_DONTWAIT) == -1)
+                return;
+        char reply [s_REPLY_MAX];
+        int size;
+        if (is_stats) {
+            jb_broker_stats_t stats = s_stats_snapshot(self);
+            size = snprintf(reply, sizeof reply,
+                "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
+                "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
+                "\"forbidden\":%" PRIu64 "},"
+                "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
+                "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 ","
+                "\"forbidden\":%" PRIu64 "},"
+                "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
+                "\"uptime_ms\":%" PRIu64 "}",
+                stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
+                stats.forbidden_messages, stats.messages_out, stats.bytes_out,
+                stats.subscriptions, stats.unsubscriptions, stats.forbidden_subscriptions,
+                self->strict? "true": "false", self->guard? "true": "false",
+                stats.auth_failures, stats.uptime_ms);
+        }
+        else
+            size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");
+        assert(size > 0 && (size_t) size < sizeof reply);
+        int rc;
+        do
+            rc = zmq_send(self->control_handle, reply, (size_t) size, ZMQ_DONTWAIT);
+        while (rc == -1 && zmq_errno() == EINTR);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  A command from the owner on the actor pipe. Returns false on "$TERM".
+
+static bool
+s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
+{
+    zmsg_t *request = zmsg_recv(pipe);
+    if (!request)
+        return zmq_errno() == EINTR;    //  else the context is gone
+    char *command = zmsg_popstr(request);
+    bool running = true;
+    if (command && streq(command, "$TERM"))
+        running = false;
+    else
+    if (command && streq(command, "STATS")) {
+        jb_broker_stats_t stats = s_stats_snapshot(self);
+        zframe_t *reply = zframe_new(&stats, sizeof stats);
+        if (reply)
+            zframe_send(&reply, pipe, 0);
+    }
+    else
+        zsys_error("jbus broker: unknown command \"%s\" on the actor pipe", command? command: "");
+    free(command);
+    zmsg_destroy(&request);
+    return running;
+}
+
+//  --------------------------------------------------------------------------
+//  The poll set. The frontend's monitor is polled by its file descriptor,
+//  not as a socket, so that it costs the loop nothing per turn beyond one
+//  more descriptor in poll(): zmq_poll asks each socket item for
+//  ZMQ_EVENTS, which checks the socket's mailbox, every time it is called.
+//  Without the descriptor (the context is ending), poll() skips the item
+//  (-1) and disconnects are still counted whenever the counters are read.
+
+static void
+s_poller_init(s_poller_t *poller, jb__forwarder_t *self, zsock_t *pipe)
+{
+    int monitor_fd = -1;
+    size_t fd_size = sizeof monitor_fd;
+    if (zmq_getsockopt(self->monitor_handle, ZMQ_FD, &monitor_fd, &fd_size) == -1)
+        monitor_fd = -1;
+    *poller = (s_poller_t) {
+        .items = {
+            [s_PIPE] = { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 },
+            [s_FRONTEND] = { self->frontend_handle, 0, ZMQ_POLLIN, 0 },
+            [s_BACKEND] = { self->backend_handle, 0, ZMQ_POLLIN, 0 },
+            [s_MONITOR] = { NULL, monitor_fd, ZMQ_POLLIN, 0 },
+        },
+        .count = s_MONITOR + 1,
+        .control = -1, .zap = -1, .backend_monitor = -1, .control_monitor = -1
+    };
+    void *optional [] = {
+        self->control_handle, self->zap? jb__zap_handle(self->zap): NULL,
+        self->backend_monitor? zsock_resolve(self->backend_monitor): NULL,
+        self->control_monitor? zsock_resolve(self->control_monitor): NULL
+    };
+    int *index [] = {
+        &poller->control, &poller->zap, &poller->backend_monitor, &poller->control_monitor
+    };
+    for (size_t item = 0; item < sizeof optional / sizeof optional[0]; item++)
+        if (optional[item]) {
+            *index[item] = poller->count;
+            poller->items[poller->count++] = (zmq_pollitem_t) { optional[item], 0, ZMQ_POLLIN, 0 };
+        }
+}
+
+//  True when the item at index (-1 for one that does not exist) is readable.
+static inline bool
+s_readable(const s_poller_t *poller, int index)
+{
+    return index >= 0 && (poller->items[index].revents & ZMQ_POLLIN);
+}
+
+//  --------------------------------------------------------------------------
+//  Wait until a socket is readable or the next periodic line is due,
+//  trying again when a signal interrupts the wait. Returns 0, or -1 when
+//  polling failed (logged).
+
+static int
+s_poll(jb__forwarder_t *self, s_poller_t *poller)
+{
+    while (true) {
+        long timeout = -1;
+        if (self->stats_interval_ms > 0) {
+            int64_t now = zclock_mono();
+            timeout = self->next_stats_ms > now? (long) (self->next_stats_ms - now): 0;
+        }
+        if (zmq_poll(poller->items, poller->count, timeout) != -1)
+            return 0;
+        if (zmq_errno() != EINTR) {
+            zsys_error("jbus broker: poll failed: %s", zmq_strerror(zmq_errno()));
+            return -1;
+        }
+    }
+}
+
+//  Serve each readable socket but the pipe: subscriptions first, as they
+//  open the way for messages, then messages, monitors, ZAP and control.
+//  Returns -1 when the context is gone.
+static int
+s_sockets_serve(jb__forwarder_t *self, const s_poller_t *poller)
+{
+    if (s_readable(poller, s_BACKEND)
+    &&  (self->ledger? s_forward_subscriptions_inspected(self, &self->msg)
+                     : s_forward_subscriptions(self, &self->msg)) == -1)
+        return -1;
+    if (s_readable(poller, s_FRONTEND)
+    &&  (self->inspected? s_forward_inspected(self, self->frames)
+                        : s_forward_messages(self, &self->msg)) == -1)
+        return -1;
+    if (s_readable(poller, s_MONITOR))
+        s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
+    if (s_readable(poller, poller->zap))
+        self->stats.auth_failures += jb__zap_serve(self->zap);
+    if (s_readable(poller, poller->backend_monitor))
+        s_monitor_read(self, poller->items[poller->backend_monitor].socket,
+                       JB__ROLE_SUBSCRIBERS, &self->msg);
+    if (s_readable(poller, poller->control_monitor))
+        s_monitor_read(self, poller->items[poller->control_monitor].socket, JB__ROLE_CONTROL,
+                       &self->msg);
+    if (s_readable(poller, poller->control))
+        s_control_serve(self, &self->msg);
+    return 0;
+}
+
+//  The periodic line, when it is due. A late tick does not cause a burst
+//  of lines to catch up.
+static void
+s_stats_tick(jb__forwarder_t *self)
+{
+    if (self->stats_interval_ms <= 0 || zclock_mono() < self->next_stats_ms)
+        return;
+    s_log_stats(self, "stats");
+    self->next_stats_ms += self->stats_interval_ms;
+    if (self->next_stats_ms <= zclock_mono())
+        self->next_stats_ms = zclock_mono() + self->stats_interval_ms;
+}
+
+//  --------------------------------------------------------------------------
+
+void
+jb__forwarder_actor(zsock_t *pipe, void *args)
+{
+    jb__forwarder_t *self = (jb__forwarder_t *) args;
+    zsock_signal(pipe, 0);
+    s_poller_t poller;
+    s_poller_init(&poller, self, pipe);
+    s_monitors_read(self, &self->msg);          //  arms the descriptor
+    bool running = true;
+    while (running) {
+        if (s_poll(self, &poller) == -1 || s_sockets_serve(self, &poller) == -1)
+            break;
+        if (s_readable(&poller, s_PIPE))
+            running = s_pipe_serve(self, pipe);
+        s_stats_tick(self);
+    }
+    s_log_stats(self, "stopped");
+    jb__forwarder_destroy(&self);
+}

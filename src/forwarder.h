@@ -1,0 +1,76 @@
+/*  =========================================================================
+    forwarder.h - the broker's actor, between jbus sources
+
+    broker.c makes the actor's state and opens its sockets in the caller's
+    thread; forwarder.c runs the actor, which forwards until told to stop.
+    Not installed.
+    ========================================================================= */
+
+#ifndef JBUS_PRIVATE_FORWARDER_H_INCLUDED
+#define JBUS_PRIVATE_FORWARDER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <czmq.h>
+
+#include "jbus.h"
+#include "guard.h"
+#include "log_once.h"
+
+//  Most frames of a message that fits the binding (structured mode).
+#define JB__FORWARDER_FRAMES_MAX 3
+
+typedef struct jb__forwarder jb__forwarder_t;
+
+//  The actor's state. jb_broker_new makes it (jb__forwarder_new), opens
+//  its sockets and fills it in; from the start of jb__forwarder_actor the
+//  actor alone uses it, and frees it at the end.
+struct jb__forwarder {
+    zsock_t *frontend;                  //  XSUB, publishers connect
+    zsock_t *backend;                   //  XPUB, subscribers connect
+    zsock_t *control;                   //  REP, or NULL
+    void *frontend_handle;              //  their libzmq sockets, for the
+    void *backend_handle;               //  hot loop
+    void *control_handle;
+    zsock_t *monitor;                   //  PAIR: the frontend's socket monitor
+    void *monitor_handle;
+    jb__guard_t *guard;                 //  CURVE: authentication and
+                                        //  authorisation; NULL without
+    jb__zap_t *zap;                     //  CURVE: the guard's ZAP handler
+    jb__ledger_t *ledger;               //  and subscription ledger, borrowed
+    zsock_t *backend_monitor;           //  CURVE: PAIRs, the backend's and the
+    zsock_t *control_monitor;           //  control socket's monitors (NULL
+                                        //  without CURVE or control)
+    jb_broker_stats_t stats;            //  counters; uptime_ms filled on read
+    int64_t started_ms;                 //  zclock_mono() at start
+    int stats_interval_ms;              //  0 = no periodic line
+    int64_t next_stats_ms;              //  when the next periodic line is due
+    bool strict;                        //  check messages against the binding
+    bool inspected;                     //  strict or CURVE: messages take
+                                        //  the inspected path
+    jb__log_once_t *peers;              //  strict: peer addresses whose first
+                                        //  rejection was logged; NULL when
+                                        //  not strict
+    zmq_msg_t msg;                      //  the fast path's, reused
+    zmq_msg_t frames [JB__FORWARDER_FRAMES_MAX + 1];
+                                        //  the inspected path's: a
+                                        //  message's frames, and a spare
+};
+
+//  A forwarder with nothing open yet, its messages initialised, or NULL
+//  when out of memory.
+jb__forwarder_t *
+    jb__forwarder_new(void);
+
+//  Stop its monitors, close its sockets, the guard last, and free it; set
+//  *self_p to NULL. Accepts NULL and a forwarder opened only in part.
+void
+    jb__forwarder_destroy(jb__forwarder_t **self_p);
+
+//  The actor (a zactor_fn): args is the forwarder, opened, which the
+//  actor owns from then on and destroys when told to stop ("$TERM").
+//  Answers "STATS" on the pipe with a jb_broker_stats_t.
+void
+    jb__forwarder_actor(zsock_t *pipe, void *args);
+
+#endif
