@@ -1,8 +1,8 @@
 /*  =========================================================================
     filters.c - a subscriber's filters and the handlers on them
 
-    Filters live in one open-addressing hash table keyed by the filter text,
-    with a subscription count each. Prefix filters are also indexed by their
+    Filters live in one hash table (a zhashx) keyed by the filter text, with
+    a subscription count each. Prefix filters are also indexed by their
     distinct lengths, so testing a type against 10,000 prefixes costs one
     pass over the type (its hash is extended byte by byte) and one table
     probe per distinct prefix length, not 10,000 comparisons. Patterns are
@@ -17,13 +17,11 @@
 #include "filters.h"
 #include "error.h"
 #include "text.h"
+#include <czmq.h>
 
 //  FNV-1a, 64 bits: byte at a time, so a type's prefixes hash in one pass.
 #define s_HASH_SEED  UINT64_C(14695981039346656037)
 #define s_HASH_PRIME UINT64_C(1099511628211)
-
-//  Slots in the filter table to begin with (a power of two).
-#define s_TABLE_INITIAL 16
 
 //  Longest filter quoted in an error message.
 #define s_QUOTE_MAX 200
@@ -37,11 +35,17 @@ typedef struct {
     bool removed;               //  its filter went while handlers were called
 } s_handler_t;
 
+//  What the table is keyed by: a filter's text, or a prefix of a type.
+typedef struct {
+    const char *text;           //  size bytes, NUL-terminated or not
+    size_t size;
+    uint64_t hash;              //  s_hash of them
+} s_key_t;
+
 //  One distinct filter and what hangs on it.
 typedef struct s_filter {
     char *text;                 //  the filter as given, NUL-terminated
-    size_t size;                //  strlen(text)
-    uint64_t hash;              //  s_hash of text
+    s_key_t key;                //  its text, length and hash
     size_t subscription_size;   //  bytes of text that ZeroMQ subscribes to
     bool is_pattern;            //  has a "*" or ">" segment
     size_t subscriptions;       //  adds not yet undone or removed, > 0
@@ -58,9 +62,7 @@ typedef struct {
 } s_length_t;
 
 struct jb__filters {
-    s_filter_t **slots;         //  hash table of every filter, NULL = free
-    size_t slot_count;          //  a power of two
-    size_t filter_count;        //  slots in use
+    zhashx_t *table;            //  s_key_t -> s_filter_t, every filter
     s_length_t *lengths;        //  distinct prefix-filter lengths, ascending
     size_t length_count;
     size_t length_capacity;
@@ -186,74 +188,41 @@ jb_filter_matches(const char *filter, const char *type)
 }
 
 //  --------------------------------------------------------------------------
-//  The filter table: linear probing, at most half full, deletion by
-//  backward shift (no tombstones, so lookups never slow down with churn).
+//  The filter table. A key carries its hash, so that a type's prefixes
+//  are looked up with the hash extended byte by byte (s_next_prefix), and
+//  zhashx hashes nothing itself.
+
+static size_t
+s_key_hash(const void *key)
+{
+    return (size_t) ((const s_key_t *) key)->hash;
+}
+
+static int
+s_key_compare(const void *left, const void *right)
+{
+    const s_key_t *a = (const s_key_t *) left;
+    const s_key_t *b = (const s_key_t *) right;
+    return !(a->hash == b->hash && a->size == b->size && memcmp(a->text, b->text, a->size) == 0);
+}
 
 static s_filter_t *
 s_table_find(const jb__filters_t *self, const char *text, size_t size, uint64_t hash)
 {
-    if (self->slot_count == 0)
-        return NULL;
-    size_t mask = self->slot_count - 1;
-    for (size_t index = (size_t) hash & mask; self->slots[index]; index = (index + 1) & mask) {
-        s_filter_t *filter = self->slots[index];
-        if (filter->hash == hash && filter->size == size && memcmp(filter->text, text, size) == 0)
-            return filter;
-    }
-    return NULL;
-}
-
-static void
-s_table_place(s_filter_t **slots, size_t slot_count, s_filter_t *filter)
-{
-    size_t mask = slot_count - 1;
-    size_t index = (size_t) filter->hash & mask;
-    while (slots[index])
-        index = (index + 1) & mask;
-    slots[index] = filter;
+    s_key_t key = { text, size, hash };
+    return (s_filter_t *) zhashx_lookup(self->table, &key);
 }
 
 static bool
 s_table_insert(jb__filters_t *self, s_filter_t *filter)
 {
-    if ((self->filter_count + 1) * 2 > self->slot_count) {
-        size_t slot_count = self->slot_count? self->slot_count * 2: s_TABLE_INITIAL;
-        s_filter_t **slots = (s_filter_t **) calloc(slot_count, sizeof(s_filter_t *));
-        if (!slots)
-            return false;
-        for (size_t index = 0; index < self->slot_count; index++)
-            if (self->slots[index])
-                s_table_place(slots, slot_count, self->slots[index]);
-        free(self->slots);
-        self->slots = slots;
-        self->slot_count = slot_count;
-    }
-    s_table_place(self->slots, self->slot_count, filter);
-    self->filter_count++;
-    return true;
+    return zhashx_insert(self->table, &filter->key, filter) == 0;
 }
 
 static void
 s_table_remove(jb__filters_t *self, const s_filter_t *filter)
 {
-    size_t mask = self->slot_count - 1;
-    size_t hole = (size_t) filter->hash & mask;
-    while (self->slots[hole] != filter)
-        hole = (hole + 1) & mask;
-    self->slots[hole] = NULL;
-    //  pull back each later entry of the run that may no longer be reachable
-    for (size_t index = (hole + 1) & mask; self->slots[index]; index = (index + 1) & mask) {
-        size_t home = (size_t) self->slots[index]->hash & mask;
-        //  the entry can move to the hole unless its home lies in (hole, index]
-        bool stays = hole <= index? (hole < home && home <= index)
-                                  : (hole < home || home <= index);
-        if (!stays) {
-            self->slots[hole] = self->slots[index];
-            self->slots[index] = NULL;
-            hole = index;
-        }
-    }
-    self->filter_count--;
+    zhashx_delete(self->table, &filter->key);
 }
 
 //  --------------------------------------------------------------------------
@@ -318,10 +287,11 @@ s_filter_new(jb__filters_t *self, const char *text, size_t size, uint64_t hash,
     if (!filter)
         return NULL;
     filter->text = jb__strndup(text, size);
-    filter->size = size;
-    filter->hash = hash;
     filter->is_pattern = is_pattern;
     filter->subscription_size = subscription_size;
+    filter->key.text = filter->text;
+    filter->key.size = size;
+    filter->key.hash = hash;
     if (!filter->text || !s_table_insert(self, filter)) {
         s_filter_free(filter);
         return NULL;
@@ -363,7 +333,7 @@ s_filter_destroy(jb__filters_t *self, s_filter_t *filter)
         self->pattern_count--;
     }
     else
-        s_lengths_remove(self, filter->size);
+        s_lengths_remove(self, filter->key.size);
     if (self->calling) {
         for (size_t index = 0; index < filter->handler_count; index++)
             filter->handlers[index]->removed = true;
@@ -386,7 +356,16 @@ s_lookup(jb__filters_t *self, const char *text)
 jb__filters_t *
 jb__filters_new(void)
 {
-    return (jb__filters_t *) calloc(1, sizeof(jb__filters_t));
+    jb__filters_t *self = (jb__filters_t *) calloc(1, sizeof(jb__filters_t));
+    if (self && !(self->table = zhashx_new())) {
+        free(self);
+        return NULL;
+    }
+    zhashx_set_key_hasher(self->table, s_key_hash);
+    zhashx_set_key_comparator(self->table, s_key_compare);
+    zhashx_set_key_duplicator(self->table, NULL);
+    zhashx_set_key_destructor(self->table, NULL);
+    return self;
 }
 
 void
@@ -397,10 +376,10 @@ jb__filters_destroy(jb__filters_t **self_p)
     if (!self)
         return;
     assert(!self->calling);
-    for (size_t index = 0; index < self->slot_count; index++)
-        if (self->slots[index])
-            s_filter_free(self->slots[index]);
-    free(self->slots);
+    for (s_filter_t *filter = (s_filter_t *) zhashx_first(self->table); filter;
+         filter = (s_filter_t *) zhashx_next(self->table))
+        s_filter_free(filter);
+    zhashx_destroy(&self->table);
     free(self->lengths);
     free(self->patterns);
     free(self->calls);
