@@ -25,7 +25,7 @@
 #include "error.h"
 #include "event.h"
 #include "json_check.h"
-#include "sequence.h"
+#include "value.h"
 #include "word.h"
 
 enum {
@@ -113,6 +113,32 @@ s_put_text(uint8_t *out, const char *text, size_t size)
     return s_put_bytes(out, text, size);
 }
 
+//  A key of 4 to 31 bytes, the fixstr of an extra's name, written inline
+//  (as two overlapping words for most names): the stamp's two keys go out
+//  with every event, and a call costs more than the copy.
+static inline uint8_t *
+s_put_key(uint8_t *out, const char *name, size_t size)
+{
+    if (size < 4 || size > 16)
+        return s_put_text(out, name, size);
+    *out++ = (uint8_t) (0xa0 | size);
+    if (size >= 8) {
+        uint64_t head, tail;
+        memcpy(&head, name, 8);
+        memcpy(&tail, name + size - 8, 8);
+        memcpy(out, &head, 8);
+        memcpy(out + size - 8, &tail, 8);
+    }
+    else {
+        uint32_t head, tail;
+        memcpy(&head, name, 4);
+        memcpy(&tail, name + size - 4, 4);
+        memcpy(out, &head, 4);
+        memcpy(out + size - 4, &tail, 4);
+    }
+    return out + size;
+}
+
 static uint8_t *
 s_put_bin(uint8_t *out, const void *bytes, size_t size)
 {
@@ -176,8 +202,6 @@ s_put_int32(uint8_t *out, int32_t value)
 
 //  A key known in advance: its fixstr header and text.
 #define s_PUT_KEY(out, fixstr) s_put_bytes((out), fixstr, sizeof fixstr - 1)
-_Static_assert(sizeof JB__PUBLISHER_ATTRIBUTE == 8 && sizeof JB__SEQUENCE_ATTRIBUTE == 8,
-               "the stamp's keys are written as fixstr 7");
 
 static uint8_t *
 s_put_timestamp(uint8_t *out, const jb_timestamp_t *timestamp)
@@ -192,10 +216,48 @@ s_put_timestamp(uint8_t *out, const jb_timestamp_t *timestamp)
     return out + 2 + s_TIMESTAMP_SIZE;
 }
 
+//  An extension's value; a String, URI or URI-reference is string_size bytes.
+static inline uint8_t *
+s_put_value(uint8_t *out, const jb_value_t *value, size_t string_size)
+{
+    switch (value->type) {
+        case JB_TYPE_BOOLEAN:
+            *out++ = value->as.boolean? 0xc3: 0xc2;
+            return out;
+        case JB_TYPE_INTEGER:
+            return s_put_int32(out, value->as.integer);
+        case JB_TYPE_STRING:
+            return s_put_text(out, value->as.string, string_size);
+        case JB_TYPE_BINARY:
+            return s_put_bin(out, value->as.binary.bytes, value->as.binary.size);
+        case JB_TYPE_URI:
+        case JB_TYPE_URI_REF:
+            return s_put_ext(out, value->type == JB_TYPE_URI? s_EXT_URI: s_EXT_URI_REF,
+                             value->as.string, string_size);
+        case JB_TYPE_TIMESTAMP:
+            return s_put_timestamp(out, &value->as.timestamp);
+    }
+    return out;
+}
+
+//  The bytes an extension can take at most, name and value: each gets the
+//  longest header, and a value the 18 bytes of a Timestamp besides its text
+//  or bytes. *lengths_p collects the lengths of both, or'ed together: it
+//  exceeds UINT32_MAX exactly when one of them does.
+static inline size_t
+s_extension_bound(size_t name_size, const jb_value_t *value, size_t string_size,
+                  size_t *lengths_p)
+{
+    size_t value_size = value->type == JB_TYPE_BINARY? value->as.binary.size: string_size;
+    *lengths_p |= value_size | name_size;
+    return 2 * s_HEADER_MAX + 2 + s_TIMESTAMP_SIZE + name_size + value_size;
+}
+
 //  --------------------------------------------------------------------------
 
 void
-jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp)
+jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_t *extras,
+                 size_t extra_count)
 {
     //  the keys of the core attributes, by jb__attribute_t, with their
     //  fixstr headers; type is frame 0
@@ -204,9 +266,9 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
         "\xaf" "datacontenttype", "\xaa" "dataschema", "\xa7" "subject"
     };
     //  Count the members and bound the bytes: every piece gets the longest
-    //  header, a core key its 16 bytes at most, a value of an extension
-    //  the 18 bytes of a Timestamp besides its text or bytes. A piece that
-    //  msgpack cannot say the length of fails the buffer.
+    //  header, a core key its 16 bytes at most, an extension (or an extra)
+    //  s_extension_bound. A piece that msgpack cannot say the length of
+    //  fails the buffer.
     size_t data_size;
     const char *data = (const char *) jb_event_data(event, &data_size);
     jb_data_kind_t kind = jb_event_data_kind(event);
@@ -214,7 +276,7 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
     const jb_timestamp_t *time = jb_event_time(event);
     size_t count = (time != NULL) + extensions + (kind != JB_DATA_NONE);
     size_t bound = s_HEADER_MAX + (time? 5 + 2 + s_TIMESTAMP_SIZE: 0);
-    size_t longest = kind != JB_DATA_NONE? data_size: 0;
+    size_t lengths = kind != JB_DATA_NONE? data_size: 0;   //  or'ed, see s_extension_bound
     const char *core [JB__CORE_COUNT];
     size_t core_sizes [JB__CORE_COUNT];
     for (int which = 0; which < JB__CORE_COUNT; which++) {
@@ -222,7 +284,7 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
         if (core[which] && which != JB__TYPE) {
             count++;
             bound += 16 + s_HEADER_MAX + core_sizes[which];
-            longest = core_sizes[which] > longest? core_sizes[which]: longest;
+            lengths |= core_sizes[which];
         }
     }
     for (size_t index = 0; index < extensions; index++) {
@@ -230,21 +292,17 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
         size_t name_size, string_size;
         const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
                                                          &string_size);
-        if (stamp && jb__is_stamp_attribute(name))
-            count--;                    //  the stamp's members replace it
-        size_t value_size = value->type == JB_TYPE_BINARY? value->as.binary.size: string_size;
-        bound += 2 * s_HEADER_MAX + 2 + s_TIMESTAMP_SIZE + name_size + value_size;
-        longest = value_size > longest? value_size: longest;
-        longest = name_size > longest? name_size: longest;
+        if (extra_count && jb__extra_index(extras, extra_count, name, name_size) < extra_count)
+            count--;                    //  the extra of that name replaces it
+        bound += s_extension_bound(name_size, value, string_size, &lengths);
     }
-    size_t publisher_size = stamp? strlen(stamp->publisher): 0;
-    if (stamp) {
-        count += 2;
-        bound += 2 * 8 + 2 * s_HEADER_MAX + publisher_size;
-    }
+    for (size_t index = 0; index < extra_count; index++)
+        bound += s_extension_bound(extras[index].name_size, &extras[index].value,
+                                   extras[index].string_size, &lengths);
+    count += extra_count;
     if (kind != JB_DATA_NONE)
         bound += 5 + s_HEADER_MAX + data_size;
-    if (longest > UINT32_MAX) {
+    if (lengths > UINT32_MAX) {
         buffer->failed = true;          //  msgpack cannot say how long it is
         return;
     }
@@ -268,37 +326,14 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_
         size_t name_size, string_size;
         const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
                                                          &string_size);
-        if (stamp && jb__is_stamp_attribute(name))
+        if (extra_count && jb__extra_index(extras, extra_count, name, name_size) < extra_count)
             continue;
         out = s_put_text(out, name, name_size);
-        switch (value->type) {
-            case JB_TYPE_BOOLEAN:
-                *out++ = value->as.boolean? 0xc3: 0xc2;
-                break;
-            case JB_TYPE_INTEGER:
-                out = s_put_int32(out, value->as.integer);
-                break;
-            case JB_TYPE_STRING:
-                out = s_put_text(out, value->as.string, string_size);
-                break;
-            case JB_TYPE_BINARY:
-                out = s_put_bin(out, value->as.binary.bytes, value->as.binary.size);
-                break;
-            case JB_TYPE_URI:
-            case JB_TYPE_URI_REF:
-                out = s_put_ext(out, value->type == JB_TYPE_URI? s_EXT_URI: s_EXT_URI_REF,
-                                value->as.string, string_size);
-                break;
-            case JB_TYPE_TIMESTAMP:
-                out = s_put_timestamp(out, &value->as.timestamp);
-                break;
-        }
+        out = s_put_value(out, value, string_size);
     }
-    if (stamp) {
-        out = s_PUT_KEY(out, "\xa7" JB__PUBLISHER_ATTRIBUTE);
-        out = s_put_text(out, stamp->publisher, publisher_size);
-        out = s_PUT_KEY(out, "\xa7" JB__SEQUENCE_ATTRIBUTE);
-        out = s_put_int32(out, stamp->sequence);
+    for (size_t index = 0; index < extra_count; index++) {
+        out = s_put_key(out, extras[index].name, extras[index].name_size);
+        out = s_put_value(out, &extras[index].value, extras[index].string_size);
     }
     if (kind != JB_DATA_NONE) {
         out = s_PUT_KEY(out, "\xa4" "data");
@@ -623,8 +658,14 @@ s_timestamp(const s_object_t *ext, const char *name, jb_timestamp_t *timestamp,
     return 0;
 }
 
+//  The extras of one read, and how many.
+typedef struct {
+    jb__extra_t *items;
+    size_t count;
+} s_extras_t;
+
 static int
-s_extension(jb_event_t *event, const s_member_t *member, jb_error_t *error)
+s_extension(jb_event_t *event, s_extras_t *extras, const s_member_t *member, jb_error_t *error)
 {
     const s_object_t *object = &member->value;
     char name [JB_ERROR_MESSAGE_MAX];
@@ -679,6 +720,10 @@ s_extension(jb_event_t *event, const s_member_t *member, jb_error_t *error)
     if (text && s_has_nul(object->body, object->size))
         return jb__error(error, JB_EINVALID, s_name(&member->key, name, sizeof name),
                          "not a CloudEvents String: contains a control character");
+    size_t extra = jb__extra_index(extras->items, extras->count, member->key.body,
+                                   member->key.size);
+    if (extra < extras->count)
+        return jb__extra_take(&extras->items[extra], &value, string_size, error);
     if (jb__event_append_extension(event, member->key.body, member->key.size, &value, string_size))
         return jb__error(error, JB_ENOMEM, s_name(&member->key, name, sizeof name), "out of memory");
     return 0;
@@ -709,7 +754,7 @@ s_data(jb_event_t *event, const s_object_t *object, jb_error_t *error)
 
 //  One member of the map; duplicates were ruled out before.
 static int
-s_member(jb_event_t *event, const s_member_t *member, jb_error_t *error)
+s_member(jb_event_t *event, s_extras_t *extras, const s_member_t *member, jb_error_t *error)
 {
     const s_object_t *key = &member->key;
     const s_object_t *value = &member->value;
@@ -754,7 +799,7 @@ s_member(jb_event_t *event, const s_member_t *member, jb_error_t *error)
     const char *problem = jb__extension_name_problem(key->body, key->size);
     if (problem)
         return jb__error(error, JB_EINVALID, s_name(key, name, sizeof name), "%s", problem);
-    return value->kind == s_NIL? 0: s_extension(event, member, error);
+    return value->kind == s_NIL? 0: s_extension(event, extras, member, error);
 }
 
 //  The first member whose str key appears again later, or NULL. Keys of
@@ -875,8 +920,10 @@ s_read_map(const char *bytes, size_t size, s_member_t *members_on_stack,
 
 int
 jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t size,
-                jb_event_t **event_p, jb_error_t *error)
+                jb__extra_t *extra_items, size_t extra_count, jb_event_t **event_p,
+                jb_error_t *error)
 {
+    s_extras_t extras = { extra_items, extra_count };
     s_member_t members_on_stack [s_MEMBERS_ON_STACK];
     s_member_t *members = NULL;
     uint32_t count = 0;
@@ -902,7 +949,7 @@ jb__binary_read(const char *type, size_t type_size, const char *bytes, size_t si
                        "appears more than once");
     }
     for (uint32_t index = 0; rc == 0 && index < count; index++)
-        rc = s_member(event, &members[index], error);
+        rc = s_member(event, &extras, &members[index], error);
     if (rc == 0)
         rc = jb_event_validate(event, error);
     if (members != members_on_stack)

@@ -422,9 +422,10 @@ jb__event_append_extension(jb_event_t *self, const char *name, size_t name_size,
 }
 
 //  --------------------------------------------------------------------------
+//  Remove the extension name (name_size bytes) when it is set.
 
-void
-jb__event_remove_extension(jb_event_t *self, const char *name, size_t name_size)
+static void
+s_remove_extension(jb_event_t *self, const char *name, size_t name_size)
 {
     s_extension_t *existing = s_extension_find(self, name, name_size);
     if (existing) {
@@ -450,7 +451,7 @@ jb_event_set_extension(jb_event_t *self, const char *name, const jb_value_t *val
         return jb__error(error, JB_EINVALID, name, "%s", problem);
 
     if (!value) {
-        jb__event_remove_extension(self, name, name_size);
+        s_remove_extension(self, name, name_size);
         return 0;
     }
     s_extension_t *existing = s_extension_find(self, name, name_size);

@@ -20,6 +20,7 @@
 #include "event.h"
 #include "filters.h"
 #include "heartbeat.h"
+#include "message.h"
 #include "sequence.h"
 #include "text.h"
 #include <errno.h>
@@ -320,11 +321,11 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
 }
 
 //  Decode the message just read, of total frames (kept of them in
-//  self->frames), and close its frames. Returns the event, or NULL for a
-//  message that is none, counted and reported.
+//  self->frames), and close its frames. Returns the event and its stamp in
+//  *stamp, or NULL for a message that is none, counted and reported.
 
 static jb_event_t *
-s_decode(jb_subscriber_t *self, size_t kept, int total)
+s_decode(jb_subscriber_t *self, size_t kept, int total, jb__received_stamp_t *stamp)
 {
     self->stats.received++;
     self->check_exactly = self->unsubscribed;
@@ -334,7 +335,7 @@ s_decode(jb_subscriber_t *self, size_t kept, int total)
     int rc = (size_t) total > kept
         ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
                     "(binary mode) or 3 (structured mode), this one has %d", total)
-        : jb_message_decode(self->frames, kept, self->known, &event, &reason);
+        : jb__message_decode_stamped(self->frames, kept, self->known, &event, stamp, &reason);
     if (rc) {
         self->stats.rejected++;
         if (self->reject) {
@@ -348,26 +349,25 @@ s_decode(jb_subscriber_t *self, size_t kept, int total)
     return event;
 }
 
-//  Count and report what the event's stream missed before it, then take
-//  the stamp off: it is transport, like a frame, not the publisher's event.
+//  Count and report what the event's stream missed before it, by its
+//  stamp (transport, like a frame: never part of the event).
 
 static void
-s_check_sequence(jb_subscriber_t *self, jb_event_t *event)
+s_check_sequence(jb_subscriber_t *self, const jb_event_t *event,
+                 const jb__received_stamp_t *stamp)
 {
-    const char *publisher = NULL;
-    uint32_t missed = jb__gaps_observe(self->gaps, event, &publisher);
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size);
     if (missed) {
         self->stats.gaps++;
         self->stats.missed += missed;
         if (self->gap) {
             self->in_callback = true;
-            self->gap(publisher, jb_event_type(event), missed, self->gap_arg);
+            self->gap(stamp->publisher, type, missed, self->gap_arg);
             self->in_callback = false;
         }
     }
-    jb__event_remove_extension(event, JB__PUBLISHER_ATTRIBUTE,
-                               sizeof JB__PUBLISHER_ATTRIBUTE - 1);
-    jb__event_remove_extension(event, JB__SEQUENCE_ATTRIBUTE, sizeof JB__SEQUENCE_ATTRIBUTE - 1);
 }
 
 //  True when a filter wants event: for recv (calls NULL) any filter, for
@@ -416,10 +416,11 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
                 return rc;
             continue;
         }
-        jb_event_t *event = s_decode(self, kept, total);
+        jb__received_stamp_t stamp;
+        jb_event_t *event = s_decode(self, kept, total, &stamp);
         if (!event)
             continue;
-        s_check_sequence(self, event);
+        s_check_sequence(self, event, &stamp);
         bool wanted;
         if (s_wanted(self, event, calls_p, &wanted)) {
             jb_event_destroy(&event);

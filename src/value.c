@@ -31,41 +31,6 @@ jb_type_name(jb_type_t type)
 
 //  --------------------------------------------------------------------------
 
-int
-jb__string_check(const char *text, size_t size, const char *name, jb_error_t *error)
-{
-    const char *problem = jb__string_problem(text, size);
-    if (problem)
-        return jb__error(error, JB_EINVALID, name, "not a CloudEvents String: %s", problem);
-    return 0;
-}
-
-int
-jb__value_check(const jb_value_t *value, size_t string_size, const char *name,
-                jb_error_t *error)
-{
-    switch (value->type) {
-        case JB_TYPE_STRING:
-            return jb__string_check(value->as.string, string_size, name, error);
-        case JB_TYPE_URI:
-            if (!jb_uri_is_absolute(value->as.string, string_size))
-                return jb__error(error, JB_EINVALID, name,
-                                 "not an absolute URI: \"%s\"", value->as.string);
-            return 0;
-        case JB_TYPE_URI_REF:
-            if (!jb_uri_is_reference(value->as.string, string_size))
-                return jb__error(error, JB_EINVALID, name,
-                                 "not a URI-reference: \"%s\"", value->as.string);
-            return 0;
-        case JB_TYPE_BOOLEAN:
-        case JB_TYPE_INTEGER:
-        case JB_TYPE_BINARY:
-        case JB_TYPE_TIMESTAMP:
-            return 0;       //  the C types hold only valid values
-    }
-    return jb__error(error, JB_EINVALID, name, "unknown attribute type");
-}
-
 //  --------------------------------------------------------------------------
 //  The canonical string encodings of the type system.
 

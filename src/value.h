@@ -14,18 +14,54 @@
 #include <string.h>
 #include "jbus/error.h"
 #include "jbus/event.h"
+#include "jbus/uri.h"
+#include "error.h"
+#include "text.h"
+
+//  The checks of jb_event_validate, which runs them for every event sent
+//  and received: inline, as a call costs more than a short check.
 
 //  0 when size bytes at text are a CloudEvents String, else JB_EINVALID
 //  with the problem, for the attribute name.
-int
-    jb__string_check(const char *text, size_t size, const char *name, jb_error_t *error);
+static inline int
+jb__string_check(const char *text, size_t size, const char *name, jb_error_t *error)
+{
+    const char *problem = jb__string_problem(text, size);
+    if (problem)
+        return jb__error(error, JB_EINVALID, name, "not a CloudEvents String: %s", problem);
+    return 0;
+}
 
 //  0 when value, of the extension name, is valid (a String one, a URI
 //  absolute, ...), else JB_EINVALID; a String, URI or URI-reference is
 //  string_size bytes at value->as.string.
-int
-    jb__value_check(const jb_value_t *value, size_t string_size, const char *name,
-                    jb_error_t *error);
+static inline int
+jb__value_check(const jb_value_t *value, size_t string_size, const char *name,
+                jb_error_t *error)
+{
+    switch (value->type) {
+        case JB_TYPE_STRING:
+            return jb__string_check(value->as.string, string_size, name, error);
+        case JB_TYPE_URI:
+            if (!jb_uri_is_absolute(value->as.string, string_size))
+                return jb__error(error, JB_EINVALID, name,
+                                 "not an absolute URI: \"%.*s\"", (int) string_size,
+                                 value->as.string);
+            return 0;
+        case JB_TYPE_URI_REF:
+            if (!jb_uri_is_reference(value->as.string, string_size))
+                return jb__error(error, JB_EINVALID, name,
+                                 "not a URI-reference: \"%.*s\"", (int) string_size,
+                                 value->as.string);
+            return 0;
+        case JB_TYPE_BOOLEAN:
+        case JB_TYPE_INTEGER:
+        case JB_TYPE_BINARY:
+        case JB_TYPE_TIMESTAMP:
+            return 0;       //  the C types hold only valid values
+    }
+    return jb__error(error, JB_EINVALID, name, "unknown attribute type");
+}
 
 //  Read text, the canonical string form of a value of type, into *value.
 //  A Binary's bytes go into a new buffer in *bytes_p (free it), NULL for
@@ -54,15 +90,16 @@ typedef struct {
                                 //  is NULL); capacity 0 for none
 } jb__extra_t;
 
-//  The extra of extras[0 .. count) named by name_size bytes at name, or NULL.
-static inline jb__extra_t *
-jb__extra_find(jb__extra_t *extras, size_t count, const char *name, size_t name_size)
+//  The index in extras[0 .. count) of the extra named by name_size bytes at
+//  name, or count when there is none.
+static inline size_t
+jb__extra_index(const jb__extra_t *extras, size_t count, const char *name, size_t name_size)
 {
-    for (size_t index = 0; index < count; index++)
-        if (extras[index].name_size == name_size
-        &&  memcmp(extras[index].name, name, name_size) == 0)
-            return &extras[index];
-    return NULL;
+    size_t index = 0;
+    while (index < count && (extras[index].name_size != name_size
+                             || memcmp(extras[index].name, name, name_size) != 0))
+        index++;
+    return index;
 }
 
 //  Keep value, just decoded, in extra, checked as jb_event_validate checks
