@@ -1,6 +1,6 @@
 /*  =========================================================================
-    binary.h - the binary mode's msgpack map, written and read (private to
-    the library)
+    binary.h - the binary mode's msgpack map, written (binary.c) and read
+    (binary_read.c) (private to the library)
 
     Not installed. Non-static internals are named jb__<name> (STYLE.md).
     ========================================================================= */
@@ -11,6 +11,15 @@
 #include <stddef.h>
 #include "buffer.h"
 #include "value.h"
+
+//  The application ext types of binary mode, and the body of a Timestamp.
+enum {
+    JB__BINARY_EXT_URI = 1,
+    JB__BINARY_EXT_URI_REF = 2,
+    JB__BINARY_EXT_TIMESTAMP = 3,
+    JB__BINARY_EXT_JSON = 4
+};
+#define JB__BINARY_TIMESTAMP_SIZE 16
 #include "jbus/event.h"
 
 //  Append the binary-mode msgpack map of event (all attributes
