@@ -76,7 +76,7 @@ static const uint32_t s_fraction_unit [10] = {
 //  The body of a str, bin or ext at cursor: length bytes, or as many as
 //  the big-endian length of length_bytes bytes there says, after an ext's
 //  type. Sets *cursor_p past it; false when the bytes end first.
-static bool
+static inline bool
 s_read_body(const uint8_t **cursor_p, const uint8_t *cursor, const uint8_t *end,
             uint64_t length, int length_bytes, s_object_t *object)
 {
