@@ -24,6 +24,7 @@
 #include "jbus/json.h"
 #include "jbus/message.h"
 #include "jbus/publisher.h"
+#include "jbus/filter.h"
 #include "jbus/subscriber.h"
 #include "jbus/event_type.h"
 #include "jbus/domain_event.h"

@@ -8,11 +8,11 @@
 
 #include "jbus.h"
 #include "event.h"
-#include "base64.h"
 #include "error.h"
 #include "id.h"
 #include "json_check.h"
 #include "text.h"
+#include "value.h"
 #include <cjson/cJSON.h>
 
 //  One extension attribute. value's string and byte pointers point at
@@ -53,23 +53,6 @@ struct jb_event {
 
 //  --------------------------------------------------------------------------
 
-const char *
-jb_type_name(jb_type_t type)
-{
-    switch (type) {
-        case JB_TYPE_BOOLEAN:   return "Boolean";
-        case JB_TYPE_INTEGER:   return "Integer";
-        case JB_TYPE_STRING:    return "String";
-        case JB_TYPE_BINARY:    return "Binary";
-        case JB_TYPE_URI:       return "URI";
-        case JB_TYPE_URI_REF:   return "URI-reference";
-        case JB_TYPE_TIMESTAMP: return "Timestamp";
-    }
-    return "unknown";
-}
-
-//  --------------------------------------------------------------------------
-
 jb_event_t *
 jb_event_new_empty(void)
 {
@@ -84,7 +67,7 @@ jb_event_new_empty(void)
 //  --------------------------------------------------------------------------
 //  size bytes for a value of the event, aligned to align (a power of two):
 //  from the arena while it lasts, else from the heap. Returns NULL when out
-//  of memory. Free with s_release.
+//  of memory. Free with s_free.
 
 static void *
 s_alloc(jb_event_t *self, size_t size, size_t align)
@@ -97,8 +80,10 @@ s_alloc(jb_event_t *self, size_t size, size_t align)
     return malloc(size? size: 1);
 }
 
+//  Give back what s_alloc handed out: heap storage is freed, arena storage
+//  stays (the arena only fills).
 static void
-s_release(jb_event_t *self, const void *pointer)
+s_free(jb_event_t *self, const void *pointer)
 {
     uintptr_t address = (uintptr_t) pointer;
     uintptr_t arena = (uintptr_t) self->arena;
@@ -144,15 +129,15 @@ jb_event_new(const char *type, const char *source)
 static void
 s_extension_free(jb_event_t *self, s_extension_t *extension)
 {
-    s_release(self, extension->name);
+    s_free(self, extension->name);
     switch (extension->value.type) {
         case JB_TYPE_STRING:
         case JB_TYPE_URI:
         case JB_TYPE_URI_REF:
-            s_release(self, extension->value.as.string);
+            s_free(self, extension->value.as.string);
             break;
         case JB_TYPE_BINARY:
-            s_release(self, extension->value.as.binary.bytes);
+            s_free(self, extension->value.as.binary.bytes);
             break;
         default:
             break;
@@ -169,11 +154,11 @@ jb_event_destroy(jb_event_t **self_p)
     if (!self)
         return;
     for (int which = 0; which < JB__CORE_COUNT; which++)
-        s_release(self, self->core[which].text);
+        s_free(self, self->core[which].text);
     for (size_t index = 0; index < self->extension_count; index++)
         s_extension_free(self, &self->extensions[index]);
-    s_release(self, self->extensions);
-    s_release(self, self->data);
+    s_free(self, self->extensions);
+    s_free(self, self->data);
     free(self);
     *self_p = NULL;
 }
@@ -250,7 +235,7 @@ jb__event_set_core(jb_event_t *self, jb__attribute_t which, const char *value, s
         if (!copy)
             return JB_ENOMEM;
     }
-    s_release(self, self->core[which].text);
+    s_free(self, self->core[which].text);
     self->core[which].text = copy;
     self->core[which].size = value? size: 0;
     return 0;
@@ -418,7 +403,7 @@ jb__event_append_extension(jb_event_t *self, const char *name, size_t name_size,
             return JB_ENOMEM;
         if (self->extension_count)
             memcpy(grown, self->extensions, self->extension_count * sizeof(s_extension_t));
-        s_release(self, self->extensions);
+        s_free(self, self->extensions);
         self->extensions = grown;
         self->extension_capacity = capacity;
     }
@@ -429,7 +414,7 @@ jb__event_append_extension(jb_event_t *self, const char *name, size_t name_size,
     extension->name_size = name_size;
     extension->value_size = string_size;
     if (s_value_copy(self, value, string_size, &extension->value)) {
-        s_release(self, extension->name);
+        s_free(self, extension->name);
         return JB_ENOMEM;
     }
     self->extension_count++;
@@ -437,9 +422,10 @@ jb__event_append_extension(jb_event_t *self, const char *name, size_t name_size,
 }
 
 //  --------------------------------------------------------------------------
+//  Remove the extension name (name_size bytes) when it is set.
 
-void
-jb__event_remove_extension(jb_event_t *self, const char *name, size_t name_size)
+static void
+s_remove_extension(jb_event_t *self, const char *name, size_t name_size)
 {
     s_extension_t *existing = s_extension_find(self, name, name_size);
     if (existing) {
@@ -465,7 +451,7 @@ jb_event_set_extension(jb_event_t *self, const char *name, const jb_value_t *val
         return jb__error(error, JB_EINVALID, name, "%s", problem);
 
     if (!value) {
-        jb__event_remove_extension(self, name, name_size);
+        s_remove_extension(self, name, name_size);
         return 0;
     }
     s_extension_t *existing = s_extension_find(self, name, name_size);
@@ -497,58 +483,13 @@ jb_event_set_extension_text(jb_event_t *self, const char *name, jb_type_t type,
     assert(self);
     assert(name);
     assert(text);
-    size_t size = strlen(text);
     jb_value_t value;
-    value.type = type;
-    switch (type) {
-        case JB_TYPE_BOOLEAN:
-            if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
-                return jb__error(error, JB_EINVALID, name,
-                                 "not a Boolean: \"%.40s\" (true or false)", text);
-            value.as.boolean = text[0] == 't';
-            break;
-        case JB_TYPE_INTEGER: {
-            //  the integer component of a JSON number: no '+', no leading zeros
-            const char *digits = text[0] == '-'? text + 1: text;
-            bool well_formed = *digits >= '0' && *digits <= '9'
-                            && (digits[0] != '0' || digits[1] == '\0')
-                            && strspn(digits, "0123456789") == strlen(digits)
-                            && strlen(digits) <= 10;
-            long long number = well_formed? strtoll(text, NULL, 10): 0;
-            if (!well_formed || number < INT32_MIN || number > INT32_MAX)
-                return jb__error(error, JB_EINVALID, name,
-                                 "not an Integer: \"%.40s\" (a whole number in 32 bits)", text);
-            value.as.integer = (int32_t) number;
-            break;
-        }
-        case JB_TYPE_STRING:
-        case JB_TYPE_URI:
-        case JB_TYPE_URI_REF:
-            value.as.string = text;
-            break;
-        case JB_TYPE_TIMESTAMP:
-            if (jb_timestamp_parse(text, size, &value.as.timestamp))
-                return jb__error(error, JB_EINVALID, name,
-                                 "not an RFC 3339 timestamp: \"%.64s\"", text);
-            break;
-        case JB_TYPE_BINARY: {
-            uint8_t *bytes = (uint8_t *) malloc(jb__base64_decoded_max(size));
-            if (!bytes)
-                return jb__error(error, JB_ENOMEM, name, "out of memory");
-            long decoded = jb__base64_decode(text, size, bytes);
-            int rc = decoded < 0
-                ? jb__error(error, JB_EINVALID, name, "not base64 (RFC 4648) for Binary")
-                : jb_event_set_extension(self, name,
-                                         &(jb_value_t) { .type = JB_TYPE_BINARY,
-                                             .as.binary = { bytes, (size_t) decoded } }, error);
-            free(bytes);
-            return rc;
-        }
-        default:
-            assert(false && "unknown jb_type_t");
-            return JB_EINVAL;
-    }
-    return jb_event_set_extension(self, name, &value, error);
+    uint8_t *bytes;
+    int rc = jb__value_parse(text, type, name, &value, &bytes, error);
+    if (rc == 0)
+        rc = jb_event_set_extension(self, name, &value, error);
+    free(bytes);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -598,7 +539,7 @@ jb__event_set_data(jb_event_t *self, jb_data_kind_t kind, const void *bytes, siz
     uint8_t *copy = (uint8_t *) s_copy_text(self, (const char *) bytes, size);
     if (!copy)
         return JB_ENOMEM;
-    s_release(self, self->data);
+    s_free(self, self->data);
     self->data = copy;
     self->data_size = size;
     self->data_kind = kind;
@@ -647,7 +588,7 @@ void
 jb_event_clear_data(jb_event_t *self)
 {
     assert(self);
-    s_release(self, self->data);
+    s_free(self, self->data);
     self->data = NULL;
     self->data_size = 0;
     self->data_kind = JB_DATA_NONE;
@@ -681,42 +622,6 @@ s_check_required(const s_string_t *value, const char *name, jb_error_t *error)
     if (value->size == 0)
         return jb__error(error, JB_EINVALID, name, "must be a non-empty string");
     return 0;
-}
-
-static int
-s_check_string(const char *value, size_t size, const char *name, jb_error_t *error)
-{
-    const char *problem = jb__string_problem(value, size);
-    if (problem)
-        return jb__error(error, JB_EINVALID, name, "not a CloudEvents String: %s", problem);
-    return 0;
-}
-
-static int
-s_check_extension(const s_extension_t *extension, jb_error_t *error)
-{
-    const jb_value_t *value = &extension->value;
-    const char *name = extension->name;
-    switch (value->type) {
-        case JB_TYPE_STRING:
-            return s_check_string(value->as.string, extension->value_size, name, error);
-        case JB_TYPE_URI:
-            if (!jb_uri_is_absolute(value->as.string, extension->value_size))
-                return jb__error(error, JB_EINVALID, name,
-                                 "not an absolute URI: \"%s\"", value->as.string);
-            return 0;
-        case JB_TYPE_URI_REF:
-            if (!jb_uri_is_reference(value->as.string, extension->value_size))
-                return jb__error(error, JB_EINVALID, name,
-                                 "not a URI-reference: \"%s\"", value->as.string);
-            return 0;
-        case JB_TYPE_BOOLEAN:
-        case JB_TYPE_INTEGER:
-        case JB_TYPE_BINARY:
-        case JB_TYPE_TIMESTAMP:
-            return 0;       //  the C types hold only valid values
-    }
-    return jb__error(error, JB_EINVALID, name, "unknown attribute type");
 }
 
 //  The data's kind must agree with datacontenttype, or the event would not
@@ -763,10 +668,10 @@ jb_event_validate(const jb_event_t *self, jb_error_t *error)
                          "unsupported version \"%.40s\": jbus speaks CloudEvents \"1.0\"",
                          specversion->text);
     if ((rc = s_check_required(id, "id", error))
-    ||  (rc = s_check_string(id->text, id->size, "id", error))
+    ||  (rc = jb__string_check(id->text, id->size, "id", error))
     ||  (rc = s_check_required(source, "source", error))
     ||  (rc = s_check_required(type, "type", error))
-    ||  (rc = s_check_string(type->text, type->size, "type", error)))
+    ||  (rc = jb__string_check(type->text, type->size, "type", error)))
         return rc;
     if (!jb_uri_is_reference(source->text, source->size))
         return jb__error(error, JB_EINVALID, "source",
@@ -775,7 +680,7 @@ jb_event_validate(const jb_event_t *self, jb_error_t *error)
         if (datacontenttype->size == 0)
             return jb__error(error, JB_EINVALID, "datacontenttype",
                              "must be a media type, not empty");
-        if ((rc = s_check_string(datacontenttype->text, datacontenttype->size,
+        if ((rc = jb__string_check(datacontenttype->text, datacontenttype->size,
                                  "datacontenttype", error)))
             return rc;
         if (!jb_media_type_is_valid(datacontenttype->text))
@@ -793,14 +698,16 @@ jb_event_validate(const jb_event_t *self, jb_error_t *error)
         if (subject->size == 0)
             return jb__error(error, JB_EINVALID, "subject",
                              "must be a non-empty string when present");
-        if ((rc = s_check_string(subject->text, subject->size, "subject", error)))
+        if ((rc = jb__string_check(subject->text, subject->size, "subject", error)))
             return rc;
     }
     if ((rc = s_check_data(self, error)))
         return rc;
     for (size_t index = 0; index < self->extension_count; index++) {
         //  names were checked when the extension was set
-        if ((rc = s_check_extension(&self->extensions[index], error)))
+        const s_extension_t *extension = &self->extensions[index];
+        if ((rc = jb__value_check(&extension->value, extension->value_size, extension->name,
+                                  error)))
             return rc;
     }
     return 0;
@@ -814,27 +721,6 @@ s_string_equal(const s_string_t *a, const s_string_t *b)
     if (!a->text || !b->text)
         return a->text == b->text;
     return a->size == b->size && memcmp(a->text, b->text, a->size) == 0;
-}
-
-static bool
-s_value_equal(const jb_value_t *a, const jb_value_t *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-        case JB_TYPE_BOOLEAN:   return a->as.boolean == b->as.boolean;
-        case JB_TYPE_INTEGER:   return a->as.integer == b->as.integer;
-        case JB_TYPE_STRING:
-        case JB_TYPE_URI:
-        case JB_TYPE_URI_REF:   return strcmp(a->as.string, b->as.string) == 0;
-        case JB_TYPE_BINARY:
-            return a->as.binary.size == b->as.binary.size
-                && (a->as.binary.size == 0
-                    || memcmp(a->as.binary.bytes, b->as.binary.bytes, a->as.binary.size) == 0);
-        case JB_TYPE_TIMESTAMP:
-            return jb_timestamp_compare(&a->as.timestamp, &b->as.timestamp) == 0;
-    }
-    return false;
 }
 
 static bool
@@ -896,7 +782,7 @@ jb_event_equal(const jb_event_t *a, const jb_event_t *b)
     for (size_t index = 0; index < a->extension_count; index++) {
         const s_extension_t *extension = &a->extensions[index];
         const s_extension_t *other = s_extension_find(b, extension->name, extension->name_size);
-        if (!other || !s_value_equal(&extension->value, &other->value))
+        if (!other || !jb__value_equal(&extension->value, &other->value))
             return false;
     }
     return s_data_equal(a, b);

@@ -58,10 +58,4 @@ int
     jb__event_append_extension(jb_event_t *event, const char *name, size_t name_size,
                                const jb_value_t *value, size_t string_size);
 
-//  Remove the extension name (name_size bytes) when it is set,
-//  trusting the caller that the name is valid: what a subscriber does with
-//  the loss-detection stamp of every event it receives.
-void
-    jb__event_remove_extension(jb_event_t *event, const char *name, size_t name_size);
-
 #endif

@@ -26,7 +26,7 @@
 #include "error.h"
 #include "event.h"
 #include "json_check.h"
-#include "sequence.h"
+#include "value.h"
 
 //  Bits for the members seen so far, to reject duplicates: one for each
 //  jb__attribute_t but JB__EXTENSION.
@@ -39,6 +39,8 @@ enum {
 //  that are reused for every member instead of allocating per string.
 typedef struct {
     const jb_extension_def_t *known;
+    jb__extra_t *extras;        //  extensions kept beside the event, not in it
+    size_t extra_count;
     jb__buffer_t key;           //  the member name, unescaped
     jb__buffer_t value;         //  a string value, unescaped
 } s_decoder_t;
@@ -251,7 +253,29 @@ s_extension_from_string(s_decoder_t *decoder, jb_event_t *event, const char *nam
                          "must be a JSON %s for a %s attribute, not a string",
                          type == JB_TYPE_INTEGER? "number": "boolean", jb_type_name(type));
     int rc = s_unescape_attribute(decoder, member, name, error);
-    return rc? rc: jb_event_set_extension_text(event, name, type, decoder->value.data, error);
+    if (rc)
+        return rc;
+    size_t extra = jb__extra_index(decoder->extras, decoder->extra_count, name, decoder->key.size);
+    if (extra < decoder->extra_count)
+        return jb__extra_take_text(&decoder->extras[extra], type, decoder->value.data, error);
+    return jb_event_set_extension_text(event, name, type, decoder->value.data, error);
+}
+
+//  Add the extension name (the key just read) to the event, or to the
+//  extra of that name.
+
+static inline int
+s_add_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
+                const jb_value_t *value, size_t string_size, jb_error_t *error)
+{
+    size_t name_size = decoder->key.size;
+    size_t extra = decoder->extra_count
+                 ? jb__extra_index(decoder->extras, decoder->extra_count, name, name_size): 0;
+    if (extra < decoder->extra_count)
+        return jb__extra_take(&decoder->extras[extra], value, string_size, error);
+    if (jb__event_append_extension(event, name, name_size, value, string_size))
+        return jb__error(error, JB_ENOMEM, name, "out of memory");
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -282,18 +306,14 @@ s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
             if ((rc = s_attribute_string(decoder, member, name, &text, &size, error)))
                 return rc;
             value = jb_value_string(text);
-            if (jb__event_append_extension(event, name, name_size, &value, size))
-                return jb__error(error, JB_ENOMEM, name, "out of memory");
-            return 0;
+            return s_add_extension(decoder, event, name, &value, size, error);
         }
         case 't':
         case 'f':
             if (known && expected != JB_TYPE_BOOLEAN)
                 break;
             value = jb_value_boolean(*member->value == 't');
-            if (jb__event_append_extension(event, name, name_size, &value, 0))
-                return jb__error(error, JB_ENOMEM, name, "out of memory");
-            return 0;
+            return s_add_extension(decoder, event, name, &value, 0, error);
         case '{':
         case '[':
             return jb__error(error, JB_EINVALID, name,
@@ -305,9 +325,7 @@ s_extension(s_decoder_t *decoder, jb_event_t *event, const char *name,
             value.type = JB_TYPE_INTEGER;
             if ((rc = s_integer(member, name, &value.as.integer, error)))
                 return rc;
-            if (jb__event_append_extension(event, name, name_size, &value, 0))
-                return jb__error(error, JB_ENOMEM, name, "out of memory");
-            return 0;
+            return s_add_extension(decoder, event, name, &value, 0, error);
     }
     return jb__error(error, JB_EINVALID, name, "must be %s for a %s attribute, not %s",
                      expected == JB_TYPE_BOOLEAN? "a boolean"
@@ -418,7 +436,11 @@ s_member(s_decoder_t *decoder, jb_event_t *event, const char *name,
             *data_base64_p = member;                //  a null data_base64 is unset
         return 0;
     }
-    if (jb_event_extension(event, name))
+    size_t extra = decoder->extra_count
+                 ? jb__extra_index(decoder->extras, decoder->extra_count, name, decoder->key.size)
+                 : 0;
+    if (extra < decoder->extra_count? decoder->extras[extra].present
+                                    : jb_event_extension(event, name) != NULL)
         return jb__error(error, JB_EINVALID, name, "appears more than once");
     return s_extension(decoder, event, name, member, error);
 }
@@ -500,12 +522,20 @@ jb_json_decode(const char *text, size_t size, const jb_extension_def_t *known,
 {
     assert(text || size == 0);
     assert(event_p);
+    return jb__json_decode_extras(text, size, known, NULL, 0, event_p, error);
+}
+
+int
+jb__json_decode_extras(const char *text, size_t size, const jb_extension_def_t *known,
+                       jb__extra_t *extras, size_t extra_count, jb_event_t **event_p,
+                       jb_error_t *error)
+{
     jb__json_outline_t outline;
     const char *start;
     int rc = s_outline_document(text, size, 0, &outline, &start, error);
     if (rc == 0) {
         assert(outline.count > 0 && outline.entries[0].value == start);
-        s_decoder_t decoder = { known, { 0 }, { 0 } };
+        s_decoder_t decoder = { known, extras, extra_count, { 0 }, { 0 } };
         rc = s_decode_object(&decoder, outline.entries, outline.entries + outline.count,
                              event_p, error);
         s_decoder_free(&decoder);
@@ -544,7 +574,7 @@ jb_json_decode_batch(const char *text, size_t size, const jb_extension_def_t *kn
     else
     if (rc == 0 && !(batch = jb_batch_new()))
         rc = jb__error(error, JB_ENOMEM, NULL, "out of memory");
-    s_decoder_t decoder = { known, { 0 }, { 0 } };
+    s_decoder_t decoder = { known, NULL, 0, { 0 }, { 0 } };
     const jb__json_member_t *end = outline.entries + outline.count;
     const jb__json_member_t *element = outline.entries;
     for (size_t index = 0; rc == 0 && element < end; index++) {
@@ -606,8 +636,9 @@ s_write_base64(jb__buffer_t *buffer, const uint8_t *bytes, size_t size)
     buffer->data[buffer->size] = '\0';
 }
 
-static void
-s_write_value(jb__buffer_t *buffer, const jb_value_t *value)
+//  An extension's value; a String, URI or URI-reference is string_size bytes.
+static inline void
+s_write_value(jb__buffer_t *buffer, const jb_value_t *value, size_t string_size)
 {
     switch (value->type) {
         case JB_TYPE_BOOLEAN:
@@ -619,7 +650,7 @@ s_write_value(jb__buffer_t *buffer, const jb_value_t *value)
         case JB_TYPE_STRING:
         case JB_TYPE_URI:
         case JB_TYPE_URI_REF:
-            jb__buffer_append_json_string(buffer, value->as.string, strlen(value->as.string));
+            jb__buffer_append_json_string(buffer, value->as.string, string_size);
             break;
         case JB_TYPE_BINARY:
             s_write_base64(buffer, value->as.binary.bytes, value->as.binary.size);
@@ -631,7 +662,8 @@ s_write_value(jb__buffer_t *buffer, const jb_value_t *value)
 }
 
 void
-jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__stamp_t *stamp)
+jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_t *extras,
+                     size_t extra_count)
 {
     //  the core members' names, by jb__attribute_t, quoted and with colon
     static const char *const core_names [JB__CORE_COUNT] = {
@@ -658,17 +690,17 @@ jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__st
     size_t count = jb_event_extension_count(event);
     for (size_t index = 0; index < count; index++) {
         const char *name;
-        const jb_value_t *value = jb_event_extension_at(event, index, &name);
-        if (stamp && jb__is_stamp_attribute(name))
-            continue;                       //  the stamp's values replace these
+        size_t name_size, string_size;
+        const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
+                                                         &string_size);
+        if (extra_count && jb__extra_index(extras, extra_count, name, name_size) < extra_count)
+            continue;                       //  the extra of that name replaces it
         s_write_name(buffer, name, &first);
-        s_write_value(buffer, value);
+        s_write_value(buffer, value, string_size);
     }
-    if (stamp) {
-        s_write_name(buffer, JB__PUBLISHER_ATTRIBUTE, &first);
-        jb__buffer_append_json_string(buffer, stamp->publisher, strlen(stamp->publisher));
-        s_write_name(buffer, JB__SEQUENCE_ATTRIBUTE, &first);
-        jb__buffer_append_int(buffer, stamp->sequence);
+    for (size_t index = 0; index < extra_count; index++) {
+        s_write_name(buffer, extras[index].name, &first);
+        s_write_value(buffer, &extras[index].value, extras[index].string_size);
     }
     size_t size;
     const char *data = (const char *) jb_event_data(event, &size);
@@ -716,7 +748,7 @@ jb_json_encode(const jb_event_t *event, char **json_p, size_t *size_p, jb_error_
     if (rc)
         return rc;
     jb__buffer_t buffer = { 0 };
-    jb__json_write_event(&buffer, event, NULL);
+    jb__json_write_event(&buffer, event, NULL, 0);
     return s_finish(&buffer, json_p, size_p, error);
 }
 
@@ -736,7 +768,7 @@ jb_json_encode_batch(const jb_batch_t *batch, char **json_p, size_t *size_p, jb_
     for (size_t index = 0; index < count; index++) {
         if (index)
             jb__buffer_append(&buffer, ",", 1);
-        jb__json_write_event(&buffer, jb_batch_at(batch, index), NULL);
+        jb__json_write_event(&buffer, jb_batch_at(batch, index), NULL, 0);
     }
     jb__buffer_append(&buffer, "]", 1);
     return s_finish(&buffer, json_p, size_p, error);

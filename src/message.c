@@ -13,6 +13,7 @@
 #include "event.h"
 #include "json.h"
 #include "sequence.h"
+#include "value.h"
 
 #define s_FRAMES_MAX 3
 
@@ -21,15 +22,36 @@ struct jb_message {
     size_t offsets [s_FRAMES_MAX];      //  where each frame starts in buffer
     size_t sizes [s_FRAMES_MAX];        //  and its size
     size_t frame_count;                 //  0 when empty
+    jb__extra_t stamp [2];              //  the stamp's attributes (s_stamp_name)
 };
 
 //  Longest frame 1 media type looked at in structured mode.
 #define s_MEDIA_TYPE_MAX 256
 
+//  --------------------------------------------------------------------------
+//  The loss-detection stamp (docs/zeromq-binding.md, 4.1) is this layer's:
+//  the codecs carry its two attributes as extras, written after the event's
+//  extensions and, on receipt, read out beside the event instead of into it.
+
+//  Name the stamp's two attributes, in this order.
+static void
+s_stamp_name(jb__extra_t *stamp)
+{
+    stamp[0].name = JB__PUBLISHER_ATTRIBUTE;
+    stamp[0].name_size = sizeof JB__PUBLISHER_ATTRIBUTE - 1;
+    stamp[1].name = JB__SEQUENCE_ATTRIBUTE;
+    stamp[1].name_size = sizeof JB__SEQUENCE_ATTRIBUTE - 1;
+}
+
+//  --------------------------------------------------------------------------
+
 jb_message_t *
 jb_message_new(void)
 {
-    return (jb_message_t *) calloc(1, sizeof(jb_message_t));
+    jb_message_t *self = (jb_message_t *) calloc(1, sizeof(jb_message_t));
+    if (self)
+        s_stamp_name(self->stamp);      //  named once, for every encode
+    return self;
 }
 
 void
@@ -55,17 +77,12 @@ s_end_frame(jb_message_t *self, size_t start)
     self->frame_count++;
 }
 
-int
-jb_message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, jb_error_t *error)
-{
-    return jb__message_encode(self, event, mode, NULL, error);
-}
+//  Encode event in mode, with the extras after its extensions.
 
-int
-jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
-                   const jb__stamp_t *stamp, jb_error_t *error)
+static int
+s_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, const jb__extra_t *extras,
+         size_t extra_count, jb_error_t *error)
 {
-    assert(self);
     assert(event);
     assert(mode == JB_MODE_BINARY || mode == JB_MODE_STRUCTURED);
     self->frame_count = 0;
@@ -77,14 +94,14 @@ jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
     s_end_frame(self, 0);
     size_t start = self->buffer.size;
     if (mode == JB_MODE_BINARY) {
-        jb__binary_write(&self->buffer, event, stamp);
+        jb__binary_write(&self->buffer, event, extras, extra_count);
         s_end_frame(self, start);
     }
     else {
         jb__buffer_append_text(&self->buffer, JB_STRUCTURED_MEDIA_TYPE);
         s_end_frame(self, start);
         start = self->buffer.size;
-        jb__json_write_event(&self->buffer, event, stamp);
+        jb__json_write_event(&self->buffer, event, extras, extra_count);
         s_end_frame(self, start);
     }
     if (self->buffer.failed) {
@@ -92,6 +109,26 @@ jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
         return jb__error(error, JB_ENOMEM, NULL, "out of memory");
     }
     return 0;
+}
+
+int
+jb_message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, jb_error_t *error)
+{
+    assert(self);
+    return s_encode(self, event, mode, NULL, 0, error);
+}
+
+int
+jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
+                   const jb__stamp_t *stamp, jb_error_t *error)
+{
+    assert(self);
+    if (!stamp)
+        return s_encode(self, event, mode, NULL, 0, error);
+    self->stamp[0].value = jb_value_string(stamp->publisher);
+    self->stamp[0].string_size = strlen(stamp->publisher);
+    self->stamp[1].value = jb_value_integer(stamp->sequence);
+    return s_encode(self, event, mode, self->stamp, 2, error);
 }
 
 size_t
@@ -114,7 +151,8 @@ jb_message_frame(const jb_message_t *self, size_t index)
 
 static int
 s_decode_structured(const jb_frame_t *frames, size_t count, const jb_extension_def_t *known,
-                    jb_event_t **event_p, jb_error_t *error)
+                    jb__extra_t *extras, size_t extra_count, jb_event_t **event_p,
+                    jb_error_t *error)
 {
     if (count != 3)
         return jb__error(error, JB_EFRAME, NULL,
@@ -135,7 +173,8 @@ s_decode_structured(const jb_frame_t *frames, size_t count, const jb_extension_d
                              JB_STRUCTURED_MEDIA_TYPE " (one event a message)", media_type);
     }
     jb_event_t *event = NULL;
-    int rc = jb_json_decode((const char *) frames[2].data, frames[2].size, known, &event, error);
+    int rc = jb__json_decode_extras((const char *) frames[2].data, frames[2].size, known,
+                                    extras, extra_count, &event, error);
     if (rc)
         return rc;
     size_t type_size;
@@ -150,9 +189,11 @@ s_decode_structured(const jb_frame_t *frames, size_t count, const jb_extension_d
 
 //  --------------------------------------------------------------------------
 
-int
-jb_message_decode(const jb_frame_t *frames, size_t count, const jb_extension_def_t *known,
-                  jb_event_t **event_p, jb_error_t *error)
+//  Decode frames into a new event, with the extras read out beside it.
+
+static int
+s_decode(const jb_frame_t *frames, size_t count, const jb_extension_def_t *known,
+         jb__extra_t *extras, size_t extra_count, jb_event_t **event_p, jb_error_t *error)
 {
     assert(frames || count == 0);
     assert(event_p);
@@ -167,13 +208,45 @@ jb_message_decode(const jb_frame_t *frames, size_t count, const jb_extension_def
             return jb__error(error, JB_EFRAME, NULL,
                              "a binary-mode message has 2 frames, this one has %zu", count);
         return jb__binary_read((const char *) frames[0].data, frames[0].size,
-                               (const char *) frames[1].data, frames[1].size, event_p, error);
+                               (const char *) frames[1].data, frames[1].size, extras,
+                               extra_count, event_p, error);
     }
     static const char prefix [] = "application/cloudevents";
     if ((frames[1].size >= sizeof prefix - 1 && memcmp(frames[1].data, prefix, sizeof prefix - 1) == 0)
     ||  jb_media_type_has_prefix((const char *) frames[1].data, frames[1].size, prefix))
-        return s_decode_structured(frames, count, known, event_p, error);
+        return s_decode_structured(frames, count, known, extras, extra_count, event_p, error);
     return jb__error(error, JB_EFRAME, NULL,
                      "frame 1 is neither a msgpack map (binary mode) nor "
                      JB_STRUCTURED_MEDIA_TYPE " (structured mode)");
+}
+
+int
+jb_message_decode(const jb_frame_t *frames, size_t count, const jb_extension_def_t *known,
+                  jb_event_t **event_p, jb_error_t *error)
+{
+    return s_decode(frames, count, known, NULL, 0, event_p, error);
+}
+
+int
+jb__message_decode_stamped(const jb_frame_t *frames, size_t count,
+                           const jb_extension_def_t *known, jb_event_t **event_p,
+                           jb__received_stamp_t *stamp, jb_error_t *error)
+{
+    assert(stamp);
+    jb__extra_t extras [2];
+    memset(extras, 0, sizeof extras);
+    s_stamp_name(extras);
+    extras[0].text = stamp->publisher;
+    extras[0].text_capacity = sizeof stamp->publisher;
+    int rc = s_decode(frames, count, known, extras, 2, event_p, error);
+    const jb__extra_t *publisher = &extras[0];
+    const jb__extra_t *sequence = &extras[1];
+    stamp->stamped = rc == 0
+        && publisher->present && publisher->value.type == JB_TYPE_STRING
+        && publisher->value.as.string       //  NULL when too long to keep
+        && sequence->present && sequence->value.type == JB_TYPE_INTEGER
+        && sequence->value.as.integer >= 1;
+    stamp->publisher_size = stamp->stamped? publisher->string_size: 0;
+    stamp->sequence = stamp->stamped? sequence->value.as.integer: 0;
+    return rc;
 }

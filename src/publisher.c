@@ -222,11 +222,14 @@ jb_publisher_wait_for(jb_publisher_t *self, const char *type, int timeout_ms, jb
         if (deadline >= 0 && remaining <= 0)
             return jb__error(error, JB_ETIMEDOUT, NULL, "no subscriber%s%s reached %s within %d ms",
                              type? " for ": "", type? type: "", self->endpoint, timeout_ms);
+        //  a signal (Ctrl-C) ends the wait: the library keeps no global
+        //  flag of its own and reads none, the EINTR is the signal
         zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll(&item, 1, (long) remaining) == -1 && zmq_errno() != EINTR)
+        if (zmq_poll(&item, 1, (long) remaining) == -1) {
+            if (zmq_errno() == EINTR)
+                return jb__error(error, JB_ESOCKET, NULL, "interrupted");
             return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
-        if (zsys_interrupted)
-            return jb__error(error, JB_ESOCKET, NULL, "interrupted");
+        }
     }
 }
 

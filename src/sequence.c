@@ -16,7 +16,6 @@
 
 #include "jbus.h"
 #include "sequence.h"
-#include "event.h"
 #include "id.h"
 #include <czmq.h>
 
@@ -26,12 +25,6 @@
 
 //  The key of a stream: "publisher type" (a publisher id has no space).
 #define s_KEY_MAX 512
-
-bool
-jb__is_stamp_attribute(const char *name)
-{
-    return strcmp(name, JB__PUBLISHER_ATTRIBUTE) == 0 || strcmp(name, JB__SEQUENCE_ATTRIBUTE) == 0;
-}
 
 //  --------------------------------------------------------------------------
 //  Publisher side
@@ -152,24 +145,19 @@ jb__gaps_destroy(jb__gaps_t **self_p)
 }
 
 uint32_t
-jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publisher_p)
+jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
+                 size_t type_size)
 {
-    const jb_value_t *publisher = jb_event_extension(event, JB__PUBLISHER_ATTRIBUTE);
-    const jb_value_t *sequence = jb_event_extension(event, JB__SEQUENCE_ATTRIBUTE);
-    if (!publisher || publisher->type != JB_TYPE_STRING
-    ||  !sequence || sequence->type != JB_TYPE_INTEGER || sequence->as.integer < 1)
+    if (!stamp->stamped)
         return 0;                           //  not stamped by a jbus publisher
     char key [s_KEY_MAX];
-    size_t publisher_size = strlen(publisher->as.string);
-    size_t type_size;
-    const char *type = jb__event_core(event, JB__TYPE, &type_size);
-    if (!type || publisher_size + 1 + type_size >= sizeof key)
+    size_t publisher_size = stamp->publisher_size;
+    if (publisher_size + 1 + type_size >= sizeof key)
         return 0;
-    memcpy(key, publisher->as.string, publisher_size);
+    memcpy(key, stamp->publisher, publisher_size);
     key[publisher_size] = ' ';
-    memcpy(key + publisher_size + 1, type, type_size + 1);
-    if (publisher_p)
-        *publisher_p = publisher->as.string;
+    memcpy(key + publisher_size + 1, type, type_size);
+    key[publisher_size + 1 + type_size] = '\0';
     size_t key_size = publisher_size + 1 + type_size;
     int32_t *last = NULL;
     if (self->last_stream && key_size == self->last_key_size
@@ -192,15 +180,15 @@ jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publish
             free(last);
             return 0;
         }
-        *last = sequence->as.integer;
+        *last = stamp->sequence;
         return 0;
     }
     //  distance on the circle 1 .. INT32_MAX; a number at or before the
     //  last one (far around the circle) is a duplicate or late, not a gap
     int64_t modulus = INT32_MAX;
-    int64_t distance = ((int64_t) sequence->as.integer - *last - 1 + modulus) % modulus;
+    int64_t distance = ((int64_t) stamp->sequence - *last - 1 + modulus) % modulus;
     if (distance >= modulus / 2)
         return 0;
-    *last = sequence->as.integer;
+    *last = stamp->sequence;
     return (uint32_t) distance;
 }

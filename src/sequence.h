@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "jbus/event.h"
+#include <stddef.h>
 
 //  What a publisher adds to each event it sends so that
 //  subscribers can count what they missed (docs/zeromq-binding.md, 4.1):
@@ -23,10 +23,20 @@ typedef struct {
     int32_t sequence;           //  1 .. INT32_MAX, then 1 again
 } jb__stamp_t;
 
-//  True when name is one of the two stamp attributes, which a stamped
-//  encoding writes from the stamp instead of from the event.
-bool
-    jb__is_stamp_attribute(const char *name);
+//  Longest publisher id kept from a received stamp, with its NUL: no
+//  longer one can be tracked (a stream's key is "publisher type").
+#define JB__RECEIVED_PUBLISHER_MAX 512
+
+//  The stamp of a received event (jb__message_decode_stamped).
+typedef struct {
+    bool stamped;               //  false when the event carried no stamp as a
+                                //  jbus publisher writes it: a String jbuspub
+                                //  (of fewer than JB__RECEIVED_PUBLISHER_MAX
+                                //  bytes) and an Integer jbusseq, at least 1
+    char publisher [JB__RECEIVED_PUBLISHER_MAX];    //  when stamped
+    size_t publisher_size;
+    int32_t sequence;
+} jb__received_stamp_t;
 
 //  A publisher's counters, one per type, and its instance id.
 typedef struct jb__sequencer jb__sequencer_t;
@@ -50,9 +60,11 @@ jb__gaps_t *
     jb__gaps_new(void);
 void
     jb__gaps_destroy(jb__gaps_t **self_p);
-//  Note a received event; returns how many events of its stream were
-//  missed just before it (0 when none, or when it carries no stamp).
+//  Note a received event of type (type_size bytes) and its stamp; returns
+//  how many events of its stream were missed just before it (0 when none,
+//  or when it carries no stamp).
 uint32_t
-    jb__gaps_observe(jb__gaps_t *self, const jb_event_t *event, const char **publisher_p);
+    jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
+                     size_t type_size);
 
 #endif

@@ -5,12 +5,7 @@
     into a zmq_msg_t kept in the subscriber and decoded in place, so the
     receive path copies nothing and allocates only the decoded event.
 
-    Filters live in one open-addressing hash table keyed by the filter text,
-    with a subscription count each. Prefix filters are also indexed by their
-    distinct lengths, so testing a type against 10,000 prefixes costs one
-    pass over the type (its hash is extended byte by byte) and one table
-    probe per distinct prefix length, not 10,000 comparisons. Patterns are
-    few in practice and are kept in a plain list.
+    The filters and the handlers on them are a jb__filters_t (filters.c).
 
     ZeroMQ does the prefix filtering itself: the SUB socket holds one
     subscription per jb_subscriber_subscribe call, to the filter itself or,
@@ -23,7 +18,9 @@
 #include "jbus.h"
 #include "error.h"
 #include "event.h"
+#include "filters.h"
 #include "heartbeat.h"
+#include "message.h"
 #include "sequence.h"
 #include "text.h"
 #include <errno.h>
@@ -35,44 +32,8 @@
 //  are received and dropped, so the socket stays on message boundaries.
 #define s_FRAMES_MAX 4
 
-//  FNV-1a, 64 bits: byte at a time, so a type's prefixes hash in one pass.
-#define s_HASH_SEED  UINT64_C(14695981039346656037)
-#define s_HASH_PRIME UINT64_C(1099511628211)
-
-//  Slots in the filter table to begin with (a power of two).
-#define s_TABLE_INITIAL 16
-
 //  Longest filter quoted in an error message.
 #define s_QUOTE_MAX 200
-
-//  One handler registered with jb_subscriber_on. Allocated one by one, so a
-//  dispatch can hold pointers to handlers while callbacks add new ones.
-typedef struct {
-    jb_handler_fn *handler;     //  what to call
-    void *arg;                  //  and its argument
-    uint64_t sequence;          //  registration order, across all filters
-    bool removed;               //  unsubscribed during a dispatch: not called
-} s_handler_t;
-
-//  One distinct filter and what hangs on it.
-typedef struct s_filter {
-    char *text;                 //  the filter as given, NUL-terminated
-    size_t size;                //  strlen(text)
-    uint64_t hash;              //  s_hash of text
-    size_t subscription_size;   //  bytes of text that ZeroMQ subscribes to
-    bool is_pattern;            //  has a "*" or ">" segment
-    size_t subscriptions;       //  subscribe calls not yet undone, > 0
-    s_handler_t **handlers;     //  in registration order
-    size_t handler_count;
-    size_t handler_capacity;
-    struct s_filter *next_dead; //  in the graveyard while a dispatch runs
-} s_filter_t;
-
-//  How many prefix filters have one length.
-typedef struct {
-    size_t size;                //  prefix length in bytes
-    size_t count;               //  prefix filters of that length, > 0
-} s_length_t;
 
 struct jb_subscriber {
     zsock_t *socket;            //  SUB
@@ -82,21 +43,8 @@ struct jb_subscriber {
     zmq_msg_t parts [s_FRAMES_MAX];     //  frames of the message being read
     jb_frame_t frames [s_FRAMES_MAX];   //  the same, as the decoder takes them
 
-    s_filter_t **slots;         //  hash table of every filter, NULL = free
-    size_t slot_count;          //  a power of two
-    size_t filter_count;        //  slots in use
-    s_length_t *lengths;        //  distinct prefix-filter lengths, ascending
-    size_t length_count;
-    size_t length_capacity;
-    s_filter_t **patterns;      //  pattern filters, in subscription order
-    size_t pattern_count;
-    size_t pattern_capacity;
-    uint64_t next_sequence;     //  for the next handler
-
-    s_handler_t **calls;        //  handlers to call for the event dispatched
-    size_t calls_capacity;
-    bool in_callback;           //  a handler or the reject callback is running
-    s_filter_t *graveyard;      //  filters removed by callbacks, freed after
+    jb__filters_t *filters;     //  every filter, and the handlers on them
+    bool in_callback;           //  a handler or a callback is running
     bool unsubscribed;          //  an unsubscribe since the last message read
     bool check_exactly;         //  the last message read needs exact matching
 
@@ -107,317 +55,6 @@ struct jb_subscriber {
     jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
     jb_subscriber_stats_t stats;
 };
-
-//  --------------------------------------------------------------------------
-//  array, grown when needed to hold at least needed elements (doubling), or
-//  NULL when out of memory (array is then unchanged).
-
-static void *
-s_reserve(void *array, size_t *capacity_p, size_t needed, size_t element_size)
-{
-    if (needed <= *capacity_p)
-        return array;
-    size_t capacity = *capacity_p? *capacity_p * 2: 8;
-    while (capacity < needed)
-        capacity *= 2;
-    void *grown = realloc(array, capacity * element_size);
-    if (grown)
-        *capacity_p = capacity;
-    return grown;
-}
-
-static inline uint64_t
-s_hash_step(uint64_t hash, char byte)
-{
-    return (hash ^ (unsigned char) byte) * s_HASH_PRIME;
-}
-
-static uint64_t
-s_hash(const char *text, size_t size)
-{
-    uint64_t hash = s_HASH_SEED;
-    for (size_t index = 0; index < size; index++)
-        hash = s_hash_step(hash, text[index]);
-    return hash;
-}
-
-//  --------------------------------------------------------------------------
-//  Check filter's syntax. A segment (text between dots) that holds "*" or
-//  ">" must be just that character, and ">" only the last segment. Sets
-//  *is_pattern_p and the length of the ZeroMQ subscription: the whole filter,
-//  or the text before the first wildcard segment.
-
-static int
-s_filter_parse(const char *filter, bool *is_pattern_p, size_t *subscription_size_p,
-               jb_error_t *error)
-{
-    bool is_pattern = false;
-    size_t subscription_size = strlen(filter);
-    const char *segment = filter;
-    while (true) {
-        size_t size = strcspn(segment, ".");
-        const char *end = segment + size;
-        if (memchr(segment, '*', size) || memchr(segment, '>', size)) {
-            if (size != 1)
-                return jb__error(error, JB_EINVAL, NULL,
-                                 "filter \"%.*s\": a wildcard must be a whole segment "
-                                 "(\"*\" or \">\" between dots)", s_QUOTE_MAX, filter);
-            if (*segment == '>' && *end != '\0')
-                return jb__error(error, JB_EINVAL, NULL,
-                                 "filter \"%.*s\": \">\" can only be the last segment",
-                                 s_QUOTE_MAX, filter);
-            if (!is_pattern) {
-                is_pattern = true;
-                subscription_size = (size_t) (segment - filter);
-            }
-        }
-        if (*end == '\0')
-            break;
-        segment = end + 1;
-    }
-    *is_pattern_p = is_pattern;
-    *subscription_size_p = subscription_size;
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Segment by segment: "*" is exactly one segment, ">" one or more trailing
-//  segments, anything else itself. A segment is whatever lies between dots,
-//  so "*" matches an empty one only where the type has one ("a..b").
-
-static bool
-s_pattern_matches(const char *pattern, const char *type)
-{
-    while (true) {
-        size_t pattern_size = strcspn(pattern, ".");
-        //  type is always at the start of a segment here, so one remains
-        if (pattern_size == 1 && *pattern == '>')
-            return true;
-        size_t type_size = strcspn(type, ".");
-        if (!(pattern_size == 1 && *pattern == '*')
-        &&  (pattern_size != type_size || memcmp(pattern, type, type_size) != 0))
-            return false;
-        bool pattern_more = pattern[pattern_size] == '.';
-        bool type_more = type[type_size] == '.';
-        if (!pattern_more || !type_more)
-            return pattern_more == type_more;
-        pattern += pattern_size + 1;
-        type += type_size + 1;
-    }
-}
-
-bool
-jb_filter_matches(const char *filter, const char *type)
-{
-    assert(filter);
-    assert(type);
-    bool is_pattern;
-    size_t subscription_size;
-    if (s_filter_parse(filter, &is_pattern, &subscription_size, NULL))
-        return false;
-    if (is_pattern)
-        return s_pattern_matches(filter, type);
-    return strncmp(type, filter, subscription_size) == 0;
-}
-
-//  --------------------------------------------------------------------------
-//  The filter table: linear probing, at most half full, deletion by
-//  backward shift (no tombstones, so lookups never slow down with churn).
-
-static s_filter_t *
-s_table_find(const jb_subscriber_t *self, const char *text, size_t size, uint64_t hash)
-{
-    if (self->slot_count == 0)
-        return NULL;
-    size_t mask = self->slot_count - 1;
-    for (size_t index = (size_t) hash & mask; self->slots[index]; index = (index + 1) & mask) {
-        s_filter_t *filter = self->slots[index];
-        if (filter->hash == hash && filter->size == size && memcmp(filter->text, text, size) == 0)
-            return filter;
-    }
-    return NULL;
-}
-
-static void
-s_table_place(s_filter_t **slots, size_t slot_count, s_filter_t *filter)
-{
-    size_t mask = slot_count - 1;
-    size_t index = (size_t) filter->hash & mask;
-    while (slots[index])
-        index = (index + 1) & mask;
-    slots[index] = filter;
-}
-
-static bool
-s_table_insert(jb_subscriber_t *self, s_filter_t *filter)
-{
-    if ((self->filter_count + 1) * 2 > self->slot_count) {
-        size_t slot_count = self->slot_count? self->slot_count * 2: s_TABLE_INITIAL;
-        s_filter_t **slots = (s_filter_t **) calloc(slot_count, sizeof(s_filter_t *));
-        if (!slots)
-            return false;
-        for (size_t index = 0; index < self->slot_count; index++)
-            if (self->slots[index])
-                s_table_place(slots, slot_count, self->slots[index]);
-        free(self->slots);
-        self->slots = slots;
-        self->slot_count = slot_count;
-    }
-    s_table_place(self->slots, self->slot_count, filter);
-    self->filter_count++;
-    return true;
-}
-
-static void
-s_table_remove(jb_subscriber_t *self, const s_filter_t *filter)
-{
-    size_t mask = self->slot_count - 1;
-    size_t hole = (size_t) filter->hash & mask;
-    while (self->slots[hole] != filter)
-        hole = (hole + 1) & mask;
-    self->slots[hole] = NULL;
-    //  pull back each later entry of the run that may no longer be reachable
-    for (size_t index = (hole + 1) & mask; self->slots[index]; index = (index + 1) & mask) {
-        size_t home = (size_t) self->slots[index]->hash & mask;
-        //  the entry can move to the hole unless its home lies in (hole, index]
-        bool stays = hole <= index? (hole < home && home <= index)
-                                  : (hole < home || home <= index);
-        if (!stays) {
-            self->slots[hole] = self->slots[index];
-            self->slots[index] = NULL;
-            hole = index;
-        }
-    }
-    self->filter_count--;
-}
-
-//  --------------------------------------------------------------------------
-//  The distinct prefix lengths, sorted, each with how many filters have it.
-
-static bool
-s_lengths_add(jb_subscriber_t *self, size_t size)
-{
-    size_t index = 0;
-    while (index < self->length_count && self->lengths[index].size < size)
-        index++;
-    if (index < self->length_count && self->lengths[index].size == size) {
-        self->lengths[index].count++;
-        return true;
-    }
-    s_length_t *lengths = (s_length_t *) s_reserve(self->lengths, &self->length_capacity,
-                                                   self->length_count + 1, sizeof(s_length_t));
-    if (!lengths)
-        return false;
-    self->lengths = lengths;
-    memmove(&self->lengths[index + 1], &self->lengths[index],
-            (self->length_count - index) * sizeof(s_length_t));
-    self->lengths[index].size = size;
-    self->lengths[index].count = 1;
-    self->length_count++;
-    return true;
-}
-
-static void
-s_lengths_remove(jb_subscriber_t *self, size_t size)
-{
-    size_t index = 0;
-    while (self->lengths[index].size != size)
-        index++;
-    if (--self->lengths[index].count == 0) {
-        memmove(&self->lengths[index], &self->lengths[index + 1],
-                (self->length_count - index - 1) * sizeof(s_length_t));
-        self->length_count--;
-    }
-}
-
-//  --------------------------------------------------------------------------
-
-static void
-s_filter_free(s_filter_t *filter)
-{
-    for (size_t index = 0; index < filter->handler_count; index++)
-        free(filter->handlers[index]);
-    free(filter->handlers);
-    free(filter->text);
-    free(filter);
-}
-
-//  Create filter, put it in the table and the prefix or pattern index.
-//  NULL when out of memory.
-
-static s_filter_t *
-s_filter_add(jb_subscriber_t *self, const char *text, size_t size, uint64_t hash,
-             bool is_pattern, size_t subscription_size)
-{
-    s_filter_t *filter = (s_filter_t *) calloc(1, sizeof(s_filter_t));
-    if (!filter)
-        return NULL;
-    filter->text = jb__strndup(text, size);
-    filter->size = size;
-    filter->hash = hash;
-    filter->is_pattern = is_pattern;
-    filter->subscription_size = subscription_size;
-    if (!filter->text || !s_table_insert(self, filter)) {
-        s_filter_free(filter);
-        return NULL;
-    }
-    bool indexed;
-    if (is_pattern) {
-        s_filter_t **patterns = (s_filter_t **) s_reserve(self->patterns, &self->pattern_capacity,
-                                                          self->pattern_count + 1,
-                                                          sizeof(s_filter_t *));
-        if ((indexed = patterns != NULL)) {
-            self->patterns = patterns;
-            self->patterns[self->pattern_count++] = filter;
-        }
-    }
-    else
-        indexed = s_lengths_add(self, size);
-    if (!indexed) {
-        s_table_remove(self, filter);
-        s_filter_free(filter);
-        return NULL;
-    }
-    return filter;
-}
-
-//  Take filter out of every index and free it with its handlers; while a
-//  callback runs, the dispatch may still hold its handlers, so they are
-//  marked removed and freed when the dispatch ends.
-
-static void
-s_filter_remove(jb_subscriber_t *self, s_filter_t *filter)
-{
-    s_table_remove(self, filter);
-    if (filter->is_pattern) {
-        size_t index = 0;
-        while (self->patterns[index] != filter)
-            index++;
-        memmove(&self->patterns[index], &self->patterns[index + 1],
-                (self->pattern_count - index - 1) * sizeof(s_filter_t *));
-        self->pattern_count--;
-    }
-    else
-        s_lengths_remove(self, filter->size);
-    if (self->in_callback) {
-        for (size_t index = 0; index < filter->handler_count; index++)
-            filter->handlers[index]->removed = true;
-        filter->next_dead = self->graveyard;
-        self->graveyard = filter;
-    }
-    else
-        s_filter_free(filter);
-}
-
-static void
-s_bury_the_dead(jb_subscriber_t *self)
-{
-    while (self->graveyard) {
-        s_filter_t *filter = self->graveyard;
-        self->graveyard = filter->next_dead;
-        s_filter_free(filter);
-    }
-}
 
 //  --------------------------------------------------------------------------
 
@@ -463,8 +100,9 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     }
     self->known = options->known;
     self->gaps = jb__gaps_new();
+    self->filters = jb__filters_new();
     self->socket = zsock_new(ZMQ_SUB);
-    if (!self->gaps || !self->socket) {
+    if (!self->gaps || !self->filters || !self->socket) {
         jb__error(error, JB_ESOCKET, NULL, "cannot create a SUB socket: %s",
                   zmq_strerror(zmq_errno()));
         jb_subscriber_destroy(&self);
@@ -520,13 +158,7 @@ jb_subscriber_destroy(jb_subscriber_t **self_p)
     assert(!self->in_callback);     //  not from inside a handler
     zsock_destroy(&self->socket);
     jb__gaps_destroy(&self->gaps);
-    for (size_t index = 0; index < self->slot_count; index++)
-        if (self->slots[index])
-            s_filter_free(self->slots[index]);
-    free(self->slots);
-    free(self->lengths);
-    free(self->patterns);
-    free(self->calls);
+    jb__filters_destroy(&self->filters);
     free(self->endpoint);
     free(self);
     *self_p = NULL;
@@ -543,54 +175,20 @@ jb_subscriber_endpoint(const jb_subscriber_t *self)
 //  One subscription to filter, and handler on it when not NULL.
 
 static int
-s_subscribe(jb_subscriber_t *self, const char *text, jb_handler_fn *handler, void *arg,
+s_subscribe(jb_subscriber_t *self, const char *filter, jb_handler_fn *handler, void *arg,
             jb_error_t *error)
 {
-    bool is_pattern;
     size_t subscription_size;
-    int rc = s_filter_parse(text, &is_pattern, &subscription_size, error);
+    int rc = jb__filters_add(self->filters, filter, handler, arg, &subscription_size, error);
     if (rc)
         return rc;
-    size_t size = strlen(text);
-    uint64_t hash = s_hash(text, size);
-    s_filter_t *filter = s_table_find(self, text, size, hash);
-    bool created = false;
-    if (!filter) {
-        filter = s_filter_add(self, text, size, hash, is_pattern, subscription_size);
-        if (!filter)
-            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
-        created = true;
-    }
-    if (handler) {
-        s_handler_t *entry = (s_handler_t *) calloc(1, sizeof(s_handler_t));
-        s_handler_t **handlers = (s_handler_t **) s_reserve(filter->handlers,
-                                                            &filter->handler_capacity,
-                                                            filter->handler_count + 1,
-                                                            sizeof(s_handler_t *));
-        if (handlers)
-            filter->handlers = handlers;
-        if (!entry || !handlers) {
-            free(entry);
-            if (created)
-                s_filter_remove(self, filter);
-            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
-        }
-        entry->handler = handler;
-        entry->arg = arg;
-        entry->sequence = self->next_sequence++;
-        filter->handlers[filter->handler_count++] = entry;
-    }
     //  one ZeroMQ subscription per call: libzmq counts them as we do
-    if (zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, text, subscription_size) == -1) {
+    if (zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, filter, subscription_size) == -1) {
         int errnum = zmq_errno();
-        if (handler)
-            free(filter->handlers[--filter->handler_count]);
-        if (created)
-            s_filter_remove(self, filter);
+        jb__filters_undo_add(self->filters, filter, handler != NULL);
         return jb__error(error, JB_ESOCKET, NULL, "cannot subscribe to \"%.*s\": %s",
-                         s_QUOTE_MAX, text, zmq_strerror(errnum));
+                         s_QUOTE_MAX, filter, zmq_strerror(errnum));
     }
-    filter->subscriptions++;
     return 0;
 }
 
@@ -613,20 +211,18 @@ jb_subscriber_on(jb_subscriber_t *self, const char *filter, jb_handler_fn *handl
 }
 
 int
-jb_subscriber_unsubscribe(jb_subscriber_t *self, const char *text, jb_error_t *error)
+jb_subscriber_unsubscribe(jb_subscriber_t *self, const char *filter, jb_error_t *error)
 {
     assert(self);
-    assert(text);
-    size_t size = strlen(text);
-    s_filter_t *filter = s_table_find(self, text, size, s_hash(text, size));
-    if (!filter)
+    assert(filter);
+    size_t subscription_size;
+    if (!jb__filters_find(self->filters, filter, &subscription_size))
         return jb__error(error, JB_ENOTFOUND, NULL, "not subscribed to \"%.*s\"",
-                         s_QUOTE_MAX, text);
-    if (zmq_setsockopt(self->handle, ZMQ_UNSUBSCRIBE, text, filter->subscription_size) == -1)
+                         s_QUOTE_MAX, filter);
+    if (zmq_setsockopt(self->handle, ZMQ_UNSUBSCRIBE, filter, subscription_size) == -1)
         return jb__error(error, JB_ESOCKET, NULL, "cannot unsubscribe from \"%.*s\": %s",
-                         s_QUOTE_MAX, text, zmq_strerror(zmq_errno()));
-    if (--filter->subscriptions == 0)
-        s_filter_remove(self, filter);
+                         s_QUOTE_MAX, filter, zmq_strerror(zmq_errno()));
+    jb__filters_remove(self->filters, filter);
     self->unsubscribed = true;
     return 0;
 }
@@ -650,114 +246,10 @@ jb_subscriber_on_gap(jb_subscriber_t *self, jb_gap_fn *gap, void *arg)
 }
 
 //  --------------------------------------------------------------------------
-//  Matching a received type against the filters.
-
-//  Walks the prefix filters that match a type, shortest first: the type's
-//  hash is extended to each distinct filter length in turn and looked up.
-typedef struct {
-    size_t index;               //  next entry of self->lengths
-    size_t hashed;              //  bytes of the type in hash
-    uint64_t hash;              //  of those bytes
-} s_prefix_cursor_t;
-
-static s_filter_t *
-s_next_prefix(const jb_subscriber_t *self, const char *type, size_t type_size,
-              s_prefix_cursor_t *cursor)
-{
-    while (cursor->index < self->length_count) {
-        size_t size = self->lengths[cursor->index++].size;
-        if (size > type_size)
-            break;
-        for (; cursor->hashed < size; cursor->hashed++)
-            cursor->hash = s_hash_step(cursor->hash, type[cursor->hashed]);
-        s_filter_t *filter = s_table_find(self, type, size, cursor->hash);
-        //  a pattern's text can equal a type prefix that holds a literal "*"
-        if (filter && !filter->is_pattern)
-            return filter;
-    }
-    cursor->index = self->length_count;
-    return NULL;
-}
-
-//  Append filter's handlers to self->calls after the first *count_p.
-
-static int
-s_add_calls(jb_subscriber_t *self, const s_filter_t *filter, size_t *count_p)
-{
-    s_handler_t **calls = (s_handler_t **) s_reserve(self->calls, &self->calls_capacity,
-                                                     *count_p + filter->handler_count,
-                                                     sizeof(s_handler_t *));
-    if (!calls)
-        return JB_ENOMEM;
-    self->calls = calls;
-    memcpy(&self->calls[*count_p], filter->handlers,
-           filter->handler_count * sizeof(s_handler_t *));
-    *count_p += filter->handler_count;
-    return 0;
-}
-
-//  True when type matches at least one filter.
-
-static bool
-s_matches_any(jb_subscriber_t *self, const char *type)
-{
-    //  Without patterns, ZeroMQ's subscriptions are exactly our prefix
-    //  filters and it has matched already. Except once after an unsubscribe:
-    //  libzmq may hold one message that it matched before (prefetched by a
-    //  poll), and it returns that one without matching it again.
-    if (self->pattern_count == 0 && !self->check_exactly)
-        return true;
-    s_prefix_cursor_t cursor = { 0, 0, s_HASH_SEED };
-    if (s_next_prefix(self, type, strlen(type), &cursor))
-        return true;
-    for (size_t index = 0; index < self->pattern_count; index++)
-        if (s_pattern_matches(self->patterns[index]->text, type))
-            return true;
-    return false;
-}
-
-static int
-s_by_sequence(const void *left, const void *right)
-{
-    uint64_t a = (*(s_handler_t *const *) left)->sequence;
-    uint64_t b = (*(s_handler_t *const *) right)->sequence;
-    return a < b? -1: a > b;
-}
-
-//  Put in self->calls every handler whose filter matches type, in
-//  registration order; *count_p gets how many. 0 or JB_ENOMEM.
-
-static int
-s_collect_handlers(jb_subscriber_t *self, const char *type, size_t *count_p)
-{
-    size_t count = 0;
-    size_t sources = 0;     //  filters that contributed handlers
-    size_t type_size = strlen(type);
-    s_prefix_cursor_t cursor = { 0, 0, s_HASH_SEED };
-    s_filter_t *filter;
-    while ((filter = s_next_prefix(self, type, type_size, &cursor)))
-        if (filter->handler_count) {
-            if (s_add_calls(self, filter, &count))
-                return JB_ENOMEM;
-            sources++;
-        }
-    for (size_t index = 0; index < self->pattern_count; index++) {
-        filter = self->patterns[index];
-        if (filter->handler_count && s_pattern_matches(filter->text, type)) {
-            if (s_add_calls(self, filter, &count))
-                return JB_ENOMEM;
-            sources++;
-        }
-    }
-    //  each filter's handlers are in order already; only a mix needs sorting
-    if (sources > 1)
-        qsort(self->calls, count, sizeof(s_handler_t *), s_by_sequence);
-    *count_p = count;
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Receiving.
+//  Receiving, in phases: read a message off the socket (s_read_message),
+//  or wait for one (s_wait); decode it (s_decode), which reports what is
+//  not an event; note its sequence number (s_check_sequence); and keep it
+//  when a filter wants it (s_wanted).
 
 //  Take one whole message off the socket without waiting: its first frames
 //  into self->parts (and self->frames), the rest received and dropped.
@@ -765,7 +257,7 @@ s_collect_handlers(jb_subscriber_t *self, const char *type, size_t *count_p)
 //  zmq_errno() set (EAGAIN when no message is waiting).
 
 static int
-s_take_message(jb_subscriber_t *self, size_t *kept_p)
+s_read_message(jb_subscriber_t *self, size_t *kept_p)
 {
     zmq_msg_t *part = &self->parts[0];
     zmq_msg_init(part);
@@ -828,40 +320,92 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
     return 0;
 }
 
-//  Count and report what the event's stream missed before it, then take
-//  the stamp off: it is transport, like a frame, not the publisher's event.
+//  Decode the message just read, of total frames (kept of them in
+//  self->frames), and close its frames. Returns the event and its stamp in
+//  *stamp, or NULL for a message that is none, counted and reported.
+
+static jb_event_t *
+s_decode(jb_subscriber_t *self, size_t kept, int total, jb__received_stamp_t *stamp)
+{
+    self->stats.received++;
+    self->check_exactly = self->unsubscribed;
+    self->unsubscribed = false;
+    jb_event_t *event = NULL;
+    jb_error_t reason;
+    int rc = (size_t) total > kept
+        ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
+                    "(binary mode) or 3 (structured mode), this one has %d", total)
+        : jb__message_decode_stamped(self->frames, kept, self->known, &event, stamp, &reason);
+    if (rc) {
+        self->stats.rejected++;
+        if (self->reject) {
+            self->in_callback = true;
+            self->reject(self->frames, kept, &reason, self->reject_arg);
+            self->in_callback = false;
+        }
+    }
+    for (size_t index = 0; index < kept; index++)
+        zmq_msg_close(&self->parts[index]);
+    return event;
+}
+
+//  Count and report what the event's stream missed before it, by its
+//  stamp (transport, like a frame: never part of the event).
 
 static void
-s_check_sequence(jb_subscriber_t *self, jb_event_t *event)
+s_check_sequence(jb_subscriber_t *self, const jb_event_t *event,
+                 const jb__received_stamp_t *stamp)
 {
-    const char *publisher = NULL;
-    uint32_t missed = jb__gaps_observe(self->gaps, event, &publisher);
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size);
     if (missed) {
         self->stats.gaps++;
         self->stats.missed += missed;
         if (self->gap) {
             self->in_callback = true;
-            self->gap(publisher, jb_event_type(event), missed, self->gap_arg);
+            self->gap(stamp->publisher, type, missed, self->gap_arg);
             self->in_callback = false;
-            s_bury_the_dead(self);
         }
     }
-    jb__event_remove_extension(event, JB__PUBLISHER_ATTRIBUTE,
-                               sizeof JB__PUBLISHER_ATTRIBUTE - 1);
-    jb__event_remove_extension(event, JB__SEQUENCE_ATTRIBUTE, sizeof JB__SEQUENCE_ATTRIBUTE - 1);
+}
+
+//  True when a filter wants event: for recv (calls NULL) any filter, for
+//  dispatch one with handlers, which are then collected and *calls_p says
+//  how many. 0 or JB_ENOMEM.
+
+static int
+s_wanted(jb_subscriber_t *self, const jb_event_t *event, size_t *calls_p, bool *wanted_p)
+{
+    const char *type = jb_event_type(event);
+    if (calls_p) {
+        int rc = jb__filters_collect(self->filters, type, calls_p);
+        *wanted_p = rc == 0 && *calls_p > 0;
+        return rc;
+    }
+    //  Without patterns, ZeroMQ's subscriptions are exactly our prefix
+    //  filters and it has matched already. Except once after an unsubscribe:
+    //  libzmq may hold one message that it matched before (prefetched by a
+    //  poll), and it returns that one without matching it again.
+    *wanted_p = (!jb__filters_has_patterns(self->filters) && !self->check_exactly)
+             || jb__filters_match_any(self->filters, type);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
-//  The next valid event off the socket, waiting until deadline. Malformed
-//  messages are counted, reported and skipped. 0, JB_ETIMEDOUT or JB_ESOCKET.
+//  The receive loop of recv and dispatch: the next event that a filter
+//  wants (see s_wanted), waiting up to timeout_ms. Malformed messages are
+//  counted, reported and skipped. 0, JB_ETIMEDOUT, JB_ESOCKET or JB_ENOMEM.
 
 static int
-s_next_event(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t **event_p,
-             jb_error_t *error)
+s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *calls_p,
+          jb_error_t *error)
 {
+    assert(timeout_ms >= -1);
+    int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
     while (true) {
         size_t kept;
-        int total = s_take_message(self, &kept);
+        int total = s_read_message(self, &kept);
         if (total == -1) {
             int errnum = zmq_errno();
             if (errnum != EAGAIN)
@@ -872,58 +416,17 @@ s_next_event(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
                 return rc;
             continue;
         }
-        self->stats.received++;
-        self->check_exactly = self->unsubscribed;
-        self->unsubscribed = false;
-
-        jb_event_t *event = NULL;
-        jb_error_t reason;
-        int rc = (size_t) total > kept
-            ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
-                        "(binary mode) or 3 (structured mode), this one has %d", total)
-            : jb_message_decode(self->frames, kept, self->known, &event, &reason);
-        if (rc) {
-            self->stats.rejected++;
-            if (self->reject) {
-                self->in_callback = true;
-                self->reject(self->frames, kept, &reason, self->reject_arg);
-                self->in_callback = false;
-                s_bury_the_dead(self);
-            }
+        jb__received_stamp_t stamp;
+        jb_event_t *event = s_decode(self, kept, total, &stamp);
+        if (!event)
+            continue;
+        s_check_sequence(self, event, &stamp);
+        bool wanted;
+        if (s_wanted(self, event, calls_p, &wanted)) {
+            jb_event_destroy(&event);
+            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
         }
-        for (size_t index = 0; index < kept; index++)
-            zmq_msg_close(&self->parts[index]);
-        if (rc == 0) {
-            s_check_sequence(self, event);
-            *event_p = event;
-            return 0;
-        }
-    }
-}
-
-static int64_t
-s_deadline(int timeout_ms)
-{
-    assert(timeout_ms >= -1);
-    return timeout_ms < 0? -1: zclock_mono() + timeout_ms;
-}
-
-//  --------------------------------------------------------------------------
-
-int
-jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
-                   jb_error_t *error)
-{
-    assert(self);
-    assert(event_p);
-    assert(!self->in_callback);     //  callbacks must not receive
-    int64_t deadline = s_deadline(timeout_ms);
-    while (true) {
-        jb_event_t *event = NULL;
-        int rc = s_next_event(self, deadline, timeout_ms, &event, error);
-        if (rc)
-            return rc;
-        if (s_matches_any(self, jb_event_type(event))) {
+        if (wanted) {
             self->stats.delivered++;
             *event_p = event;
             return 0;
@@ -936,41 +439,32 @@ jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
 //  --------------------------------------------------------------------------
 
 int
+jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
+                   jb_error_t *error)
+{
+    assert(self);
+    assert(event_p);
+    assert(!self->in_callback);     //  callbacks must not receive
+    return s_receive(self, timeout_ms, event_p, NULL, error);
+}
+
+//  --------------------------------------------------------------------------
+
+int
 jb_subscriber_dispatch(jb_subscriber_t *self, int timeout_ms, jb_error_t *error)
 {
     assert(self);
     assert(!self->in_callback);     //  callbacks must not dispatch
-    int64_t deadline = s_deadline(timeout_ms);
-    while (true) {
-        jb_event_t *event = NULL;
-        int rc = s_next_event(self, deadline, timeout_ms, &event, error);
-        if (rc)
-            return rc;
-        size_t count = 0;
-        if (s_collect_handlers(self, jb_event_type(event), &count)) {
-            jb_event_destroy(&event);
-            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
-        }
-        if (count == 0) {
-            self->stats.filtered++;
-            jb_event_destroy(&event);
-            continue;
-        }
-        self->stats.delivered++;
-        //  callbacks may subscribe and unsubscribe: self->calls is not
-        //  touched by either, and removed handlers stay allocated (marked)
-        //  until the last callback has returned
-        self->in_callback = true;
-        for (size_t index = 0; index < count; index++) {
-            s_handler_t *entry = self->calls[index];
-            if (!entry->removed)
-                entry->handler(event, entry->arg);
-        }
-        self->in_callback = false;
-        s_bury_the_dead(self);
-        jb_event_destroy(&event);
-        return 0;
-    }
+    jb_event_t *event = NULL;
+    size_t calls = 0;
+    int rc = s_receive(self, timeout_ms, &event, &calls, error);
+    if (rc)
+        return rc;
+    self->in_callback = true;
+    jb__filters_call(self->filters, event, calls);
+    self->in_callback = false;
+    jb_event_destroy(&event);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------

@@ -466,6 +466,34 @@ test_decode_survives_mutated_frames(void **state)
     jb_event_destroy(&event);
 }
 
+//  jb_message_decode is the public decoder: the loss-detection stamp's
+//  attributes are ordinary extensions to it, where the event had them.
+static void
+test_decode_returns_stamp_attributes_as_extensions(void **state)
+{
+    (void) state;
+    jb_event_t *event = jb_event_new("jerry.work_tracking.task.created", "/jerry/test");
+    jb_value_t value = jb_value_string("0123456789abcdef");
+    assert_int_equal(jb_event_set_extension(event, "jbuspub", &value, NULL), 0);
+    value = jb_value_integer(7);
+    assert_int_equal(jb_event_set_extension(event, "jbusseq", &value, NULL), 0);
+    value = jb_value_boolean(true);
+    assert_int_equal(jb_event_set_extension(event, "urgent", &value, NULL), 0);
+    for (jb_mode_t mode = JB_MODE_BINARY; mode <= JB_MODE_STRUCTURED; mode++) {
+        jb_event_t *decoded = s_round_trip(event, mode);
+        assert_true(jb_event_equal(event, decoded));
+        assert_int_equal(jb_event_extension_count(decoded), 3);
+        const char *name;
+        jb_event_extension_at(decoded, 0, &name);
+        assert_string_equal(name, "jbuspub");
+        assert_string_equal(jb_event_extension(decoded, "jbuspub")->as.string,
+                            "0123456789abcdef");
+        assert_int_equal(jb_event_extension(decoded, "jbusseq")->as.integer, 7);
+        jb_event_destroy(&decoded);
+    }
+    jb_event_destroy(&event);
+}
+
 int
 main(void)
 {
@@ -478,6 +506,7 @@ main(void)
         cmocka_unit_test(test_binary_mode_rejects_wrong_types_and_shapes),
         cmocka_unit_test(test_malformed_frames_are_rejected_with_a_reason),
         cmocka_unit_test(test_decode_survives_mutated_frames),
+        cmocka_unit_test(test_decode_returns_stamp_attributes_as_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

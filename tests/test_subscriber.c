@@ -1201,6 +1201,51 @@ test_gaps_in_sequence_numbers_are_reported_once_each(void **state)
     assert_int_equal(stats.missed, 3);
 }
 
+//  A stamp that no jbus publisher writes (a jbuspub that is not a String,
+//  a jbusseq below 1) counts no gap, and the event still comes without
+//  either attribute, in both modes; a stamp attribute twice is a reject.
+static void
+test_odd_stamps_are_taken_off_and_count_no_gap(void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    s_gap_log_t log = { 0, 0, "" };
+    jb_subscriber_on_gap(fixture->subscriber, s_record_gap, &log);
+    jb_subscriber_on_reject(fixture->subscriber, s_record_reject, &fixture->log);
+    s_subscribe(fixture, "jerry.work_tracking.", "jerry.work_tracking.");
+    jb_mode_t modes [] = { JB_MODE_BINARY, JB_MODE_STRUCTURED };
+    for (size_t mode = 0; mode < 2; mode++)
+        for (int32_t sequence = 0; sequence < 3; sequence++) {
+            jb_event_t *event = jb_event_new("jerry.work_tracking.task.created", "/jerry/test");
+            jb_value_t value = jb_value_integer(42);        //  not a String
+            assert_int_equal(jb_event_set_extension(event, "jbuspub", &value, NULL), 0);
+            value = jb_value_integer(sequence * 5);
+            assert_int_equal(jb_event_set_extension(event, "jbusseq", &value, NULL), 0);
+            value = jb_value_string("kept");
+            assert_int_equal(jb_event_set_extension(event, "other", &value, NULL), 0);
+            s_send_event(fixture->xpub, event, modes[mode]);
+            jb_event_destroy(&event);
+        }
+    const char *duplicate =
+        "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
+        "\"type\":\"jerry.work_tracking.x\",\"jbuspub\":\"a\",\"jbuspub\":\"b\"}";
+    const char *frames [] = { "jerry.work_tracking.x", JB_STRUCTURED_MEDIA_TYPE, duplicate };
+    s_send_frames(fixture->xpub, 3, frames, NULL);
+    for (size_t index = 0; index < 6; index++) {
+        jb_event_t *event = NULL;
+        assert_int_equal(jb_subscriber_recv(fixture->subscriber, s_WAIT_MS, &event, NULL), 0);
+        assert_null(jb_event_extension(event, "jbuspub"));
+        assert_null(jb_event_extension(event, "jbusseq"));
+        assert_string_equal(jb_event_extension(event, "other")->as.string, "kept");
+        jb_event_destroy(&event);
+    }
+    jb_event_t *event = NULL;
+    assert_int_equal(jb_subscriber_recv(fixture->subscriber, 100, &event, NULL), JB_ETIMEDOUT);
+    assert_int_equal(fixture->log.reject_count, 1);
+    assert_non_null(strstr(fixture->log.reject_messages[0], "more than once"));
+    assert_int_equal(log.gaps, 0);
+    s_assert_stats(fixture->subscriber, 7, 6, 0, 1);
+}
+
 int
 main(void)
 {
@@ -1220,6 +1265,8 @@ main(void)
         cmocka_unit_test(test_filter_matches_follows_the_rules),
         cmocka_unit_test_setup_teardown(test_unsubscribe_stops_delivery, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_gaps_in_sequence_numbers_are_reported_once_each,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_odd_stamps_are_taken_off_and_count_no_gap,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_an_event_queued_before_unsubscribe_is_not_delivered,
                                         s_setup, s_teardown),

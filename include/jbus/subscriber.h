@@ -48,6 +48,7 @@
 #include "jbus/export.h"
 #include "jbus/error.h"
 #include "jbus/event.h"
+#include "jbus/filter.h"         //  jb_filter_matches, the rules below
 #include "jbus/json.h"
 #include "jbus/message.h"
 #include "jbus/curve.h"         //  keys for the curve_ options
@@ -182,11 +183,6 @@ JB_EXPORT int
 //  Counters since the subscriber was created.
 JB_EXPORT void
     jb_subscriber_stats(const jb_subscriber_t *self, jb_subscriber_stats_t *stats);
-
-//  True when type matches filter (prefix or pattern) by the rules above;
-//  false also for a malformed pattern. For tools that filter on their own.
-JB_EXPORT bool
-    jb_filter_matches(const char *filter, const char *type);
 
 #ifdef __cplusplus
 }
