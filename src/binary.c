@@ -22,6 +22,7 @@
 #include "binary.h"
 #include "buffer.h"
 #include "event.h"
+#include "json.h"
 #include "value.h"
 
 //  --------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "binary.h"
 #include "error.h"
 #include "event.h"
+#include "json.h"
 #include "json_check.h"
 #include "value.h"
 #include "word.h"

@@ -3,6 +3,7 @@
     ========================================================================= */
 
 #include <assert.h>
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,6 @@
 #include "json_check.h"
 #include "text.h"
 #include "value.h"
-#include <cjson/cJSON.h>
 
 //  One extension attribute. value's string and byte pointers point at
 //  storage that the event owns (see s_alloc).

@@ -10,6 +10,7 @@
     ========================================================================= */
 
 #include <assert.h>
+#include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,6 @@
 #include "filters.h"
 #include "error.h"
 #include "text.h"
-#include <czmq.h>
 
 //  FNV-1a, 64 bits: byte at a time, so a type's prefixes hash in one pass.
 #define s_HASH_SEED  UINT64_C(14695981039346656037)

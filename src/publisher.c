@@ -9,13 +9,14 @@
     ========================================================================= */
 
 
+#include <czmq.h>
+
 #include "jbus.h"
 #include "error.h"
 #include "heartbeat.h"
 #include "message.h"
 #include "sequence.h"
 #include "text.h"
-#include <czmq.h>
 
 //  How many publishes between two drains of the subscription messages that
 //  queue up on the XPUB socket (each drain is a non-blocking receive).

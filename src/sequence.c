@@ -14,10 +14,11 @@
     ========================================================================= */
 
 
+#include <czmq.h>
+
 #include "jbus.h"
 #include "sequence.h"
 #include "id.h"
-#include <czmq.h>
 
 //  Streams a subscriber remembers at most; past that, new streams are not
 //  tracked (and cannot report gaps), so memory stays bounded.

@@ -15,6 +15,10 @@
     ========================================================================= */
 
 
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+
 #include "jbus.h"
 #include "error.h"
 #include "event.h"
@@ -23,9 +27,6 @@
 #include "message.h"
 #include "sequence.h"
 #include "text.h"
-#include <errno.h>
-#include <limits.h>
-#include <czmq.h>
 
 //  Frames kept of one message. The binding uses 2 or 3; a 4th lets the
 //  decoder name the mode a 4-frame message was meant to be. Frames beyond

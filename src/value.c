@@ -10,6 +10,7 @@
 #include "value.h"
 #include "base64.h"
 #include "error.h"
+#include "json.h"
 #include "text.h"
 
 //  --------------------------------------------------------------------------
