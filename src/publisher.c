@@ -228,7 +228,7 @@ jb_publisher_wait_for(jb_publisher_t *self, const char *type, int timeout_ms, jb
         zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
         if (zmq_poll(&item, 1, (long) remaining) == -1) {
             if (zmq_errno() == EINTR)
-                return jb__error(error, JB_ESOCKET, NULL, "interrupted");
+                return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
             return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
         }
     }

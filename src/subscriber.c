@@ -315,7 +315,7 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
     zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
     if (zmq_poll(&item, 1, remaining) == -1) {
         if (zmq_errno() == EINTR)
-            return jb__error(error, JB_ESOCKET, NULL, "interrupted");
+            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
         return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
     }
     return 0;
@@ -409,9 +409,10 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
         int total = s_read_message(self, &kept);
         if (total == -1) {
             int errnum = zmq_errno();
+            if (errnum == EINTR)
+                return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
             if (errnum != EAGAIN)
-                return jb__error(error, JB_ESOCKET, NULL, "receive: %s",
-                                 errnum == EINTR? "interrupted": zmq_strerror(errnum));
+                return jb__error(error, JB_ESOCKET, NULL, "receive: %s", zmq_strerror(errnum));
             int rc = s_wait(self, deadline, timeout_ms, error);
             if (rc)
                 return rc;

@@ -2,7 +2,10 @@
     test_publisher.c - publishing events, checked with raw ZeroMQ subscribers
     ========================================================================= */
 
+#define _POSIX_C_SOURCE 200809L
+
 #include "testutil.h"
+#include "testalarm.h"
 #include <czmq.h>
 
 //  A raw SUB socket connected to the publisher, subscribed to prefix.
@@ -132,6 +135,25 @@ test_wait_ready_times_out_without_subscribers(void **state)
     assert_true(elapsed >= 190 && elapsed < 3000);
     assert_non_null(strstr(error.message, "no subscriber"));
     assert_int_equal(jb_publisher_subscription_count(publisher), 0);
+    jb_publisher_destroy(&publisher);
+}
+
+//  A signal ends the wait (the caller may be stopping on Ctrl-C), and says
+//  so: neither a timeout nor a socket failure.
+static void
+test_a_signal_ends_wait_for_with_eintr(void **state)
+{
+    (void) state;
+    jb_publisher_t *publisher = s_bound_publisher(JB_MODE_BINARY);
+    jb_error_t error;
+    int64_t start = zclock_mono();
+    testutil_alarm_in(100);
+    int rc = jb_publisher_wait_for(publisher, "jerry.work_tracking.", 10000, &error);
+    testutil_alarm_in(0);
+    assert_int_equal(rc, JB_EINTR);
+    assert_int_equal(error.code, JB_EINTR);
+    assert_non_null(strstr(error.message, "signal"));
+    assert_true(zclock_mono() - start < 5000);
     jb_publisher_destroy(&publisher);
 }
 
@@ -391,6 +413,7 @@ main(void)
         cmocka_unit_test(test_structured_publisher_sends_the_json_event_format),
         cmocka_unit_test(test_wait_ready_times_out_without_subscribers),
         cmocka_unit_test(test_wait_for_a_type_ignores_other_subscriptions),
+        cmocka_unit_test(test_a_signal_ends_wait_for_with_eintr),
         cmocka_unit_test(test_subscriptions_are_tracked_as_they_come_and_go),
         cmocka_unit_test(test_invalid_event_is_refused_and_not_sent),
         cmocka_unit_test(test_batch_is_sent_in_order_or_not_at_all),

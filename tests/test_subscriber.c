@@ -15,6 +15,7 @@
 #include <czmq.h>
 
 #include "testutil.h"
+#include "testalarm.h"
 
 //  Bound on every wait for something that should happen.
 #define s_WAIT_MS 5000
@@ -273,6 +274,31 @@ test_recv_times_out_after_about_the_timeout(void **state)
     assert_int_equal(jb_subscriber_dispatch(fixture->subscriber, 100, &error), JB_ETIMEDOUT);
     elapsed = zclock_mono() - start;
     assert_true(elapsed >= 99 && elapsed < 2000);
+}
+
+//  A signal ends recv and dispatch (the program may be stopping on
+//  Ctrl-C), and says so: neither a timeout nor a socket failure.
+static void
+test_a_signal_ends_recv_and_dispatch_with_eintr(void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    jb_event_t *event = NULL;
+    jb_error_t error;
+
+    int64_t start = zclock_mono();
+    testutil_alarm_in(100);
+    int rc = jb_subscriber_recv(fixture->subscriber, 10000, &event, &error);
+    testutil_alarm_in(0);
+    assert_int_equal(rc, JB_EINTR);
+    assert_int_equal(error.code, JB_EINTR);
+    assert_non_null(strstr(error.message, "signal"));
+    assert_null(event);
+    assert_true(zclock_mono() - start < 5000);
+
+    testutil_alarm_in(100);
+    rc = jb_subscriber_dispatch(fixture->subscriber, 10000, &error);
+    testutil_alarm_in(0);
+    assert_int_equal(rc, JB_EINTR);
 }
 
 static void
@@ -1252,6 +1278,8 @@ main(void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test(test_receive_an_event_example),
         cmocka_unit_test_setup_teardown(test_recv_times_out_after_about_the_timeout,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_signal_ends_recv_and_dispatch_with_eintr,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_messages_skipped_do_not_extend_the_wait,
                                         s_setup, s_teardown),

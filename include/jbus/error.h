@@ -21,7 +21,9 @@
 extern "C" {
 #endif
 
-//  The one table of error codes: name, value, text. Values never change.
+//  The one table of error codes: name, value, text. Values never change and
+//  are never reused: -10 and -11 (once EAGAIN and ETOOBIG, which no call
+//  returned) stay retired.
 #define JB_ERROR_MAP(XX)                                                      \
     XX(INVAL,    -1, "invalid argument")                                      \
     XX(NOMEM,    -2, "out of memory")                                         \
@@ -32,11 +34,10 @@ extern "C" {
     XX(IO,       -7, "input/output error")                                    \
     XX(SOCKET,   -8, "ZeroMQ socket error")                                   \
     XX(FRAME,    -9, "message does not fit the jbus ZeroMQ binding")          \
-    XX(AGAIN,   -10, "resource temporarily unavailable")                      \
-    XX(TOOBIG,  -11, "message too large")                                     \
     XX(CONFIG,  -12, "invalid configuration")                                 \
     XX(NOTFOUND,-13, "not found")                                             \
-    XX(CLOSED,  -14, "closed")
+    XX(CLOSED,  -14, "closed")                                                \
+    XX(INTR,    -15, "interrupted by a signal")
 
 typedef enum {
     JB_OK = 0,

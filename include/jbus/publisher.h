@@ -105,16 +105,17 @@ JB_EXPORT const char *
     jb_publisher_endpoint(const jb_publisher_t *self);
 
 //  Wait up to timeout_ms (-1: for ever) until at least one subscription
-//  has reached the publisher. Returns 0, or JB_ETIMEDOUT (nobody is
-//  subscribed yet, or the broker is not there).
+//  has reached the publisher. Returns 0, JB_ETIMEDOUT (nobody is
+//  subscribed yet, or the broker is not there) or JB_EINTR (a signal
+//  arrived, e.g. Ctrl-C: the wait ends so that the caller can stop).
 JB_EXPORT int
     jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error);
 
 //  Wait up to timeout_ms (-1: for ever) until a subscription that matches
 //  type (is a prefix of it) has reached the publisher: on a shared bus,
 //  another subscriber's subscription does not end the wait early. type NULL
-//  waits for any subscription, like jb_publisher_wait_ready(). Returns 0 or
-//  JB_ETIMEDOUT.
+//  waits for any subscription, like jb_publisher_wait_ready(). Returns 0,
+//  JB_ETIMEDOUT or JB_EINTR.
 JB_EXPORT int
     jb_publisher_wait_for(jb_publisher_t *self, const char *type, int timeout_ms,
                           jb_error_t *error);

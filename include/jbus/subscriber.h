@@ -158,7 +158,8 @@ JB_EXPORT void
 //  Receive the next event that matches a filter, waiting up to timeout_ms
 //  (0: do not wait, -1: for ever). Malformed messages are reported and
 //  skipped. Returns 0 and a new event in *event_p (free with
-//  jb_event_destroy), JB_ETIMEDOUT, or JB_ESOCKET (e.g. interrupted).
+//  jb_event_destroy), JB_ETIMEDOUT, JB_EINTR (a signal arrived, e.g.
+//  Ctrl-C: the wait ends so that the caller can stop) or JB_ESOCKET.
 JB_EXPORT int
     jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
                        jb_error_t *error);
@@ -167,8 +168,8 @@ JB_EXPORT int
 //  timeout_ms, and call every handler whose filter matches it, in the order
 //  they were registered; the event is destroyed when they return. Events
 //  that match only subscriptions without a handler count as filtered.
-//  Returns 0 when an event was dispatched, JB_ETIMEDOUT, JB_ESOCKET, or
-//  JB_ENOMEM.
+//  Returns 0 when an event was dispatched, JB_ETIMEDOUT, JB_EINTR,
+//  JB_ESOCKET, or JB_ENOMEM.
 JB_EXPORT int
     jb_subscriber_dispatch(jb_subscriber_t *self, int timeout_ms, jb_error_t *error);
 
