@@ -38,8 +38,8 @@
     nanoseconds right before sending, and the subscriber reads them back on
     receipt: the same stamp, in the same place, as a jbus event carries.
 
-    The frames file (written by clients/cmd_bench.c; integers are unsigned
-    32-bit little-endian):
+    The frames file (written by clients/bench/cmd_bench.c; integers are
+    unsigned 32-bit little-endian):
         "JBFRAMES", version 1, mode (1 binary, 2 structured), data bytes,
         frame count, stamp frame, stamp offset, stamp width (20),
         then per frame: its size, then its bytes.
@@ -75,7 +75,7 @@
 #include <zmq.h>
 
 //  clocks, latency histograms and stamps, the same as jbus bench's
-#include "../clients/bench_support.h"
+#include "bench_support.h"
 
 
 #define s_NAME "bench_raw"

@@ -88,7 +88,7 @@
 #include <czmq.h>
 
 #include "jbus.h"
-#include "cmd.h"
+#include "../cmd.h"
 #include "bench_support.h"
 
 #define s_NAME "bench"
@@ -240,12 +240,6 @@ s_thread_cpu_ns(void)
 {
     return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
-
-//  --------------------------------------------------------------------------
-//  CPU time of other threads and processes, from /proc: the first field of
-//  /proc/PID/task/TID/schedstat (nanoseconds), or utime + stime of its
-//  stat file (clock ticks) when the kernel has no schedstat. Returns -1
-//  when the task is gone or the files cannot be read.
 
 //  --------------------------------------------------------------------------
 //  The event.
