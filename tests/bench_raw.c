@@ -195,6 +195,18 @@ s_thread_cpu_of(pthread_t thread)
     return bench_clock_ns(clock);
 }
 
+//  The CPU of this process and its I/O threads, and of the forwarder: the
+//  process broker_pid, or else the thread proxy_thread.
+static bench_cpu_sample_t
+s_cpu_sample(pid_t broker_pid, pthread_t *proxy_thread)
+{
+    bench_cpu_sample_t sample;
+    bench_cpu_sample(&sample);
+    sample.broker_ns = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
+                                 : s_thread_cpu_of(*proxy_thread);
+    return sample;
+}
+
 //  --------------------------------------------------------------------------
 //  Read the frames file into frames. Returns 0, or prints why and returns
 //  s_EXIT_FAILURE.
@@ -788,15 +800,10 @@ s_parse(int argc, char **argv, s_options_t *options)
                 rc = s_parse_number("--count", optarg, 1, INT32_MAX, &options->count);
                 count_given = true;
                 break;
-            case 'd': {
-                char *end = NULL;
-                errno = 0;
-                options->duration_s = strtod(optarg, &end);
-                if (errno || !end || *end || end == optarg || !(options->duration_s > 0)
-                ||  options->duration_s > 1e6)
+            case 'd':
+                if (!bench_parse_seconds(optarg, &options->duration_s))
                     rc = s_usage_error("bad --duration '%s': seconds, more than 0", optarg);
                 break;
-            }
             case s_RATE:
                 rc = s_parse_number("--rate", optarg, 0, 100000000, &number);
                 options->rate = (int) number;
@@ -858,86 +865,47 @@ s_parse(int argc, char **argv, s_options_t *options)
 }
 
 //  --------------------------------------------------------------------------
-//  Output: the columns and keys of jbus bench.
+//  Output: the figures, columns and keys of jbus bench (bench_support.h).
 
-typedef struct {
-    uint64_t published, delivered, expected;
-    int64_t lost;
-    double seconds, rate, mb_per_s;
-    double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
-    long rss_bench_kb, rss_broker_kb;
-    bench_latency_t latency;
-} s_results_t;
+//  The figures the options and the frames decide, into report.
+static void
+s_report_describe(const s_options_t *options, const s_frames_t *frames, bench_report_t *report)
+{
+    report->forwarder = s_forwarder_names[options->forwarder];
+    report->mode = frames->mode == 1? "binary": "structured";
+    report->publishers = options->publishers;
+    report->subscribers = options->subscribers;
+    report->data_bytes = frames->data_bytes;
+    report->message_bytes = (double) frames->total;
+    report->frames = (int) frames->count;
+    report->rate = options->rate;
+    report->hwm = options->hwm;
+    report->prefixes = options->prefixes;
+}
 
 static void
-s_print(const s_options_t *options, const s_frames_t *frames, const s_results_t *results)
+s_print_human(const s_options_t *options, const s_frames_t *frames, const bench_report_t *report)
 {
-    const bench_latency_t *latency = &results->latency;
-    const char *forwarder = s_forwarder_names[options->forwarder];
-    const char *mode = frames->mode == 1? "binary": "structured";
-    double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
-                                           : 0;
-    if (!options->csv && !options->json) {
-        char hwm [48] = "high-water marks unlimited";
-        if (options->hwm)
-            snprintf(hwm, sizeof hwm, "high-water marks %d", options->hwm);
-        printf("bench_raw: %d publisher%s -> %s -> %d subscriber%s, frames of a %s-mode event "
-               "(%zu bytes, %zu frames), %s\n", options->publishers,
-               options->publishers == 1? "": "s", forwarder, options->subscribers,
-               options->subscribers == 1? "": "s", mode, frames->total, frames->count, hwm);
-        printf("  published    %" PRIu64 " messages\n", results->published);
-        printf("  delivered    %" PRIu64 " messages in %.3f s: %.0f messages/s, %.1f MB/s\n",
-               results->delivered, results->seconds, results->rate, results->mb_per_s);
-        printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
-        printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
-               bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
-               bench_us(bench_latency_percentile(latency, 0.99)),
-               bench_us(bench_latency_percentile(latency, 0.999)), bench_us(latency->max));
-        printf("  CPU          publishers %.3f s, subscribers %.3f s, forwarder %.3f s, ZeroMQ I/O "
-               "threads %.3f s; all %.3f s = %.2f us per delivered message\n",
-               results->cpu_publishers_s, results->cpu_subscribers_s, results->cpu_broker_s,
-               results->cpu_io_s, results->cpu_total_s, cpu_per_msg);
-        printf("  peak memory  bench process %.1f MB", (double) results->rss_bench_kb / 1024.0);
-        if (results->rss_broker_kb >= 0)
-            printf(", broker process %.1f MB", (double) results->rss_broker_kb / 1024.0);
-        printf("\n");
-        return;
-    }
-    const char *format = options->json?
-        "{\"tool\":\"raw\",\"forwarder\":\"%s\",\"mode\":\"%s\",\"publishers\":%d,"
-        "\"subscribers\":%d,\"data_bytes\":%u,\"message_bytes\":%zu,\"frames\":%zu,\"rate\":%d,"
-        "\"hwm\":%d,\"prefixes\":%d,\"published\":%" PRIu64 ",\"delivered\":%" PRIu64 ","
-        "\"lost\":%" PRId64 ",\"seconds\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
-        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-        "\"cpu_publishers_s\":%.6f,\"cpu_subscribers_s\":%.6f,\"cpu_broker_s\":%.6f,"
-        "\"cpu_io_s\":%.6f,\"cpu_total_s\":%.6f,\"cpu_us_per_msg\":%.3f,\"rss_bench_kb\":%ld,"
-        "\"rss_broker_kb\":%ld}\n"
-      : "raw,%s,%s,%d,%d,%u,%zu,%zu,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%.6f,%.1f,%.3f,"
-        "%.1f,%.1f,%.1f,%.1f,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%ld,%ld\n";
-    if (options->csv)
-        printf("tool,forwarder,mode,publishers,subscribers,data_bytes,message_bytes,frames,rate,"
-               "hwm,prefixes,published,delivered,lost,seconds,msgs_per_s,mb_per_s,p50_us,p90_us,"
-               "p99_us,p999_us,max_us,cpu_publishers_s,cpu_subscribers_s,cpu_broker_s,cpu_io_s,"
-               "cpu_total_s,cpu_us_per_msg,rss_bench_kb,rss_broker_kb\n");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    printf(format, forwarder, mode, options->publishers, options->subscribers, frames->data_bytes,
-           frames->total, frames->count, options->rate, options->hwm, options->prefixes,
-           results->published, results->delivered, results->lost, results->seconds,
-           results->rate, results->mb_per_s,
-           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
-           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
-           bench_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
-           results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
-           results->rss_bench_kb, results->rss_broker_kb);
-#pragma GCC diagnostic pop
+    char hwm [48];
+    bench_describe_hwm(options->hwm, hwm, sizeof hwm);
+    printf("bench_raw: %d publisher%s -> %s -> %d subscriber%s, frames of a %s-mode event "
+           "(%zu bytes, %zu frames), %s\n", options->publishers,
+           options->publishers == 1? "": "s", report->forwarder, options->subscribers,
+           options->subscribers == 1? "": "s", report->mode, frames->total, frames->count, hwm);
+    printf("  published    %" PRIu64 " messages\n", report->published);
+    bench_report_print_deliveries(report, "messages", "");
+    printf("  CPU          publishers %.3f s, subscribers %.3f s, forwarder %.3f s, ZeroMQ I/O "
+           "threads %.3f s; all %.3f s = %.2f us per delivered message\n",
+           report->cpu_publishers_s, report->cpu_subscribers_s, report->cpu_broker_s,
+           report->cpu_io_s, report->cpu_total_s, bench_report_cpu_us_per_message(report));
+    bench_report_print_memory(report);
 }
 
 //  --------------------------------------------------------------------------
-//  One run, with the forwarder up. Returns an exit code; fills results.
+//  One run, with the forwarder up. Returns an exit code; fills report.
 
 static int
-s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *results)
+s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, bench_report_t *report)
 {
     const s_options_t *options = bench->options;
     int exit_code = s_EXIT_OK;
@@ -1000,10 +968,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         zmq_close(prober);
 
     //  Go, and wait for the subscribers.
-    int64_t process_start = bench_process_cpu_ns();
-    int64_t broker_start = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
-                                     : s_thread_cpu_of(*proxy_thread);
-    int64_t io_start = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    bench_cpu_sample_t start = s_cpu_sample(broker_pid, proxy_thread);
     pthread_mutex_lock(&bench->mutex);
     if (exit_code)
         bench->abort = true;
@@ -1035,10 +1000,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
         }
         next_progress_ns += 1000000000;
     }
-    int64_t process_end = bench_process_cpu_ns();
-    int64_t broker_end = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
-                                   : s_thread_cpu_of(*proxy_thread);
-    int64_t io_end = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
+    bench_cpu_sample_t end = s_cpu_sample(broker_pid, proxy_thread);
     bench->stop = true;
     pthread_cond_broadcast(&bench->changed);
     pthread_mutex_unlock(&bench->mutex);
@@ -1056,8 +1018,8 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
             fprintf(stderr, s_NAME ": %s\n", publisher->error);
             exit_code = s_EXIT_FAILURE;
         }
-        results->published += publisher->published;
-        results->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
+        report->published += publisher->published;
+        report->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
     }
     for (int index = 0; index < options->subscribers; index++) {
         s_subscriber_t *subscriber = &bench->subscribers[index];
@@ -1070,26 +1032,13 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
                     subscriber->unknown);
             exit_code = s_EXIT_FAILURE;
         }
-        results->delivered += subscriber->received;
-        results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
-        bench_latency_merge(&results->latency, subscriber->latency);
+        report->delivered += subscriber->received;
+        report->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
+        bench_latency_merge(report->latency, subscriber->latency);
         if (subscriber->last_receive_ns > last_ns)
             last_ns = subscriber->last_receive_ns;
     }
-    results->expected = results->published * (uint64_t) options->subscribers;
-    results->lost = (int64_t) results->expected - (int64_t) results->delivered;
-    results->seconds = (double) (last_ns - bench->go_ns) / 1e9;
-    results->rate = results->seconds > 0? (double) results->delivered / results->seconds: 0;
-    results->mb_per_s = results->rate * (double) bench->frames->total / 1e6;
-    results->cpu_broker_s = broker_start >= 0 && broker_end >= 0
-                          ? (double) (broker_end - broker_start) / 1e9: -1;
-    results->cpu_io_s = io_start >= 0 && io_end >= 0? (double) (io_end - io_start) / 1e9: 0;
-    results->cpu_total_s = (double) (process_end - process_start) / 1e9;
-    if (broker_pid && results->cpu_broker_s > 0)
-        results->cpu_total_s += results->cpu_broker_s;
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    results->rss_bench_kb = usage.ru_maxrss;
+    bench_report_finish(report, bench->go_ns, last_ns, &start, &end, broker_pid != 0);
     return exit_code;
 }
 
@@ -1120,11 +1069,14 @@ main(int argc, char **argv)
     memset(&bench, 0, sizeof bench);
     bench.options = &options;
     bench.frames = &frames;
-    s_results_t *results = (s_results_t *) calloc(1, sizeof(s_results_t));
+    bench_latency_t *latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
+    bench_report_t report;
+    bench_report_init(&report, "raw", latency);
+    s_report_describe(&options, &frames, &report);
     bench.publishers = (s_publisher_t *) calloc((size_t) options.publishers, sizeof(s_publisher_t));
     bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
                                                   sizeof(s_subscriber_t));
-    bool allocated = results && bench.publishers && bench.subscribers;
+    bool allocated = latency && bench.publishers && bench.subscribers;
     for (int index = 0; allocated && index < options.subscribers; index++) {
         bench.subscribers[index].bench = &bench;
         bench.subscribers[index].index = index;
@@ -1182,7 +1134,7 @@ main(int argc, char **argv)
         pthread_cond_init(&bench.changed, &attributes);
         pthread_condattr_destroy(&attributes);
         pthread_mutex_init(&bench.mutex, NULL);
-        exit_code = s_run(&bench, &proxy_thread, broker_pid, results);
+        exit_code = s_run(&bench, &proxy_thread, broker_pid, &report);
         pthread_cond_destroy(&bench.changed);
         pthread_mutex_destroy(&bench.mutex);
     }
@@ -1194,29 +1146,29 @@ main(int argc, char **argv)
             pthread_join(proxy_thread, NULL);
         zmq_ctx_term(bench.context);
     }
-    if (results)
-        results->rss_broker_kb = -1;
     if (broker_pid) {
         struct rusage usage;
         memset(&usage, 0, sizeof usage);
         bench_process_stop(broker_pid, s_BROKER_STOP_MS, &usage);
-        if (results)
-            results->rss_broker_kb = usage.ru_maxrss;
+        report.rss_broker_kb = usage.ru_maxrss;
     }
-    if (results && (exit_code == 0 || results->published > 0)) {
-        s_print(&options, &frames, results);
+    if (latency && (exit_code == 0 || report.published > 0)) {
+        if (options.csv || options.json)
+            bench_report_print_machine(&report, options.json);
+        else
+            s_print_human(&options, &frames, &report);
         fflush(stdout);
     }
-    if (exit_code == 0 && results->lost > 0 && options.hwm == 0) {
+    if (exit_code == 0 && report.lost > 0 && options.hwm == 0) {
         fprintf(stderr, s_NAME ": %" PRId64 " of %" PRIu64 " messages lost although every "
-                "high-water mark was unlimited\n", results->lost, results->expected);
+                "high-water mark was unlimited\n", report.lost, report.expected);
         exit_code = s_EXIT_FAILURE;
     }
     for (int index = 0; bench.subscribers && index < options.subscribers; index++)
         free(bench.subscribers[index].latency);
     free(bench.subscribers);
     free(bench.publishers);
-    free(results);
+    free(latency);
     s_frames_free(&frames);
     return exit_code;
 }

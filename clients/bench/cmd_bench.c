@@ -224,14 +224,6 @@ typedef struct {
     bool exited;
 } s_child_t;
 
-//  CPU time of the roles that are not our own threads, sampled at go and
-//  at the end of the run.
-typedef struct {
-    int64_t process_ns;         //  this process, every thread
-    int64_t broker_ns;          //  the broker's thread, or its process; -1 unknown
-    int64_t io_ns;              //  this process's libzmq I/O threads
-} s_cpu_sample_t;
-
 //  --------------------------------------------------------------------------
 //  Clocks (the others are in bench_support.h).
 
@@ -641,14 +633,13 @@ s_child_stop(s_child_t *child)
 //  Sample the CPU of this process, of the broker and of the ZeroMQ I/O
 //  threads.
 
-static s_cpu_sample_t
+static bench_cpu_sample_t
 s_cpu_sample(pid_t broker_tid, const s_child_t *child)
 {
-    s_cpu_sample_t sample;
-    sample.process_ns = bench_process_cpu_ns();
+    bench_cpu_sample_t sample;
+    bench_cpu_sample(&sample);
     sample.broker_ns = broker_tid > 0? bench_task_cpu_ns(getpid(), broker_tid)
                      : child->pid > 0? bench_tasks_cpu_ns(child->pid, NULL): -1;
-    sample.io_ns = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
     return sample;
 }
 
@@ -671,110 +662,68 @@ s_print_progress(s_bench_t *bench, double seconds, uint64_t *last_delivered)
 }
 
 //  --------------------------------------------------------------------------
-//  The results of a run.
+//  The report of a run.
 
-typedef struct {
-    const char *forwarder;      //  "jbus-broker (embedded)", ...
-    uint64_t published;         //  data events, all publishers
-    uint64_t delivered;         //  data events, all subscribers
-    uint64_t expected;          //  published * subscribers
-    int64_t lost;               //  expected - delivered
-    double seconds;             //  go to the last delivery
-    double message_bytes;       //  bytes on the wire per event, every frame
-    double rate;                //  delivered per second
-    double mb_per_s;
-    bench_latency_t *latency;       //  every subscriber's
-    double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
-    long rss_bench_kb;          //  this process's peak
-    long rss_broker_kb;         //  the broker program's, -1 when not ours
-} s_results_t;
+//  What the report says the forwarder was: its --csv/--json name, and
+//  words for people.
+static const char *
+s_forwarder_name(const s_options_t *options)
+{
+    return options->broker_program? "jbus-broker"
+         : options->frontend? "external": "jbus-broker-embedded";
+}
+
+static const char *
+s_forwarder_words(const s_options_t *options)
+{
+    return options->broker_program? "jbus-broker program"
+         : options->frontend? "running broker": "embedded jbus broker";
+}
+
+//  The figures the options decide, into report.
+static void
+s_report_describe(const s_options_t *options, bench_report_t *report)
+{
+    report->forwarder = s_forwarder_name(options);
+    report->mode = options->mode == JB_MODE_BINARY? "binary": "structured";
+    report->publishers = options->publishers;
+    report->subscribers = options->subscribers;
+    report->data_bytes = options->size;
+    report->frames = options->mode == JB_MODE_BINARY? 2: 3;
+    report->rate = options->rate;
+    report->hwm = options->hwm;
+    report->prefixes = options->prefixes;
+}
 
 static void
-s_print_human(const s_options_t *options, const s_results_t *results)
+s_print_human(const s_options_t *options, const bench_report_t *report)
 {
-    const bench_latency_t *latency = results->latency;
-    char hwm [48] = "high-water marks unlimited";
-    if (options->hwm)
-        snprintf(hwm, sizeof hwm, "high-water marks %d", options->hwm);
+    char hwm [48];
+    bench_describe_hwm(options->hwm, hwm, sizeof hwm);
     printf("jbus bench: %d publisher%s -> %s -> %d subscriber%s, %s mode, "
            "%d bytes of data (%.0f bytes and %d frames on the wire), %s, %s, %s\n",
-           options->publishers, options->publishers == 1? "": "s", results->forwarder,
-           options->subscribers, options->subscribers == 1? "": "s",
-           options->mode == JB_MODE_BINARY? "binary": "structured", options->size,
-           results->message_bytes, options->mode == JB_MODE_BINARY? 2: 3,
+           options->publishers, options->publishers == 1? "": "s", s_forwarder_words(options),
+           options->subscribers, options->subscribers == 1? "": "s", report->mode,
+           options->size, report->message_bytes, report->frames,
            options->count? "counted": "timed",
            options->rate? "rate-limited": "as fast as possible", hwm);
-    printf("  published    %" PRIu64 " events", results->published);
+    printf("  published    %" PRIu64 " events", report->published);
     if (options->rate)
         printf(" at %d/s per publisher", options->rate);
     if (options->prefixes)
         printf(", %d extra prefixes per subscriber", options->prefixes);
-    printf("\n  delivered    %" PRIu64 " events in %.3f s: %.0f events/s, %.1f MB/s\n",
-           results->delivered, results->seconds, results->rate, results->mb_per_s);
-    printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
-    printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us "
-           "(one-way, publish call to decoded event)\n",
-           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
-           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
-           bench_us(latency->max));
-    double per_event = results->delivered? 1e6 / (double) results->delivered: 0;
-    printf("  CPU          publishers %.3f s, subscribers %.3f s, broker ", results->cpu_publishers_s,
-           results->cpu_subscribers_s);
-    if (results->cpu_broker_s >= 0)
-        printf("%.3f s", results->cpu_broker_s);
+    printf("\n");
+    bench_report_print_deliveries(report, "events", " (one-way, publish call to decoded event)");
+    double per_event = report->delivered? 1e6 / (double) report->delivered: 0;
+    printf("  CPU          publishers %.3f s, subscribers %.3f s, broker ", report->cpu_publishers_s,
+           report->cpu_subscribers_s);
+    if (report->cpu_broker_s >= 0)
+        printf("%.3f s", report->cpu_broker_s);
     else
         printf("not measured");
     printf(", ZeroMQ I/O threads %.3f s; all %.3f s = %.2f us per delivered event\n",
-           results->cpu_io_s, results->cpu_total_s, results->cpu_total_s * per_event);
-    printf("  peak memory  bench process %.1f MB", (double) results->rss_bench_kb / 1024.0);
-    if (results->rss_broker_kb >= 0)
-        printf(", broker process %.1f MB", (double) results->rss_broker_kb / 1024.0);
-    printf("\n");
-}
-
-//  The columns of --csv, the keys of --json, in order; tests/bench_raw.c
-//  prints the same.
-static const char *s_columns =
-    "tool,forwarder,mode,publishers,subscribers,data_bytes,message_bytes,frames,rate,hwm,"
-    "prefixes,published,delivered,lost,seconds,msgs_per_s,mb_per_s,p50_us,p90_us,p99_us,"
-    "p999_us,max_us,cpu_publishers_s,cpu_subscribers_s,cpu_broker_s,cpu_io_s,cpu_total_s,"
-    "cpu_us_per_msg,rss_bench_kb,rss_broker_kb";
-
-static void
-s_print_machine(const s_options_t *options, const s_results_t *results, bool json)
-{
-    const bench_latency_t *latency = results->latency;
-    const char *forwarder = options->broker_program? "jbus-broker"
-                          : options->frontend? "external": "jbus-broker-embedded";
-    double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
-                                           : 0;
-    const char *format = json?
-        "{\"tool\":\"jbus\",\"forwarder\":\"%s\",\"mode\":\"%s\",\"publishers\":%d,"
-        "\"subscribers\":%d,\"data_bytes\":%d,\"message_bytes\":%.0f,\"frames\":%d,\"rate\":%d,"
-        "\"hwm\":%d,\"prefixes\":%d,\"published\":%" PRIu64 ",\"delivered\":%" PRIu64 ","
-        "\"lost\":%" PRId64 ",\"seconds\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
-        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-        "\"cpu_publishers_s\":%.6f,\"cpu_subscribers_s\":%.6f,\"cpu_broker_s\":%.6f,"
-        "\"cpu_io_s\":%.6f,\"cpu_total_s\":%.6f,\"cpu_us_per_msg\":%.3f,\"rss_bench_kb\":%ld,"
-        "\"rss_broker_kb\":%ld}\n"
-      : "%s,%s,%d,%d,%d,%.0f,%d,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%.6f,%.1f,%.3f,"
-        "%.1f,%.1f,%.1f,%.1f,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%ld,%ld\n";
-    if (!json)
-        printf("%s\njbus,", s_columns);
-    //  the format is one of two literals above, with the same arguments
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    printf(format, forwarder, options->mode == JB_MODE_BINARY? "binary": "structured",
-           options->publishers, options->subscribers, options->size, results->message_bytes,
-           options->mode == JB_MODE_BINARY? 2: 3, options->rate, options->hwm, options->prefixes,
-           results->published, results->delivered, results->lost, results->seconds,
-           results->rate, results->mb_per_s,
-           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
-           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
-           bench_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
-           results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
-           results->rss_bench_kb, results->rss_broker_kb);
-#pragma GCC diagnostic pop
+           report->cpu_io_s, report->cpu_total_s, report->cpu_total_s * per_event);
+    bench_report_print_memory(report);
 }
 
 //  --------------------------------------------------------------------------
@@ -989,7 +938,7 @@ s_callgrind_publish(const s_options_t *options)
 //  results; returns an exit code.
 
 static int
-s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *results)
+s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, bench_report_t *report)
 {
     const s_options_t *options = bench->options;
     int exit_code = CMD_EXIT_OK;
@@ -1061,7 +1010,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
     jb_publisher_destroy(&prober);
 
     //  Go, and wait for the subscribers, with a progress line every second.
-    s_cpu_sample_t start = s_cpu_sample(broker_tid, child);
+    bench_cpu_sample_t start = s_cpu_sample(broker_tid, child);
     pthread_mutex_lock(&bench->mutex);
     if (exit_code)
         bench->abort = true;
@@ -1086,7 +1035,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
             next_progress_ns += 1000000000;
         }
     }
-    s_cpu_sample_t end = s_cpu_sample(broker_tid, child);
+    bench_cpu_sample_t end = s_cpu_sample(broker_tid, child);
     bench->stop = true;
     pthread_cond_broadcast(&bench->changed);
     pthread_mutex_unlock(&bench->mutex);
@@ -1106,8 +1055,8 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
             fprintf(stderr, "jbus " s_NAME ": %s\n", publisher->message);
             exit_code = CMD_EXIT_FAILURE;
         }
-        results->published += publisher->published;
-        results->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
+        report->published += publisher->published;
+        report->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
         bytes += publisher->bytes;
         messages += publisher->messages;
     }
@@ -1122,28 +1071,14 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, s_results_t *r
                     "readable " s_STAMP_NAME "\n", index, subscriber->unstamped);
             exit_code = CMD_EXIT_FAILURE;
         }
-        results->delivered += subscriber->received;
-        results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
-        bench_latency_merge(results->latency, subscriber->latency);
+        report->delivered += subscriber->received;
+        report->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
+        bench_latency_merge(report->latency, subscriber->latency);
         if (subscriber->last_receive_ns > last_ns)
             last_ns = subscriber->last_receive_ns;
     }
-    results->expected = results->published * (uint64_t) options->subscribers;
-    results->lost = (int64_t) results->expected - (int64_t) results->delivered;
-    results->seconds = (double) (last_ns - bench->go_ns) / 1e9;
-    results->message_bytes = messages? (double) bytes / (double) messages: 0;
-    results->rate = results->seconds > 0? (double) results->delivered / results->seconds: 0;
-    results->mb_per_s = results->rate * results->message_bytes / 1e6;
-    results->cpu_broker_s = start.broker_ns >= 0 && end.broker_ns >= 0
-                          ? (double) (end.broker_ns - start.broker_ns) / 1e9: -1;
-    results->cpu_io_s = start.io_ns >= 0 && end.io_ns >= 0
-                      ? (double) (end.io_ns - start.io_ns) / 1e9: 0;
-    results->cpu_total_s = (double) (end.process_ns - start.process_ns) / 1e9;
-    if (child->pid > 0 && results->cpu_broker_s > 0)
-        results->cpu_total_s += results->cpu_broker_s;
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    results->rss_bench_kb = usage.ru_maxrss;
+    report->message_bytes = messages? (double) bytes / (double) messages: 0;
+    bench_report_finish(report, bench->go_ns, last_ns, &start, &end, child->pid > 0);
     return exit_code;
 }
 
@@ -1270,16 +1205,11 @@ s_parse(int argc, char **argv, s_options_t *options)
                 options->count = number;
                 count_given = true;
                 break;
-            case 'd': {
-                char *end = NULL;
-                errno = 0;
-                options->duration_s = strtod(optarg, &end);
-                if (errno || !end || *end || end == optarg || !(options->duration_s > 0)
-                ||  options->duration_s > 1e6)
+            case 'd':
+                if (!bench_parse_seconds(optarg, &options->duration_s))
                     rc = cmd_usage_error(s_NAME, "bad --duration '%s': seconds, more than 0",
                                          optarg);
                 break;
-            }
             case s_SIZE: rc = cmd_parse_int(s_NAME, "--size", optarg, 8, 64 * 1024 * 1024, &options->size); break;
             case 'm':
                 if (strcmp(optarg, "binary") == 0)
@@ -1379,9 +1309,10 @@ cmd_bench(int argc, char **argv)
     memset(&child, 0, sizeof child);
     jb_broker_t *broker = NULL;
     pid_t broker_tid = 0;
-    s_results_t results;
-    memset(&results, 0, sizeof results);
-    results.rss_broker_kb = -1;
+    bench_latency_t *latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
+    bench_report_t report;
+    bench_report_init(&report, "jbus", latency);
+    s_report_describe(&options, &report);
 
     //  The broker, first of all: a program is spawned before this process
     //  has any ZeroMQ socket or thread.
@@ -1389,13 +1320,11 @@ cmd_bench(int argc, char **argv)
         exit_code = s_child_start(&child, &options);
         bench.frontend = child.frontend;
         bench.backend = child.backend;
-        results.forwarder = "jbus-broker program";
     }
     else
     if (options.frontend) {
         bench.frontend = options.frontend;
         bench.backend = options.backend;
-        results.forwarder = "running broker";
     }
     else {
         //  The broker's thread is the one that appears with it (besides
@@ -1431,7 +1360,6 @@ cmd_bench(int argc, char **argv)
                     broker_tid = after[index];
             }
         }
-        results.forwarder = "embedded jbus broker";
     }
 
     if (exit_code == 0) {
@@ -1440,8 +1368,7 @@ cmd_bench(int argc, char **argv)
                                                     sizeof(s_publisher_t));
         bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
                                                       sizeof(s_subscriber_t));
-        results.latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
-        bool allocated = bench.payload && bench.publishers && bench.subscribers && results.latency;
+        bool allocated = bench.payload && bench.publishers && bench.subscribers && latency;
         for (int index = 0; allocated && index < options.subscribers; index++) {
             bench.subscribers[index].bench = &bench;
             bench.subscribers[index].index = index;
@@ -1466,7 +1393,7 @@ cmd_bench(int argc, char **argv)
         pthread_cond_init(&bench.changed, &attributes);
         pthread_condattr_destroy(&attributes);
         pthread_mutex_init(&bench.mutex, NULL);
-        exit_code = s_run(&bench, broker_tid, &child, &results);
+        exit_code = s_run(&bench, broker_tid, &child, &report);
         pthread_cond_destroy(&bench.changed);
         pthread_mutex_destroy(&bench.mutex);
     }
@@ -1474,19 +1401,19 @@ cmd_bench(int argc, char **argv)
     //  The broker program's CPU was sampled; its peak memory comes as it exits.
     s_child_stop(&child);
     if (child.exited)
-        results.rss_broker_kb = child.usage.ru_maxrss;
+        report.rss_broker_kb = child.usage.ru_maxrss;
     jb_broker_destroy(&broker);
 
-    if (exit_code == 0 || results.published > 0) {
+    if (exit_code == 0 || report.published > 0) {
         if (options.csv || options.json)
-            s_print_machine(&options, &results, options.json);
+            bench_report_print_machine(&report, options.json);
         else
-            s_print_human(&options, &results);
+            s_print_human(&options, &report);
         fflush(stdout);
     }
-    if (exit_code == 0 && results.lost > 0 && options.hwm == 0) {
+    if (exit_code == 0 && report.lost > 0 && options.hwm == 0) {
         fprintf(stderr, "jbus " s_NAME ": %" PRId64 " of %" PRIu64 " events lost although every "
-                "high-water mark was unlimited: that is a bug\n", results.lost, results.expected);
+                "high-water mark was unlimited: that is a bug\n", report.lost, report.expected);
         exit_code = CMD_EXIT_FAILURE;
     }
     for (int index = 0; bench.subscribers && index < options.subscribers; index++)
@@ -1494,6 +1421,6 @@ cmd_bench(int argc, char **argv)
     free(bench.subscribers);
     free(bench.publishers);
     free(bench.payload);
-    free(results.latency);
+    free(latency);
     return exit_code;
 }
