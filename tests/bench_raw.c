@@ -92,7 +92,6 @@ enum { s_EXIT_OK = 0, s_EXIT_FAILURE = 1, s_EXIT_USAGE = 2 };
 #define s_SETUP_TIMEOUT_MS 30000
 #define s_PROBE_INTERVAL_MS 10
 #define s_RECV_SLICE_MS 100
-#define s_PROGRESS_EVERY 1024
 #define s_ENDPOINT_MAX 256
 //  Room for an error message, which may quote an endpoint.
 #define s_ERROR_MAX 1024
@@ -145,9 +144,6 @@ typedef struct s_bench s_bench_t;
 typedef struct {
     s_bench_t *bench;
     int index;
-    pthread_t thread;
-    bool started;
-    atomic_uint_fast64_t progress;
     uint64_t published;
     int64_t cpu_ns;
     char error [s_ERROR_MAX];   //  "" when none
@@ -156,9 +152,6 @@ typedef struct {
 typedef struct {
     s_bench_t *bench;
     int index;
-    pthread_t thread;
-    bool started;
-    atomic_uint_fast64_t progress;
     uint64_t received, sentinels, unknown;
     int64_t last_receive_ns;
     int64_t cpu_ns;
@@ -174,12 +167,7 @@ struct s_bench {
     char backend [s_ENDPOINT_MAX];
     s_publisher_t *publishers;
     s_subscriber_t *subscribers;
-    pthread_mutex_t mutex;
-    pthread_cond_t changed;
-    int subscribers_ready, publishers_ready, publishers_finished, subscribers_finished;
-    int setup_failures;
-    bool go, stop, abort;
-    int64_t go_ns;
+    bench_run_t *run;           //  how the threads start together and stop
 };
 
 //  --------------------------------------------------------------------------
@@ -372,28 +360,15 @@ s_publisher_run(void *argument)
                                        bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000))
         snprintf(self->error, sizeof self->error, "publisher %d: not every subscription arrived "
                  "within %d ms", self->index, s_SETUP_TIMEOUT_MS);
-    pthread_mutex_lock(&bench->mutex);
-    bench->publishers_ready++;
-    bench->setup_failures += self->error[0] != '\0';
-    pthread_cond_broadcast(&bench->changed);
-    while (!bench->go && !bench->abort)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    bool run = bench->go && !bench->abort && !self->error[0];
-    int64_t go_ns = bench->go_ns;
-    pthread_mutex_unlock(&bench->mutex);
-
-    if (run) {
+    int64_t go_ns = 0;
+    if (bench_run_publisher_ready(bench->run, self->error[0] != '\0', &go_ns)) {
         int64_t cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-        int64_t duration_ns = (int64_t) (options->duration_s * 1e9);
-        double interval_ns = options->rate > 0? 1e9 / options->rate: 0;
+        bench_pace_t pace;
+        bench_pace_init(&pace, options->count, options->duration_s, options->rate, go_ns);
         char *stamp = (char *) stamped + frames->stamp_offset;
         size_t last = frames->count - 1;
         uint64_t sequence = 0;
-        while (options->count == 0 || sequence < (uint64_t) options->count) {
-            if (duration_ns > 0 && bench_now_ns() - go_ns >= duration_ns)
-                break;
-            if (interval_ns > 0)
-                bench_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+        while (bench_pace_next(&pace, sequence)) {
             bench_write_digits(stamp, (uint64_t) bench_now_ns(), BENCH_STAMP_DIGITS);
             bool failed = false;
             for (size_t index = 0; !failed && index <= last; index++) {
@@ -407,11 +382,11 @@ s_publisher_run(void *argument)
                 break;
             }
             sequence++;
-            if ((sequence & (s_PROGRESS_EVERY - 1)) == 0)
-                atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+            if ((sequence & (BENCH_PROGRESS_EVERY - 1)) == 0)
+                bench_run_publisher_progress(bench->run, self->index, sequence);
         }
         self->published = sequence;
-        atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        bench_run_publisher_progress(bench->run, self->index, sequence);
         char end [64];
         snprintf(end, sizeof end, s_END "%d", self->index);
         if (s_send_control(socket, frames, end) == -1 && !self->error[0])
@@ -419,12 +394,7 @@ s_publisher_run(void *argument)
                      self->index, zmq_strerror(zmq_errno()));
         self->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
     }
-    pthread_mutex_lock(&bench->mutex);
-    bench->publishers_finished++;
-    pthread_cond_broadcast(&bench->changed);
-    while (!bench->stop && !bench->abort)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    pthread_mutex_unlock(&bench->mutex);
+    bench_run_publisher_finished(bench->run);
     if (socket)
         zmq_close(socket);
     free(stamped);
@@ -433,18 +403,6 @@ s_publisher_run(void *argument)
 
 //  --------------------------------------------------------------------------
 //  A subscriber thread.
-
-static bool
-s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
-{
-    s_bench_t *bench = self->bench;
-    pthread_mutex_lock(&bench->mutex);
-    bool stop = bench->abort
-             || (bench->publishers_finished == bench->options->publishers
-             &&  bench_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
-    pthread_mutex_unlock(&bench->mutex);
-    return stop;
-}
 
 static bool
 s_starts_with(const zmq_msg_t *part, const char *text)
@@ -487,12 +445,7 @@ s_subscriber_run(void *argument)
         snprintf(self->error, sizeof self->error, "subscriber %d: subscribe: %s", self->index,
                  zmq_strerror(zmq_errno()));
     if (self->error[0]) {
-        pthread_mutex_lock(&bench->mutex);
-        bench->subscribers_ready++;
-        bench->subscribers_finished++;
-        bench->setup_failures++;
-        pthread_cond_broadcast(&bench->changed);
-        pthread_mutex_unlock(&bench->mutex);
+        bench_run_subscriber_failed(bench->run);
         if (socket)
             zmq_close(socket);
         return NULL;
@@ -510,7 +463,7 @@ s_subscriber_run(void *argument)
     while (true) {
         if (zmq_msg_recv(&parts[0], socket, 0) == -1) {
             if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
-                if (s_subscriber_should_stop(self, last_activity_ns))
+                if (bench_run_subscriber_should_stop(bench->run, last_activity_ns))
                     break;
                 continue;
             }
@@ -539,18 +492,15 @@ s_subscriber_run(void *argument)
             else
                 self->unknown++;
             self->last_receive_ns = now_ns;
-            if ((++self->received & (s_PROGRESS_EVERY - 1)) == 0)
-                atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+            if ((++self->received & (BENCH_PROGRESS_EVERY - 1)) == 0)
+                bench_run_subscriber_progress(bench->run, self->index, self->received);
         }
         else
         if (count == 2 && s_starts_with(&parts[1], s_PROBE)) {
             if (!probed) {
                 probed = true;
                 cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-                pthread_mutex_lock(&bench->mutex);
-                bench->subscribers_ready++;
-                pthread_cond_broadcast(&bench->changed);
-                pthread_mutex_unlock(&bench->mutex);
+                bench_run_subscriber_probed(bench->run);
             }
         }
         else
@@ -562,16 +512,11 @@ s_subscriber_run(void *argument)
             self->unknown++;
     }
     self->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
-    atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+    bench_run_subscriber_progress(bench->run, self->index, self->received);
     for (size_t index = 0; index < s_PARTS_MAX; index++)
         zmq_msg_close(&parts[index]);
     zmq_msg_close(&extra);
-    pthread_mutex_lock(&bench->mutex);
-    if (!probed)
-        bench->subscribers_ready++;
-    bench->subscribers_finished++;
-    pthread_cond_broadcast(&bench->changed);
-    pthread_mutex_unlock(&bench->mutex);
+    bench_run_subscriber_finished(bench->run, probed);
     zmq_close(socket);
     return NULL;
 }
@@ -902,6 +847,24 @@ s_print_human(const s_options_t *options, const s_frames_t *frames, const bench_
 }
 
 //  --------------------------------------------------------------------------
+//  A probe of the main thread, through its own publisher socket.
+
+typedef struct {
+    s_bench_t *bench;
+    void *prober;
+} s_probe_t;
+
+static int
+s_send_probe(void *argument)
+{
+    s_probe_t *probe = (s_probe_t *) argument;
+    int rc = s_send_control(probe->prober, probe->bench->frames, s_PROBE);
+    if (rc)
+        fprintf(stderr, s_NAME ": probe: %s\n", zmq_strerror(zmq_errno()));
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
 //  One run, with the forwarder up. Returns an exit code; fills report.
 
 static int
@@ -909,22 +872,16 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, bench_report_
 {
     const s_options_t *options = bench->options;
     int exit_code = s_EXIT_OK;
-    for (int index = 0; index < options->subscribers; index++) {
-        s_subscriber_t *subscriber = &bench->subscribers[index];
-        subscriber->started = pthread_create(&subscriber->thread, NULL, s_subscriber_run,
-                                             subscriber) == 0;
-        if (!subscriber->started) {
+    for (int index = 0; index < options->subscribers; index++)
+        if (!bench_run_start_subscriber(bench->run, index, s_subscriber_run,
+                                        &bench->subscribers[index])) {
             exit_code = s_EXIT_FAILURE;
             break;
         }
-    }
-    for (int index = 0; exit_code == 0 && index < options->publishers; index++) {
-        s_publisher_t *publisher = &bench->publishers[index];
-        publisher->started = pthread_create(&publisher->thread, NULL, s_publisher_run,
-                                            publisher) == 0;
-        if (!publisher->started)
+    for (int index = 0; exit_code == 0 && index < options->publishers; index++)
+        if (!bench_run_start_publisher(bench->run, index, s_publisher_run,
+                                       &bench->publishers[index]))
             exit_code = s_EXIT_FAILURE;
-    }
     if (exit_code)
         fprintf(stderr, s_NAME ": cannot start a thread\n");
 
@@ -938,80 +895,26 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, bench_report_
                 bench->frontend, error[0]? ": ": "", error);
         exit_code = s_EXIT_FAILURE;
     }
-    pthread_mutex_lock(&bench->mutex);
-    while (exit_code == 0 && bench->subscribers_ready < options->subscribers) {
-        pthread_mutex_unlock(&bench->mutex);
-        int rc = s_send_control(prober, bench->frames, s_PROBE);
-        pthread_mutex_lock(&bench->mutex);
-        if (rc) {
-            fprintf(stderr, s_NAME ": probe: %s\n", zmq_strerror(zmq_errno()));
-            exit_code = s_EXIT_FAILURE;
-            break;
-        }
-        int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
-        int ready = bench->subscribers_ready;
-        while (bench->subscribers_ready == ready && bench_cond_wait_until(&bench->changed, &bench->mutex, next_probe_ns))
-            ;
-        if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
-            fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
-                    options->subscribers - bench->subscribers_ready, options->subscribers,
-                    s_SETUP_TIMEOUT_MS);
-            exit_code = s_EXIT_FAILURE;
-        }
-    }
-    while (exit_code == 0 && bench->publishers_ready < options->publishers)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    if (bench->setup_failures)
+    s_probe_t probe = { bench, prober };
+    int missing = exit_code? 0: bench_run_probe(bench->run, s_send_probe, &probe,
+                                                s_PROBE_INTERVAL_MS, deadline_ns);
+    if (missing > 0)
+        fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
+                missing, options->subscribers, s_SETUP_TIMEOUT_MS);
+    if (missing || (exit_code == 0 && !bench_run_await_setup(bench->run)))
         exit_code = s_EXIT_FAILURE;
-    pthread_mutex_unlock(&bench->mutex);
     if (prober)
         zmq_close(prober);
 
     //  Go, and wait for the subscribers.
     bench_cpu_sample_t start = s_cpu_sample(broker_pid, proxy_thread);
-    pthread_mutex_lock(&bench->mutex);
-    if (exit_code)
-        bench->abort = true;
-    else {
-        bench->go = true;
-        bench->go_ns = bench_now_ns();
-    }
-    pthread_cond_broadcast(&bench->changed);
-    int64_t next_progress_ns = bench->go_ns + 1000000000;
-    uint64_t last_delivered = 0;
-    int started = 0;
-    for (int index = 0; index < options->subscribers; index++)
-        started += bench->subscribers[index].started;
-    while (bench->subscribers_finished < started) {
-        if (bench_cond_wait_until(&bench->changed, &bench->mutex, next_progress_ns))
-            continue;
-        if (!options->quiet && !bench->abort) {
-            uint64_t published = 0, delivered = 0;
-            for (int index = 0; index < options->publishers; index++)
-                published += atomic_load_explicit(&bench->publishers[index].progress,
-                                                  memory_order_relaxed);
-            for (int index = 0; index < options->subscribers; index++)
-                delivered += atomic_load_explicit(&bench->subscribers[index].progress,
-                                                  memory_order_relaxed);
-            fprintf(stderr, s_NAME ": %5.1f s  published %" PRIu64 "  delivered %" PRIu64
-                    "  (%" PRIu64 "/s)\n", (double) (next_progress_ns - bench->go_ns) / 1e9,
-                    published, delivered, delivered - last_delivered);
-            last_delivered = delivered;
-        }
-        next_progress_ns += 1000000000;
-    }
+    bench_run_go(bench->run, exit_code != 0);
+    bench_run_await_subscribers(bench->run, options->quiet? NULL: s_NAME);
     bench_cpu_sample_t end = s_cpu_sample(broker_pid, proxy_thread);
-    bench->stop = true;
-    pthread_cond_broadcast(&bench->changed);
-    pthread_mutex_unlock(&bench->mutex);
-    for (int index = 0; index < options->publishers; index++)
-        if (bench->publishers[index].started)
-            pthread_join(bench->publishers[index].thread, NULL);
-    for (int index = 0; index < options->subscribers; index++)
-        if (bench->subscribers[index].started)
-            pthread_join(bench->subscribers[index].thread, NULL);
+    bench_run_finish(bench->run);
 
-    int64_t last_ns = bench->go_ns;
+    int64_t go_ns = bench_run_go_ns(bench->run);
+    int64_t last_ns = go_ns;
     for (int index = 0; index < options->publishers; index++) {
         s_publisher_t *publisher = &bench->publishers[index];
         if (publisher->error[0]) {
@@ -1038,7 +941,7 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, bench_report_
         if (subscriber->last_receive_ns > last_ns)
             last_ns = subscriber->last_receive_ns;
     }
-    bench_report_finish(report, bench->go_ns, last_ns, &start, &end, broker_pid != 0);
+    bench_report_finish(report, go_ns, last_ns, &start, &end, broker_pid != 0);
     return exit_code;
 }
 
@@ -1076,18 +979,17 @@ main(int argc, char **argv)
     bench.publishers = (s_publisher_t *) calloc((size_t) options.publishers, sizeof(s_publisher_t));
     bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
                                                   sizeof(s_subscriber_t));
-    bool allocated = latency && bench.publishers && bench.subscribers;
+    bench.run = bench_run_new(options.publishers, options.subscribers, options.grace_ms);
+    bool allocated = latency && bench.publishers && bench.subscribers && bench.run;
     for (int index = 0; allocated && index < options.subscribers; index++) {
         bench.subscribers[index].bench = &bench;
         bench.subscribers[index].index = index;
-        atomic_init(&bench.subscribers[index].progress, 0);
         bench.subscribers[index].latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
         allocated = bench.subscribers[index].latency != NULL;
     }
     for (int index = 0; allocated && index < options.publishers; index++) {
         bench.publishers[index].bench = &bench;
         bench.publishers[index].index = index;
-        atomic_init(&bench.publishers[index].progress, 0);
     }
     if (!allocated) {
         fprintf(stderr, s_NAME ": out of memory\n");
@@ -1127,17 +1029,8 @@ main(int argc, char **argv)
             exit_code = s_EXIT_FAILURE;
         }
     }
-    if (exit_code == 0) {
-        pthread_condattr_t attributes;
-        pthread_condattr_init(&attributes);
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-        pthread_cond_init(&bench.changed, &attributes);
-        pthread_condattr_destroy(&attributes);
-        pthread_mutex_init(&bench.mutex, NULL);
+    if (exit_code == 0)
         exit_code = s_run(&bench, &proxy_thread, broker_pid, &report);
-        pthread_cond_destroy(&bench.changed);
-        pthread_mutex_destroy(&bench.mutex);
-    }
     //  Every socket of ours is closed; shutting the context down ends
     //  zmq_proxy, whose thread then closes its own.
     if (bench.context) {
@@ -1168,6 +1061,7 @@ main(int argc, char **argv)
         free(bench.subscribers[index].latency);
     free(bench.subscribers);
     free(bench.publishers);
+    bench_run_destroy(&bench.run);
     free(latency);
     s_frames_free(&frames);
     return exit_code;

@@ -119,9 +119,6 @@
 #define s_PROBE_INTERVAL_MS 10
 //  A subscriber's receive timeout, after which it checks whether to stop.
 #define s_RECV_SLICE_MS 100
-//  Publishers and subscribers publish their counts for the progress line
-//  every so many events (a power of two).
-#define s_PROGRESS_EVERY 1024
 //  Longest endpoint we keep.
 #define s_ENDPOINT_MAX 256
 //  How long a spawned broker may take to print its ready line, and to exit.
@@ -162,13 +159,10 @@ typedef struct {
 typedef struct s_bench s_bench_t;
 
 //  One publisher thread. Results are written by the thread and read by
-//  the main thread after the thread has finished (under the bench mutex).
+//  the main thread after the thread has finished.
 typedef struct {
     s_bench_t *bench;
     int index;
-    pthread_t thread;
-    bool started;               //  the thread was created
-    atomic_uint_fast64_t progress;      //  events published, every s_PROGRESS_EVERY
     uint64_t published;         //  data events sent
     uint64_t bytes;             //  bytes of every frame sent, sentinel included
     uint64_t messages;          //  messages sent, sentinel included
@@ -181,9 +175,6 @@ typedef struct {
 typedef struct {
     s_bench_t *bench;
     int index;
-    pthread_t thread;
-    bool started;
-    atomic_uint_fast64_t progress;      //  events received, every s_PROGRESS_EVERY
     uint64_t received;          //  data events received and decoded
     uint64_t sentinels;         //  publishers' end events received
     uint64_t unstamped;         //  data events without a readable stamp
@@ -194,7 +185,7 @@ typedef struct {
     char message [JB_ERROR_MESSAGE_MAX];
 } s_subscriber_t;
 
-//  What the threads share. Fields below the mutex change only under it.
+//  What the threads share.
 struct s_bench {
     const s_options_t *options;
     const char *frontend;       //  where publishers connect
@@ -202,17 +193,7 @@ struct s_bench {
     char *payload;              //  the JSON data, options->size bytes
     s_publisher_t *publishers;
     s_subscriber_t *subscribers;
-    pthread_mutex_t mutex;
-    pthread_cond_t changed;     //  signalled whenever a count or flag below moves
-    int subscribers_ready;      //  received a probe, or failed
-    int publishers_ready;       //  saw every subscription, or failed
-    int publishers_finished;    //  sent their sentinel, or failed
-    int setup_failures;         //  threads that could not connect or subscribe
-    int subscribers_finished;
-    bool go;                    //  publishers may start
-    bool stop;                  //  the run is over: publishers may close
-    bool abort;                 //  setup failed: everybody leaves
-    int64_t go_ns;              //  CLOCK_MONOTONIC when go was given
+    bench_run_t *run;           //  how the threads start together and stop
 };
 
 //  A broker program we started.
@@ -396,28 +377,15 @@ s_publisher_run(void *argument)
             s_fail(&self->error, self->message, sizeof self->message, rc,
                    "publisher %d: not every subscription arrived: %s", self->index, error.message);
     }
-    pthread_mutex_lock(&bench->mutex);
-    bench->publishers_ready++;
-    bench->setup_failures += self->error != 0;
-    pthread_cond_broadcast(&bench->changed);
-    while (!bench->go && !bench->abort)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    bool run = bench->go && !bench->abort && !self->error;
-    int64_t go_ns = bench->go_ns;
-    pthread_mutex_unlock(&bench->mutex);
-
-    if (run) {
+    int64_t go_ns = 0;
+    if (bench_run_publisher_ready(bench->run, self->error != 0, &go_ns)) {
         int64_t cpu_start = s_thread_cpu_ns();
-        int64_t duration_ns = (int64_t) (options->duration_s * 1e9);
-        double interval_ns = options->rate > 0? 1e9 / options->rate: 0;
+        bench_pace_t pace;
+        bench_pace_init(&pace, options->count, options->duration_s, options->rate, go_ns);
         size_t payload_size = (size_t) options->size;
         char subject [32];
         uint64_t sequence = 0;
-        while (options->count == 0 || sequence < (uint64_t) options->count) {
-            if (duration_ns > 0 && bench_now_ns() - go_ns >= duration_ns)
-                break;
-            if (interval_ns > 0)
-                bench_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+        while (bench_pace_next(&pace, sequence)) {
             s_data_subject(subject, sequence);
             int rc = s_publish_one(publisher, subject, bench->payload, payload_size, true, &error);
             if (rc) {
@@ -427,11 +395,11 @@ s_publisher_run(void *argument)
                 break;
             }
             sequence++;
-            if ((sequence & (s_PROGRESS_EVERY - 1)) == 0)
-                atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+            if ((sequence & (BENCH_PROGRESS_EVERY - 1)) == 0)
+                bench_run_publisher_progress(bench->run, self->index, sequence);
         }
         self->published = sequence;
-        atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        bench_run_publisher_progress(bench->run, self->index, sequence);
         snprintf(subject, sizeof subject, s_SUBJECT_END "%d", self->index);
         int rc = s_publish_one(publisher, subject, bench->payload, payload_size, true, &error);
         if (rc && !self->error)
@@ -443,12 +411,7 @@ s_publisher_run(void *argument)
         self->bytes = stats.bytes;
         self->messages = stats.events;
     }
-    pthread_mutex_lock(&bench->mutex);
-    bench->publishers_finished++;
-    pthread_cond_broadcast(&bench->changed);
-    while (!bench->stop && !bench->abort)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    pthread_mutex_unlock(&bench->mutex);
+    bench_run_publisher_finished(bench->run);
     jb_publisher_destroy(&publisher);
     return NULL;
 }
@@ -465,31 +428,13 @@ s_subscriber_control(s_subscriber_t *self, const char *subject, bool *probed, in
         if (!*probed) {
             *probed = true;
             *cpu_start = s_thread_cpu_ns();
-            pthread_mutex_lock(&bench->mutex);
-            bench->subscribers_ready++;
-            pthread_cond_broadcast(&bench->changed);
-            pthread_mutex_unlock(&bench->mutex);
+            bench_run_subscriber_probed(bench->run);
         }
         return false;
     }
     if (strncmp(subject, s_SUBJECT_END, sizeof s_SUBJECT_END - 1) == 0)
         self->sentinels++;
     return self->sentinels >= (uint64_t) bench->options->publishers;
-}
-
-//  True when a subscriber that has waited since last_activity_ns should
-//  stop: setup was abandoned, or every publisher has finished and nothing
-//  came for the grace period (a sentinel was dropped).
-static bool
-s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
-{
-    s_bench_t *bench = self->bench;
-    pthread_mutex_lock(&bench->mutex);
-    bool stop = bench->abort
-             || (bench->publishers_finished == bench->options->publishers
-             &&  bench_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
-    pthread_mutex_unlock(&bench->mutex);
-    return stop;
 }
 
 //  A subscriber thread: subscribe, confirm the first probe, then receive
@@ -531,12 +476,7 @@ s_subscriber_run(void *argument)
                    "subscriber %d: %s", self->index, error.message);
     }
     if (self->error) {
-        pthread_mutex_lock(&bench->mutex);
-        bench->subscribers_ready++;
-        bench->subscribers_finished++;
-        bench->setup_failures++;
-        pthread_cond_broadcast(&bench->changed);
-        pthread_mutex_unlock(&bench->mutex);
+        bench_run_subscriber_failed(bench->run);
         jb_subscriber_destroy(&subscriber);
         return NULL;
     }
@@ -548,7 +488,7 @@ s_subscriber_run(void *argument)
         jb_event_t *event = NULL;
         int rc = jb_subscriber_recv(subscriber, s_RECV_SLICE_MS, &event, &error);
         if (rc == JB_ETIMEDOUT) {
-            if (s_subscriber_should_stop(self, last_activity_ns))
+            if (bench_run_subscriber_should_stop(bench->run, last_activity_ns))
                 break;
             continue;
         }
@@ -576,17 +516,12 @@ s_subscriber_run(void *argument)
             self->unstamped++;
         jb_event_destroy(&event);
         self->last_receive_ns = now_ns;
-        if ((++self->received & (s_PROGRESS_EVERY - 1)) == 0)
-            atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+        if ((++self->received & (BENCH_PROGRESS_EVERY - 1)) == 0)
+            bench_run_subscriber_progress(bench->run, self->index, self->received);
     }
     self->cpu_ns = s_thread_cpu_ns() - cpu_start;
-    atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
-    pthread_mutex_lock(&bench->mutex);
-    if (!probed)
-        bench->subscribers_ready++;
-    bench->subscribers_finished++;
-    pthread_cond_broadcast(&bench->changed);
-    pthread_mutex_unlock(&bench->mutex);
+    bench_run_subscriber_progress(bench->run, self->index, self->received);
+    bench_run_subscriber_finished(bench->run, probed);
     jb_subscriber_destroy(&subscriber);
     return NULL;
 }
@@ -641,24 +576,6 @@ s_cpu_sample(pid_t broker_tid, const s_child_t *child)
     sample.broker_ns = broker_tid > 0? bench_task_cpu_ns(getpid(), broker_tid)
                      : child->pid > 0? bench_tasks_cpu_ns(child->pid, NULL): -1;
     return sample;
-}
-
-//  --------------------------------------------------------------------------
-//  The progress line, on stderr.
-
-static void
-s_print_progress(s_bench_t *bench, double seconds, uint64_t *last_delivered)
-{
-    uint64_t published = 0, delivered = 0;
-    for (int index = 0; index < bench->options->publishers; index++)
-        published += atomic_load_explicit(&bench->publishers[index].progress,
-                                          memory_order_relaxed);
-    for (int index = 0; index < bench->options->subscribers; index++)
-        delivered += atomic_load_explicit(&bench->subscribers[index].progress,
-                                          memory_order_relaxed);
-    fprintf(stderr, "jbus " s_NAME ": %5.1f s  published %" PRIu64 "  delivered %" PRIu64
-            "  (%" PRIu64 "/s)\n", seconds, published, delivered, delivered - *last_delivered);
-    *last_delivered = delivered;
 }
 
 //  --------------------------------------------------------------------------
@@ -932,6 +849,27 @@ s_callgrind_publish(const s_options_t *options)
 }
 
 //  --------------------------------------------------------------------------
+//  A probe of the main thread: through its own publisher, an event with the
+//  subject "bench-probe".
+
+typedef struct {
+    s_bench_t *bench;
+    jb_publisher_t *prober;
+    jb_error_t *error;
+} s_probe_t;
+
+static int
+s_send_probe(void *argument)
+{
+    s_probe_t *probe = (s_probe_t *) argument;
+    int rc = s_publish_one(probe->prober, s_SUBJECT_PROBE, probe->bench->payload,
+                           (size_t) probe->bench->options->size, true, probe->error);
+    if (rc)
+        fprintf(stderr, "jbus " s_NAME ": probe: %s\n", probe->error->message);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
 //  Set up, run and tear down one measured run with the broker at
 //  frontend/backend. broker_tid is the embedded broker's thread (0 when
 //  not embedded), child the broker program (pid 0 when not ours). Fills
@@ -942,25 +880,19 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, bench_report_t
 {
     const s_options_t *options = bench->options;
     int exit_code = CMD_EXIT_OK;
-    for (int index = 0; index < options->subscribers; index++) {
-        s_subscriber_t *subscriber = &bench->subscribers[index];
-        if (pthread_create(&subscriber->thread, NULL, s_subscriber_run, subscriber) == 0)
-            subscriber->started = true;
-        else {
+    for (int index = 0; index < options->subscribers; index++)
+        if (!bench_run_start_subscriber(bench->run, index, s_subscriber_run,
+                                        &bench->subscribers[index])) {
             fprintf(stderr, "jbus " s_NAME ": cannot start subscriber thread %d\n", index);
             exit_code = CMD_EXIT_FAILURE;
             break;
         }
-    }
-    for (int index = 0; exit_code == 0 && index < options->publishers; index++) {
-        s_publisher_t *publisher = &bench->publishers[index];
-        if (pthread_create(&publisher->thread, NULL, s_publisher_run, publisher) == 0)
-            publisher->started = true;
-        else {
+    for (int index = 0; exit_code == 0 && index < options->publishers; index++)
+        if (!bench_run_start_publisher(bench->run, index, s_publisher_run,
+                                       &bench->publishers[index])) {
             fprintf(stderr, "jbus " s_NAME ": cannot start publisher thread %d\n", index);
             exit_code = CMD_EXIT_FAILURE;
         }
-    }
 
     //  Probe until every subscriber has received a probe.
     int64_t deadline_ns = bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
@@ -980,74 +912,26 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, bench_report_t
             exit_code = CMD_EXIT_FAILURE;
         }
     }
-    pthread_mutex_lock(&bench->mutex);
-    while (exit_code == 0 && bench->subscribers_ready < options->subscribers) {
-        pthread_mutex_unlock(&bench->mutex);
-        int rc = s_publish_one(prober, s_SUBJECT_PROBE, bench->payload, (size_t) options->size,
-                               true, &error);
-        pthread_mutex_lock(&bench->mutex);
-        if (rc) {
-            fprintf(stderr, "jbus " s_NAME ": probe: %s\n", error.message);
-            exit_code = CMD_EXIT_FAILURE;
-            break;
-        }
-        int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
-        int ready = bench->subscribers_ready;
-        while (bench->subscribers_ready == ready && bench_cond_wait_until(&bench->changed, &bench->mutex, next_probe_ns))
-            ;
-        if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
-            fprintf(stderr, "jbus " s_NAME ": %d of %d subscribers received no probe within "
-                    "%d ms\n", options->subscribers - bench->subscribers_ready,
-                    options->subscribers, s_SETUP_TIMEOUT_MS);
-            exit_code = CMD_EXIT_FAILURE;
-        }
-    }
-    while (exit_code == 0 && bench->publishers_ready < options->publishers)
-        pthread_cond_wait(&bench->changed, &bench->mutex);      //  theirs is bounded
-    if (bench->setup_failures)
+    s_probe_t probe = { bench, prober, &error };
+    int missing = exit_code? 0: bench_run_probe(bench->run, s_send_probe, &probe,
+                                                s_PROBE_INTERVAL_MS, deadline_ns);
+    if (missing > 0)
+        fprintf(stderr, "jbus " s_NAME ": %d of %d subscribers received no probe within %d ms\n",
+                missing, options->subscribers, s_SETUP_TIMEOUT_MS);
+    if (missing || (exit_code == 0 && !bench_run_await_setup(bench->run)))
         exit_code = CMD_EXIT_FAILURE;
-    pthread_mutex_unlock(&bench->mutex);
     jb_publisher_destroy(&prober);
 
     //  Go, and wait for the subscribers, with a progress line every second.
     bench_cpu_sample_t start = s_cpu_sample(broker_tid, child);
-    pthread_mutex_lock(&bench->mutex);
-    if (exit_code)
-        bench->abort = true;
-    else {
-        bench->go = true;
-        bench->go_ns = bench_now_ns();
-    }
-    pthread_cond_broadcast(&bench->changed);
-    int64_t next_progress_ns = bench->go_ns + 1000000000;
-    uint64_t last_delivered = 0;
-    int started_subscribers = 0;
-    for (int index = 0; index < options->subscribers; index++)
-        started_subscribers += bench->subscribers[index].started;
-    while (bench->subscribers_finished < started_subscribers) {
-        if (!bench_cond_wait_until(&bench->changed, &bench->mutex, next_progress_ns)) {
-            if (!options->quiet && !bench->abort) {
-                pthread_mutex_unlock(&bench->mutex);
-                s_print_progress(bench, (double) (next_progress_ns - bench->go_ns) / 1e9,
-                                 &last_delivered);
-                pthread_mutex_lock(&bench->mutex);
-            }
-            next_progress_ns += 1000000000;
-        }
-    }
+    bench_run_go(bench->run, exit_code != 0);
+    bench_run_await_subscribers(bench->run, options->quiet? NULL: "jbus " s_NAME);
     bench_cpu_sample_t end = s_cpu_sample(broker_tid, child);
-    bench->stop = true;
-    pthread_cond_broadcast(&bench->changed);
-    pthread_mutex_unlock(&bench->mutex);
-    for (int index = 0; index < options->publishers; index++)
-        if (bench->publishers[index].started)
-            pthread_join(bench->publishers[index].thread, NULL);
-    for (int index = 0; index < options->subscribers; index++)
-        if (bench->subscribers[index].started)
-            pthread_join(bench->subscribers[index].thread, NULL);
+    bench_run_finish(bench->run);
 
     //  What happened.
-    int64_t last_ns = bench->go_ns;
+    int64_t go_ns = bench_run_go_ns(bench->run);
+    int64_t last_ns = go_ns;
     uint64_t bytes = 0, messages = 0;
     for (int index = 0; index < options->publishers; index++) {
         s_publisher_t *publisher = &bench->publishers[index];
@@ -1078,7 +962,7 @@ s_run(s_bench_t *bench, pid_t broker_tid, const s_child_t *child, bench_report_t
             last_ns = subscriber->last_receive_ns;
     }
     report->message_bytes = messages? (double) bytes / (double) messages: 0;
-    bench_report_finish(report, bench->go_ns, last_ns, &start, &end, child->pid > 0);
+    bench_report_finish(report, go_ns, last_ns, &start, &end, child->pid > 0);
     return exit_code;
 }
 
@@ -1368,35 +1252,26 @@ cmd_bench(int argc, char **argv)
                                                     sizeof(s_publisher_t));
         bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
                                                       sizeof(s_subscriber_t));
-        bool allocated = bench.payload && bench.publishers && bench.subscribers && latency;
+        bench.run = bench_run_new(options.publishers, options.subscribers, options.grace_ms);
+        bool allocated = bench.payload && bench.publishers && bench.subscribers && latency
+                      && bench.run;
         for (int index = 0; allocated && index < options.subscribers; index++) {
             bench.subscribers[index].bench = &bench;
             bench.subscribers[index].index = index;
-            atomic_init(&bench.subscribers[index].progress, 0);
             bench.subscribers[index].latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
             allocated = bench.subscribers[index].latency != NULL;
         }
         for (int index = 0; allocated && index < options.publishers; index++) {
             bench.publishers[index].bench = &bench;
             bench.publishers[index].index = index;
-            atomic_init(&bench.publishers[index].progress, 0);
         }
         if (!allocated) {
             fprintf(stderr, "jbus " s_NAME ": out of memory\n");
             exit_code = CMD_EXIT_FAILURE;
         }
     }
-    if (exit_code == 0) {
-        pthread_condattr_t attributes;
-        pthread_condattr_init(&attributes);
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-        pthread_cond_init(&bench.changed, &attributes);
-        pthread_condattr_destroy(&attributes);
-        pthread_mutex_init(&bench.mutex, NULL);
+    if (exit_code == 0)
         exit_code = s_run(&bench, broker_tid, &child, &report);
-        pthread_cond_destroy(&bench.changed);
-        pthread_mutex_destroy(&bench.mutex);
-    }
 
     //  The broker program's CPU was sampled; its peak memory comes as it exits.
     s_child_stop(&child);
@@ -1421,6 +1296,7 @@ cmd_bench(int argc, char **argv)
     free(bench.subscribers);
     free(bench.publishers);
     free(bench.payload);
+    bench_run_destroy(&bench.run);
     free(latency);
     return exit_code;
 }
