@@ -38,11 +38,7 @@
     nanoseconds right before sending, and the subscriber reads them back on
     receipt: the same stamp, in the same place, as a jbus event carries.
 
-    The frames file (written by clients/bench/cmd_bench.c; integers are
-    unsigned 32-bit little-endian):
-        "JBFRAMES", version 1, mode (1 binary, 2 structured), data bytes,
-        frame count, stamp frame, stamp offset, stamp width (20),
-        then per frame: its size, then its bytes.
+    The frames file is described in clients/bench/bench_frames.h.
 
     Exit codes: 0 success; 1 events lost although every high-water mark was
     unlimited, or the run failed; 2 usage error.
@@ -76,6 +72,9 @@
 
 //  clocks, latency histograms and stamps, the same as jbus bench's
 #include "bench_support.h"
+#include "bench_frames.h"
+#include "bench_report.h"
+#include "bench_run.h"
 
 
 #define s_NAME "bench_raw"
@@ -99,9 +98,6 @@ enum { s_EXIT_OK = 0, s_EXIT_FAILURE = 1, s_EXIT_USAGE = 2 };
 #define s_BROKER_STOP_MS 5000
 //  Frames of a message a subscriber keeps; the rest are read and dropped.
 #define s_PARTS_MAX 4
-//  The frames file: the most frames and the largest frame it may hold.
-#define s_FILE_FRAMES_MAX 8
-#define s_FILE_FRAME_SIZE_MAX (64u * 1024 * 1024)
 
 //  Where messages go from publishers to subscribers.
 typedef enum {
@@ -128,17 +124,6 @@ typedef struct {
     bool csv, json, quiet;
 } s_options_t;
 
-//  What the frames file holds.
-typedef struct {
-    uint32_t mode;              //  1 binary, 2 structured
-    uint32_t data_bytes;
-    size_t count;
-    size_t stamp_frame, stamp_offset;
-    unsigned char *frames [s_FILE_FRAMES_MAX];
-    size_t sizes [s_FILE_FRAMES_MAX];
-    size_t total;               //  bytes of all frames
-} s_frames_t;
-
 typedef struct s_bench s_bench_t;
 
 typedef struct {
@@ -161,7 +146,7 @@ typedef struct {
 
 struct s_bench {
     const s_options_t *options;
-    const s_frames_t *frames;
+    const bench_frames_t *frames;
     void *context;
     char frontend [s_ENDPOINT_MAX];
     char backend [s_ENDPOINT_MAX];
@@ -196,83 +181,6 @@ s_cpu_sample(pid_t broker_pid, pthread_t *proxy_thread)
 }
 
 //  --------------------------------------------------------------------------
-//  Read the frames file into frames. Returns 0, or prints why and returns
-//  s_EXIT_FAILURE.
-
-static bool
-s_get_u32(FILE *file, uint32_t *value)
-{
-    unsigned char bytes [4];
-    if (fread(bytes, 1, sizeof bytes, file) != sizeof bytes)
-        return false;
-    *value = (uint32_t) bytes[0] | (uint32_t) bytes[1] << 8 | (uint32_t) bytes[2] << 16
-           | (uint32_t) bytes[3] << 24;
-    return true;
-}
-
-static int
-s_frames_load(const char *path, s_frames_t *frames)
-{
-    memset(frames, 0, sizeof *frames);
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        fprintf(stderr, s_NAME ": %s: cannot read: %s\n", path, strerror(errno));
-        return s_EXIT_FAILURE;
-    }
-    char magic [8];
-    uint32_t version = 0, count = 0, stamp_frame = 0, stamp_offset = 0, stamp_width = 0;
-    const char *problem = NULL;
-    if (fread(magic, 1, sizeof magic, file) != sizeof magic || memcmp(magic, "JBFRAMES", 8) != 0)
-        problem = "not a frames file (written by jbus bench --dump-frames)";
-    else
-    if (!s_get_u32(file, &version) || version != 1)
-        problem = "unknown version";
-    else
-    if (!s_get_u32(file, &frames->mode) || !s_get_u32(file, &frames->data_bytes)
-    ||  !s_get_u32(file, &count) || !s_get_u32(file, &stamp_frame)
-    ||  !s_get_u32(file, &stamp_offset) || !s_get_u32(file, &stamp_width))
-        problem = "truncated header";
-    else
-    if (count < 1 || count > s_FILE_FRAMES_MAX || stamp_frame >= count
-    ||  stamp_width != BENCH_STAMP_DIGITS || (frames->mode != 1 && frames->mode != 2))
-        problem = "header out of range";
-    for (uint32_t index = 0; !problem && index < count; index++) {
-        uint32_t size = 0;
-        if (!s_get_u32(file, &size) || size > s_FILE_FRAME_SIZE_MAX) {
-            problem = "bad frame size";
-            break;
-        }
-        frames->frames[index] = (unsigned char *) malloc(size? size: 1);
-        frames->count = index + 1;
-        if (!frames->frames[index])
-            problem = "out of memory";
-        else
-        if (fread(frames->frames[index], 1, size, file) != size)
-            problem = "truncated frame";
-        frames->sizes[index] = size;
-        frames->total += size;
-    }
-    if (!problem && stamp_offset + BENCH_STAMP_DIGITS > frames->sizes[stamp_frame])
-        problem = "the stamp lies outside its frame";
-    fclose(file);
-    frames->stamp_frame = stamp_frame;
-    frames->stamp_offset = stamp_offset;
-    if (problem) {
-        fprintf(stderr, s_NAME ": %s: %s\n", path, problem);
-        return s_EXIT_FAILURE;
-    }
-    return 0;
-}
-
-static void
-s_frames_free(s_frames_t *frames)
-{
-    for (size_t index = 0; index < frames->count; index++)
-        free(frames->frames[index]);
-    frames->count = 0;
-}
-
-//  --------------------------------------------------------------------------
 //  Sockets.
 
 //  Set an int socket option; false on failure.
@@ -284,7 +192,7 @@ s_set_int(void *socket, int option, int value)
 
 //  Send a two-frame control message [topic][text]. Returns 0 or -1.
 static int
-s_send_control(void *socket, const s_frames_t *frames, const char *text)
+s_send_control(void *socket, const bench_frames_t *frames, const char *text)
 {
     if (zmq_send(socket, frames->frames[0], frames->sizes[0], ZMQ_DONTWAIT | ZMQ_SNDMORE) == -1
     ||  zmq_send(socket, text, strlen(text), ZMQ_DONTWAIT) == -1)
@@ -343,7 +251,7 @@ s_publisher_run(void *argument)
     s_publisher_t *self = (s_publisher_t *) argument;
     s_bench_t *bench = self->bench;
     const s_options_t *options = bench->options;
-    const s_frames_t *frames = bench->frames;
+    const bench_frames_t *frames = bench->frames;
     char name [16];
     snprintf(name, sizeof name, "raw-pub-%d", self->index);
     pthread_setname_np(pthread_self(), name);
@@ -418,7 +326,7 @@ s_subscriber_run(void *argument)
     s_subscriber_t *self = (s_subscriber_t *) argument;
     s_bench_t *bench = self->bench;
     const s_options_t *options = bench->options;
-    const s_frames_t *frames = bench->frames;
+    const bench_frames_t *frames = bench->frames;
     char name [16];
     snprintf(name, sizeof name, "raw-sub-%d", self->index);
     pthread_setname_np(pthread_self(), name);
@@ -814,7 +722,7 @@ s_parse(int argc, char **argv, s_options_t *options)
 
 //  The figures the options and the frames decide, into report.
 static void
-s_report_describe(const s_options_t *options, const s_frames_t *frames, bench_report_t *report)
+s_report_describe(const s_options_t *options, const bench_frames_t *frames, bench_report_t *report)
 {
     report->forwarder = s_forwarder_names[options->forwarder];
     report->mode = frames->mode == 1? "binary": "structured";
@@ -829,7 +737,7 @@ s_report_describe(const s_options_t *options, const s_frames_t *frames, bench_re
 }
 
 static void
-s_print_human(const s_options_t *options, const s_frames_t *frames, const bench_report_t *report)
+s_print_human(const s_options_t *options, const bench_frames_t *frames, const bench_report_t *report)
 {
     char hwm [48];
     bench_describe_hwm(options->hwm, hwm, sizeof hwm);
@@ -961,11 +869,12 @@ main(int argc, char **argv)
     int exit_code = s_parse(argc, argv, &options);
     if (exit_code)
         return exit_code == -1? s_EXIT_OK: exit_code;
-    s_frames_t frames;
-    exit_code = s_frames_load(options.frames_path, &frames);
-    if (exit_code) {
-        s_frames_free(&frames);
-        return exit_code;
+    bench_frames_t frames;
+    char problem [s_ERROR_MAX];
+    if (!bench_frames_load(options.frames_path, &frames, problem, sizeof problem)) {
+        fprintf(stderr, s_NAME ": %s: %s\n", options.frames_path, problem);
+        bench_frames_free(&frames);
+        return s_EXIT_FAILURE;
     }
 
     s_bench_t bench;
@@ -1063,6 +972,6 @@ main(int argc, char **argv)
     free(bench.publishers);
     bench_run_destroy(&bench.run);
     free(latency);
-    s_frames_free(&frames);
+    bench_frames_free(&frames);
     return exit_code;
 }

@@ -1,12 +1,14 @@
 /*  =========================================================================
     bench_support.h - what the benchmark programs share: clocks and CPU
-    accounting, latency histograms, digit stamps, and the broker program
+    accounting, latency histograms, digit stamps, pacing, and the broker
+    program
 
     Shared by `jbus bench` (clients/bench/) and its raw-libzmq baseline
     (tests/bench_raw.c), so that both measure the same way and report
-    figures that can be set side by side. The code is in bench_support.c,
-    built as the jbus_bench_support library; it is libc only, so that the
-    baseline links no jbus code.
+    figures that can be set side by side. With bench_run.h (how a run's
+    threads start and stop) and bench_report.h (the figures and how they
+    are printed) it makes the jbus_bench_support library, which is libc
+    only, so that the baseline links no jbus code.
     ========================================================================= */
 
 #ifndef JBUS_BENCH_SUPPORT_H_INCLUDED
@@ -152,124 +154,6 @@ bool
     bench_parse_seconds(const char *text, double *seconds);
 
 //  --------------------------------------------------------------------------
-//  A run: what its publisher and subscriber threads and the main thread
-//  share to start together, to count what they have done and to stop. No
-//  step sleeps: each waits on a condition, with a deadline where the wait
-//  depends on the network.
-//
-//    - a subscriber subscribes, then calls bench_run_subscriber_failed, or
-//      bench_run_subscriber_probed on its first probe; receives (asking
-//      bench_run_subscriber_should_stop when a receive times out); and ends
-//      with bench_run_subscriber_finished;
-//    - a publisher connects and waits for the subscriptions, calls
-//      bench_run_publisher_ready (which waits for go), publishes, and calls
-//      bench_run_publisher_finished (which waits for the end of the run);
-//    - the main thread starts them (bench_run_start_subscriber, then
-//      bench_run_start_publisher), then calls bench_run_probe,
-//      bench_run_await_setup, bench_run_go, bench_run_await_subscribers and
-//      bench_run_finish.
-
-typedef struct bench_run bench_run_t;
-
-//  Publishers and subscribers report their counts for the progress line
-//  every so many messages (a power of two).
-#define BENCH_PROGRESS_EVERY 1024
-
-//  A run of publishers and subscribers, whose subscribers stop grace_ms
-//  after the last message once every publisher has finished. Returns NULL
-//  when out of memory; destroy with bench_run_destroy.
-bench_run_t *
-    bench_run_new(int publishers, int subscribers, int grace_ms);
-
-//  Destroy *self_p, once no thread uses it, and set it to NULL; accepts
-//  NULL.
-void
-    bench_run_destroy(bench_run_t **self_p);
-
-//  Start the thread of subscriber index: run(argument). Returns false
-//  when it could not be started.
-bool
-    bench_run_start_subscriber(bench_run_t *self, int index, void *(*run) (void *),
-                               void *argument);
-
-//  Start the thread of publisher index, likewise.
-bool
-    bench_run_start_publisher(bench_run_t *self, int index, void *(*run) (void *),
-                              void *argument);
-
-//  CLOCK_MONOTONIC when go was given; 0 before. For the main thread.
-int64_t
-    bench_run_go_ns(bench_run_t *self);
-
-//  A publisher has set up, or failed to: wait for go, or for the run to be
-//  abandoned. Returns true, with the go time in *go_ns, when it is to
-//  publish.
-bool
-    bench_run_publisher_ready(bench_run_t *self, bool failed, int64_t *go_ns);
-
-//  Publisher index has published messages (for the progress line).
-void
-    bench_run_publisher_progress(bench_run_t *self, int index, uint64_t published);
-
-//  A publisher is done: wait until the run is over, so that it keeps its
-//  socket open until nothing it queued can be cut off.
-void
-    bench_run_publisher_finished(bench_run_t *self);
-
-//  A subscriber could not set up and leaves.
-void
-    bench_run_subscriber_failed(bench_run_t *self);
-
-//  A subscriber has received its first probe: the broker routes to it.
-void
-    bench_run_subscriber_probed(bench_run_t *self);
-
-//  Subscriber index has received messages (for the progress line).
-void
-    bench_run_subscriber_progress(bench_run_t *self, int index, uint64_t received);
-
-//  True when a subscriber whose last message came at last_activity_ns
-//  should stop: setup was abandoned, or every publisher has finished and
-//  nothing came for the grace period (an end message was dropped).
-bool
-    bench_run_subscriber_should_stop(bench_run_t *self, int64_t last_activity_ns);
-
-//  A subscriber is done (probed: it called bench_run_subscriber_probed).
-void
-    bench_run_subscriber_finished(bench_run_t *self, bool probed);
-
-//  Send one probe; returns 0, or nonzero after saying why it failed.
-typedef int (bench_probe_fn) (void *argument);
-
-//  Send a probe with send_probe(argument) every interval_ms until every
-//  subscriber has received one or failed, at most until deadline_ns.
-//  Returns 0; -1 when send_probe failed; else how many subscribers had
-//  received no probe by the deadline.
-int
-    bench_run_probe(bench_run_t *self, bench_probe_fn *send_probe, void *argument,
-                    int interval_ms, int64_t deadline_ns);
-
-//  Wait until every publisher has set up or failed (their waits are
-//  bounded). Returns false when some thread failed to set up.
-bool
-    bench_run_await_setup(bench_run_t *self);
-
-//  Let the publishers go, or, when abandon, tell every thread to leave.
-void
-    bench_run_go(bench_run_t *self, bool abandon);
-
-//  Wait until every subscriber that was started has finished, with a
-//  progress line on stderr every second that starts with progress_name
-//  (NULL: none).
-void
-    bench_run_await_subscribers(bench_run_t *self, const char *progress_name);
-
-//  The run is over: let the publishers close, and join every thread that
-//  was started.
-void
-    bench_run_finish(bench_run_t *self);
-
-//  --------------------------------------------------------------------------
 //  When a publisher's next message is due, under --count, --duration and
 //  --rate.
 
@@ -290,90 +174,5 @@ void
 //  under the rate (this sleeps until then).
 bool
     bench_pace_next(const bench_pace_t *self, uint64_t sequence);
-
-//  --------------------------------------------------------------------------
-//  The report of a run: what both programs print, in the same --csv columns
-//  and --json keys, so that scripts/bench can set every jbus figure beside
-//  its raw baseline.
-
-typedef struct {
-    const char *tool;           //  "jbus" or "raw"
-    const char *forwarder;      //  "jbus-broker-embedded", "zmq_proxy", ...
-    const char *mode;           //  "binary" or "structured"
-    int publishers, subscribers;
-    long data_bytes;            //  of the event's data
-    double message_bytes;       //  on the wire per message, every frame
-    int frames;                 //  per message
-    int rate;                   //  per publisher, 0 = no limit
-    int hwm;                    //  0 = unlimited
-    int prefixes;               //  extra prefixes per subscriber
-    uint64_t published;         //  data messages, all publishers
-    uint64_t delivered;         //  data messages, all subscribers
-    uint64_t expected;          //  published * subscribers
-    int64_t lost;               //  expected - delivered
-    double seconds;             //  go to the last delivery
-    double msgs_per_s;          //  delivered per second
-    double mb_per_s;
-    bench_latency_t *latency;   //  every subscriber's; the caller's
-    double cpu_publishers_s, cpu_subscribers_s;
-    double cpu_broker_s;        //  -1 when not measured
-    double cpu_io_s;            //  this process's libzmq I/O threads
-    double cpu_total_s;         //  this process and a broker process of ours
-    long rss_bench_kb;          //  this process's peak
-    long rss_broker_kb;         //  the broker process's, -1 when not ours
-} bench_report_t;
-
-//  CPU time of what is not a publisher or subscriber thread, sampled at go
-//  and at the end of a run.
-typedef struct {
-    int64_t process_ns;         //  this process, every thread
-    int64_t broker_ns;          //  the broker's thread or process; -1 unknown
-    int64_t io_ns;              //  this process's libzmq I/O threads; -1 unknown
-} bench_cpu_sample_t;
-
-//  Make self a report of tool ("jbus", "raw") with no figures yet, its
-//  latencies in latency (the caller's, zeroed), and no broker process.
-void
-    bench_report_init(bench_report_t *self, const char *tool, bench_latency_t *latency);
-
-//  Sample process_ns and io_ns of this process into sample; broker_ns is
-//  the caller's.
-void
-    bench_cpu_sample(bench_cpu_sample_t *sample);
-
-//  Work out the figures that follow from published, delivered, subscribers
-//  and message_bytes: expected, lost, seconds (go_ns to last_ns), rates;
-//  the CPU of the broker, of the I/O threads and in all from the samples
-//  at start and end (the broker's counts in all when broker_is_process),
-//  and this process's peak memory.
-void
-    bench_report_finish(bench_report_t *self, int64_t go_ns, int64_t last_ns,
-                        const bench_cpu_sample_t *start, const bench_cpu_sample_t *end,
-                        bool broker_is_process);
-
-//  CPU of every role per delivered message, in microseconds; 0 when nothing
-//  was delivered.
-double
-    bench_report_cpu_us_per_message(const bench_report_t *self);
-
-//  Print the report for machines on stdout: the --json object, one line,
-//  when json, else the --csv header line and the line of figures.
-void
-    bench_report_print_machine(const bench_report_t *self, bool json);
-
-//  Print the "delivered", "lost" and "latency" lines of the report for
-//  people, counting noun ("events", "messages"); latency_note ends the
-//  latency line.
-void
-    bench_report_print_deliveries(const bench_report_t *self, const char *noun,
-                                  const char *latency_note);
-
-//  Print the report's "peak memory" line.
-void
-    bench_report_print_memory(const bench_report_t *self);
-
-//  "high-water marks unlimited" or "high-water marks N" into text.
-void
-    bench_describe_hwm(int hwm, char *text, size_t size);
 
 #endif

@@ -48,17 +48,8 @@
     --dump-frames FILE captures off a real socket the frames of one event
     as a publisher sends it, whatever the library adds on the way, after
     s_DUMP_WARMUP others so that numbers it counts per event have their
-    steady-state width; tests/bench_raw.c sends those bytes. The format
-    (integers are unsigned 32-bit little-endian):
-        "JBFRAMES"              8 bytes of magic
-        version                 1
-        mode                    1 binary, 2 structured
-        data bytes              the --size the event was made with
-        frame count             2 or 3
-        stamp frame             index of the frame holding "benchsent"'s digits
-        stamp offset            where the 20 digits start in that frame
-        stamp width             20
-        then per frame          its size, then its bytes
+    steady-state width; tests/bench_raw.c sends those bytes. The file's
+    format is in bench_frames.h.
     ========================================================================= */
 
 #define _GNU_SOURCE
@@ -90,6 +81,9 @@
 #include "jbus.h"
 #include "../cmd.h"
 #include "bench_support.h"
+#include "bench_frames.h"
+#include "bench_report.h"
+#include "bench_run.h"
 
 #define s_NAME "bench"
 
@@ -126,13 +120,9 @@
 #define s_BROKER_STOP_MS 5000
 
 
-//  The dump file (see the header comment).
-#define s_DUMP_MAGIC "JBFRAMES"
-#define s_DUMP_VERSION 1
-//  Events published before the one captured, frames kept at most, and how
-//  long capturing may take.
+//  --dump-frames: events published before the one captured, and how long
+//  capturing may take.
 #define s_DUMP_WARMUP 70000
-#define s_DUMP_FRAMES_MAX 8
 #define s_DUMP_TIMEOUT_MS 5000
 
 typedef struct {
@@ -647,14 +637,6 @@ s_print_human(const s_options_t *options, const bench_report_t *report)
 //  --dump-frames: write one event's frames for tests/bench_raw.c. Returns
 //  an exit code.
 
-static void
-s_put_u32(FILE *file, uint32_t value)
-{
-    unsigned char bytes [4] = { (unsigned char) value, (unsigned char) (value >> 8),
-                                (unsigned char) (value >> 16), (unsigned char) (value >> 24) };
-    fwrite(bytes, 1, sizeof bytes, file);
-}
-
 //  Publish the marker event through a real publisher and capture its
 //  frames with a plain SUB socket, so that the file holds exactly what
 //  publishers send, whatever the library adds to an event on the way
@@ -743,9 +725,9 @@ s_dump_frames(const s_options_t *options)
     bench_write_digits(marker_text, marker, BENCH_STAMP_DIGITS);
     marker_text[BENCH_STAMP_DIGITS] = '\0';
 
-    zmq_msg_t parts [s_DUMP_FRAMES_MAX];
+    zmq_msg_t parts [BENCH_FRAMES_MAX];
     size_t count = 0;
-    int exit_code = s_capture_frames(options, marker, parts, s_DUMP_FRAMES_MAX, &count);
+    int exit_code = s_capture_frames(options, marker, parts, BENCH_FRAMES_MAX, &count);
     if (exit_code)
         return exit_code;
     size_t stamp_frame = count - 1;
@@ -755,45 +737,36 @@ s_dump_frames(const s_options_t *options)
     const char *again = found? (const char *) memmem(found + 1, last_size - (size_t) (found + 1
                                                      - last), marker_text, BENCH_STAMP_DIGITS)
                              : NULL;
-    FILE *file = NULL;
+    bench_frames_t frames;
+    memset(&frames, 0, sizeof frames);
+    frames.mode = (uint32_t) options->mode;
+    frames.data_bytes = (uint32_t) options->size;
+    frames.count = count;
+    frames.stamp_frame = stamp_frame;
+    frames.stamp_offset = found? (size_t) (found - last): 0;
+    for (size_t index = 0; index < count; index++) {
+        frames.frames[index] = (unsigned char *) zmq_msg_data(&parts[index]);
+        frames.sizes[index] = zmq_msg_size(&parts[index]);
+        frames.total += frames.sizes[index];
+    }
+    int rc = found && !again? bench_frames_write(options->dump_frames, &frames): 0;
     if (!found || again) {
         fprintf(stderr, "jbus " s_NAME ": cannot locate the stamp in the encoded event\n");
         exit_code = CMD_EXIT_FAILURE;
     }
     else
-    if (!(file = fopen(options->dump_frames, "wb"))) {
+    if (rc) {
         fprintf(stderr, "jbus " s_NAME ": %s: cannot write: %s\n", options->dump_frames,
-                strerror(errno));
+                strerror(rc));
         exit_code = CMD_EXIT_FAILURE;
     }
-    else {
-        fwrite(s_DUMP_MAGIC, 1, sizeof s_DUMP_MAGIC - 1, file);
-        s_put_u32(file, s_DUMP_VERSION);
-        s_put_u32(file, (uint32_t) options->mode);
-        s_put_u32(file, (uint32_t) options->size);
-        s_put_u32(file, (uint32_t) count);
-        s_put_u32(file, (uint32_t) stamp_frame);
-        s_put_u32(file, (uint32_t) (found - last));
-        s_put_u32(file, BENCH_STAMP_DIGITS);
-        size_t total = 0;
-        for (size_t index = 0; index < count; index++) {
-            s_put_u32(file, (uint32_t) zmq_msg_size(&parts[index]));
-            fwrite(zmq_msg_data(&parts[index]), 1, zmq_msg_size(&parts[index]), file);
-            total += zmq_msg_size(&parts[index]);
-        }
-        if (ferror(file) | (fclose(file) != 0)) {
-            fprintf(stderr, "jbus " s_NAME ": %s: cannot write: %s\n", options->dump_frames,
-                    strerror(errno));
-            exit_code = CMD_EXIT_FAILURE;
-        }
-        else
-        if (!options->quiet) {
-            fprintf(stderr, "jbus " s_NAME ": wrote %zu frames (", count);
-            for (size_t index = 0; index < count; index++)
-                fprintf(stderr, "%s%zu", index? " + ": "", zmq_msg_size(&parts[index]));
-            fprintf(stderr, " = %zu bytes) of a %s-mode event to %s\n", total,
-                    options->mode == JB_MODE_BINARY? "binary": "structured", options->dump_frames);
-        }
+    else
+    if (!options->quiet) {
+        fprintf(stderr, "jbus " s_NAME ": wrote %zu frames (", count);
+        for (size_t index = 0; index < count; index++)
+            fprintf(stderr, "%s%zu", index? " + ": "", frames.sizes[index]);
+        fprintf(stderr, " = %zu bytes) of a %s-mode event to %s\n", frames.total,
+                options->mode == JB_MODE_BINARY? "binary": "structured", options->dump_frames);
     }
     for (size_t index = 0; index < count; index++)
         zmq_msg_close(&parts[index]);
@@ -1015,7 +988,8 @@ s_print_help(void)
         "\n"
         "Other modes:\n"
         "      --dump-frames FILE    write the frames of one event as publishers send it, for\n"
-        "                            tests/bench_raw.c, and exit (format: clients/cmd_bench.c)\n"
+        "                            tests/bench_raw.c, and exit (format:\n"
+        "                            clients/bench/bench_frames.h)\n"
         "      --callgrind-publish N make, encode and publish N events (without " s_STAMP_NAME ")\n"
         "                            with no subscriber (the socket drops them) and print the\n"
         "                            time per event; run it under valgrind --tool=callgrind\n"
