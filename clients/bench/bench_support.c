@@ -50,6 +50,12 @@ bench_now_ns(void)
     return bench_clock_ns(CLOCK_MONOTONIC);
 }
 
+int64_t
+bench_thread_cpu_ns(void)
+{
+    return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
 //  Sleep until the CLOCK_MONOTONIC instant due_ns: pacing for --rate.
 void
 bench_sleep_until(int64_t due_ns)

@@ -51,6 +51,10 @@ int64_t
 int64_t
     bench_now_ns(void);
 
+//  CPU time the calling thread has used, in nanoseconds.
+int64_t
+    bench_thread_cpu_ns(void);
+
 //  Sleep until the CLOCK_MONOTONIC instant due_ns: pacing for --rate.
 void
     bench_sleep_until(int64_t due_ns);
