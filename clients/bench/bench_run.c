@@ -33,6 +33,7 @@ struct bench_run {
     int subscribers;
     s_thread_t *publisher_threads;
     s_thread_t *subscriber_threads;
+    bench_latency_t *latencies; //  per subscriber
     int grace_ms;               //  see bench_run_subscriber_should_stop
     bool initialised;           //  the mutex and condition were made
     atomic_uint_fast64_t *published;    //  per publisher, every BENCH_PROGRESS_EVERY
@@ -65,8 +66,9 @@ bench_run_new(int publishers, int subscribers, int grace_ms)
                                                      sizeof(atomic_uint_fast64_t));
     self->publisher_threads = (s_thread_t *) calloc((size_t) publishers, sizeof(s_thread_t));
     self->subscriber_threads = (s_thread_t *) calloc((size_t) subscribers, sizeof(s_thread_t));
+    self->latencies = (bench_latency_t *) calloc((size_t) subscribers, sizeof(bench_latency_t));
     if (!self->published || !self->received || !self->publisher_threads
-    ||  !self->subscriber_threads) {
+    ||  !self->subscriber_threads || !self->latencies) {
         bench_run_destroy(&self);
         return NULL;
     }
@@ -99,8 +101,15 @@ bench_run_destroy(bench_run_t **self_p)
     free(self->received);
     free(self->publisher_threads);
     free(self->subscriber_threads);
+    free(self->latencies);
     free(self);
     *self_p = NULL;
+}
+
+bench_latency_t *
+bench_run_subscriber_latency(bench_run_t *self, int index)
+{
+    return &self->latencies[index];
 }
 
 static bool

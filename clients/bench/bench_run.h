@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench_support.h"
+
 //  --------------------------------------------------------------------------
 //  A run: what its publisher and subscriber threads and the main thread
 //  share to start together, to count what they have done and to stop. No
@@ -46,6 +48,11 @@ bench_run_t *
 //  NULL.
 void
     bench_run_destroy(bench_run_t **self_p);
+
+//  The latency histogram of subscriber index, zeroed at first; the run's,
+//  valid until it is destroyed.
+bench_latency_t *
+    bench_run_subscriber_latency(bench_run_t *self, int index);
 
 //  Start the thread of subscriber index: run(argument). Returns false
 //  when it could not be started.

@@ -86,7 +86,7 @@ typedef struct {
     uint64_t unstamped;         //  data events without a readable stamp
     int64_t last_receive_ns;    //  when the last data event was decoded
     int64_t cpu_ns;             //  thread CPU from its first probe to the end
-    bench_latency_t *latency;
+    bench_latency_t *latency;   //  the run's
     int error;
     char message [JB_ERROR_MESSAGE_MAX];
 } s_subscriber_t;
@@ -375,8 +375,6 @@ s_bench_destroy(s_bench_t **bench_p)
     s_bench_t *bench = *bench_p;
     if (!bench)
         return;
-    for (int index = 0; bench->subscribers && index < bench->options->subscribers; index++)
-        free(bench->subscribers[index].latency);
     free(bench->subscribers);
     free(bench->publishers);
     free(bench->payload);
@@ -405,8 +403,7 @@ s_bench_new(const cmd_bench_options_t *options, const cmd_bench_broker_t *broker
     for (int index = 0; allocated && index < options->subscribers; index++) {
         bench->subscribers[index].bench = bench;
         bench->subscribers[index].index = index;
-        bench->subscribers[index].latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
-        allocated = bench->subscribers[index].latency != NULL;
+        bench->subscribers[index].latency = bench_run_subscriber_latency(bench->run, index);
     }
     for (int index = 0; allocated && index < options->publishers; index++) {
         bench->publishers[index].bench = bench;
