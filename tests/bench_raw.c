@@ -38,11 +38,7 @@
     nanoseconds right before sending, and the subscriber reads them back on
     receipt: the same stamp, in the same place, as a jbus event carries.
 
-    The frames file (written by clients/cmd_bench.c; integers are unsigned
-    32-bit little-endian):
-        "JBFRAMES", version 1, mode (1 binary, 2 structured), data bytes,
-        frame count, stamp frame, stamp offset, stamp width (20),
-        then per frame: its size, then its bytes.
+    The frames file is described in clients/bench/bench_frames.h.
 
     Exit codes: 0 success; 1 events lost although every high-water mark was
     unlimited, or the run failed; 2 usage error.
@@ -50,104 +46,43 @@
 
 #define _GNU_SOURCE
 
-#include <assert.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 #include <zmq.h>
 
-//  clocks, latency histograms and stamps, the same as jbus bench's
-#include "../clients/bench_support.h"
+//  clocks, histograms, stamps, the run's hand-overs and the report: the
+//  same as jbus bench's
+#include "bench_support.h"
+#include "bench_frames.h"
+#include "bench_report.h"
+#include "bench_run.h"
+#include "bench_raw.h"
 
+#define s_NAME RAW_NAME
 
-#define s_NAME "bench_raw"
-
-//  Exit codes, as for jbus bench.
-enum { s_EXIT_OK = 0, s_EXIT_FAILURE = 1, s_EXIT_USAGE = 2 };
-
-#define s_DEFAULT_FILTER "jerry.work_tracking."
 #define s_PREFIX_FORMAT "jerry.other_%06ld."
 #define s_PROBE "jbus-bench-probe"
 #define s_END "jbus-bench-end:"
-#define s_DEFAULT_COUNT 100000
-#define s_DEFAULT_GRACE_MS 2000
 #define s_SETUP_TIMEOUT_MS 30000
 #define s_PROBE_INTERVAL_MS 10
 #define s_RECV_SLICE_MS 100
-#define s_PROGRESS_EVERY 1024
-#define s_ENDPOINT_MAX 256
 //  Room for an error message, which may quote an endpoint.
 #define s_ERROR_MAX 1024
-#define s_BROKER_START_MS 10000
-#define s_BROKER_STOP_MS 5000
 //  Frames of a message a subscriber keeps; the rest are read and dropped.
 #define s_PARTS_MAX 4
-//  The frames file: the most frames and the largest frame it may hold.
-#define s_FILE_FRAMES_MAX 8
-#define s_FILE_FRAME_SIZE_MAX (64u * 1024 * 1024)
-
-//  Where messages go from publishers to subscribers.
-typedef enum {
-    s_ZMQ_PROXY,                //  zmq_proxy in a thread, on our context
-    s_ZMQ_PROXY_PROCESS,        //  zmq_proxy in a child process of its own
-    s_JBUS_BROKER               //  the jbus-broker program
-} s_forwarder_t;
-
-static const char *s_forwarder_names [] = { "zmq_proxy", "zmq_proxy_process", "jbus-broker" };
-
-typedef struct {
-    const char *frames_path;    //  --frames
-    int publishers, subscribers;
-    long count;                 //  per publisher; 0 with --duration
-    double duration_s;
-    int rate;                   //  per publisher, 0 = no limit
-    int hwm;                    //  0 = unlimited
-    const char *filter;         //  a prefix
-    int prefixes;               //  per subscriber
-    int io_threads;
-    int grace_ms;
-    s_forwarder_t forwarder;    //  --forwarder
-    const char *broker_program;
-    bool csv, json, quiet;
-} s_options_t;
-
-//  What the frames file holds.
-typedef struct {
-    uint32_t mode;              //  1 binary, 2 structured
-    uint32_t data_bytes;
-    size_t count;
-    size_t stamp_frame, stamp_offset;
-    unsigned char *frames [s_FILE_FRAMES_MAX];
-    size_t sizes [s_FILE_FRAMES_MAX];
-    size_t total;               //  bytes of all frames
-} s_frames_t;
 
 typedef struct s_bench s_bench_t;
 
 typedef struct {
     s_bench_t *bench;
     int index;
-    pthread_t thread;
-    bool started;
-    atomic_uint_fast64_t progress;
     uint64_t published;
     int64_t cpu_ns;
     char error [s_ERROR_MAX];   //  "" when none
@@ -156,9 +91,6 @@ typedef struct {
 typedef struct {
     s_bench_t *bench;
     int index;
-    pthread_t thread;
-    bool started;
-    atomic_uint_fast64_t progress;
     uint64_t received, sentinels, unknown;
     int64_t last_receive_ns;
     int64_t cpu_ns;
@@ -167,19 +99,12 @@ typedef struct {
 } s_subscriber_t;
 
 struct s_bench {
-    const s_options_t *options;
-    const s_frames_t *frames;
-    void *context;
-    char frontend [s_ENDPOINT_MAX];
-    char backend [s_ENDPOINT_MAX];
+    const raw_options_t *options;
+    const bench_frames_t *frames;
+    raw_forwarder_t forwarder;  //  and this process's ZeroMQ context
     s_publisher_t *publishers;
     s_subscriber_t *subscribers;
-    pthread_mutex_t mutex;
-    pthread_cond_t changed;
-    int subscribers_ready, publishers_ready, publishers_finished, subscribers_finished;
-    int setup_failures;
-    bool go, stop, abort;
-    int64_t go_ns;
+    bench_run_t *run;           //  how the threads start together and stop
 };
 
 //  --------------------------------------------------------------------------
@@ -195,81 +120,16 @@ s_thread_cpu_of(pthread_t thread)
     return bench_clock_ns(clock);
 }
 
-//  --------------------------------------------------------------------------
-//  Read the frames file into frames. Returns 0, or prints why and returns
-//  s_EXIT_FAILURE.
-
-static bool
-s_get_u32(FILE *file, uint32_t *value)
+//  The CPU of this process and its I/O threads, and of the forwarder: its
+//  process, or else its thread.
+static bench_cpu_sample_t
+s_cpu_sample(const raw_forwarder_t *forwarder)
 {
-    unsigned char bytes [4];
-    if (fread(bytes, 1, sizeof bytes, file) != sizeof bytes)
-        return false;
-    *value = (uint32_t) bytes[0] | (uint32_t) bytes[1] << 8 | (uint32_t) bytes[2] << 16
-           | (uint32_t) bytes[3] << 24;
-    return true;
-}
-
-static int
-s_frames_load(const char *path, s_frames_t *frames)
-{
-    memset(frames, 0, sizeof *frames);
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        fprintf(stderr, s_NAME ": %s: cannot read: %s\n", path, strerror(errno));
-        return s_EXIT_FAILURE;
-    }
-    char magic [8];
-    uint32_t version = 0, count = 0, stamp_frame = 0, stamp_offset = 0, stamp_width = 0;
-    const char *problem = NULL;
-    if (fread(magic, 1, sizeof magic, file) != sizeof magic || memcmp(magic, "JBFRAMES", 8) != 0)
-        problem = "not a frames file (written by jbus bench --dump-frames)";
-    else
-    if (!s_get_u32(file, &version) || version != 1)
-        problem = "unknown version";
-    else
-    if (!s_get_u32(file, &frames->mode) || !s_get_u32(file, &frames->data_bytes)
-    ||  !s_get_u32(file, &count) || !s_get_u32(file, &stamp_frame)
-    ||  !s_get_u32(file, &stamp_offset) || !s_get_u32(file, &stamp_width))
-        problem = "truncated header";
-    else
-    if (count < 1 || count > s_FILE_FRAMES_MAX || stamp_frame >= count
-    ||  stamp_width != BENCH_STAMP_DIGITS || (frames->mode != 1 && frames->mode != 2))
-        problem = "header out of range";
-    for (uint32_t index = 0; !problem && index < count; index++) {
-        uint32_t size = 0;
-        if (!s_get_u32(file, &size) || size > s_FILE_FRAME_SIZE_MAX) {
-            problem = "bad frame size";
-            break;
-        }
-        frames->frames[index] = (unsigned char *) malloc(size? size: 1);
-        frames->count = index + 1;
-        if (!frames->frames[index])
-            problem = "out of memory";
-        else
-        if (fread(frames->frames[index], 1, size, file) != size)
-            problem = "truncated frame";
-        frames->sizes[index] = size;
-        frames->total += size;
-    }
-    if (!problem && stamp_offset + BENCH_STAMP_DIGITS > frames->sizes[stamp_frame])
-        problem = "the stamp lies outside its frame";
-    fclose(file);
-    frames->stamp_frame = stamp_frame;
-    frames->stamp_offset = stamp_offset;
-    if (problem) {
-        fprintf(stderr, s_NAME ": %s: %s\n", path, problem);
-        return s_EXIT_FAILURE;
-    }
-    return 0;
-}
-
-static void
-s_frames_free(s_frames_t *frames)
-{
-    for (size_t index = 0; index < frames->count; index++)
-        free(frames->frames[index]);
-    frames->count = 0;
+    bench_cpu_sample_t sample;
+    bench_cpu_sample(&sample);
+    sample.broker_ns = forwarder->pid? bench_tasks_cpu_ns(forwarder->pid, NULL)
+                                     : s_thread_cpu_of(forwarder->thread);
+    return sample;
 }
 
 //  --------------------------------------------------------------------------
@@ -284,7 +144,7 @@ s_set_int(void *socket, int option, int value)
 
 //  Send a two-frame control message [topic][text]. Returns 0 or -1.
 static int
-s_send_control(void *socket, const s_frames_t *frames, const char *text)
+s_send_control(void *socket, const bench_frames_t *frames, const char *text)
 {
     if (zmq_send(socket, frames->frames[0], frames->sizes[0], ZMQ_DONTWAIT | ZMQ_SNDMORE) == -1
     ||  zmq_send(socket, text, strlen(text), ZMQ_DONTWAIT) == -1)
@@ -320,12 +180,12 @@ s_wait_subscriptions(void *socket, size_t expected, int64_t deadline_ns)
 static void *
 s_publisher_socket(s_bench_t *bench, char *error, size_t size)
 {
-    void *socket = zmq_socket(bench->context, ZMQ_XPUB);
+    void *socket = zmq_socket(bench->forwarder.context, ZMQ_XPUB);
     if (!socket
     ||  !s_set_int(socket, ZMQ_SNDHWM, bench->options->hwm)
     ||  !s_set_int(socket, ZMQ_LINGER, 0)
-    ||  zmq_connect(socket, bench->frontend) == -1) {
-        snprintf(error, size, "publisher socket at %s: %s", bench->frontend,
+    ||  zmq_connect(socket, bench->forwarder.frontend) == -1) {
+        snprintf(error, size, "publisher socket at %s: %s", bench->forwarder.frontend,
                  zmq_strerror(zmq_errno()));
         if (socket)
             zmq_close(socket);
@@ -342,8 +202,8 @@ s_publisher_run(void *argument)
 {
     s_publisher_t *self = (s_publisher_t *) argument;
     s_bench_t *bench = self->bench;
-    const s_options_t *options = bench->options;
-    const s_frames_t *frames = bench->frames;
+    const raw_options_t *options = bench->options;
+    const bench_frames_t *frames = bench->frames;
     char name [16];
     snprintf(name, sizeof name, "raw-pub-%d", self->index);
     pthread_setname_np(pthread_self(), name);
@@ -360,28 +220,15 @@ s_publisher_run(void *argument)
                                        bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000))
         snprintf(self->error, sizeof self->error, "publisher %d: not every subscription arrived "
                  "within %d ms", self->index, s_SETUP_TIMEOUT_MS);
-    pthread_mutex_lock(&bench->mutex);
-    bench->publishers_ready++;
-    bench->setup_failures += self->error[0] != '\0';
-    pthread_cond_broadcast(&bench->changed);
-    while (!bench->go && !bench->abort)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    bool run = bench->go && !bench->abort && !self->error[0];
-    int64_t go_ns = bench->go_ns;
-    pthread_mutex_unlock(&bench->mutex);
-
-    if (run) {
-        int64_t cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-        int64_t duration_ns = (int64_t) (options->duration_s * 1e9);
-        double interval_ns = options->rate > 0? 1e9 / options->rate: 0;
+    int64_t go_ns = 0;
+    if (bench_run_publisher_ready(bench->run, self->error[0] != '\0', &go_ns)) {
+        int64_t cpu_start = bench_thread_cpu_ns();
+        bench_pace_t pace;
+        bench_pace_init(&pace, options->count, options->duration_s, options->rate, go_ns);
         char *stamp = (char *) stamped + frames->stamp_offset;
         size_t last = frames->count - 1;
         uint64_t sequence = 0;
-        while (options->count == 0 || sequence < (uint64_t) options->count) {
-            if (duration_ns > 0 && bench_now_ns() - go_ns >= duration_ns)
-                break;
-            if (interval_ns > 0)
-                bench_sleep_until(go_ns + (int64_t) ((double) sequence * interval_ns));
+        while (bench_pace_next(&pace, sequence)) {
             bench_write_digits(stamp, (uint64_t) bench_now_ns(), BENCH_STAMP_DIGITS);
             bool failed = false;
             for (size_t index = 0; !failed && index <= last; index++) {
@@ -395,24 +242,19 @@ s_publisher_run(void *argument)
                 break;
             }
             sequence++;
-            if ((sequence & (s_PROGRESS_EVERY - 1)) == 0)
-                atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+            if ((sequence & (BENCH_PROGRESS_EVERY - 1)) == 0)
+                bench_run_publisher_progress(bench->run, self->index, sequence);
         }
         self->published = sequence;
-        atomic_store_explicit(&self->progress, sequence, memory_order_relaxed);
+        bench_run_publisher_progress(bench->run, self->index, sequence);
         char end [64];
         snprintf(end, sizeof end, s_END "%d", self->index);
         if (s_send_control(socket, frames, end) == -1 && !self->error[0])
             snprintf(self->error, sizeof self->error, "publisher %d: the end message: %s",
                      self->index, zmq_strerror(zmq_errno()));
-        self->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+        self->cpu_ns = bench_thread_cpu_ns() - cpu_start;
     }
-    pthread_mutex_lock(&bench->mutex);
-    bench->publishers_finished++;
-    pthread_cond_broadcast(&bench->changed);
-    while (!bench->stop && !bench->abort)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    pthread_mutex_unlock(&bench->mutex);
+    bench_run_publisher_finished(bench->run);
     if (socket)
         zmq_close(socket);
     free(stamped);
@@ -423,18 +265,6 @@ s_publisher_run(void *argument)
 //  A subscriber thread.
 
 static bool
-s_subscriber_should_stop(s_subscriber_t *self, int64_t last_activity_ns)
-{
-    s_bench_t *bench = self->bench;
-    pthread_mutex_lock(&bench->mutex);
-    bool stop = bench->abort
-             || (bench->publishers_finished == bench->options->publishers
-             &&  bench_now_ns() - last_activity_ns >= (int64_t) bench->options->grace_ms * 1000000);
-    pthread_mutex_unlock(&bench->mutex);
-    return stop;
-}
-
-static bool
 s_starts_with(const zmq_msg_t *part, const char *text)
 {
     size_t size = strlen(text);
@@ -442,26 +272,23 @@ s_starts_with(const zmq_msg_t *part, const char *text)
         && memcmp(zmq_msg_data((zmq_msg_t *) part), text, size) == 0;
 }
 
+//  A SUB socket connected to the forwarder and subscribed: the extra
+//  prefixes first, the filter last. Returns it, or NULL with self->error
+//  set.
 static void *
-s_subscriber_run(void *argument)
+s_subscriber_socket(s_subscriber_t *self)
 {
-    s_subscriber_t *self = (s_subscriber_t *) argument;
     s_bench_t *bench = self->bench;
-    const s_options_t *options = bench->options;
-    const s_frames_t *frames = bench->frames;
-    char name [16];
-    snprintf(name, sizeof name, "raw-sub-%d", self->index);
-    pthread_setname_np(pthread_self(), name);
-
-    void *socket = zmq_socket(bench->context, ZMQ_SUB);
+    const raw_options_t *options = bench->options;
+    void *socket = zmq_socket(bench->forwarder.context, ZMQ_SUB);
     if (!socket
     ||  !s_set_int(socket, ZMQ_RCVHWM, options->hwm)
     ||  !s_set_int(socket, ZMQ_SNDHWM, 0)       //  subscriptions are never dropped
     ||  !s_set_int(socket, ZMQ_LINGER, 0)
     ||  !s_set_int(socket, ZMQ_RCVTIMEO, s_RECV_SLICE_MS)
-    ||  zmq_connect(socket, bench->backend) == -1)
+    ||  zmq_connect(socket, bench->forwarder.backend) == -1)
         snprintf(self->error, sizeof self->error, "subscriber %d at %s: %s", self->index,
-                 bench->backend, zmq_strerror(zmq_errno()));
+                 bench->forwarder.backend, zmq_strerror(zmq_errno()));
     for (int number = 0; !self->error[0] && number < options->prefixes; number++) {
         char prefix [64];
         snprintf(prefix, sizeof prefix, s_PREFIX_FORMAT,
@@ -474,31 +301,60 @@ s_subscriber_run(void *argument)
     &&  zmq_setsockopt(socket, ZMQ_SUBSCRIBE, options->filter, strlen(options->filter)) == -1)
         snprintf(self->error, sizeof self->error, "subscriber %d: subscribe: %s", self->index,
                  zmq_strerror(zmq_errno()));
-    if (self->error[0]) {
-        pthread_mutex_lock(&bench->mutex);
-        bench->subscribers_ready++;
-        bench->subscribers_finished++;
-        bench->setup_failures++;
-        pthread_cond_broadcast(&bench->changed);
-        pthread_mutex_unlock(&bench->mutex);
-        if (socket)
-            zmq_close(socket);
+    if (self->error[0] && socket) {
+        zmq_close(socket);
+        socket = NULL;
+    }
+    return socket;
+}
+
+//  The rest of a message whose first frame is parts[0]: its frames arrive
+//  together, so they are there. Keeps s_PARTS_MAX frames in parts and
+//  reads the others into extra. Returns how many frames the message has.
+static size_t
+s_receive_rest(void *socket, zmq_msg_t *parts, zmq_msg_t *extra)
+{
+    size_t count = 1;
+    bool more = zmq_msg_more(&parts[0]);
+    while (more) {
+        zmq_msg_t *part = count < s_PARTS_MAX? &parts[count]: extra;
+        if (zmq_msg_recv(part, socket, 0) == -1)
+            break;
+        more = zmq_msg_more(part);
+        count++;
+    }
+    return count;
+}
+
+static void *
+s_subscriber_run(void *argument)
+{
+    s_subscriber_t *self = (s_subscriber_t *) argument;
+    s_bench_t *bench = self->bench;
+    const raw_options_t *options = bench->options;
+    const bench_frames_t *frames = bench->frames;
+    char name [16];
+    snprintf(name, sizeof name, "raw-sub-%d", self->index);
+    pthread_setname_np(pthread_self(), name);
+
+    void *socket = s_subscriber_socket(self);
+    if (!socket) {
+        bench_run_subscriber_failed(bench->run);
         return NULL;
     }
-
     zmq_msg_t parts [s_PARTS_MAX];
     for (size_t index = 0; index < s_PARTS_MAX; index++)
         zmq_msg_init(&parts[index]);
     zmq_msg_t extra;
     zmq_msg_init(&extra);
     bool probed = false;
-    int64_t cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    int64_t cpu_start = bench_thread_cpu_ns();
     int64_t last_activity_ns = bench_now_ns();
     size_t stamp_frame_size = frames->sizes[frames->stamp_frame];
     while (true) {
         if (zmq_msg_recv(&parts[0], socket, 0) == -1) {
             if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) {
-                if (s_subscriber_should_stop(self, last_activity_ns))
+                if (bench_run_subscriber_should_stop(bench->run, last_activity_ns))
                     break;
                 continue;
             }
@@ -506,16 +362,7 @@ s_subscriber_run(void *argument)
                      zmq_strerror(zmq_errno()));
             break;
         }
-        //  the frames of a message arrive together: the rest are there
-        size_t count = 1;
-        bool more = zmq_msg_more(&parts[0]);
-        while (more) {
-            zmq_msg_t *part = count < s_PARTS_MAX? &parts[count]: &extra;
-            if (zmq_msg_recv(part, socket, 0) == -1)
-                break;
-            more = zmq_msg_more(part);
-            count++;
-        }
+        size_t count = s_receive_rest(socket, parts, &extra);
         int64_t now_ns = bench_now_ns();
         last_activity_ns = now_ns;
         if (count == frames->count && zmq_msg_size(&parts[frames->stamp_frame]) == stamp_frame_size) {
@@ -527,18 +374,15 @@ s_subscriber_run(void *argument)
             else
                 self->unknown++;
             self->last_receive_ns = now_ns;
-            if ((++self->received & (s_PROGRESS_EVERY - 1)) == 0)
-                atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+            if ((++self->received & (BENCH_PROGRESS_EVERY - 1)) == 0)
+                bench_run_subscriber_progress(bench->run, self->index, self->received);
         }
         else
         if (count == 2 && s_starts_with(&parts[1], s_PROBE)) {
             if (!probed) {
                 probed = true;
-                cpu_start = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-                pthread_mutex_lock(&bench->mutex);
-                bench->subscribers_ready++;
-                pthread_cond_broadcast(&bench->changed);
-                pthread_mutex_unlock(&bench->mutex);
+                cpu_start = bench_thread_cpu_ns();
+                bench_run_subscriber_probed(bench->run);
             }
         }
         else
@@ -549,547 +393,239 @@ s_subscriber_run(void *argument)
         else
             self->unknown++;
     }
-    self->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
-    atomic_store_explicit(&self->progress, self->received, memory_order_relaxed);
+    self->cpu_ns = bench_thread_cpu_ns() - cpu_start;
+    bench_run_subscriber_progress(bench->run, self->index, self->received);
     for (size_t index = 0; index < s_PARTS_MAX; index++)
         zmq_msg_close(&parts[index]);
     zmq_msg_close(&extra);
-    pthread_mutex_lock(&bench->mutex);
-    if (!probed)
-        bench->subscribers_ready++;
-    bench->subscribers_finished++;
-    pthread_cond_broadcast(&bench->changed);
-    pthread_mutex_unlock(&bench->mutex);
+    bench_run_subscriber_finished(bench->run, probed);
     zmq_close(socket);
     return NULL;
 }
 
 //  --------------------------------------------------------------------------
-//  The forwarders.
+//  Output: the figures, columns and keys of jbus bench (bench_support.h).
 
-//  zmq_proxy in its own thread; returns when the context is shut down.
-typedef struct {
-    void *frontend;             //  XSUB
-    void *backend;              //  XPUB
-} s_proxy_t;
-
-static void *
-s_proxy_run(void *argument)
+//  The figures the options and the frames decide, into report.
+static void
+s_report_describe(const raw_options_t *options, const bench_frames_t *frames, bench_report_t *report)
 {
-    s_proxy_t *proxy = (s_proxy_t *) argument;
-    pthread_setname_np(pthread_self(), "raw-proxy");
-    zmq_proxy(proxy->frontend, proxy->backend, NULL);
-    zmq_close(proxy->frontend);
-    zmq_close(proxy->backend);
-    return NULL;
+    report->forwarder = raw_forwarder_name(options->forwarder);
+    report->mode = frames->mode == 1? "binary": "structured";
+    report->publishers = options->publishers;
+    report->subscribers = options->subscribers;
+    report->data_bytes = frames->data_bytes;
+    report->message_bytes = (double) frames->total;
+    report->frames = (int) frames->count;
+    report->rate = options->rate;
+    report->hwm = options->hwm;
+    report->prefixes = options->prefixes;
 }
-
-//  Bind a socket of type on tcp://127.0.0.1:*, its endpoint into bound.
-static void *
-s_bind(void *context, int type, int hwm, char *bound)
-{
-    void *socket = zmq_socket(context, type);
-    size_t size = s_ENDPOINT_MAX;
-    if (!socket
-    ||  !s_set_int(socket, ZMQ_SNDHWM, hwm) || !s_set_int(socket, ZMQ_RCVHWM, hwm)
-    ||  !s_set_int(socket, ZMQ_LINGER, 0)
-    ||  zmq_bind(socket, "tcp://127.0.0.1:*") == -1
-    ||  zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, bound, &size) == -1) {
-        fprintf(stderr, s_NAME ": cannot bind a forwarder socket: %s\n", zmq_strerror(zmq_errno()));
-        if (socket)
-            zmq_close(socket);
-        return NULL;
-    }
-    return socket;
-}
-
-//  Read a forwarder's ready line from fd (closed here) into bench's
-//  endpoints. Returns 0, or s_EXIT_FAILURE after saying why.
-static int
-s_read_ready(int fd, const char *what, s_bench_t *bench)
-{
-    char line [1024];
-    if (bench_read_ready(fd, s_BROKER_START_MS, bench->frontend, bench->backend,
-                         sizeof bench->frontend, line, sizeof line))
-        return 0;
-    fprintf(stderr, s_NAME ": %s did not print its ready line within %d ms\n", what,
-            s_BROKER_START_MS);
-    return s_EXIT_FAILURE;
-}
-
-//  The jbus-broker program: start it on free ports (its log lines go to
-//  /dev/null with --quiet), read its ready line. Returns 0 with *pid set,
-//  or s_EXIT_FAILURE after saying why.
-static int
-s_broker_start(const s_options_t *options, pid_t *pid, s_bench_t *bench)
-{
-    int fd = -1;
-    int rc = bench_broker_spawn(options->broker_program, options->hwm, options->quiet, pid, &fd);
-    if (rc) {
-        fprintf(stderr, s_NAME ": cannot start %s: %s\n", options->broker_program, strerror(rc));
-        return s_EXIT_FAILURE;
-    }
-    return s_read_ready(fd, options->broker_program, bench);
-}
-
-//  zmq_proxy in a process of its own: fork before this process has any
-//  thread or ZeroMQ context; the child makes its own context, binds, prints
-//  a ready line like jbus-broker's on the pipe and forwards until killed.
-//  Returns 0 with *pid set, or s_EXIT_FAILURE after saying why.
-static int
-s_proxy_fork(const s_options_t *options, pid_t *pid, s_bench_t *bench)
-{
-    int pipe_fds [2];
-    if (pipe(pipe_fds) == -1) {
-        fprintf(stderr, s_NAME ": pipe: %s\n", strerror(errno));
-        return s_EXIT_FAILURE;
-    }
-    *pid = fork();
-    if (*pid == -1) {
-        *pid = 0;
-        close(pipe_fds[0]);
-        close(pipe_fds[1]);
-        fprintf(stderr, s_NAME ": fork: %s\n", strerror(errno));
-        return s_EXIT_FAILURE;
-    }
-    if (*pid == 0) {
-        close(pipe_fds[0]);
-        void *context = zmq_ctx_new();
-        char frontend [s_ENDPOINT_MAX], backend [s_ENDPOINT_MAX];
-        void *xsub = context && zmq_ctx_set(context, ZMQ_IO_THREADS, options->io_threads) == 0
-                   ? s_bind(context, ZMQ_XSUB, options->hwm, frontend): NULL;
-        void *xpub = xsub? s_bind(context, ZMQ_XPUB, options->hwm, backend): NULL;
-        if (!xpub)
-            _exit(s_EXIT_FAILURE);
-        dprintf(pipe_fds[1], "zmq_proxy: ready frontend=%s backend=%s\n", frontend, backend);
-        close(pipe_fds[1]);
-        zmq_proxy(xsub, xpub, NULL);
-        _exit(s_EXIT_OK);
-    }
-    close(pipe_fds[1]);
-    return s_read_ready(pipe_fds[0], "the zmq_proxy process", bench);
-}
-
-
-//  --------------------------------------------------------------------------
 
 static void
-s_print_help(void)
+s_print_human(const raw_options_t *options, const bench_frames_t *frames, const bench_report_t *report)
 {
-    printf(
-        "Usage: bench_raw --frames FILE [OPTIONS]\n"
-        "\n"
-        "The raw-libzmq baseline of jbus bench: send the frames of FILE (written by\n"
-        "jbus bench --dump-frames) unchanged from publisher threads through a forwarder\n"
-        "to subscriber threads over tcp loopback, and print jbus bench's figures.\n"
-        "\n"
-        "  -f, --frames FILE         the frames to send (required)\n"
-        "  -p, --pub N               publishers (default 1)\n"
-        "  -s, --sub N               subscribers (default 1)\n"
-        "  -n, --count N             messages per publisher (default %d)\n"
-        "  -d, --duration S          publish for S seconds instead\n"
-        "      --rate R              messages/s per publisher, 0 = no limit (default 0)\n"
-        "      --hwm N               high-water mark of every socket, 0 = unlimited (default 0)\n"
-        "      --filter PREFIX       each subscriber's subscription (default " s_DEFAULT_FILTER ")\n"
-        "      --prefixes N          extra never-matching prefixes per subscriber (default 0)\n"
-        "      --forwarder NAME      zmq_proxy (default): in a thread of this program, on\n"
-        "                            the publishers' and subscribers' ZeroMQ context;\n"
-        "                            zmq_proxy_process: in a child process with its own;\n"
-        "                            jbus-broker: the program --broker-program names\n"
-        "      --broker-program PATH the jbus-broker program for --forwarder jbus-broker\n"
-        "      --io-threads N        libzmq I/O threads (default 1)\n"
-        "      --grace MS            when an end message is lost, stop receiving after MS\n"
-        "                            without messages once publishers are done (default %d)\n"
-        "      --csv                 one header line and one line of figures\n"
-        "      --json                one JSON object\n"
-        "  -q, --quiet               no progress line on stderr\n"
-        "  -h, --help                show this help and exit\n"
-        "\n"
-        "Latency: publishers write CLOCK_MONOTONIC nanoseconds as 20 digits over the\n"
-        "event's \"benchsent\" value (its place is in FILE), so frames keep their size.\n"
-        "\n"
-        "Exit codes:\n"
-        "  0  the run completed (and nothing was lost with --hwm 0)\n"
-        "  1  messages were lost with unlimited high-water marks, or the run failed\n"
-        "  2  usage error\n",
-        s_DEFAULT_COUNT, s_DEFAULT_GRACE_MS);
+    char hwm [48];
+    bench_describe_hwm(options->hwm, hwm, sizeof hwm);
+    printf("bench_raw: %d publisher%s -> %s -> %d subscriber%s, frames of a %s-mode event "
+           "(%zu bytes, %zu frames), %s\n", options->publishers,
+           options->publishers == 1? "": "s", report->forwarder, options->subscribers,
+           options->subscribers == 1? "": "s", report->mode, frames->total, frames->count, hwm);
+    printf("  published    %" PRIu64 " messages\n", report->published);
+    bench_report_print_deliveries(report, "messages", "");
+    printf("  CPU          publishers %.3f s, subscribers %.3f s, forwarder %.3f s, ZeroMQ I/O "
+           "threads %.3f s; all %.3f s = %.2f us per delivered message\n",
+           report->cpu_publishers_s, report->cpu_subscribers_s, report->cpu_broker_s,
+           report->cpu_io_s, report->cpu_total_s, bench_report_cpu_us_per_message(report));
+    bench_report_print_memory(report);
 }
 
-static int
-s_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+//  --------------------------------------------------------------------------
+//  A probe of the main thread, through its own publisher socket.
+
+typedef struct {
+    s_bench_t *bench;
+    void *prober;
+} s_probe_t;
 
 static int
-s_usage_error(const char *format, ...)
+s_send_probe(void *argument)
 {
-    fprintf(stderr, s_NAME ": ");
-    va_list args;
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fprintf(stderr, "\nTry '" s_NAME " --help'.\n");
-    return s_EXIT_USAGE;
-}
-
-//  A whole number in [minimum, maximum] for option; 0 or s_EXIT_USAGE.
-static int
-s_parse_number(const char *option, const char *text, long minimum, long maximum, long *value)
-{
-    char *end = NULL;
-    errno = 0;
-    long number = strtol(text, &end, 10);
-    if (errno || !end || *end || end == text || number < minimum || number > maximum)
-        return s_usage_error("bad %s '%s': a whole number from %ld to %ld", option, text,
-                             minimum, maximum);
-    *value = number;
-    return 0;
-}
-
-static int
-s_parse(int argc, char **argv, s_options_t *options)
-{
-    enum { s_RATE = 256, s_HWM, s_FILTER, s_PREFIXES, s_FORWARDER, s_BROKER_PROGRAM_OPTION,
-           s_IO_THREADS, s_GRACE, s_CSV, s_JSON };
-    static const struct option long_options [] = {
-        { "frames",         required_argument, NULL, 'f' },
-        { "pub",            required_argument, NULL, 'p' },
-        { "sub",            required_argument, NULL, 's' },
-        { "count",          required_argument, NULL, 'n' },
-        { "duration",       required_argument, NULL, 'd' },
-        { "rate",           required_argument, NULL, s_RATE },
-        { "hwm",            required_argument, NULL, s_HWM },
-        { "filter",         required_argument, NULL, s_FILTER },
-        { "prefixes",       required_argument, NULL, s_PREFIXES },
-        { "forwarder",      required_argument, NULL, s_FORWARDER },
-        { "broker-program", required_argument, NULL, s_BROKER_PROGRAM_OPTION },
-        { "io-threads",     required_argument, NULL, s_IO_THREADS },
-        { "grace",          required_argument, NULL, s_GRACE },
-        { "csv",            no_argument,       NULL, s_CSV },
-        { "json",           no_argument,       NULL, s_JSON },
-        { "quiet",          no_argument,       NULL, 'q' },
-        { "help",           no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    bool count_given = false;
-    long number = 0;
-    int option, rc = 0;
-    opterr = 0;
-    while (rc == 0 && (option = getopt_long(argc, argv, ":f:p:s:n:d:qh", long_options, NULL)) != -1) {
-        switch (option) {
-            case 'f': options->frames_path = optarg; break;
-            case 'p':
-                rc = s_parse_number("--pub", optarg, 1, 1000, &number);
-                options->publishers = (int) number;
-                break;
-            case 's':
-                rc = s_parse_number("--sub", optarg, 1, 1000, &number);
-                options->subscribers = (int) number;
-                break;
-            case 'n':
-                rc = s_parse_number("--count", optarg, 1, INT32_MAX, &options->count);
-                count_given = true;
-                break;
-            case 'd': {
-                char *end = NULL;
-                errno = 0;
-                options->duration_s = strtod(optarg, &end);
-                if (errno || !end || *end || end == optarg || !(options->duration_s > 0)
-                ||  options->duration_s > 1e6)
-                    rc = s_usage_error("bad --duration '%s': seconds, more than 0", optarg);
-                break;
-            }
-            case s_RATE:
-                rc = s_parse_number("--rate", optarg, 0, 100000000, &number);
-                options->rate = (int) number;
-                break;
-            case s_HWM:
-                rc = s_parse_number("--hwm", optarg, 0, INT32_MAX, &number);
-                options->hwm = (int) number;
-                break;
-            case s_FILTER: options->filter = optarg; break;
-            case s_PREFIXES:
-                rc = s_parse_number("--prefixes", optarg, 0, 1000000, &number);
-                options->prefixes = (int) number;
-                break;
-            case s_FORWARDER:
-                if (strcmp(optarg, "zmq_proxy") == 0)
-                    options->forwarder = s_ZMQ_PROXY;
-                else
-                if (strcmp(optarg, "zmq_proxy_process") == 0)
-                    options->forwarder = s_ZMQ_PROXY_PROCESS;
-                else
-                if (strcmp(optarg, "jbus-broker") == 0)
-                    options->forwarder = s_JBUS_BROKER;
-                else
-                    rc = s_usage_error("bad --forwarder '%s': zmq_proxy, zmq_proxy_process or "
-                                       "jbus-broker", optarg);
-                break;
-            case s_BROKER_PROGRAM_OPTION: options->broker_program = optarg; break;
-            case s_IO_THREADS:
-                rc = s_parse_number("--io-threads", optarg, 1, 64, &number);
-                options->io_threads = (int) number;
-                break;
-            case s_GRACE:
-                rc = s_parse_number("--grace", optarg, 1, 3600000, &number);
-                options->grace_ms = (int) number;
-                break;
-            case s_CSV: options->csv = true; break;
-            case s_JSON: options->json = true; break;
-            case 'q': options->quiet = true; break;
-            case 'h': s_print_help(); return -1;
-            case ':': return s_usage_error("option '%s' needs a value", argv[optind - 1]);
-            default: return s_usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    s_probe_t *probe = (s_probe_t *) argument;
+    int rc = s_send_control(probe->prober, probe->bench->frames, s_PROBE);
     if (rc)
-        return rc;
-    if (optind < argc)
-        return s_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!options->frames_path)
-        return s_usage_error("--frames FILE is required (write one with jbus bench --dump-frames)");
-    if (count_given && options->duration_s > 0)
-        return s_usage_error("give either --count or --duration, not both");
-    if (options->duration_s > 0)
-        options->count = 0;
-    if (options->csv && options->json)
-        return s_usage_error("give either --csv or --json, not both");
-    if ((options->forwarder == s_JBUS_BROKER) != (options->broker_program != NULL))
-        return s_usage_error("--forwarder jbus-broker and --broker-program PATH go together");
-    return 0;
+        fprintf(stderr, s_NAME ": probe: %s\n", zmq_strerror(zmq_errno()));
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
-//  Output: the columns and keys of jbus bench.
+//  One run, with the forwarder up.
 
-typedef struct {
-    uint64_t published, delivered, expected;
-    int64_t lost;
-    double seconds, rate, mb_per_s;
-    double cpu_publishers_s, cpu_subscribers_s, cpu_broker_s, cpu_io_s, cpu_total_s;
-    long rss_bench_kb, rss_broker_kb;
-    bench_latency_t latency;
-} s_results_t;
-
-static void
-s_print(const s_options_t *options, const s_frames_t *frames, const s_results_t *results)
-{
-    const bench_latency_t *latency = &results->latency;
-    const char *forwarder = s_forwarder_names[options->forwarder];
-    const char *mode = frames->mode == 1? "binary": "structured";
-    double cpu_per_msg = results->delivered? results->cpu_total_s * 1e6 / (double) results->delivered
-                                           : 0;
-    if (!options->csv && !options->json) {
-        char hwm [48] = "high-water marks unlimited";
-        if (options->hwm)
-            snprintf(hwm, sizeof hwm, "high-water marks %d", options->hwm);
-        printf("bench_raw: %d publisher%s -> %s -> %d subscriber%s, frames of a %s-mode event "
-               "(%zu bytes, %zu frames), %s\n", options->publishers,
-               options->publishers == 1? "": "s", forwarder, options->subscribers,
-               options->subscribers == 1? "": "s", mode, frames->total, frames->count, hwm);
-        printf("  published    %" PRIu64 " messages\n", results->published);
-        printf("  delivered    %" PRIu64 " messages in %.3f s: %.0f messages/s, %.1f MB/s\n",
-               results->delivered, results->seconds, results->rate, results->mb_per_s);
-        printf("  lost         %" PRId64 " of %" PRIu64 "\n", results->lost, results->expected);
-        printf("  latency      p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
-               bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
-               bench_us(bench_latency_percentile(latency, 0.99)),
-               bench_us(bench_latency_percentile(latency, 0.999)), bench_us(latency->max));
-        printf("  CPU          publishers %.3f s, subscribers %.3f s, forwarder %.3f s, ZeroMQ I/O "
-               "threads %.3f s; all %.3f s = %.2f us per delivered message\n",
-               results->cpu_publishers_s, results->cpu_subscribers_s, results->cpu_broker_s,
-               results->cpu_io_s, results->cpu_total_s, cpu_per_msg);
-        printf("  peak memory  bench process %.1f MB", (double) results->rss_bench_kb / 1024.0);
-        if (results->rss_broker_kb >= 0)
-            printf(", broker process %.1f MB", (double) results->rss_broker_kb / 1024.0);
-        printf("\n");
-        return;
-    }
-    const char *format = options->json?
-        "{\"tool\":\"raw\",\"forwarder\":\"%s\",\"mode\":\"%s\",\"publishers\":%d,"
-        "\"subscribers\":%d,\"data_bytes\":%u,\"message_bytes\":%zu,\"frames\":%zu,\"rate\":%d,"
-        "\"hwm\":%d,\"prefixes\":%d,\"published\":%" PRIu64 ",\"delivered\":%" PRIu64 ","
-        "\"lost\":%" PRId64 ",\"seconds\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,"
-        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-        "\"cpu_publishers_s\":%.6f,\"cpu_subscribers_s\":%.6f,\"cpu_broker_s\":%.6f,"
-        "\"cpu_io_s\":%.6f,\"cpu_total_s\":%.6f,\"cpu_us_per_msg\":%.3f,\"rss_bench_kb\":%ld,"
-        "\"rss_broker_kb\":%ld}\n"
-      : "raw,%s,%s,%d,%d,%u,%zu,%zu,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%.6f,%.1f,%.3f,"
-        "%.1f,%.1f,%.1f,%.1f,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%ld,%ld\n";
-    if (options->csv)
-        printf("tool,forwarder,mode,publishers,subscribers,data_bytes,message_bytes,frames,rate,"
-               "hwm,prefixes,published,delivered,lost,seconds,msgs_per_s,mb_per_s,p50_us,p90_us,"
-               "p99_us,p999_us,max_us,cpu_publishers_s,cpu_subscribers_s,cpu_broker_s,cpu_io_s,"
-               "cpu_total_s,cpu_us_per_msg,rss_bench_kb,rss_broker_kb\n");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    printf(format, forwarder, mode, options->publishers, options->subscribers, frames->data_bytes,
-           frames->total, frames->count, options->rate, options->hwm, options->prefixes,
-           results->published, results->delivered, results->lost, results->seconds,
-           results->rate, results->mb_per_s,
-           bench_us(bench_latency_percentile(latency, 0.50)), bench_us(bench_latency_percentile(latency, 0.90)),
-           bench_us(bench_latency_percentile(latency, 0.99)), bench_us(bench_latency_percentile(latency, 0.999)),
-           bench_us(latency->max), results->cpu_publishers_s, results->cpu_subscribers_s,
-           results->cpu_broker_s, results->cpu_io_s, results->cpu_total_s, cpu_per_msg,
-           results->rss_bench_kb, results->rss_broker_kb);
-#pragma GCC diagnostic pop
-}
-
-//  --------------------------------------------------------------------------
-//  One run, with the forwarder up. Returns an exit code; fills results.
-
+//  Start the subscriber threads, then the publishers. Returns an exit code.
 static int
-s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *results)
+s_start_threads(s_bench_t *bench)
 {
-    const s_options_t *options = bench->options;
-    int exit_code = s_EXIT_OK;
-    for (int index = 0; index < options->subscribers; index++) {
-        s_subscriber_t *subscriber = &bench->subscribers[index];
-        subscriber->started = pthread_create(&subscriber->thread, NULL, s_subscriber_run,
-                                             subscriber) == 0;
-        if (!subscriber->started) {
-            exit_code = s_EXIT_FAILURE;
+    const raw_options_t *options = bench->options;
+    int exit_code = RAW_EXIT_OK;
+    for (int index = 0; index < options->subscribers; index++)
+        if (!bench_run_start_subscriber(bench->run, index, s_subscriber_run,
+                                        &bench->subscribers[index])) {
+            exit_code = RAW_EXIT_FAILURE;
             break;
         }
-    }
-    for (int index = 0; exit_code == 0 && index < options->publishers; index++) {
-        s_publisher_t *publisher = &bench->publishers[index];
-        publisher->started = pthread_create(&publisher->thread, NULL, s_publisher_run,
-                                            publisher) == 0;
-        if (!publisher->started)
-            exit_code = s_EXIT_FAILURE;
-    }
+    for (int index = 0; exit_code == 0 && index < options->publishers; index++)
+        if (!bench_run_start_publisher(bench->run, index, s_publisher_run,
+                                       &bench->publishers[index]))
+            exit_code = RAW_EXIT_FAILURE;
     if (exit_code)
         fprintf(stderr, s_NAME ": cannot start a thread\n");
+    return exit_code;
+}
 
-    //  Probe until every subscriber has received a probe.
+//  Probe until every subscriber has received a probe, then wait for the
+//  publishers. Returns an exit code.
+static int
+s_set_up(s_bench_t *bench)
+{
+    const raw_options_t *options = bench->options;
     int64_t deadline_ns = bench_now_ns() + (int64_t) s_SETUP_TIMEOUT_MS * 1000000;
     char error [s_ERROR_MAX] = "";
-    void *prober = exit_code? NULL: s_publisher_socket(bench, error, sizeof error);
+    void *prober = s_publisher_socket(bench, error, sizeof error);
     size_t expected = 1 + (size_t) options->prefixes * (size_t) options->subscribers;
-    if (exit_code == 0 && (!prober || s_wait_subscriptions(prober, expected, deadline_ns))) {
+    if (!prober || s_wait_subscriptions(prober, expected, deadline_ns)) {
         fprintf(stderr, s_NAME ": the subscriptions did not reach a publisher at %s%s%s\n",
-                bench->frontend, error[0]? ": ": "", error);
-        exit_code = s_EXIT_FAILURE;
+                bench->forwarder.frontend, error[0]? ": ": "", error);
+        if (prober)
+            zmq_close(prober);
+        return RAW_EXIT_FAILURE;
     }
-    pthread_mutex_lock(&bench->mutex);
-    while (exit_code == 0 && bench->subscribers_ready < options->subscribers) {
-        pthread_mutex_unlock(&bench->mutex);
-        int rc = s_send_control(prober, bench->frames, s_PROBE);
-        pthread_mutex_lock(&bench->mutex);
-        if (rc) {
-            fprintf(stderr, s_NAME ": probe: %s\n", zmq_strerror(zmq_errno()));
-            exit_code = s_EXIT_FAILURE;
-            break;
-        }
-        int64_t next_probe_ns = bench_now_ns() + (int64_t) s_PROBE_INTERVAL_MS * 1000000;
-        int ready = bench->subscribers_ready;
-        while (bench->subscribers_ready == ready && bench_cond_wait_until(&bench->changed, &bench->mutex, next_probe_ns))
-            ;
-        if (bench_now_ns() >= deadline_ns && bench->subscribers_ready < options->subscribers) {
-            fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
-                    options->subscribers - bench->subscribers_ready, options->subscribers,
-                    s_SETUP_TIMEOUT_MS);
-            exit_code = s_EXIT_FAILURE;
-        }
-    }
-    while (exit_code == 0 && bench->publishers_ready < options->publishers)
-        pthread_cond_wait(&bench->changed, &bench->mutex);
-    if (bench->setup_failures)
-        exit_code = s_EXIT_FAILURE;
-    pthread_mutex_unlock(&bench->mutex);
-    if (prober)
-        zmq_close(prober);
+    s_probe_t probe = { bench, prober };
+    int missing = bench_run_probe(bench->run, s_send_probe, &probe, s_PROBE_INTERVAL_MS,
+                                  deadline_ns);
+    if (missing > 0)
+        fprintf(stderr, s_NAME ": %d of %d subscribers received no probe within %d ms\n",
+                missing, options->subscribers, s_SETUP_TIMEOUT_MS);
+    int exit_code = missing || !bench_run_await_setup(bench->run)
+                  ? RAW_EXIT_FAILURE: RAW_EXIT_OK;
+    zmq_close(prober);
+    return exit_code;
+}
 
-    //  Go, and wait for the subscribers.
-    int64_t process_start = bench_process_cpu_ns();
-    int64_t broker_start = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
-                                     : s_thread_cpu_of(*proxy_thread);
-    int64_t io_start = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
-    pthread_mutex_lock(&bench->mutex);
-    if (exit_code)
-        bench->abort = true;
-    else {
-        bench->go = true;
-        bench->go_ns = bench_now_ns();
-    }
-    pthread_cond_broadcast(&bench->changed);
-    int64_t next_progress_ns = bench->go_ns + 1000000000;
-    uint64_t last_delivered = 0;
-    int started = 0;
-    for (int index = 0; index < options->subscribers; index++)
-        started += bench->subscribers[index].started;
-    while (bench->subscribers_finished < started) {
-        if (bench_cond_wait_until(&bench->changed, &bench->mutex, next_progress_ns))
-            continue;
-        if (!options->quiet && !bench->abort) {
-            uint64_t published = 0, delivered = 0;
-            for (int index = 0; index < options->publishers; index++)
-                published += atomic_load_explicit(&bench->publishers[index].progress,
-                                                  memory_order_relaxed);
-            for (int index = 0; index < options->subscribers; index++)
-                delivered += atomic_load_explicit(&bench->subscribers[index].progress,
-                                                  memory_order_relaxed);
-            fprintf(stderr, s_NAME ": %5.1f s  published %" PRIu64 "  delivered %" PRIu64
-                    "  (%" PRIu64 "/s)\n", (double) (next_progress_ns - bench->go_ns) / 1e9,
-                    published, delivered, delivered - last_delivered);
-            last_delivered = delivered;
-        }
-        next_progress_ns += 1000000000;
-    }
-    int64_t process_end = bench_process_cpu_ns();
-    int64_t broker_end = broker_pid? bench_tasks_cpu_ns(broker_pid, NULL)
-                                   : s_thread_cpu_of(*proxy_thread);
-    int64_t io_end = bench_tasks_cpu_ns(getpid(), "ZMQbg/IO");
-    bench->stop = true;
-    pthread_cond_broadcast(&bench->changed);
-    pthread_mutex_unlock(&bench->mutex);
-    for (int index = 0; index < options->publishers; index++)
-        if (bench->publishers[index].started)
-            pthread_join(bench->publishers[index].thread, NULL);
-    for (int index = 0; index < options->subscribers; index++)
-        if (bench->subscribers[index].started)
-            pthread_join(bench->subscribers[index].thread, NULL);
-
-    int64_t last_ns = bench->go_ns;
+//  What happened, once every thread has been joined: failures (said on
+//  stderr), counts and CPU into report. Returns an exit code.
+static int
+s_collect(s_bench_t *bench, bench_report_t *report, int64_t *last_ns)
+{
+    const raw_options_t *options = bench->options;
+    int exit_code = RAW_EXIT_OK;
     for (int index = 0; index < options->publishers; index++) {
         s_publisher_t *publisher = &bench->publishers[index];
         if (publisher->error[0]) {
             fprintf(stderr, s_NAME ": %s\n", publisher->error);
-            exit_code = s_EXIT_FAILURE;
+            exit_code = RAW_EXIT_FAILURE;
         }
-        results->published += publisher->published;
-        results->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
+        report->published += publisher->published;
+        report->cpu_publishers_s += (double) publisher->cpu_ns / 1e9;
     }
     for (int index = 0; index < options->subscribers; index++) {
         s_subscriber_t *subscriber = &bench->subscribers[index];
         if (subscriber->error[0]) {
             fprintf(stderr, s_NAME ": %s\n", subscriber->error);
-            exit_code = s_EXIT_FAILURE;
+            exit_code = RAW_EXIT_FAILURE;
         }
         if (subscriber->unknown) {
             fprintf(stderr, s_NAME ": subscriber %d: %" PRIu64 " unexpected messages\n", index,
                     subscriber->unknown);
-            exit_code = s_EXIT_FAILURE;
+            exit_code = RAW_EXIT_FAILURE;
         }
-        results->delivered += subscriber->received;
-        results->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
-        bench_latency_merge(&results->latency, subscriber->latency);
-        if (subscriber->last_receive_ns > last_ns)
-            last_ns = subscriber->last_receive_ns;
+        report->delivered += subscriber->received;
+        report->cpu_subscribers_s += (double) subscriber->cpu_ns / 1e9;
+        bench_latency_merge(report->latency, subscriber->latency);
+        if (subscriber->last_receive_ns > *last_ns)
+            *last_ns = subscriber->last_receive_ns;
     }
-    results->expected = results->published * (uint64_t) options->subscribers;
-    results->lost = (int64_t) results->expected - (int64_t) results->delivered;
-    results->seconds = (double) (last_ns - bench->go_ns) / 1e9;
-    results->rate = results->seconds > 0? (double) results->delivered / results->seconds: 0;
-    results->mb_per_s = results->rate * (double) bench->frames->total / 1e6;
-    results->cpu_broker_s = broker_start >= 0 && broker_end >= 0
-                          ? (double) (broker_end - broker_start) / 1e9: -1;
-    results->cpu_io_s = io_start >= 0 && io_end >= 0? (double) (io_end - io_start) / 1e9: 0;
-    results->cpu_total_s = (double) (process_end - process_start) / 1e9;
-    if (broker_pid && results->cpu_broker_s > 0)
-        results->cpu_total_s += results->cpu_broker_s;
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    results->rss_bench_kb = usage.ru_maxrss;
+    return exit_code;
+}
+
+//  Returns an exit code; fills report.
+static int
+s_run(s_bench_t *bench, bench_report_t *report)
+{
+    int exit_code = s_start_threads(bench);
+    if (exit_code == 0)
+        exit_code = s_set_up(bench);
+
+    //  Go, and wait for the subscribers.
+    bench_cpu_sample_t start = s_cpu_sample(&bench->forwarder);
+    bench_run_go(bench->run, exit_code != 0);
+    bench_run_await_subscribers(bench->run, bench->options->quiet? NULL: s_NAME);
+    bench_cpu_sample_t end = s_cpu_sample(&bench->forwarder);
+    bench_run_finish(bench->run);
+
+    int64_t go_ns = bench_run_go_ns(bench->run);
+    int64_t last_ns = go_ns;
+    int collected = s_collect(bench, report, &last_ns);
+    if (exit_code == 0)
+        exit_code = collected;
+    bench_report_finish(report, go_ns, last_ns, &start, &end, bench->forwarder.pid != 0);
+    return exit_code;
+}
+
+//  --------------------------------------------------------------------------
+//  The threads' records, for options and frames; false when out of memory
+//  (free what was made with s_bench_free either way).
+
+static bool
+s_bench_init(s_bench_t *bench, const raw_options_t *options, const bench_frames_t *frames)
+{
+    memset(bench, 0, sizeof *bench);
+    bench->options = options;
+    bench->frames = frames;
+    bench->publishers = (s_publisher_t *) calloc((size_t) options->publishers,
+                                                 sizeof(s_publisher_t));
+    bench->subscribers = (s_subscriber_t *) calloc((size_t) options->subscribers,
+                                                   sizeof(s_subscriber_t));
+    bench->run = bench_run_new(options->publishers, options->subscribers, options->grace_ms);
+    bool allocated = bench->publishers && bench->subscribers && bench->run;
+    for (int index = 0; allocated && index < options->subscribers; index++) {
+        bench->subscribers[index].bench = bench;
+        bench->subscribers[index].index = index;
+        bench->subscribers[index].latency = bench_run_subscriber_latency(bench->run, index);
+    }
+    for (int index = 0; allocated && index < options->publishers; index++) {
+        bench->publishers[index].bench = bench;
+        bench->publishers[index].index = index;
+    }
+    return allocated;
+}
+
+static void
+s_bench_free(s_bench_t *bench)
+{
+    free(bench->subscribers);
+    free(bench->publishers);
+    bench_run_destroy(&bench->run);
+}
+
+//  Print the report (when the run got far enough to have one) and say
+//  whether anything was lost that should not have been. Returns the exit
+//  code.
+static int
+s_report(const raw_options_t *options, const bench_frames_t *frames,
+         const bench_report_t *report, int exit_code)
+{
+    if (exit_code == 0 || report->published > 0) {
+        if (options->csv || options->json)
+            bench_report_print_machine(report, options->json);
+        else
+            s_print_human(options, frames, report);
+        fflush(stdout);
+    }
+    if (exit_code == 0 && report->lost > 0 && options->hwm == 0) {
+        fprintf(stderr, s_NAME ": %" PRId64 " of %" PRIu64 " messages lost although every "
+                "high-water mark was unlimited\n", report->lost, report->expected);
+        exit_code = RAW_EXIT_FAILURE;
+    }
     return exit_code;
 }
 
@@ -1098,125 +634,37 @@ s_run(s_bench_t *bench, pthread_t *proxy_thread, pid_t broker_pid, s_results_t *
 int
 main(int argc, char **argv)
 {
-    s_options_t options;
-    memset(&options, 0, sizeof options);
-    options.publishers = 1;
-    options.subscribers = 1;
-    options.count = s_DEFAULT_COUNT;
-    options.filter = s_DEFAULT_FILTER;
-    options.io_threads = 1;
-    options.grace_ms = s_DEFAULT_GRACE_MS;
-    int exit_code = s_parse(argc, argv, &options);
+    raw_options_t options;
+    int exit_code = raw_parse(argc, argv, &options);
     if (exit_code)
-        return exit_code == -1? s_EXIT_OK: exit_code;
-    s_frames_t frames;
-    exit_code = s_frames_load(options.frames_path, &frames);
-    if (exit_code) {
-        s_frames_free(&frames);
-        return exit_code;
+        return exit_code == -1? RAW_EXIT_OK: exit_code;
+    bench_frames_t frames;
+    char problem [s_ERROR_MAX];
+    if (!bench_frames_load(options.frames_path, &frames, problem, sizeof problem)) {
+        fprintf(stderr, s_NAME ": %s: %s\n", options.frames_path, problem);
+        bench_frames_free(&frames);
+        return RAW_EXIT_FAILURE;
     }
 
+    bench_latency_t *latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
+    bench_report_t report;
+    bench_report_init(&report, "raw", latency);
+    s_report_describe(&options, &frames, &report);
     s_bench_t bench;
-    memset(&bench, 0, sizeof bench);
-    bench.options = &options;
-    bench.frames = &frames;
-    s_results_t *results = (s_results_t *) calloc(1, sizeof(s_results_t));
-    bench.publishers = (s_publisher_t *) calloc((size_t) options.publishers, sizeof(s_publisher_t));
-    bench.subscribers = (s_subscriber_t *) calloc((size_t) options.subscribers,
-                                                  sizeof(s_subscriber_t));
-    bool allocated = results && bench.publishers && bench.subscribers;
-    for (int index = 0; allocated && index < options.subscribers; index++) {
-        bench.subscribers[index].bench = &bench;
-        bench.subscribers[index].index = index;
-        atomic_init(&bench.subscribers[index].progress, 0);
-        bench.subscribers[index].latency = (bench_latency_t *) calloc(1, sizeof(bench_latency_t));
-        allocated = bench.subscribers[index].latency != NULL;
-    }
-    for (int index = 0; allocated && index < options.publishers; index++) {
-        bench.publishers[index].bench = &bench;
-        bench.publishers[index].index = index;
-        atomic_init(&bench.publishers[index].progress, 0);
-    }
-    if (!allocated) {
+    if (!s_bench_init(&bench, &options, &frames) || !latency) {
         fprintf(stderr, s_NAME ": out of memory\n");
-        exit_code = s_EXIT_FAILURE;
+        exit_code = RAW_EXIT_FAILURE;
     }
-
     //  A forwarder process starts before this process has any thread.
-    pid_t broker_pid = 0;
-    if (exit_code == 0 && options.forwarder == s_JBUS_BROKER)
-        exit_code = s_broker_start(&options, &broker_pid, &bench);
-    if (exit_code == 0 && options.forwarder == s_ZMQ_PROXY_PROCESS)
-        exit_code = s_proxy_fork(&options, &broker_pid, &bench);
-    s_proxy_t proxy = { NULL, NULL };
-    pthread_t proxy_thread;
-    bool proxy_started = false;
-    if (exit_code == 0) {
-        bench.context = zmq_ctx_new();
-        if (!bench.context || zmq_ctx_set(bench.context, ZMQ_IO_THREADS, options.io_threads)) {
-            fprintf(stderr, s_NAME ": cannot make a ZeroMQ context: %s\n",
-                    zmq_strerror(zmq_errno()));
-            exit_code = s_EXIT_FAILURE;
-        }
-    }
-    if (exit_code == 0 && options.forwarder == s_ZMQ_PROXY) {
-        proxy.frontend = s_bind(bench.context, ZMQ_XSUB, options.hwm, bench.frontend);
-        proxy.backend = proxy.frontend? s_bind(bench.context, ZMQ_XPUB, options.hwm, bench.backend)
-                                      : NULL;
-        //  the proxy thread owns both sockets from here (thread creation is
-        //  the barrier libzmq asks for when a socket changes threads)
-        if (proxy.backend)
-            proxy_started = pthread_create(&proxy_thread, NULL, s_proxy_run, &proxy) == 0;
-        if (!proxy_started) {
-            if (proxy.frontend)
-                zmq_close(proxy.frontend);
-            if (proxy.backend)
-                zmq_close(proxy.backend);
-            exit_code = s_EXIT_FAILURE;
-        }
-    }
-    if (exit_code == 0) {
-        pthread_condattr_t attributes;
-        pthread_condattr_init(&attributes);
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-        pthread_cond_init(&bench.changed, &attributes);
-        pthread_condattr_destroy(&attributes);
-        pthread_mutex_init(&bench.mutex, NULL);
-        exit_code = s_run(&bench, &proxy_thread, broker_pid, results);
-        pthread_cond_destroy(&bench.changed);
-        pthread_mutex_destroy(&bench.mutex);
-    }
-    //  Every socket of ours is closed; shutting the context down ends
-    //  zmq_proxy, whose thread then closes its own.
-    if (bench.context) {
-        zmq_ctx_shutdown(bench.context);
-        if (proxy_started)
-            pthread_join(proxy_thread, NULL);
-        zmq_ctx_term(bench.context);
-    }
-    if (results)
-        results->rss_broker_kb = -1;
-    if (broker_pid) {
-        struct rusage usage;
-        memset(&usage, 0, sizeof usage);
-        bench_process_stop(broker_pid, s_BROKER_STOP_MS, &usage);
-        if (results)
-            results->rss_broker_kb = usage.ru_maxrss;
-    }
-    if (results && (exit_code == 0 || results->published > 0)) {
-        s_print(&options, &frames, results);
-        fflush(stdout);
-    }
-    if (exit_code == 0 && results->lost > 0 && options.hwm == 0) {
-        fprintf(stderr, s_NAME ": %" PRId64 " of %" PRIu64 " messages lost although every "
-                "high-water mark was unlimited\n", results->lost, results->expected);
-        exit_code = s_EXIT_FAILURE;
-    }
-    for (int index = 0; bench.subscribers && index < options.subscribers; index++)
-        free(bench.subscribers[index].latency);
-    free(bench.subscribers);
-    free(bench.publishers);
-    free(results);
-    s_frames_free(&frames);
+    if (exit_code == 0)
+        exit_code = raw_forwarder_start(&bench.forwarder, &options);
+    if (exit_code == 0)
+        exit_code = s_run(&bench, &report);
+    raw_forwarder_stop(&bench.forwarder, &report.rss_broker_kb);
+    if (latency)
+        exit_code = s_report(&options, &frames, &report, exit_code);
+    s_bench_free(&bench);
+    free(latency);
+    bench_frames_free(&frames);
     return exit_code;
 }

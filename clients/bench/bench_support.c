@@ -1,15 +1,14 @@
 /*  =========================================================================
-    bench_support.h - what the benchmark programs share: clocks and CPU
-    accounting, latency histograms, digit stamps, and the broker program
+    bench_support.c - what the benchmark programs share: clocks and CPU
+    accounting, latency histograms, digit stamps, pacing, and the broker
+    program
 
-    Shared by `jbus bench` (clients/cmd_bench.c) and its raw-libzmq baseline
-    (tests/bench_raw.c), so that both measure the same way and report
-    figures that can be set side by side. Header only and libc only: the
-    baseline links no jbus code.
+    Compiled into the jbus_bench_support library, which `jbus bench` and
+    tests/bench_raw.c both link. libc only: the raw baseline links no jbus
+    code. The contracts are in bench_support.h.
     ========================================================================= */
 
-#ifndef JBUS_BENCH_SUPPORT_H_INCLUDED
-#define JBUS_BENCH_SUPPORT_H_INCLUDED
+#define _GNU_SOURCE
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,28 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_support.h"
+
 extern char **environ;
-
-//  Digits of the "benchsent" stamp: CLOCK_MONOTONIC in nanoseconds.
-#define BENCH_STAMP_DIGITS 20
-
-//  The latency histogram: values below BENCH_LINEAR_BUCKETS ns are exact,
-//  then each power of two is cut into BENCH_SUB_BUCKETS.
-#define BENCH_LINEAR_BUCKETS 256
-#define BENCH_SUB_BUCKETS 128
-#define BENCH_LATENCY_BUCKETS (58 * BENCH_SUB_BUCKETS)
-
-//  Latencies in nanoseconds, log-linear (see bench_latency_index).
-typedef struct {
-    uint64_t counts [BENCH_LATENCY_BUCKETS];
-    uint64_t total;             //  values added
-    uint64_t max;               //  the largest, exactly
-} bench_latency_t;
 
 //  --------------------------------------------------------------------------
 //  Clocks.
 
-static inline int64_t
+int64_t
 bench_clock_ns(clockid_t clock)
 {
     struct timespec now;
@@ -59,14 +44,20 @@ bench_clock_ns(clockid_t clock)
     return (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-static inline int64_t
+int64_t
 bench_now_ns(void)
 {
     return bench_clock_ns(CLOCK_MONOTONIC);
 }
 
+int64_t
+bench_thread_cpu_ns(void)
+{
+    return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
 //  Sleep until the CLOCK_MONOTONIC instant due_ns: pacing for --rate.
-static inline void
+void
 bench_sleep_until(int64_t due_ns)
 {
     struct timespec due = { (time_t) (due_ns / 1000000000), (long) (due_ns % 1000000000) };
@@ -75,7 +66,7 @@ bench_sleep_until(int64_t due_ns)
 }
 
 //  CPU time this whole process has used, from getrusage.
-static inline int64_t
+int64_t
 bench_process_cpu_ns(void)
 {
     struct rusage usage;
@@ -84,7 +75,7 @@ bench_process_cpu_ns(void)
          + ((int64_t) usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000;
 }
 
-static inline double
+double
 bench_us(uint64_t ns)
 {
     return (double) ns / 1000.0;
@@ -93,7 +84,7 @@ bench_us(uint64_t ns)
 //  pthread_cond_timedwait on CLOCK_MONOTONIC (the condition must have been
 //  made with that clock) until deadline_ns. Returns false once the deadline
 //  has passed.
-static inline bool
+bool
 bench_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, int64_t deadline_ns)
 {
     if (bench_now_ns() >= deadline_ns)
@@ -110,7 +101,7 @@ bench_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, int64_t dead
 //  stat file (clock ticks) when the kernel has no schedstat. Returns -1
 //  when the task is gone or the files cannot be read.
 
-static inline int64_t
+int64_t
 bench_task_cpu_ns(pid_t pid, pid_t tid)
 {
     char path [96];
@@ -140,7 +131,7 @@ bench_task_cpu_ns(pid_t pid, pid_t tid)
 }
 
 //  The name (comm) of task tid of pid into name; "" when unreadable.
-static inline void
+void
 bench_task_name(pid_t pid, pid_t tid, char *name, size_t size)
 {
     char path [96];
@@ -155,7 +146,7 @@ bench_task_name(pid_t pid, pid_t tid, char *name, size_t size)
 }
 
 //  The task ids of pid into tids (room for max); returns how many.
-static inline size_t
+size_t
 bench_list_tasks(pid_t pid, pid_t *tids, size_t max)
 {
     char path [64];
@@ -174,7 +165,7 @@ bench_list_tasks(pid_t pid, pid_t *tids, size_t max)
 
 //  CPU of every task of pid whose name starts with prefix (NULL: all of
 //  them). Returns -1 when none could be read.
-static inline int64_t
+int64_t
 bench_tasks_cpu_ns(pid_t pid, const char *prefix)
 {
     pid_t tids [1024];
@@ -199,7 +190,7 @@ bench_tasks_cpu_ns(pid_t pid, const char *prefix)
 
 //  Write the width low decimal digits of value, zero-padded, at out; no
 //  terminator.
-static inline void
+void
 bench_write_digits(char *out, uint64_t value, int width)
 {
     for (int index = width - 1; index >= 0; index--) {
@@ -210,7 +201,7 @@ bench_write_digits(char *out, uint64_t value, int width)
 
 //  Read exactly width decimal digits at text into *value. Returns false
 //  when one is not a digit or the text ends first.
-static inline bool
+bool
 bench_read_digits(const char *text, int width, uint64_t *value)
 {
     uint64_t result = 0;
@@ -228,8 +219,8 @@ bench_read_digits(const char *text, int width, uint64_t *value)
 
 //  Bucket of a value: the value itself below BENCH_LINEAR_BUCKETS; above,
 //  the power of two it lies in and its next 7 bits.
-static inline size_t
-bench_latency_index(uint64_t value)
+static size_t
+s_latency_index(uint64_t value)
 {
     if (value < BENCH_LINEAR_BUCKETS)
         return (size_t) value;
@@ -238,8 +229,8 @@ bench_latency_index(uint64_t value)
 }
 
 //  The middle of bucket index, in ns.
-static inline uint64_t
-bench_latency_value(size_t index)
+static uint64_t
+s_latency_value(size_t index)
 {
     if (index < BENCH_LINEAR_BUCKETS)
         return index;
@@ -248,17 +239,17 @@ bench_latency_value(size_t index)
     return (mantissa << shift) + ((UINT64_C(1) << shift) >> 1);
 }
 
-static inline void
+void
 bench_latency_add(bench_latency_t *self, int64_t value)
 {
     uint64_t positive = value > 0? (uint64_t) value: 0;
-    self->counts[bench_latency_index(positive)]++;
+    self->counts[s_latency_index(positive)]++;
     self->total++;
     if (positive > self->max)
         self->max = positive;
 }
 
-static inline void
+void
 bench_latency_merge(bench_latency_t *self, const bench_latency_t *other)
 {
     for (size_t index = 0; index < BENCH_LATENCY_BUCKETS; index++)
@@ -270,7 +261,7 @@ bench_latency_merge(bench_latency_t *self, const bench_latency_t *other)
 
 //  The value below which a fraction of the values lie (nearest rank), in
 //  ns; 0 for an empty histogram. The top bucket reports the exact maximum.
-static inline uint64_t
+uint64_t
 bench_latency_percentile(const bench_latency_t *self, double fraction)
 {
     if (self->total == 0)
@@ -283,7 +274,7 @@ bench_latency_percentile(const bench_latency_t *self, double fraction)
     for (size_t index = 0; index < BENCH_LATENCY_BUCKETS; index++) {
         seen += self->counts[index];
         if (seen >= rank) {
-            uint64_t value = bench_latency_value(index);
+            uint64_t value = s_latency_value(index);
             return value > self->max? self->max: value;
         }
     }
@@ -297,7 +288,7 @@ bench_latency_percentile(const bench_latency_t *self, double fraction)
 //  Start program with its stdout on a pipe (*fd_p, to read its ready line
 //  from) and, when quiet, its log lines to /dev/null. Returns 0 with *pid_p
 //  and *fd_p set, or an errno value.
-static inline int
+int
 bench_broker_spawn(const char *program, int hwm, bool quiet, pid_t *pid_p, int *fd_p)
 {
     int pipe_fds [2];
@@ -337,7 +328,7 @@ bench_broker_spawn(const char *program, int hwm, bool quiet, pid_t *pid_p, int *
 //  from fd (closed here) for timeout_ms at most, into frontend and backend
 //  (size bytes each). Returns true, or false with what was read in line
 //  (line_size bytes, NUL-terminated).
-static inline bool
+bool
 bench_read_ready(int fd, int timeout_ms, char *frontend, char *backend, size_t size,
                  char *line, size_t line_size)
 {
@@ -371,7 +362,7 @@ bench_read_ready(int fd, int timeout_ms, char *frontend, char *backend, size_t s
 
 //  Stop process pid with SIGTERM and collect its resource use into usage;
 //  SIGKILL after timeout_ms.
-static inline void
+void
 bench_process_stop(pid_t pid, int timeout_ms, struct rusage *usage)
 {
     kill(pid, SIGTERM);
@@ -392,4 +383,38 @@ bench_process_stop(pid_t pid, int timeout_ms, struct rusage *usage)
     }
 }
 
-#endif
+//  --------------------------------------------------------------------------
+//  Command lines.
+
+bool
+bench_parse_seconds(const char *text, double *seconds)
+{
+    char *end = NULL;
+    errno = 0;
+    *seconds = strtod(text, &end);
+    return !(errno || !end || *end || end == text || !(*seconds > 0) || *seconds > 1e6);
+}
+
+//  --------------------------------------------------------------------------
+//  Pacing.
+
+void
+bench_pace_init(bench_pace_t *self, long count, double duration_s, int rate, int64_t go_ns)
+{
+    self->count = count;
+    self->duration_ns = (int64_t) (duration_s * 1e9);
+    self->interval_ns = rate > 0? 1e9 / rate: 0;
+    self->go_ns = go_ns;
+}
+
+bool
+bench_pace_next(const bench_pace_t *self, uint64_t sequence)
+{
+    if (self->count > 0 && sequence >= (uint64_t) self->count)
+        return false;
+    if (self->duration_ns > 0 && bench_now_ns() - self->go_ns >= self->duration_ns)
+        return false;
+    if (self->interval_ns > 0)
+        bench_sleep_until(self->go_ns + (int64_t) ((double) sequence * self->interval_ns));
+    return true;
+}
