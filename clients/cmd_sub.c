@@ -22,6 +22,7 @@
 
 #include "jbus.h"
 #include "cmd.h"
+#include "terminal.h"
 
 #define s_NAME "sub"
 
@@ -223,7 +224,7 @@ cmd_sub(int argc, char **argv)
         char *json = NULL;
         size_t size = 0;
         if (jb_json_encode(event, &json, &size, &error) == 0) {
-            fwrite(json, 1, size, stdout);
+            cmd_terminal_write_json(stdout, json, size);
             fputc('\n', stdout);
             fflush(stdout);
             received++;

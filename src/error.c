@@ -4,9 +4,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "jbus.h"
 #include "error.h"
+#include "text.h"
 
 const char *
 jb_strerror(int code)
@@ -53,15 +55,20 @@ jb__error(jb_error_t *error, int code, const char *attribute, const char *format
     if (!error)
         return code;
     error->code = code;
-    snprintf(error->attribute, sizeof error->attribute, "%s", attribute? attribute: "");
+    //  what is quoted came from outside, so the texts are escaped for a
+    //  terminal here, once, for every program that prints them
+    char raw [JB_ERROR_MESSAGE_MAX];
+    jb__text_escape(attribute? attribute: "", error->attribute, sizeof error->attribute);
     size_t used = 0;
     if (attribute) {
-        int n = snprintf(error->message, sizeof error->message, "attribute '%s': ", attribute);
-        used = n > 0 && (size_t) n < sizeof error->message? (size_t) n: 0;
+        int n = snprintf(raw, sizeof raw, "attribute '%s': ", error->attribute);
+        used = n > 0 && (size_t) n < sizeof raw? (size_t) n: 0;
     }
     va_list args;
     va_start(args, format);
-    vsnprintf(error->message + used, sizeof error->message - used, format, args);
+    vsnprintf(raw + used, sizeof raw - used, format, args);
     va_end(args);
+    jb__text_escape(raw + used, error->message + used, sizeof error->message - used);
+    memcpy(error->message, raw, used);
     return code;
 }

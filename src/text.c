@@ -6,7 +6,10 @@
     neither, so every string that enters an event passes through here.
     ========================================================================= */
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jbus.h"
 #include "text.h"
@@ -195,4 +198,39 @@ jb__json_quote(const char *text, size_t size, char *buffer, size_t capacity)
     S_PUT('"');
 #undef S_PUT
     return used;
+}
+
+//  --------------------------------------------------------------------------
+//  Error messages quote what came in (an attribute name off the wire, a
+//  timestamp that did not parse), and programs print them: an escape
+//  sequence in them must reach no terminal as it is.
+
+void
+jb__text_escape(const char *text, char *buffer, size_t capacity)
+{
+    assert(capacity > 0);
+    const unsigned char *bytes = (const unsigned char *) text;
+    size_t size = strlen(text), offset = 0, used = 0;
+    while (offset < size) {
+        uint32_t code_point;
+        size_t length = s_utf8_decode(bytes + offset, size - offset, &code_point);
+        bool control = length > 0 && (code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F));
+        if (length > 0 && !control) {
+            if (used + length >= capacity)
+                break;
+            memcpy(buffer + used, bytes + offset, length);
+            used += length;
+        }
+        else {
+            //  a control character's every byte, or the one bad byte
+            size_t escaped = length > 0? length: 1;
+            if (used + 4 * escaped >= capacity)
+                break;
+            for (size_t index = 0; index < escaped; index++, used += 4)
+                snprintf(buffer + used, 5, "\\x%02x", bytes[offset + index]);
+            length = escaped;
+        }
+        offset += length;
+    }
+    buffer[used] = '\0';
 }

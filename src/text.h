@@ -30,4 +30,11 @@ char *
 size_t
     jb__json_quote(const char *text, size_t size, char *buffer, size_t capacity);
 
+//  Copy the NUL-terminated text into buffer (capacity > 0) safe to show on
+//  a terminal: each byte of a control character (U+0000-U+001F,
+//  U+007F-U+009F) or of ill-formed UTF-8 becomes \xNN, the rest is kept.
+//  What does not fit is cut at a character boundary; always NUL-terminated.
+void
+    jb__text_escape(const char *text, char *buffer, size_t capacity);
+
 #endif
