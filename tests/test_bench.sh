@@ -48,4 +48,26 @@ rc=0; "$jbus" bench --count 0 2>"$work/err" || rc=$?
 [ "$rc" = 2 ] && [ -s "$work/err" ] || { echo "test_bench: FAIL: --count 0 gave $rc" >&2; exit 1; }
 rc=0; "$bench_raw" --frames "$work/missing" 2>"$work/err" || rc=$?
 [ "$rc" != 0 ] && [ -s "$work/err" ] || { echo "test_bench: FAIL: missing frames file gave $rc" >&2; exit 1; }
+#  a broker program killed from outside mid-run: exit 1, and the tool says
+#  the broker ended and took the events with it, not that jbus has a bug
+"$jbus" bench --json --rate 50000 --count 200000 --broker-program "$broker" >"$work/out" 2>"$work/err" &
+bench=$!
+broker_pid=
+for _ in $(seq 300); do       # until its first progress line: events are flowing
+    broker_pid=$(pgrep -x -P "$bench" jbus-broker || true)
+    [ -n "$broker_pid" ] && grep -q 'published' "$work/err" && break
+    sleep 0.1
+done
+grep -q 'published' "$work/err" \
+    || { kill "$bench"; echo "test_bench: FAIL: jbus bench made no progress" >&2; exit 1; }
+kill -9 "$broker_pid"
+timeout 60 tail --pid="$bench" -f /dev/null \
+    || { kill -9 "$bench"; echo "test_bench: FAIL: jbus bench did not end after its broker died" >&2; exit 1; }
+rc=0
+wait "$bench" || rc=$?
+if [ "$rc" != 1 ] || ! grep -q 'broker program .* ended during the run (killed by signal 9)' "$work/err" \
+   || grep -q 'bug' "$work/err"; then
+    echo "test_bench: FAIL: a killed broker gave exit $rc and:" >&2; cat "$work/err" >&2; exit 1
+fi
+echo "test_bench: ok: a broker killed mid-run is reported as such"
 echo "test_bench: passed"

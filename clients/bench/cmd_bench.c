@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <czmq.h>
 
@@ -54,6 +55,8 @@ typedef struct {
     char backend [s_ENDPOINT_MAX];
     struct rusage usage;        //  its resource use, once it has exited
     bool exited;
+    bool died;                  //  it had ended before we stopped it
+    int status;                 //  then its wait status
 } s_child_t;
 
 //  --------------------------------------------------------------------------
@@ -83,13 +86,16 @@ s_child_start(s_child_t *child, const cmd_bench_options_t *options)
 }
 
 //  Stop the broker program with SIGTERM and collect its resource use; it
-//  gets s_BROKER_STOP_MS before SIGKILL. Accepts a child never started.
+//  gets s_BROKER_STOP_MS before SIGKILL. A program that had already ended
+//  (killed from outside, or crashed) is noted. Accepts a child never started.
 static void
 s_child_stop(s_child_t *child)
 {
     if (child->pid <= 0)
         return;
-    bench_process_stop(child->pid, s_BROKER_STOP_MS, &child->usage);
+    child->died = wait4(child->pid, &child->status, WNOHANG, &child->usage) == child->pid;
+    if (!child->died)
+        bench_process_stop(child->pid, s_BROKER_STOP_MS, &child->usage);
     child->exited = true;
     child->pid = 0;
 }
@@ -167,7 +173,8 @@ s_broker_start(const cmd_bench_options_t *options, s_child_t *child, jb_broker_t
 //  code.
 
 static int
-s_report(const cmd_bench_options_t *options, const bench_report_t *report, int exit_code)
+s_report(const cmd_bench_options_t *options, const bench_report_t *report,
+         const s_child_t *child, int exit_code)
 {
     if (exit_code == 0 || report->published > 0) {
         if (options->csv || options->json)
@@ -176,6 +183,19 @@ s_report(const cmd_bench_options_t *options, const bench_report_t *report, int e
             cmd_bench_report_print_human(options, report);
         fflush(stdout);
     }
+    if (child->died) {
+        //  what was lost went with the broker, not through a fault of ours
+        char how [64];
+        if (WIFSIGNALED(child->status))
+            snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(child->status));
+        else
+            snprintf(how, sizeof how, "exit code %d", WEXITSTATUS(child->status));
+        fprintf(stderr, "jbus " s_NAME ": the broker program %s ended during the run (%s); "
+                "%" PRId64 " of %" PRIu64 " events lost with it\n", options->broker_program, how,
+                report->lost, report->expected);
+        exit_code = CMD_EXIT_FAILURE;
+    }
+    else
     if (exit_code == 0 && report->lost > 0 && options->hwm == 0) {
         fprintf(stderr, "jbus " s_NAME ": %" PRId64 " of %" PRIu64 " events lost although every "
                 "high-water mark was unlimited: that is a bug\n", report->lost, report->expected);
@@ -230,7 +250,7 @@ cmd_bench(int argc, char **argv)
     if (child.exited)
         report.rss_broker_kb = child.usage.ru_maxrss;
     jb_broker_destroy(&embedded);
-    exit_code = s_report(&options, &report, exit_code);
+    exit_code = s_report(&options, &report, &child, exit_code);
     free(latency);
     return exit_code;
 }
