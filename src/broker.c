@@ -248,6 +248,16 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         config = &defaults;
     if (jb__broker_config_check(config, error))
         return NULL;
+    //  Valid to libzmq, which waits heartbeat_timeout for traffic after
+    //  each ping, but a peer then has less time to answer than the period
+    //  between pings, and 0 waits for nothing: most likely the two values
+    //  were swapped or the timeout was forgotten. A warning, not a refusal:
+    //  a tight timeout on a fast link is a choice someone may make.
+    if (config->heartbeat_ivl_ms > 0 && config->heartbeat_timeout_ms < config->heartbeat_ivl_ms)
+        zsys_warning("jbus broker: heartbeat_timeout (%d ms) is below heartbeat_ivl (%d ms): a "
+                     "peer must answer each ping sooner than pings are sent; libzmq's own "
+                     "default timeout is the interval", config->heartbeat_timeout_ms,
+                     config->heartbeat_ivl_ms);
     jb_broker_t *self = (jb_broker_t *) calloc(1, sizeof *self);
     jb__forwarder_t *forwarder = jb__forwarder_new();
     if (!self || !forwarder) {

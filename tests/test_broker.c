@@ -766,6 +766,43 @@ test_program_forwards_and_stops_on_sigterm(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  A heartbeat timeout below the interval starts the broker, with a
+//  warning; the defaults (5000, 15000) and an equal pair give none.
+
+static void
+test_program_warns_of_a_heartbeat_timeout_below_the_interval(void **state)
+{
+    (void) state;
+    const struct {
+        const char *ivl, *timeout;
+        bool warned;
+    } cases [] = {
+        { "5000", "1000", true }, { "5000", "0", true }, { "5000", "5000", false },
+        { "5000", "15000", false }, { "0", "0", false },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend",
+                                "tcp://127.0.0.1:*", "--no-control", "--stats-interval", "0",
+                                "--heartbeat-ivl", cases[index].ivl, "--heartbeat-timeout",
+                                cases[index].timeout, NULL };
+        testproc_broker_t program;
+        testproc_broker_start(args, &program);
+        assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+        testproc_outcome_t outcome;
+        testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+        assert_int_equal(outcome.status, 0);
+        char expected [160];
+        testproc_format(expected, sizeof expected, "heartbeat_timeout (%s ms) is below "
+                        "heartbeat_ivl (%s ms)", cases[index].timeout, cases[index].ivl);
+        bool warned = strstr(outcome.err, expected) != NULL;
+        if (warned != cases[index].warned)
+            fail_msg("ivl %s timeout %s: %s warning in: %s", cases[index].ivl,
+                     cases[index].timeout, warned? "a": "no", outcome.err);
+        testproc_outcome_free(&outcome);
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Flags win over the file, wherever they stand; --no-control wins over a
 //  control endpoint in the file. SIGINT stops it as SIGTERM does.
 
@@ -1550,6 +1587,8 @@ main(void)
         cmocka_unit_test_teardown(test_program_reports_an_endpoint_in_use_with_exit_code_1,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_strict_logs_the_first_rejection_of_each_peer,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_program_warns_of_a_heartbeat_timeout_below_the_interval,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_reads_strict_from_the_config_file,
                                   testproc_reap_children),

@@ -122,7 +122,8 @@ typedef struct {
     int stats_interval_ms;      //  period of the counters log line; 0 = never
     int heartbeat_ivl_ms;       //  ZMTP heartbeat period; 0 = no heartbeats
     int heartbeat_timeout_ms;   //  a silent peer is dropped after this, and
-                                //  its subscriptions with it
+                                //  its subscriptions with it; below
+                                //  heartbeat_ivl, jb_broker_new warns
     bool strict;                //  check every message from publishers
                                 //  against the binding; drop and count
                                 //  those that do not fit
