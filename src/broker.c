@@ -211,11 +211,11 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
         jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
         return -1;
     }
-    if (config->strict) {
+    if (config->strict || self->guard) {
         char full_warning [200];
-        snprintf(full_warning, sizeof full_warning, "jbus broker: strict: %d peers have sent "
-                 "messages that do not fit the binding; those of further peers are counted, "
-                 "not logged", s_PEERS_MAX);
+        snprintf(full_warning, sizeof full_warning, "jbus broker: %d peers have sent "
+                 "messages that were rejected (strict mode's binding check, or with CURVE a "
+                 "type that is not the topic); those of further peers are counted, not logged", s_PEERS_MAX);
         if (!(self->peers = jb__log_once_new(s_PEERS_MAX, full_warning))) {
             jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
             return -1;

@@ -1383,6 +1383,152 @@ test_broker_bounds_default_to_the_binding_and_max_message_size(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  With CURVE rules, the broker checks that a structured event's JSON
+//  type is its topic before the rule judges the topic: a publisher let
+//  publish jerry.work_tracking. cannot pass off a billing event under a
+//  work-tracking topic, however it writes the JSON. Keys made as
+//  test_security.c makes them: a broker certificate, a clients directory
+//  with the publisher's and the subscriber's public certificates.
+
+typedef struct {
+    jb_curve_cert_t broker, publisher, subscriber;
+    char secret_path [PATH_MAX], clients_dir [PATH_MAX];
+    char publisher_path [PATH_MAX], subscriber_path [PATH_MAX];
+} s_keys_t;
+
+static void
+s_keys_make(s_keys_t *keys)
+{
+    testproc_format(keys->secret_path, PATH_MAX, "%s/type-broker_secret", testproc_directory);
+    testproc_format(keys->clients_dir, PATH_MAX, "%s/type-clients", testproc_directory);
+    testproc_format(keys->publisher_path, PATH_MAX, "%s/publisher", keys->clients_dir);
+    testproc_format(keys->subscriber_path, PATH_MAX, "%s/subscriber", keys->clients_dir);
+    assert_int_equal(mkdir(keys->clients_dir, 0700), 0);
+    assert_int_equal(jb_curve_cert_generate(&keys->broker, NULL), 0);
+    assert_int_equal(jb_curve_cert_generate(&keys->publisher, NULL), 0);
+    assert_int_equal(jb_curve_cert_generate(&keys->subscriber, NULL), 0);
+    assert_int_equal(jb_curve_cert_save(&keys->broker, keys->secret_path, "broker", true, NULL),
+                     0);
+    assert_int_equal(jb_curve_cert_save(&keys->publisher, keys->publisher_path, "publisher",
+                                        false, NULL), 0);
+    assert_int_equal(jb_curve_cert_save(&keys->subscriber, keys->subscriber_path, "subscriber",
+                                        false, NULL), 0);
+}
+
+//  Remove the files (the group's teardown expects a flat directory).
+static void
+s_keys_remove(s_keys_t *keys)
+{
+    unlink(keys->publisher_path);
+    unlink(keys->subscriber_path);
+    rmdir(keys->clients_dir);
+    unlink(keys->secret_path);
+    jb_curve_cert_clear(&keys->broker);
+    jb_curve_cert_clear(&keys->publisher);
+    jb_curve_cert_clear(&keys->subscriber);
+}
+
+//  A CURVE client socket of type with cert's keys, connected to endpoint.
+static zsock_t *
+s_curve_socket(int type, const char *endpoint, const s_keys_t *keys, const jb_curve_cert_t *cert)
+{
+    zsock_t *socket = zsock_new(type);
+    assert_non_null(socket);
+    zsock_set_linger(socket, 0);
+    zsock_set_rcvtimeo(socket, s_DEADLINE_MS);
+    assert_int_equal(jb_curve_client_apply(socket, keys->broker.public_key, cert->public_key,
+                                           cert->secret_key, NULL), 0);
+    assert_int_equal(zsock_connect(socket, "%s", endpoint), 0);
+    return socket;
+}
+
+//  A structured message of topic whose frame 2 is json.
+static s_raw_t
+s_structured(const char *why, const char *topic, const char *json)
+{
+    return (s_raw_t) { why, 3, { s_TEXT(topic), s_TEXT(JB_STRUCTURED_MEDIA_TYPE),
+                                 s_TEXT(json) } };
+}
+
+#define s_WORK "jerry.work_tracking.task.created"
+#define s_BILLING "jerry.billing.invoice.paid"
+#define s_REST "\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\""
+
+static void
+test_curve_broker_refuses_a_structured_type_that_is_not_the_topic(void **state)
+{
+    (void) state;
+    s_keys_t keys;
+    s_keys_make(&keys);
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.curve_cert = keys.secret_path;
+    config.curve_clients = keys.clients_dir;
+    config.control = NULL;
+    assert_int_equal(jb_broker_config_allow(&config, keys.publisher.public_key, JB_BROKER_PUBLISH,
+                                            "jerry.work_tracking.", NULL), 0);
+    assert_int_equal(jb_broker_config_allow(&config, keys.subscriber.public_key,
+                                            JB_BROKER_SUBSCRIBE, "jerry.", NULL), 0);
+    jb_error_t error;
+    jb_broker_t *broker = jb_broker_new(&config, &error);
+    if (!broker)
+        fail_msg("%s", error.message);
+    zsock_t *subscriber = s_curve_socket(ZMQ_SUB, jb_broker_endpoint_backend(broker), &keys,
+                                         &keys.subscriber);
+    zsock_set_subscribe(subscriber, "jerry.work_tracking.");
+    zsock_t *publisher = s_curve_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker), &keys,
+                                        &keys.publisher);
+    s_expect_subscription(publisher, 1, "jerry.work_tracking.");
+
+    s_raw_t forged [] = {
+        s_structured("other-type", s_WORK, "{" s_REST ",\"type\":\"" s_BILLING "\"}"),
+        s_structured("last-duplicate", s_WORK,
+                     "{" s_REST ",\"type\":\"" s_WORK "\",\"type\":\"" s_BILLING "\"}"),
+        s_structured("first-duplicate", s_WORK,
+                     "{" s_REST ",\"type\":\"" s_BILLING "\",\"type\":\"" s_WORK "\"}"),
+        s_structured("escaped-name", s_WORK,
+                     "{" s_REST ",\"type\":\"" s_WORK "\",\"t\\u0079pe\":\"" s_BILLING "\"}"),
+        s_structured("escaped-value", s_WORK,
+                     "{" s_REST ",\"type\":\"jerry.work_tracking.task.created\\u0000\"}"),
+        s_structured("no-type", s_WORK, "{" s_REST "}"),
+        s_structured("type-not-a-string", s_WORK, "{" s_REST ",\"type\":7}"),
+        s_structured("an-array", s_WORK, "[{\"type\":\"" s_WORK "\"}]"),
+        s_structured("bad-json", s_WORK, "{\"type\":\"" s_WORK "\""),
+    };
+    size_t forged_count = sizeof forged / sizeof forged[0];
+    s_raw_t nested = s_structured("nested-type", s_WORK, "{" s_REST ",\"type\":\"" s_WORK
+                                  "\",\"data\":{\"type\":\"" s_BILLING "\"}}");
+    s_raw_t good = s_structured("good", s_WORK, "{" s_REST ",\"type\":\"" s_WORK "\"}");
+    jb_message_t *binary = jb_message_new();
+    jb_event_t *event = jb_event_new(s_WORK, "/s");
+    assert_int_equal(jb_message_encode(binary, event, JB_MODE_BINARY, NULL), 0);
+    jb_event_destroy(&event);
+    s_raw_t good_binary = s_raw(binary);
+    for (size_t index = 0; index < forged_count; index++)
+        s_send_raw(publisher, &forged[index]);
+    s_send_raw(publisher, &nested);
+    s_send_raw(publisher, &good_binary);
+    s_send_raw(publisher, &good);
+    s_expect_raw(subscriber, &nested);
+    s_expect_raw(subscriber, &good_binary);
+    s_expect_raw(subscriber, &good);
+    s_expect_nothing(subscriber);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.rejected, forged_count);
+    assert_int_equal(stats.forbidden_messages, 0);
+    assert_int_equal(stats.messages_out, 3);
+
+    jb_message_destroy(&binary);
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+    jb_broker_config_reset(&config);
+    s_keys_remove(&keys);
+}
+
+//  --------------------------------------------------------------------------
 
 static void
 test_config_reads_strict_as_a_bool(void **state)
@@ -1575,6 +1721,7 @@ main(void)
         cmocka_unit_test(test_broker_counts_publisher_disconnects),
         cmocka_unit_test(test_broker_refuses_messages_past_its_bounds_and_disconnects_their_publishers),
         cmocka_unit_test(test_broker_bounds_default_to_the_binding_and_max_message_size),
+        cmocka_unit_test(test_curve_broker_refuses_a_structured_type_that_is_not_the_topic),
         cmocka_unit_test(test_config_reads_strict_as_a_bool),
         cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm,
                                   testproc_reap_children),

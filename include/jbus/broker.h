@@ -161,7 +161,9 @@ typedef struct {
     uint64_t unsubscriptions;   //  unsubscribe messages passed to publishers
     uint64_t uptime_ms;         //  time since the broker started
     uint64_t rejected;          //  strict mode: messages from publishers
-                                //  dropped for not fitting the binding
+                                //  dropped for not fitting the binding;
+                                //  with CURVE, also structured messages
+                                //  whose JSON type is not their topic
                                 //  (counted in messages_in, not _out)
     uint64_t disconnects;       //  publisher connections that ended, for
                                 //  any reason: the peer closed or died, a
