@@ -32,8 +32,8 @@
 //  or two in flight.
 #define s_CONTROL_HWM 100
 
-//  Peer addresses remembered in strict mode, so that only the first
-//  rejection from each is logged. Past this many, a stream of new peers
+//  Peer addresses remembered in strict mode, and for messages past the
+//  bounds, so that only the first rejection from each is logged. Past this many, a stream of new peers
 //  cannot grow the table: their rejections are counted, not logged.
 #define s_PEERS_MAX 10000
 
@@ -203,11 +203,19 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
     }
     if (s_monitors_start(self, error))
         return -1;
-    if (config->strict) {
+    char oversized_warning [200];
+    snprintf(oversized_warning, sizeof oversized_warning, "jbus broker: %d peers have sent "
+             "messages past the bounds; those of further peers are counted, not logged",
+             s_PEERS_MAX);
+    if (!(self->oversized_peers = jb__log_once_new(s_PEERS_MAX, oversized_warning))) {
+        jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
+        return -1;
+    }
+    if (config->strict || self->guard) {
         char full_warning [200];
-        snprintf(full_warning, sizeof full_warning, "jbus broker: strict: %d peers have sent "
-                 "messages that do not fit the binding; those of further peers are counted, "
-                 "not logged", s_PEERS_MAX);
+        snprintf(full_warning, sizeof full_warning, "jbus broker: %d peers have sent "
+                 "messages that were rejected (strict mode's binding check, or with CURVE a "
+                 "type that is not the topic); those of further peers are counted, not logged", s_PEERS_MAX);
         if (!(self->peers = jb__log_once_new(s_PEERS_MAX, full_warning))) {
             jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
             return -1;
@@ -221,6 +229,10 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
     self->stats_interval_ms = config->stats_interval_ms;
     self->next_stats_ms = self->started_ms + self->stats_interval_ms;
     self->strict = config->strict;
+    self->max_frames = (size_t) config->max_frames;
+    int64_t max_bytes = config->max_message_bytes == 0? config->max_message_size
+                                                       : config->max_message_bytes;
+    self->max_bytes = max_bytes < 0? UINT64_MAX: (uint64_t) max_bytes;
     self->inspected = self->strict || self->guard;
     return 0;
 }
@@ -236,6 +248,16 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         config = &defaults;
     if (jb__broker_config_check(config, error))
         return NULL;
+    //  Valid to libzmq, which waits heartbeat_timeout for traffic after
+    //  each ping, but a peer then has less time to answer than the period
+    //  between pings, and 0 waits for nothing: most likely the two values
+    //  were swapped or the timeout was forgotten. A warning, not a refusal:
+    //  a tight timeout on a fast link is a choice someone may make.
+    if (config->heartbeat_ivl_ms > 0 && config->heartbeat_timeout_ms < config->heartbeat_ivl_ms)
+        zsys_warning("jbus broker: heartbeat_timeout (%d ms) is below heartbeat_ivl (%d ms): a "
+                     "peer must answer each ping sooner than pings are sent; libzmq's own "
+                     "default timeout is the interval", config->heartbeat_timeout_ms,
+                     config->heartbeat_ivl_ms);
     jb_broker_t *self = (jb_broker_t *) calloc(1, sizeof *self);
     jb__forwarder_t *forwarder = jb__forwarder_new();
     if (!self || !forwarder) {

@@ -55,6 +55,10 @@ static const s_key_t s_keys [] = {
     { "rcvhwm",            s_INT,   offsetof(jb_broker_config_t, rcvhwm), 0, INT_MAX, -1 },
     { "max_message_size",  s_INT64, offsetof(jb_broker_config_t, max_message_size),
       -1, INT64_MAX, -1 },
+    { "max_frames",        s_INT,   offsetof(jb_broker_config_t, max_frames),
+      1, JB_BROKER_FRAMES_MAX, -1 },
+    { "max_message_bytes", s_INT64, offsetof(jb_broker_config_t, max_message_bytes),
+      -1, INT64_MAX, -1 },
     { "linger",            s_INT,   offsetof(jb_broker_config_t, linger_ms), 0, INT_MAX, -1 },
     { "stats_interval",    s_INT,   offsetof(jb_broker_config_t, stats_interval_ms),
       0, INT_MAX, -1 },
@@ -149,6 +153,9 @@ jb_broker_config_defaults(jb_broker_config_t *config)
     config->sndhwm = 100000;
     config->rcvhwm = 100000;
     config->max_message_size = 1024 * 1024;
+    config->max_frames = 3;             //  structured mode's; a batch is
+                                        //  sent as one message per event
+    config->max_message_bytes = 0;      //  max_message_size
     config->linger_ms = 1000;
     config->stats_interval_ms = 60000;
     config->heartbeat_ivl_ms = 5000;

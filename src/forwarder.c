@@ -4,12 +4,21 @@
     The actor's loop is zmq_proxy's, made cheaper: zmq_poll over the raw
     handles, and for each readable socket up to s_BATCH messages moved with
     ZMQ_DONTWAIT before polling again, so that under load one poll pays for
-    many messages. Frames move with zmq_msg_recv/zmq_msg_send into one
-    reused zmq_msg_t: libzmq hands the buffer over, nothing is copied.
+    many messages. Frames move with zmq_msg_recv/zmq_msg_send into reused
+    zmq_msg_ts: libzmq hands the buffer over, nothing is copied.
+
+    A message from publishers is held, frame by frame, until its last
+    frame is in, then sent whole, so that one past its bounds (max_frames,
+    max_message_bytes) is refused whole, never sent in part: frames
+    already sent with ZMQ_SNDMORE cannot be called back. Holding costs
+    nothing: libzmq hands over a message's first frame only once its last
+    has arrived (its pipes publish whole messages), so the frames are all
+    in memory anyway, and the calls are those of relaying. A refused
+    message's publisher is disconnected (ZMQ_SRCFD, shutdown).
 
     Messages from publishers take one of two paths, chosen once per batch:
-    the fast path looks into nothing, so that it costs what zmq_proxy
-    does; the inspected path, for strict mode and CURVE, applies a check
+    the fast path looks at nothing but the bounds, so that it costs what
+    zmq_proxy does; the inspected path, for strict mode and CURVE, applies a check
     to each message and drops or forwards it on the check's decision. Its
     checks are the CURVE publish rule (the guard's, on frame 0) and strict
     mode's binding check, which receives the frames of a message into
@@ -29,12 +38,16 @@
     readable, serve the pipe, write the periodic line.
     ========================================================================= */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "jbus.h"
 #include "forwarder.h"
 #include "broker_config.h"
+#include "json_check.h"
 
 //  Messages moved from one socket before the loop polls again: enough to
 //  amortize zmq_poll, few enough that the other direction, the pipe and
@@ -65,7 +78,7 @@ jb__forwarder_new(void)
     jb__forwarder_t *self = (jb__forwarder_t *) calloc(1, sizeof *self);
     if (self) {
         zmq_msg_init(&self->msg);
-        for (size_t index = 0; index < JB__FORWARDER_FRAMES_MAX + 1; index++)
+        for (size_t index = 0; index < JB_BROKER_FRAMES_MAX + 1; index++)
             zmq_msg_init(&self->frames[index]);
     }
     return self;
@@ -94,8 +107,9 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
         //  Last: while a CURVE socket is open, its handler must be there
         jb__guard_destroy(&self->guard);
         jb__log_once_destroy(&self->peers);
+        jb__log_once_destroy(&self->oversized_peers);
         zmq_msg_close(&self->msg);
-        for (size_t index = 0; index < JB__FORWARDER_FRAMES_MAX + 1; index++)
+        for (size_t index = 0; index < JB_BROKER_FRAMES_MAX + 1; index++)
             zmq_msg_close(&self->frames[index]);
         free(self);
         *self_p = NULL;
@@ -128,10 +142,10 @@ s_send(zmq_msg_t *msg, void *socket, int flags)
 
 //  --------------------------------------------------------------------------
 //  Relay a message whose first frame is in msg from source to sink, frame
-//  by frame. The frames of a message arrive together, so once the first is
-//  in, the rest are there. *bytes gets the size of all frames, *sent false
-//  when the sink refused the message (XPUB and XSUB never do, short of a
-//  terminated context). Returns -1 when the context is gone.
+//  by frame: subscriptions, which XPUB bounds by max_message_size per
+//  frame. *bytes gets the size of all frames, *sent false when the sink
+//  refused the message (XPUB and XSUB never do, short of a terminated
+//  context). Returns -1 when the context is gone.
 
 static int
 s_relay(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
@@ -153,56 +167,22 @@ s_relay(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
     }
 }
 
-//  Relay a message from publishers, whose first frame is in msg, to
-//  subscribers and count it. Returns -1 when the context is gone.
+//  --------------------------------------------------------------------------
+//  Receive the frames of a message after its first, which is in frames[0],
+//  holding the first max_frames of them in frames; frames past the bound
+//  all land in the spare, frames[max_frames], and go as they come. libzmq
+//  hands over the first frame of a message only once its last is in, so
+//  this never waits. Counts the message in; *count_p gets its frames,
+//  *bytes_p their size. Returns -1 when the context is gone.
+
 static inline int
-s_message_relay(jb__forwarder_t *self, zmq_msg_t *msg)
-{
-    uint64_t bytes;
-    bool sent;
-    if (s_relay(msg, self->frontend_handle, self->backend_handle, &bytes, &sent))
-        return -1;
-    self->stats.messages_in++;
-    self->stats.bytes_in += bytes;
-    if (sent) {
-        self->stats.messages_out++;
-        self->stats.bytes_out += bytes;
-    }
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  The fast path: forward up to s_BATCH messages from publishers to
-//  subscribers without looking into them. Returns -1 when the context is
-//  gone.
-
-static int
-s_forward_messages(jb__forwarder_t *self, zmq_msg_t *msg)
-{
-    for (int message = 0; message < s_BATCH; message++) {
-        if (s_recv(msg, self->frontend_handle, ZMQ_DONTWAIT) == -1)
-            return zmq_errno() == ETERM? -1: 0;
-        if (s_message_relay(self, msg))
-            return -1;
-    }
-    return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Receive the frames of a message after its first, which is in frames[0]:
-//  frames holds JB__FORWARDER_FRAMES_MAX + 1 initialised messages, and frames past
-//  JB__FORWARDER_FRAMES_MAX of a longer message all land in the last one. The frames
-//  of a message arrive together: once the first is in, the rest are
-//  there. Counts the message in. Returns -1 when the context is gone.
-
-static int
 s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p)
 {
     size_t count = 1;
     uint64_t bytes = zmq_msg_size(&frames[0]);
     bool more = zmq_msg_more(&frames[0]);
     while (more) {
-        zmq_msg_t *frame = &frames[count < JB__FORWARDER_FRAMES_MAX? count: JB__FORWARDER_FRAMES_MAX];
+        zmq_msg_t *frame = &frames[count < self->max_frames? count: self->max_frames];
         if (s_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return -1;
         count++;
@@ -216,13 +196,19 @@ s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uin
     return 0;
 }
 
-//  Send the count frames of a message received whole (at most
-//  JB__FORWARDER_FRAMES_MAX), of bytes in all, to subscribers and count them out.
-//  Returns -1 when the context is gone.
-static int
+//  True when a message of count frames and bytes is past a bound.
+static inline bool
+s_oversized(const jb__forwarder_t *self, size_t count, uint64_t bytes)
+{
+    return count > self->max_frames || bytes > self->max_bytes;
+}
+
+//  Send the count frames of a message held whole (at most max_frames), of
+//  bytes in all, to subscribers and count them out. Returns -1 when the
+//  context is gone.
+static inline int
 s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
 {
-    assert(count <= JB__FORWARDER_FRAMES_MAX);
     for (size_t index = 0; index < count; index++)
         if (s_send(&frames[index], self->backend_handle,
                    ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
@@ -233,10 +219,101 @@ s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t 
 }
 
 //  --------------------------------------------------------------------------
+//  Disconnect the publisher that sent first, a frame it sent: shut down
+//  the descriptor of its connection, which libzmq then sees end and
+//  closes, as for a frame above max_message_size. libzmq owns the
+//  descriptor, so it is shut down, never closed. ZMQ_SRCFD, deprecated
+//  but in libzmq 4.3.4, names it as it was when the message came in: in
+//  case libzmq has closed it and reused the number since, it is left
+//  alone unless it is still a stream socket whose peer has the message's
+//  peer address. Returns true when it was shut down; inproc peers have no
+//  descriptor and stay.
+
+static bool
+s_sender_disconnect(zmq_msg_t *first)
+{
+    int fd = zmq_msg_get(first, ZMQ_SRCFD);
+    int type = 0;
+    socklen_t type_size = sizeof type;
+    if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) == -1
+    ||  type != SOCK_STREAM)
+        return false;
+    struct sockaddr_storage address;
+    socklen_t address_size = sizeof address;
+    if (getpeername(fd, (struct sockaddr *) &address, &address_size) == -1)
+        return false;
+    if (address.ss_family == AF_INET || address.ss_family == AF_INET6) {
+        char text [INET6_ADDRSTRLEN] = "";
+        const void *host = address.ss_family == AF_INET?
+            (const void *) &((const struct sockaddr_in *) &address)->sin_addr:
+            (const void *) &((const struct sockaddr_in6 *) &address)->sin6_addr;
+        const char *peer = zmq_msg_gets(first, "Peer-Address");
+        if (!inet_ntop(address.ss_family, host, text, sizeof text) || !peer || !streq(peer, text))
+            return false;
+    }
+    return shutdown(fd, SHUT_RDWR) == 0;
+}
+
+//  Refuse a message past a bound, of count frames and bytes, whose frames
+//  are held in frames: count it, disconnect its publisher, log the first
+//  from each peer address, and let its frames go now rather than when
+//  the next message takes their place.
+static void
+s_oversized_refuse(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
+{
+    self->stats.oversized++;
+    bool disconnected = s_sender_disconnect(&frames[0]);
+    const char *peer = zmq_msg_gets(&frames[0], "Peer-Address");
+    if (!peer)
+        peer = "";
+    if (jb__log_once_first(self->oversized_peers, peer)) {
+        char topic [JB__LOG_SHOWN_MAX + 4];
+        jb__log_printable(zmq_msg_data(&frames[0]), zmq_msg_size(&frames[0]), topic);
+        char bound [64] = "no limit";
+        if (self->max_bytes != UINT64_MAX)
+            snprintf(bound, sizeof bound, "%" PRIu64, self->max_bytes);
+        zsys_warning("jbus broker: refused a message of %zu frames, %" PRIu64 " bytes from %s%s "
+                     "(topic \"%s\"): the bounds are max_frames %zu, max_message_bytes %s; %s; "
+                     "later ones from this peer are counted, not logged",
+                     count, bytes, *peer? "": "an inproc peer", peer, topic, self->max_frames,
+                     bound, disconnected? "disconnected it": "could not disconnect it");
+    }
+    for (size_t index = 0; index <= self->max_frames && index < count; index++) {
+        zmq_msg_close(&frames[index]);
+        zmq_msg_init(&frames[index]);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The fast path: forward up to s_BATCH messages from publishers to
+//  subscribers without looking into them, only at their bounds. frames
+//  holds max_frames + 1 initialised messages. Returns -1 when the context
+//  is gone.
+
+static int
+s_forward_messages(jb__forwarder_t *self, zmq_msg_t *frames)
+{
+    for (int message = 0; message < s_BATCH; message++) {
+        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
+            return zmq_errno() == ETERM? -1: 0;
+        size_t count;
+        uint64_t bytes;
+        if (s_message_receive(self, frames, &count, &bytes))
+            return -1;
+        if (s_oversized(self, count, bytes))
+            s_oversized_refuse(self, frames, count, bytes);
+        else
+        if (s_message_send(self, frames, count, bytes))
+            return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Strict mode's check, a decision: 0 when the count frames of a message
 //  fit the binding, else a JB_E* code with the reason in error. They are
 //  decoded where they lie (jb_frame_t views into the zmq_msg_ts) into an
-//  event that is thrown away. frames holds the first JB__FORWARDER_FRAMES_MAX of count.
+//  event that is thrown away. frames holds the message whole.
 
 static int
 s_binding_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
@@ -272,43 +349,110 @@ s_binding_reject(jb__forwarder_t *self, zmq_msg_t *first, const jb_error_t *erro
     //  The topic is whatever the peer sent: show printable ASCII only.
     char topic [JB__LOG_SHOWN_MAX + 4];
     jb__log_printable(zmq_msg_data(first), zmq_msg_size(first), topic);
-    zsys_warning("jbus broker: strict: rejected a message from %s%s (topic \"%s\"): %s; "
+    zsys_warning("jbus broker: %s: rejected a message from %s%s (topic \"%s\"): %s; "
                  "later ones from this peer are counted, not logged",
-                 *peer? "": "an inproc peer", peer, topic, error->message);
+                 self->strict? "strict": "curve", *peer? "": "an inproc peer", peer, topic,
+                 error->message);
 }
 
 //  --------------------------------------------------------------------------
-//  The inspected path, one message whose first frame is in frames[0]. The
-//  checks decide, the forwarder drops or forwards: with CURVE, a message
-//  whose publisher may not publish its type is dropped whole (the guard
-//  has logged it); in strict mode a message is received whole, checked
-//  against the binding, and forwarded whole or dropped whole; otherwise
-//  it is relayed as on the fast path. Returns -1 when the context is gone.
+//  With rules in force (CURVE), a decision made before the rule's: 0 when
+//  the event's type is the topic the rule judges, else a JB_E* code with
+//  the reason in error. In binary mode frame 0 is the type and nothing
+//  else is: the binding refuses a `type` key in the map, and so do jbus's
+//  decoders, so there is nothing to read. In structured mode (frame 1
+//  starts with application/cloudevents) frame 2 is read as far as its
+//  outline (jb__json_outline: one pass, no decode): the top level must be
+//  an object with exactly one member named "type", name and value free of
+//  escapes, the value a string equal to frame 0 byte for byte. So no
+//  decoder can read another type from it: not jbus's, which refuses a
+//  duplicate, nor one that takes the last duplicate, nor one that reads
+//  "t\u0079pe" as "type". An escaped top-level name is refused outright:
+//  CloudEvents names are lower-case letters and digits.
+
+static int
+s_type_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
+{
+    if (count < 2)
+        return 0;
+    const char *media_type = (const char *) zmq_msg_data(&frames[1]);
+    size_t media_type_size = zmq_msg_size(&frames[1]);
+    //  A msgpack map (binary mode) starts at 0x80 or above; a media type
+    //  with a letter.
+    if (media_type_size == 0 || (unsigned char) media_type[0] >= 0x80
+    ||  !jb_media_type_has_prefix(media_type, media_type_size, "application/cloudevents"))
+        return 0;
+    if (count != 3)
+        return jb__broker_error(error, JB_EFRAME, NULL, "a structured-mode message has 3 "
+                                "frames, this one has %zu", count);
+    jb__json_outline_t outline;
+    int rc = jb__json_outline((const char *) zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]),
+                              0, &outline, error);
+    size_t types = 0;
+    const jb__json_member_t *type = NULL;
+    for (size_t index = 1; rc == 0 && index < outline.count; index++) {
+        const jb__json_member_t *member = &outline.entries[index];
+        if (member->name_escaped)
+            rc = jb__broker_error(error, JB_EPARSE, "type", "a top-level member name with an "
+                                  "escape, which could stand for \"type\"");
+        else
+        if (member->name_end - member->name == 6 && memcmp(member->name, "\"type\"", 6) == 0) {
+            types++;
+            type = member;
+        }
+    }
+    size_t topic_size = zmq_msg_size(&frames[0]);
+    if (rc == 0 && types != 1)
+        rc = jb__broker_error(error, JB_EINVALID, "type", "the event has %zu type members, "
+                              "not one", types);
+    else
+    if (rc == 0 && (*type->value != '"' || type->value_escaped
+                ||  (size_t) (type->value_end - type->value) != topic_size + 2
+                ||  memcmp(type->value + 1, zmq_msg_data(&frames[0]), topic_size) != 0))
+        rc = jb__broker_error(error, JB_EINVALID, "type", "the event's type is not the topic "
+                              "(or is written with escapes)");
+    jb__json_outline_free(&outline);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The inspected path, one message whose first frame is in frames[0],
+//  received whole. The checks decide, the forwarder drops or forwards:
+//  a message past a bound is refused as on the fast path; with CURVE, a
+//  structured message whose JSON type is not its topic is rejected, and
+//  one whose publisher may not publish its type is dropped (the guard has
+//  logged it); in strict mode a message that does not fit the
+//  binding is dropped. Returns -1 when the context is gone.
 
 static int
 s_message_inspect(jb__forwarder_t *self, zmq_msg_t *frames)
 {
     size_t count;
     uint64_t bytes;
-    if (self->guard && !jb__guard_may_publish(self->guard, &frames[0])) {
-        self->stats.forbidden_messages++;
-        return s_message_receive(self, frames, &count, &bytes);
-    }
-    if (!self->strict)
-        return s_message_relay(self, &frames[0]);
     if (s_message_receive(self, frames, &count, &bytes))
         return -1;
+    if (s_oversized(self, count, bytes)) {
+        s_oversized_refuse(self, frames, count, bytes);
+        return 0;
+    }
     jb_error_t error;
-    if (s_binding_check(frames, count, &error)) {
+    if (self->guard && s_type_check(frames, count, &error)) {
+        s_binding_reject(self, &frames[0], &error);
+        return 0;
+    }
+    if (self->guard && !jb__guard_may_publish(self->guard, &frames[0])) {
+        self->stats.forbidden_messages++;
+        return 0;
+    }
+    if (self->strict && s_binding_check(frames, count, &error)) {
         s_binding_reject(self, &frames[0], &error);
         return 0;
     }
     return s_message_send(self, frames, count, bytes);
 }
 
-//  The inspected path's s_forward_messages, for strict mode and CURVE:
-//  frames holds JB__FORWARDER_FRAMES_MAX + 1 initialised messages. Returns -1 when the
-//  context is gone.
+//  The inspected path's s_forward_messages, for strict mode and CURVE.
+//  Returns -1 when the context is gone.
 static int
 s_forward_inspected(jb__forwarder_t *self, zmq_msg_t *frames)
 {
@@ -468,9 +612,9 @@ s_log_stats(jb__forwarder_t *self, const char *what)
 {
     jb_broker_stats_t stats = s_stats_snapshot(self);
     char strict [128] = "";
-    if (self->strict)
-        snprintf(strict, sizeof strict, ", strict: rejected %" PRIu64 " messages from %zu%s peers",
-                 stats.rejected, jb__log_once_size(self->peers),
+    if (self->strict || self->guard)
+        snprintf(strict, sizeof strict, ", %s: rejected %" PRIu64 " messages from %zu%s peers",
+                 self->strict? "strict": "curve", stats.rejected, jb__log_once_size(self->peers),
                  jb__log_once_full(self->peers)? " or more": "");
     char curve [160] = "";
     if (self->guard)
@@ -480,10 +624,10 @@ s_log_stats(jb__forwarder_t *self, const char *what)
     zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
               "out %" PRIu64 " messages %" PRIu64 " bytes, "
               "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
-              "%" PRIu64 " publisher disconnects%s%s",
+              "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages%s%s",
               what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
               stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
-              strict, curve);
+              stats.oversized, strict, curve);
 }
 
 //  --------------------------------------------------------------------------
@@ -510,14 +654,14 @@ s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
             size = snprintf(reply, sizeof reply,
                 "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
                 "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
-                "\"forbidden\":%" PRIu64 "},"
+                "\"oversized\":%" PRIu64 ",\"forbidden\":%" PRIu64 "},"
                 "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
                 "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 ","
                 "\"forbidden\":%" PRIu64 "},"
                 "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
                 "\"uptime_ms\":%" PRIu64 "}",
                 stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
-                stats.forbidden_messages, stats.messages_out, stats.bytes_out,
+                stats.oversized, stats.forbidden_messages, stats.messages_out, stats.bytes_out,
                 stats.subscriptions, stats.unsubscriptions, stats.forbidden_subscriptions,
                 self->strict? "true": "false", self->guard? "true": "false",
                 stats.auth_failures, stats.uptime_ms);
@@ -641,7 +785,7 @@ s_sockets_serve(jb__forwarder_t *self, const s_poller_t *poller)
         return -1;
     if (s_readable(poller, s_FRONTEND)
     &&  (self->inspected? s_forward_inspected(self, self->frames)
-                        : s_forward_messages(self, &self->msg)) == -1)
+                        : s_forward_messages(self, self->frames)) == -1)
         return -1;
     if (s_readable(poller, s_MONITOR))
         s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);

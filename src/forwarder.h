@@ -51,10 +51,17 @@ struct jb__forwarder {
     jb__log_once_t *peers;              //  strict: peer addresses whose first
                                         //  rejection was logged; NULL when
                                         //  not strict
-    zmq_msg_t msg;                      //  the fast path's, reused
-    zmq_msg_t frames [JB__FORWARDER_FRAMES_MAX + 1];
-                                        //  the inspected path's: a
-                                        //  message's frames, and a spare
+    size_t max_frames;                  //  bounds of a message from
+    uint64_t max_bytes;                 //  publishers; UINT64_MAX for none
+    jb__log_once_t *oversized_peers;    //  peer addresses whose first
+                                        //  oversized message was logged
+    zmq_msg_t msg;                      //  for everything but messages
+                                        //  from publishers, reused
+    zmq_msg_t frames [JB_BROKER_FRAMES_MAX + 1];
+                                        //  a message from publishers: its
+                                        //  first max_frames frames, held
+                                        //  until the last is in, and a
+                                        //  spare for those past the bound
 };
 
 //  A forwarder with nothing open yet, its messages initialised, or NULL

@@ -425,7 +425,9 @@ test_config_load_reads_every_key(void **state)
         "    linger = 250\n"
         "    stats_interval = 0\n"
         "    heartbeat_ivl = 0\n"
-        "    heartbeat_timeout = 3000   # comment\n", path);
+        "    heartbeat_timeout = 3000   # comment\n"
+        "    max_frames = 12\n"
+        "    max_message_bytes = -1\n", path);
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
     jb_error_t error;
@@ -440,6 +442,8 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.stats_interval_ms, 0);
     assert_int_equal(config.heartbeat_ivl_ms, 0);
     assert_int_equal(config.heartbeat_timeout_ms, 3000);
+    assert_int_equal(config.max_frames, 12);
+    assert_int_equal(config.max_message_bytes, -1);
 
     //  A second file changes only what it names.
     testproc_write_file("some-keys.cfg", "broker\n    rcvhwm = 7\n    frontend = inproc://x\n",
@@ -467,6 +471,8 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.stats_interval_ms, defaults.stats_interval_ms);
     assert_int_equal(config.heartbeat_ivl_ms, defaults.heartbeat_ivl_ms);
     assert_int_equal(config.heartbeat_timeout_ms, defaults.heartbeat_timeout_ms);
+    assert_int_equal(config.max_frames, defaults.max_frames);
+    assert_int_equal(config.max_message_bytes, defaults.max_message_bytes);
     //  ... CURVE off: both keys documented, empty, and no rules
     assert_string_equal(config.curve_cert, "");
     assert_string_equal(config.curve_clients, "");
@@ -530,6 +536,11 @@ test_config_load_rejects_a_bad_number(void **state)
         { "heartbeat_ivl = \"\"",
           "broker/heartbeat_ivl: \"\" is not a whole number from 0 to 2147483647" },
         { "frontend = \"\"", "broker/frontend: \"\" is not an endpoint" },
+        { "max_frames = 0", "broker/max_frames: \"0\" is not a whole number from 1 to 64" },
+        { "max_frames = 65", "broker/max_frames: \"65\" is not a whole number from 1 to 64" },
+        { "max_message_bytes = -2",
+          "broker/max_message_bytes: \"-2\" is not a whole number from -1 to "
+          "9223372036854775807" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
         char text [256], path [PATH_MAX];
@@ -755,6 +766,43 @@ test_program_forwards_and_stops_on_sigterm(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  A heartbeat timeout below the interval starts the broker, with a
+//  warning; the defaults (5000, 15000) and an equal pair give none.
+
+static void
+test_program_warns_of_a_heartbeat_timeout_below_the_interval(void **state)
+{
+    (void) state;
+    const struct {
+        const char *ivl, *timeout;
+        bool warned;
+    } cases [] = {
+        { "5000", "1000", true }, { "5000", "0", true }, { "5000", "5000", false },
+        { "5000", "15000", false }, { "0", "0", false },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend",
+                                "tcp://127.0.0.1:*", "--no-control", "--stats-interval", "0",
+                                "--heartbeat-ivl", cases[index].ivl, "--heartbeat-timeout",
+                                cases[index].timeout, NULL };
+        testproc_broker_t program;
+        testproc_broker_start(args, &program);
+        assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+        testproc_outcome_t outcome;
+        testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+        assert_int_equal(outcome.status, 0);
+        char expected [160];
+        testproc_format(expected, sizeof expected, "heartbeat_timeout (%s ms) is below "
+                        "heartbeat_ivl (%s ms)", cases[index].timeout, cases[index].ivl);
+        bool warned = strstr(outcome.err, expected) != NULL;
+        if (warned != cases[index].warned)
+            fail_msg("ivl %s timeout %s: %s warning in: %s", cases[index].ivl,
+                     cases[index].timeout, warned? "a": "no", outcome.err);
+        testproc_outcome_free(&outcome);
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Flags win over the file, wherever they stand; --no-control wins over a
 //  control endpoint in the file. SIGINT stops it as SIGTERM does.
 
@@ -965,7 +1013,10 @@ s_expect_raw(zsock_t *subscriber, const s_raw_t *raw)
 
 //  Messages that do not fit the binding, made from a valid binary and a
 //  valid structured message of s_STRICT_TYPE; all have topics a subscriber
-//  to "jerry.strict." receives. Returns how many were written to bad.
+//  to "jerry.strict." receives, and none has more than the default
+//  max_frames, 3 (a message past it is refused whatever the mode, and its
+//  publisher disconnected: see the bounds tests). Returns how many were
+//  written to bad.
 static size_t
 s_bad_messages(const jb_message_t *binary, const jb_message_t *structured, s_raw_t *bad,
                size_t max)
@@ -984,10 +1035,6 @@ s_bad_messages(const jb_message_t *binary, const jb_message_t *structured, s_raw
     s_raw_t table [] = {
         { "one-frame", 1, { topic } },
         { "binary-plus-a-frame", 3, { topic, map, s_TEXT("extra") } },
-        { "structured-plus-a-frame", 4, { topic, media_type, good_structured.frames[2],
-                                          s_TEXT("") } },
-        { "twelve-frame", 12, { topic, topic, topic, topic, topic, topic, topic, topic, topic,
-                                topic, topic, topic } },
         { "topic-not-the-type", 3, { s_TEXT("jerry.strict.other.type"), media_type,
                                      good_structured.frames[2] } },
         { "truncated-msgpack", 2, { topic, s_TEXT("\x83\xab" "specversion\xa3" "1.0\xa2") } },
@@ -1233,6 +1280,255 @@ test_broker_counts_publisher_disconnects(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  Message bounds: a message of more than max_frames frames, or of more
+//  than max_message_bytes bytes in all, is refused whole, in either mode,
+//  counted as oversized (not rejected), and its publisher disconnected;
+//  the publisher of messages within the bounds is unharmed.
+
+static void
+s_bounds_check(bool strict)
+{
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.strict = strict;
+    config.max_frames = 4;
+    config.max_message_bytes = 1000;
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    zsock_t *subscriber = s_subscriber(jb_broker_endpoint_backend(broker), "jerry.strict.");
+    zsock_t *good = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    s_expect_subscription(good, 1, "jerry.strict.");
+    jb_message_t *event = s_encoded("within-the-bounds", JB_MODE_BINARY);
+    s_raw_t fits = s_raw(event);
+    assert_true(s_raw_bytes(&fits) <= 1000);
+    jb_frame_t topic = s_TEXT(s_STRICT_TYPE);
+    static char filler [1001];
+    memset(filler, 'x', sizeof filler);
+    s_raw_t four = { "four-frame", 4, { topic, topic, topic, topic } };
+    s_raw_t past [] = {
+        { "five-frame", 5, { topic, topic, topic, topic, topic } },
+        { "1001-byte", 2, { topic, { filler, 1001 - topic.size } } },
+    };
+
+    s_send_raw(good, &fits);
+    s_expect_raw(subscriber, &fits);
+    for (size_t index = 0; index < 2; index++) {
+        zsock_t *bad = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+        s_expect_subscription(bad, 1, "jerry.strict.");
+        char endpoint [64];
+        snprintf(endpoint, sizeof endpoint, "inproc://test-broker-bounds-%d-%zu", strict, index);
+        assert_int_equal(zmq_socket_monitor(zsock_resolve(bad), endpoint,
+                                            ZMQ_EVENT_DISCONNECTED), 0);
+        zsock_t *monitor = s_socket(ZMQ_PAIR, endpoint);
+        s_send_raw(bad, &past[index]);
+        testproc_expect_disconnect(monitor, s_DEADLINE_MS, past[index].why);
+        zmq_socket_monitor(zsock_resolve(bad), NULL, 0);
+        zsock_destroy(&monitor);
+        zsock_destroy(&bad);
+    }
+    //  four frames are within the bounds: forwarded, or rejected by strict
+    //  mode's binding check; then the sentinel
+    s_send_raw(good, &four);
+    s_send_raw(good, &fits);
+    if (!strict)
+        s_expect_raw(subscriber, &four);
+    s_expect_raw(subscriber, &fits);
+    s_expect_nothing(subscriber);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.oversized, 2);
+    assert_int_equal(stats.rejected, strict? 1: 0);
+    assert_int_equal(stats.messages_in, 5);
+    assert_int_equal(stats.messages_out, strict? 2: 3);
+    assert_int_equal(stats.bytes_in, 2 * s_raw_bytes(&fits) + s_raw_bytes(&four)
+                                     + s_raw_bytes(&past[0]) + s_raw_bytes(&past[1]));
+    assert_int_equal(stats.disconnects, 2);
+    char *reply = s_control_ask(jb_broker_endpoint_control(broker), "STATS");
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    assert_non_null(root);
+    assert_int_equal(s_json_counter(root, "frontend", "oversized"), 2);
+    cJSON_Delete(root);
+    zstr_free(&reply);
+
+    jb_message_destroy(&event);
+    zsock_destroy(&good);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+}
+
+static void
+test_broker_refuses_messages_past_its_bounds_and_disconnects_their_publishers(void **state)
+{
+    (void) state;
+    s_bounds_check(false);
+    s_bounds_check(true);
+}
+
+//  The defaults: the binding's most frames, max_message_size bytes.
+static void
+test_broker_bounds_default_to_the_binding_and_max_message_size(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    assert_int_equal(config.max_frames, 3);
+    assert_int_equal(config.max_message_bytes, 0);
+    jb_error_t error;
+    config.max_frames = 0;
+    assert_null(jb_broker_new(&config, &error));
+    assert_int_equal(error.code, JB_ECONFIG);
+    assert_string_equal(error.message, "max_frames: 0 is not from 1 to 64");
+}
+
+//  --------------------------------------------------------------------------
+//  With CURVE rules, the broker checks that a structured event's JSON
+//  type is its topic before the rule judges the topic: a publisher let
+//  publish jerry.work_tracking. cannot pass off a billing event under a
+//  work-tracking topic, however it writes the JSON. Keys made as
+//  test_security.c makes them: a broker certificate, a clients directory
+//  with the publisher's and the subscriber's public certificates.
+
+typedef struct {
+    jb_curve_cert_t broker, publisher, subscriber;
+    char secret_path [PATH_MAX], clients_dir [PATH_MAX];
+    char publisher_path [PATH_MAX], subscriber_path [PATH_MAX];
+} s_keys_t;
+
+static void
+s_keys_make(s_keys_t *keys)
+{
+    testproc_format(keys->secret_path, PATH_MAX, "%s/type-broker_secret", testproc_directory);
+    testproc_format(keys->clients_dir, PATH_MAX, "%s/type-clients", testproc_directory);
+    testproc_format(keys->publisher_path, PATH_MAX, "%s/publisher", keys->clients_dir);
+    testproc_format(keys->subscriber_path, PATH_MAX, "%s/subscriber", keys->clients_dir);
+    assert_int_equal(mkdir(keys->clients_dir, 0700), 0);
+    assert_int_equal(jb_curve_cert_generate(&keys->broker, NULL), 0);
+    assert_int_equal(jb_curve_cert_generate(&keys->publisher, NULL), 0);
+    assert_int_equal(jb_curve_cert_generate(&keys->subscriber, NULL), 0);
+    assert_int_equal(jb_curve_cert_save(&keys->broker, keys->secret_path, "broker", true, NULL),
+                     0);
+    assert_int_equal(jb_curve_cert_save(&keys->publisher, keys->publisher_path, "publisher",
+                                        false, NULL), 0);
+    assert_int_equal(jb_curve_cert_save(&keys->subscriber, keys->subscriber_path, "subscriber",
+                                        false, NULL), 0);
+}
+
+//  Remove the files (the group's teardown expects a flat directory).
+static void
+s_keys_remove(s_keys_t *keys)
+{
+    unlink(keys->publisher_path);
+    unlink(keys->subscriber_path);
+    rmdir(keys->clients_dir);
+    unlink(keys->secret_path);
+    jb_curve_cert_clear(&keys->broker);
+    jb_curve_cert_clear(&keys->publisher);
+    jb_curve_cert_clear(&keys->subscriber);
+}
+
+//  A CURVE client socket of type with cert's keys, connected to endpoint.
+static zsock_t *
+s_curve_socket(int type, const char *endpoint, const s_keys_t *keys, const jb_curve_cert_t *cert)
+{
+    zsock_t *socket = zsock_new(type);
+    assert_non_null(socket);
+    zsock_set_linger(socket, 0);
+    zsock_set_rcvtimeo(socket, s_DEADLINE_MS);
+    assert_int_equal(jb_curve_client_apply(socket, keys->broker.public_key, cert->public_key,
+                                           cert->secret_key, NULL), 0);
+    assert_int_equal(zsock_connect(socket, "%s", endpoint), 0);
+    return socket;
+}
+
+//  A structured message of topic whose frame 2 is json.
+static s_raw_t
+s_structured(const char *why, const char *topic, const char *json)
+{
+    return (s_raw_t) { why, 3, { s_TEXT(topic), s_TEXT(JB_STRUCTURED_MEDIA_TYPE),
+                                 s_TEXT(json) } };
+}
+
+#define s_WORK "jerry.work_tracking.task.created"
+#define s_BILLING "jerry.billing.invoice.paid"
+#define s_REST "\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\""
+
+static void
+test_curve_broker_refuses_a_structured_type_that_is_not_the_topic(void **state)
+{
+    (void) state;
+    s_keys_t keys;
+    s_keys_make(&keys);
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    config.curve_cert = keys.secret_path;
+    config.curve_clients = keys.clients_dir;
+    config.control = NULL;
+    assert_int_equal(jb_broker_config_allow(&config, keys.publisher.public_key, JB_BROKER_PUBLISH,
+                                            "jerry.work_tracking.", NULL), 0);
+    assert_int_equal(jb_broker_config_allow(&config, keys.subscriber.public_key,
+                                            JB_BROKER_SUBSCRIBE, "jerry.", NULL), 0);
+    jb_error_t error;
+    jb_broker_t *broker = jb_broker_new(&config, &error);
+    if (!broker)
+        fail_msg("%s", error.message);
+    zsock_t *subscriber = s_curve_socket(ZMQ_SUB, jb_broker_endpoint_backend(broker), &keys,
+                                         &keys.subscriber);
+    zsock_set_subscribe(subscriber, "jerry.work_tracking.");
+    zsock_t *publisher = s_curve_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker), &keys,
+                                        &keys.publisher);
+    s_expect_subscription(publisher, 1, "jerry.work_tracking.");
+
+    s_raw_t forged [] = {
+        s_structured("other-type", s_WORK, "{" s_REST ",\"type\":\"" s_BILLING "\"}"),
+        s_structured("last-duplicate", s_WORK,
+                     "{" s_REST ",\"type\":\"" s_WORK "\",\"type\":\"" s_BILLING "\"}"),
+        s_structured("first-duplicate", s_WORK,
+                     "{" s_REST ",\"type\":\"" s_BILLING "\",\"type\":\"" s_WORK "\"}"),
+        s_structured("escaped-name", s_WORK,
+                     "{" s_REST ",\"type\":\"" s_WORK "\",\"t\\u0079pe\":\"" s_BILLING "\"}"),
+        s_structured("escaped-value", s_WORK,
+                     "{" s_REST ",\"type\":\"jerry.work_tracking.task.created\\u0000\"}"),
+        s_structured("no-type", s_WORK, "{" s_REST "}"),
+        s_structured("type-not-a-string", s_WORK, "{" s_REST ",\"type\":7}"),
+        s_structured("an-array", s_WORK, "[{\"type\":\"" s_WORK "\"}]"),
+        s_structured("bad-json", s_WORK, "{\"type\":\"" s_WORK "\""),
+    };
+    size_t forged_count = sizeof forged / sizeof forged[0];
+    s_raw_t nested = s_structured("nested-type", s_WORK, "{" s_REST ",\"type\":\"" s_WORK
+                                  "\",\"data\":{\"type\":\"" s_BILLING "\"}}");
+    s_raw_t good = s_structured("good", s_WORK, "{" s_REST ",\"type\":\"" s_WORK "\"}");
+    jb_message_t *binary = jb_message_new();
+    jb_event_t *event = jb_event_new(s_WORK, "/s");
+    assert_int_equal(jb_message_encode(binary, event, JB_MODE_BINARY, NULL), 0);
+    jb_event_destroy(&event);
+    s_raw_t good_binary = s_raw(binary);
+    for (size_t index = 0; index < forged_count; index++)
+        s_send_raw(publisher, &forged[index]);
+    s_send_raw(publisher, &nested);
+    s_send_raw(publisher, &good_binary);
+    s_send_raw(publisher, &good);
+    s_expect_raw(subscriber, &nested);
+    s_expect_raw(subscriber, &good_binary);
+    s_expect_raw(subscriber, &good);
+    s_expect_nothing(subscriber);
+
+    jb_broker_stats_t stats;
+    assert_int_equal(jb_broker_stats(broker, &stats), 0);
+    assert_int_equal(stats.rejected, forged_count);
+    assert_int_equal(stats.forbidden_messages, 0);
+    assert_int_equal(stats.messages_out, 3);
+
+    jb_message_destroy(&binary);
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+    jb_broker_destroy(&broker);
+    jb_broker_config_reset(&config);
+    s_keys_remove(&keys);
+}
+
+//  --------------------------------------------------------------------------
 
 static void
 test_config_reads_strict_as_a_bool(void **state)
@@ -1423,6 +1719,9 @@ main(void)
         cmocka_unit_test(test_strict_broker_drops_and_counts_what_does_not_fit_the_binding),
         cmocka_unit_test(test_broker_without_strict_mode_forwards_everything),
         cmocka_unit_test(test_broker_counts_publisher_disconnects),
+        cmocka_unit_test(test_broker_refuses_messages_past_its_bounds_and_disconnects_their_publishers),
+        cmocka_unit_test(test_broker_bounds_default_to_the_binding_and_max_message_size),
+        cmocka_unit_test(test_curve_broker_refuses_a_structured_type_that_is_not_the_topic),
         cmocka_unit_test(test_config_reads_strict_as_a_bool),
         cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm,
                                   testproc_reap_children),
@@ -1435,6 +1734,8 @@ main(void)
         cmocka_unit_test_teardown(test_program_reports_an_endpoint_in_use_with_exit_code_1,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_strict_logs_the_first_rejection_of_each_peer,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_program_warns_of_a_heartbeat_timeout_below_the_interval,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_reads_strict_from_the_config_file,
                                   testproc_reap_children),

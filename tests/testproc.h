@@ -405,4 +405,26 @@ testproc_broker_start(const char *const *args, testproc_broker_t *broker)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  Wait up to timeout_ms for ZMQ_EVENT_DISCONNECTED on monitor, a PAIR
+//  connected to a zmq_socket_monitor endpoint; other events are skipped.
+//  Fails the test with what, naming the socket, when none comes.
+
+static inline void
+testproc_expect_disconnect(zsock_t *monitor, int timeout_ms, const char *what)
+{
+    zsock_set_rcvtimeo(monitor, timeout_ms);
+    while (true) {
+        zmsg_t *event = zmsg_recv(monitor);
+        if (!event)
+            fail_msg("%s was not disconnected within %d ms", what, timeout_ms);
+        uint16_t kind = 0;
+        if (zframe_size(zmsg_first(event)) >= sizeof kind)
+            memcpy(&kind, zframe_data(zmsg_first(event)), sizeof kind);
+        zmsg_destroy(&event);
+        if (kind == ZMQ_EVENT_DISCONNECTED)
+            return;
+    }
+}
+
 #endif

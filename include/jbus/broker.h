@@ -122,7 +122,8 @@ typedef struct {
     int stats_interval_ms;      //  period of the counters log line; 0 = never
     int heartbeat_ivl_ms;       //  ZMTP heartbeat period; 0 = no heartbeats
     int heartbeat_timeout_ms;   //  a silent peer is dropped after this, and
-                                //  its subscriptions with it
+                                //  its subscriptions with it; below
+                                //  heartbeat_ivl, jb_broker_new warns
     bool strict;                //  check every message from publishers
                                 //  against the binding; drop and count
                                 //  those that do not fit
@@ -134,7 +135,18 @@ typedef struct {
                                 //  read again when it changes
     char *owned [5];            //  private: copies made by _set and _load
     struct jb_broker_rules *rules;      //  private: made by _allow and _load
+    int max_frames;             //  most frames in a message from a
+                                //  publisher, 1..JB_BROKER_FRAMES_MAX
+    int64_t max_message_bytes;  //  most bytes in such a message, all frames
+                                //  together; 0 = max_message_size, -1 = no
+                                //  limit. A message past either bound is
+                                //  dropped whole, counted (oversized) and
+                                //  its publisher disconnected
 } jb_broker_config_t;
+
+//  The largest max_frames: a message's frames are held until its last is
+//  in, so that one past a bound is never sent in part.
+#define JB_BROKER_FRAMES_MAX 64
 
 //  What a broker has forwarded since it started.
 typedef struct {
@@ -149,7 +161,9 @@ typedef struct {
     uint64_t unsubscriptions;   //  unsubscribe messages passed to publishers
     uint64_t uptime_ms;         //  time since the broker started
     uint64_t rejected;          //  strict mode: messages from publishers
-                                //  dropped for not fitting the binding
+                                //  dropped for not fitting the binding;
+                                //  with CURVE, also structured messages
+                                //  whose JSON type is not their topic
                                 //  (counted in messages_in, not _out)
     uint64_t disconnects;       //  publisher connections that ended, for
                                 //  any reason: the peer closed or died, a
@@ -165,11 +179,18 @@ typedef struct {
                                 //  _out)
     uint64_t forbidden_subscriptions;   //  CURVE: subscriptions refused for
                                 //  being outside their subscriber's prefixes
+    uint64_t oversized;         //  messages from publishers dropped for
+                                //  having more than max_frames frames or
+                                //  max_message_bytes bytes (counted in
+                                //  messages_in and bytes_in, not _out);
+                                //  their publishers were disconnected
 } jb_broker_stats_t;
 
 //  Set every field of config to its default: the endpoints above, HWMs of
-//  100000, max_message_size 1 MiB, linger 1000 ms, a stats line every
-//  60000 ms, heartbeats every 5000 ms with a 15000 ms timeout, strict
+//  100000, max_message_size 1 MiB, messages of at most 3 frames (the
+//  most the binding has) and max_message_size bytes, linger 1000 ms, a
+//  stats line every 60000 ms, heartbeats every 5000 ms with a 15000 ms
+//  timeout, strict
 //  mode off, no CURVE, no rules, and no owned strings. Use it on a fresh config; a config that
 //  owns strings goes through jb_broker_config_reset() instead.
 JB_EXPORT void
@@ -181,8 +202,9 @@ JB_EXPORT void
 
 //  Set one field from text, as in a configuration file or on a command
 //  line. key is one of frontend, backend, control, sndhwm, rcvhwm,
-//  max_message_size, linger, stats_interval, heartbeat_ivl,
-//  heartbeat_timeout, strict, curve_cert, curve_clients; numbers are
+//  max_message_size, max_frames, max_message_bytes, linger,
+//  stats_interval, heartbeat_ivl, heartbeat_timeout, strict, curve_cert,
+//  curve_clients; numbers are
 //  decimal, strict is one of "true", "false", "1", "0", the curve_ keys
 //  are paths ("" for none). String values are copied (owned by config). Returns 0, or JB_ECONFIG for an unknown key or a
 //  value out of range (config is then unchanged; error->attribute names
