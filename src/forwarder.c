@@ -47,7 +47,7 @@
 #include "jbus.h"
 #include "forwarder.h"
 #include "broker_config.h"
-#include "json_check.h"
+#include "inspect.h"
 
 //  Messages moved from one socket before the loop polls again: enough to
 //  amortize zmq_poll, few enough that the other direction, the pipe and
@@ -310,29 +310,6 @@ s_forward_messages(jb__forwarder_t *self, zmq_msg_t *frames)
 }
 
 //  --------------------------------------------------------------------------
-//  Strict mode's check, a decision: 0 when the count frames of a message
-//  fit the binding, else a JB_E* code with the reason in error. They are
-//  decoded where they lie (jb_frame_t views into the zmq_msg_ts) into an
-//  event that is thrown away. frames holds the message whole.
-
-static int
-s_binding_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
-{
-    if (count > JB__FORWARDER_FRAMES_MAX)
-        return jb__broker_error(error, JB_EFRAME, NULL,
-                                "a jbus message has 2 frames (binary mode) or 3 (structured "
-                                "mode), this one has %zu", count);
-    jb_frame_t views [JB__FORWARDER_FRAMES_MAX];
-    for (size_t index = 0; index < count; index++) {
-        views[index].data = zmq_msg_data(&frames[index]);
-        views[index].size = zmq_msg_size(&frames[index]);
-    }
-    jb_event_t *event = NULL;
-    int rc = jb_message_decode(views, count, NULL, &event, error);
-    jb_event_destroy(&event);
-    return rc;
-}
-
 //  Count a message that does not fit the binding; log it when it is the
 //  first from its peer. first is its frame 0, which carries the
 //  connection's metadata.
@@ -356,66 +333,6 @@ s_binding_reject(jb__forwarder_t *self, zmq_msg_t *first, const jb_error_t *erro
 }
 
 //  --------------------------------------------------------------------------
-//  With rules in force (CURVE), a decision made before the rule's: 0 when
-//  the event's type is the topic the rule judges, else a JB_E* code with
-//  the reason in error. In binary mode frame 0 is the type and nothing
-//  else is: the binding refuses a `type` key in the map, and so do jbus's
-//  decoders, so there is nothing to read. In structured mode (frame 1
-//  starts with application/cloudevents) frame 2 is read as far as its
-//  outline (jb__json_outline: one pass, no decode): the top level must be
-//  an object with exactly one member named "type", name and value free of
-//  escapes, the value a string equal to frame 0 byte for byte. So no
-//  decoder can read another type from it: not jbus's, which refuses a
-//  duplicate, nor one that takes the last duplicate, nor one that reads
-//  "t\u0079pe" as "type". An escaped top-level name is refused outright:
-//  CloudEvents names are lower-case letters and digits.
-
-static int
-s_type_check(zmq_msg_t *frames, size_t count, jb_error_t *error)
-{
-    if (count < 2)
-        return 0;
-    const char *media_type = (const char *) zmq_msg_data(&frames[1]);
-    size_t media_type_size = zmq_msg_size(&frames[1]);
-    //  A msgpack map (binary mode) starts at 0x80 or above; a media type
-    //  with a letter.
-    if (media_type_size == 0 || (unsigned char) media_type[0] >= 0x80
-    ||  !jb_media_type_has_prefix(media_type, media_type_size, "application/cloudevents"))
-        return 0;
-    if (count != 3)
-        return jb__broker_error(error, JB_EFRAME, NULL, "a structured-mode message has 3 "
-                                "frames, this one has %zu", count);
-    jb__json_outline_t outline;
-    int rc = jb__json_outline((const char *) zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]),
-                              0, &outline, error);
-    size_t types = 0;
-    const jb__json_member_t *type = NULL;
-    for (size_t index = 1; rc == 0 && index < outline.count; index++) {
-        const jb__json_member_t *member = &outline.entries[index];
-        if (member->name_escaped)
-            rc = jb__broker_error(error, JB_EPARSE, "type", "a top-level member name with an "
-                                  "escape, which could stand for \"type\"");
-        else
-        if (member->name_end - member->name == 6 && memcmp(member->name, "\"type\"", 6) == 0) {
-            types++;
-            type = member;
-        }
-    }
-    size_t topic_size = zmq_msg_size(&frames[0]);
-    if (rc == 0 && types != 1)
-        rc = jb__broker_error(error, JB_EINVALID, "type", "the event has %zu type members, "
-                              "not one", types);
-    else
-    if (rc == 0 && (*type->value != '"' || type->value_escaped
-                ||  (size_t) (type->value_end - type->value) != topic_size + 2
-                ||  memcmp(type->value + 1, zmq_msg_data(&frames[0]), topic_size) != 0))
-        rc = jb__broker_error(error, JB_EINVALID, "type", "the event's type is not the topic "
-                              "(or is written with escapes)");
-    jb__json_outline_free(&outline);
-    return rc;
-}
-
-//  --------------------------------------------------------------------------
 //  The inspected path, one message whose first frame is in frames[0],
 //  received whole. The checks decide, the forwarder drops or forwards:
 //  a message past a bound is refused as on the fast path; with CURVE, a
@@ -436,7 +353,7 @@ s_message_inspect(jb__forwarder_t *self, zmq_msg_t *frames)
         return 0;
     }
     jb_error_t error;
-    if (self->guard && s_type_check(frames, count, &error)) {
+    if (self->guard && jb__inspect_type(frames, count, &error)) {
         s_binding_reject(self, &frames[0], &error);
         return 0;
     }
@@ -444,7 +361,7 @@ s_message_inspect(jb__forwarder_t *self, zmq_msg_t *frames)
         self->stats.forbidden_messages++;
         return 0;
     }
-    if (self->strict && s_binding_check(frames, count, &error)) {
+    if (self->strict && jb__inspect_binding(frames, count, &error)) {
         s_binding_reject(self, &frames[0], &error);
         return 0;
     }

@@ -17,9 +17,6 @@
 #include "guard.h"
 #include "log_once.h"
 
-//  Most frames of a message that fits the binding (structured mode).
-#define JB__FORWARDER_FRAMES_MAX 3
-
 typedef struct jb__forwarder jb__forwarder_t;
 
 //  The actor's state. jb_broker_new makes it (jb__forwarder_new), opens
