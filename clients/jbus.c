@@ -155,7 +155,9 @@ main(int argc, char **argv)
 
     const char *name = argv[optind];
     if (strcmp(name, "help") == 0) {
-        if (optind + 1 >= argc) {
+        const char *topic = optind + 1 < argc? argv[optind + 1]: NULL;
+        if (!topic || strcmp(topic, "--help") == 0 || strcmp(topic, "-h") == 0
+        ||  strcmp(topic, "help") == 0) {
             s_print_overview(stdout);
             return CMD_EXIT_OK;
         }

@@ -147,11 +147,13 @@ s_write_file(s_fixture_t *fixture, const char *name, const void *data, size_t si
 //  Free the result with s_result_free.
 
 static void
-s_run(s_fixture_t *fixture, const char *input, const char *const *args, s_result_t *result)
+s_run_program(s_fixture_t *fixture, const char *program, const char *input, const char *const *args,
+              s_result_t *result)
 {
     char *argv [s_ARGS_MAX + 2];
     size_t argc = 0;
-    argv[argc++] = (char *) "jbus";
+    const char *slash = strrchr(program, '/');
+    argv[argc++] = (char *) (slash? slash + 1: program);
     for (; *args; args++) {
         assert_true(argc <= s_ARGS_MAX);
         argv[argc++] = (char *) *args;
@@ -170,10 +172,10 @@ s_run(s_fixture_t *fixture, const char *input, const char *const *args, s_result
     assert_int_equal(posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path,
                      O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
     pid_t pid;
-    int rc = posix_spawn(&pid, s_JBUS, &actions, NULL, argv, environ);
+    int rc = posix_spawn(&pid, program, &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc)
-        fail_msg("cannot start %s: %s", s_JBUS, strerror(rc));
+        fail_msg("cannot start %s: %s", program, strerror(rc));
 
     int status;
     while (waitpid(pid, &status, 0) < 0)
@@ -190,6 +192,12 @@ s_run(s_fixture_t *fixture, const char *input, const char *const *args, s_result
     assert_non_null(result->err);
     unlink(out_path);
     unlink(err_path);
+}
+
+static void
+s_run(s_fixture_t *fixture, const char *input, const char *const *args, s_result_t *result)
+{
+    s_run_program(fixture, s_JBUS, input, args, result);
 }
 
 static void
@@ -547,6 +555,9 @@ test_help_exits_0_and_shows_usage(void **state)
         (const char *[]) { "help", NULL },
         (const char *[]) { "validate", "--help", NULL },
         (const char *[]) { "help", "validate", NULL },
+        (const char *[]) { "help", "--help", NULL },
+        (const char *[]) { "help", "-h", NULL },
+        (const char *[]) { "help", "help", NULL },
     };
     for (size_t index = 0; index < sizeof command_lines / sizeof command_lines[0]; index++) {
         s_result_t result;
@@ -556,6 +567,24 @@ test_help_exits_0_and_shows_usage(void **state)
         assert_true(s_starts_with(result.out, "Usage: jbus"));
         assert_non_null(strstr(result.out, "validate"));
         assert_non_null(strstr(result.out, "Exit codes"));
+        s_result_free(&result);
+    }
+}
+
+//  The scripts answer --help as the tool does: usage on stdout, exit 0.
+static void
+test_scripts_help_exits_0_with_usage_on_stdout(void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    const char *scripts [] = { "fuzz", "test", "bench", "soak", "deps" };
+    for (size_t index = 0; index < sizeof scripts / sizeof scripts[0]; index++) {
+        char path [PATH_MAX];
+        snprintf(path, sizeof path, "%s/scripts/%s", JBUS_SOURCE_DIR, scripts[index]);
+        s_result_t result;
+        s_run_program(fixture, path, NULL, (const char *[]) { "--help", NULL }, &result);
+        if (result.status != 0 || strstr(result.out, "sage") == NULL)
+            fail_msg("scripts/%s --help: exit %d, stdout \"%s\", stderr \"%s\"", scripts[index],
+                     result.status, result.out, result.err);
         s_result_free(&result);
     }
 }
@@ -858,6 +887,8 @@ main(void)
         cmocka_unit_test(test_quiet_still_reports_invalid_input),
         cmocka_unit_test(test_help_exits_0_and_shows_usage),
         cmocka_unit_test(test_version_prints_the_version_of_the_library),
+        cmocka_unit_test_setup_teardown(test_scripts_help_exits_0_with_usage_on_stdout,
+                                        s_setup, s_teardown),
         cmocka_unit_test(test_unknown_option_is_a_usage_error),
         cmocka_unit_test(test_bad_ext_definition_is_a_usage_error),
         cmocka_unit_test(test_unknown_command_is_a_usage_error),
