@@ -265,10 +265,13 @@ s_config_build(jb_broker_config_t *config, const s_flags_t *flags)
 }
 
 //  --------------------------------------------------------------------------
-//  Print the ready line, wait for SIGINT or SIGTERM, stop the broker.
+//  Print the ready line, wait for SIGINT or SIGTERM, stop the broker. The
+//  other signals an operator sends by habit (SIGHUP for a reload, SIGUSR1
+//  and SIGUSR2) are logged and ignored: their default is to kill the
+//  process, which would end every connection without a word.
 
 static void
-s_run(jb_broker_t **broker_p, const sigset_t *stop_signals)
+s_run(jb_broker_t **broker_p, const sigset_t *signals)
 {
     jb_broker_t *broker = *broker_p;
     const char *control = jb_broker_endpoint_control(broker);
@@ -276,10 +279,20 @@ s_run(jb_broker_t **broker_p, const sigset_t *stop_signals)
            jb_broker_endpoint_frontend(broker), jb_broker_endpoint_backend(broker),
            *control? control: "none");
     fflush(stdout);
-    int signal_number = 0;
-    while (sigwait(stop_signals, &signal_number) != 0)
-        ;
-    zsys_info("%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
+    while (true) {
+        int signal_number = 0;
+        if (sigwait(signals, &signal_number) != 0)
+            continue;
+        if (signal_number == SIGINT || signal_number == SIGTERM) {
+            zsys_info("%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
+            break;
+        }
+        const char *name = signal_number == SIGHUP? "SIGHUP"
+                         : signal_number == SIGUSR1? "SIGUSR1": "SIGUSR2";
+        zsys_warning("%s received: %s; ignored, the broker goes on", name,
+                     signal_number == SIGHUP? "reloading the configuration is not supported yet"
+                                            : "it has no meaning here");
+    }
     jb_broker_destroy(broker_p);
 }
 
@@ -294,12 +307,19 @@ main(int argc, char *argv [])
         return exit_code;
 
     //  Before CZMQ starts a thread: every thread inherits the mask, and
-    //  only sigwait in s_run sees SIGINT and SIGTERM.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    //  only sigwait in s_run sees these signals. SIGPIPE is blocked and
+    //  never waited for: a write to a closed stderr then fails with EPIPE
+    //  instead of killing the broker (libzmq's own sends never raise it).
+    sigset_t signals, blocked;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGUSR1);
+    sigaddset(&signals, SIGUSR2);
+    blocked = signals;
+    sigaddset(&blocked, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     zsys_handler_set(NULL);
     zsys_set_logident(s_NAME);
     zsys_set_logstream(stderr);         //  stdout carries the ready line only
@@ -315,7 +335,7 @@ main(int argc, char *argv [])
         jb_error_t error;
         jb_broker_t *broker = jb_broker_new(&config, &error);
         if (broker)
-            s_run(&broker, &stop_signals);
+            s_run(&broker, &signals);
         else
             exit_code = s_fail(error.code == JB_ECONFIG? s_EXIT_USAGE: s_EXIT_FAILURE,
                                flags.syslog, error.message);

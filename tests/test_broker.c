@@ -765,6 +765,41 @@ test_program_forwards_and_stops_on_sigterm(void **state)
     testproc_outcome_free(&outcome);
 }
 
+//  SIGHUP, SIGUSR1 and SIGUSR2 kill a process by default; the broker logs
+//  each, ignores it and goes on forwarding.
+
+static void
+test_program_logs_and_ignores_sighup_and_sigusr(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--no-control", "--stats-interval", "0", NULL };
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
+    assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+    assert_int_equal(kill(program.process.pid, SIGUSR1), 0);
+    assert_int_equal(kill(program.process.pid, SIGUSR2), 0);
+
+    zsock_t *subscriber = s_subscriber(program.backend, "jerry.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend);
+    s_expect_subscription(publisher, 1, "jerry.");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.completed", "{}"), 0);
+    s_expect_message(subscriber, "jerry.work_tracking.task.completed", "{}");
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+
+    assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+    testproc_outcome_t outcome;
+    testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_non_null(strstr(outcome.err, "SIGHUP received: reloading the configuration is not "
+                                        "supported yet; ignored"));
+    assert_non_null(strstr(outcome.err, "SIGUSR1 received"));
+    assert_non_null(strstr(outcome.err, "SIGUSR2 received"));
+    assert_non_null(strstr(outcome.err, "SIGTERM received, stopping"));
+    testproc_outcome_free(&outcome);
+}
+
 //  --------------------------------------------------------------------------
 //  A heartbeat timeout below the interval starts the broker, with a
 //  warning; the defaults (5000, 15000) and an equal pair give none.
@@ -1723,6 +1758,8 @@ main(void)
         cmocka_unit_test(test_broker_bounds_default_to_the_binding_and_max_message_size),
         cmocka_unit_test(test_curve_broker_refuses_a_structured_type_that_is_not_the_topic),
         cmocka_unit_test(test_config_reads_strict_as_a_bool),
+        cmocka_unit_test_teardown(test_program_logs_and_ignores_sighup_and_sigusr,
+                                  testproc_reap_children),
         cmocka_unit_test_teardown(test_program_forwards_and_stops_on_sigterm,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_program_flags_override_the_config_file,
