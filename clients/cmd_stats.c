@@ -17,6 +17,7 @@
 
 #include "jbus.h"
 #include "cmd.h"
+#include "terminal.h"
 
 #define s_NAME "stats"
 
@@ -117,10 +118,14 @@ cmd_stats(int argc, char **argv)
                 curve_on? " (with CURVE, check that the broker lets our key in and that "
                 "--curve-server is its key)": "");
     else
-    if (reply[0] != '{')
-        fprintf(stderr, "jbus " s_NAME ": unexpected answer from %s: %.200s\n", endpoint, reply);
+    if (reply[0] != '{') {
+        fprintf(stderr, "jbus " s_NAME ": unexpected answer from %s: ", endpoint);
+        cmd_terminal_write_text(stderr, reply, 200);
+        fputc('\n', stderr);
+    }
     else {
-        printf("%s\n", reply);
+        cmd_terminal_write_json(stdout, reply, strlen(reply));
+        fputc('\n', stdout);
         exit_code = CMD_EXIT_OK;
     }
     zstr_free(&reply);

@@ -34,3 +34,18 @@ cmd_terminal_write_json(FILE *stream, const char *json, size_t size)
     fwrite(json + start, 1, size - start, stream);
     return ferror(stream)? -1: 0;
 }
+
+void
+cmd_terminal_write_text(FILE *stream, const char *text, size_t max)
+{
+    size_t index = 0;
+    for (; text[index] && index < max; index++) {
+        unsigned char byte = (unsigned char) text[index];
+        if (byte >= 0x20 && byte < 0x7F)
+            fputc(byte, stream);
+        else
+            fprintf(stream, "\\x%02x", byte);
+    }
+    if (text[index])
+        fputs("...", stream);
+}

@@ -21,4 +21,10 @@
 int
     cmd_terminal_write_json(FILE *stream, const char *json, size_t size);
 
+//  Write up to max bytes of the NUL-terminated text to stream with every
+//  byte outside printable ASCII as \xNN, and "..." when it went on: for
+//  what is shown of an answer that is not what was expected.
+void
+    cmd_terminal_write_text(FILE *stream, const char *text, size_t max);
+
 #endif

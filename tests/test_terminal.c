@@ -4,7 +4,8 @@
     A raw XPUB stands in for the broker and sends `jbus sub` a message
     whose attribute name holds an escape sequence, and an event whose JSON
     data holds a C1 control (U+009B, a CSI): neither may reach the tool's
-    stderr or stdout raw. And every library error message is escaped.
+    stderr or stdout raw; nor may what a control endpoint answers `jbus
+    stats`. And every library error message is escaped.
     ========================================================================= */
 
 #define _POSIX_C_SOURCE 200809L
@@ -102,6 +103,47 @@ test_jbus_sub_escapes_what_it_prints_from_the_wire(void **state)
     zsock_destroy(&xpub);
 }
 
+//  A stand-in broker's control endpoint answers `jbus stats` with
+//  answer, once; returns what the tool printed.
+static void
+s_stats_against(const char *answer, testproc_outcome_t *outcome)
+{
+    zsock_t *control = zsock_new(ZMQ_REP);
+    assert_non_null(control);
+    assert_true(zsock_bind(control, "tcp://127.0.0.1:*") > 0);
+    char *endpoint = zsock_last_endpoint(control);
+    testproc_t stats;
+    const char *args [] = { "stats", "-e", endpoint, NULL };
+    testproc_spawn(TESTPROC_JBUS, args, &stats);
+    zsock_set_rcvtimeo(control, TESTPROC_DEADLINE_MS);
+    char *request = zstr_recv(control);
+    assert_non_null(request);
+    assert_string_equal(request, "STATS");
+    zstr_free(&request);
+    zstr_send(control, answer);
+    testproc_wait(&stats, TESTPROC_DEADLINE_MS, outcome);
+    zstr_free(&endpoint);
+    zsock_destroy(&control);
+}
+
+static void
+test_jbus_stats_escapes_what_the_broker_answers(void **state)
+{
+    (void) state;
+    testproc_outcome_t outcome;
+    s_stats_against("\x1b[2Jforged", &outcome);
+    assert_int_equal(outcome.status, 1);
+    assert_false(s_has_terminal_control(outcome.err));
+    assert_non_null(strstr(outcome.err, "\\x1b[2Jforged"));
+    testproc_outcome_free(&outcome);
+
+    s_stats_against("{\"uptime_ms\":1,\"x\":\"\xc2\x9b" "2J\"}", &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_false(s_has_terminal_control(outcome.out));
+    assert_non_null(strstr(outcome.out, "\\u009b2J"));
+    testproc_outcome_free(&outcome);
+}
+
 int
 main(void)
 {
@@ -109,6 +151,8 @@ main(void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test(test_library_error_messages_are_escaped),
         cmocka_unit_test_teardown(test_jbus_sub_escapes_what_it_prints_from_the_wire,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_jbus_stats_escapes_what_the_broker_answers,
                                   testproc_reap_children),
     };
     return cmocka_run_group_tests(tests, testproc_group_setup, testproc_group_teardown);
