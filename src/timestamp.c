@@ -1,7 +1,7 @@
 /*  =========================================================================
     timestamp.c - RFC 3339 timestamps, the CloudEvents Timestamp type
 
-    Parsing is strict: exactly "YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM)",
+    Parsing is strict: exactly "YYYY-MM-DDTHH:MM:SS[.f+](Z|+HH:MM|-HH:MM)",
     a real calendar date, and a leap second only where one can occur.
     Calendar arithmetic is our own (days from and to a civil date, after
     Howard Hinnant's algorithms), so the result never depends on the C
@@ -168,20 +168,24 @@ jb_timestamp_parse(const char *text, size_t size, jb_timestamp_t *timestamp)
     ||  hour > 23 || minute > 59 || second > 60)
         return JB_EPARSE;
 
-    //  We keep at most nanoseconds. Rather than silently drop digits and then
-    //  write back a different text, a finer fraction is rejected.
+    //  RFC 3339 allows any number of fraction digits; we keep nanoseconds.
+    //  Digits past the ninth are read and dropped (truncated towards the
+    //  past, as formatting truncates): rounding up could carry into the
+    //  seconds, the day, or past 9999-12-31T23:59:59.999999999.
     size_t position = 19;
     int fraction_digits = 0;
     int32_t nanoseconds = 0;
     if (text[position] == '.') {
         position++;
+        size_t first = position;
         while (position < size && text[position] >= '0' && text[position] <= '9') {
-            if (++fraction_digits > 9)
-                return JB_EPARSE;
-            nanoseconds = nanoseconds * 10 + (text[position] - '0');
+            if (fraction_digits < 9) {
+                nanoseconds = nanoseconds * 10 + (text[position] - '0');
+                fraction_digits++;
+            }
             position++;
         }
-        if (fraction_digits == 0)
+        if (position == first)
             return JB_EPARSE;
         nanoseconds *= s_fraction_scale[fraction_digits];
     }

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -185,8 +186,9 @@ static const char *s_invalid_cases[] = {
     "2018-04-05T18:31:000Z",
     "2018-04-05T18:31:00.Z",
     "2018-04-05T18:31:00,5Z",
-    "2018-04-05T18:31:00.1234567891Z",
     "2018-04-05T18:31:00.12a4Z",
+    "2018-04-05T18:31:00.1234567891a1Z",
+    "2018-04-05T18:31:00.1234567891",
     //  Offsets
     "2018-04-05T18:31:00X",
     "2018-04-05T18:31:00UTC",
@@ -265,20 +267,84 @@ test_parse_rejects_offset_out_of_range(void **state)
 
 
 //  --------------------------------------------------------------------------
-//  We keep at most nanoseconds, so a tenth fraction digit is refused rather
-//  than dropped.
+//  RFC 3339 allows any number of fraction digits and we keep nanoseconds:
+//  a finer fraction is accepted and truncated (never rounded) to nine
+//  digits, which is what it then formats as, compares as, and reads back as.
+
+//  A text with a fraction finer than nanoseconds, and the nine-digit text
+//  it stands for.
+typedef struct {
+    const char *text;
+    const char *truncated;
+} fine_case_t;
+
+static const fine_case_t s_fine_cases[] = {
+    { "2018-04-05T18:31:00.1234567891Z",  "2018-04-05T18:31:00.123456789Z" },
+    { "2018-04-05T18:31:00.1234567899Z",  "2018-04-05T18:31:00.123456789Z" },
+    { "2018-04-05T18:31:00.0000000000Z",  "2018-04-05T18:31:00.000000000Z" },
+    { "2018-04-05T18:31:00.0000000009z",  "2018-04-05T18:31:00.000000000Z" },
+    { "2018-04-05T18:31:00.00000000000000000000000000000000000000000000Z",
+      "2018-04-05T18:31:00.000000000Z" },
+    { "2018-04-05T18:31:00.12345678912345678912345+05:30",
+      "2018-04-05T18:31:00.123456789+05:30" },
+    { "2018-04-05T18:31:00.5000000000-00:00", "2018-04-05T18:31:00.500000000-00:00" },
+    //  Rounding would carry into the next second, day, year, or past 9999
+    { "1969-12-31T23:59:59.99999999999Z", "1969-12-31T23:59:59.999999999Z" },
+    { "2018-12-31T23:59:59.9999999999+01:00", "2018-12-31T23:59:59.999999999+01:00" },
+    { "9999-12-31T23:59:59.9999999999Z",  "9999-12-31T23:59:59.999999999Z" },
+    //  A leap second stays one
+    { "2016-12-31T23:59:60.9999999999Z",  "2016-12-31T23:59:60.999999999Z" },
+};
 
 static void
-test_parse_rejects_more_than_nine_fraction_digits(void **state)
+test_parse_truncates_a_fraction_finer_than_nanoseconds(void **state)
 {
     (void) state;
     jb_timestamp_t timestamp;
     assert_int_equal(s_parse("2018-04-05T18:31:00.123456789Z", &timestamp), 0);
-    assert_int_equal(s_parse("2018-04-05T18:31:00.1234567890Z", &timestamp), JB_EPARSE);
-    assert_int_equal(s_parse("2018-04-05T18:31:00.0000000000Z", &timestamp), JB_EPARSE);
-    assert_int_equal(s_parse("2018-04-05T18:31:00."
-                             "00000000000000000000000000000000000000000000Z",
-                             &timestamp), JB_EPARSE);
+    for (size_t index = 0; index < sizeof s_fine_cases / sizeof s_fine_cases[0]; index++) {
+        const fine_case_t *fine = &s_fine_cases[index];
+        jb_timestamp_t expected;
+        if (s_parse(fine->text, &timestamp) != 0)
+            fail_msg("rejected \"%s\"", fine->text);
+        assert_int_equal(s_parse(fine->truncated, &expected), 0);
+        //  The value of the nine-digit text, which is what it formats as
+        bool same = timestamp.seconds == expected.seconds
+                 && timestamp.nanoseconds == expected.nanoseconds
+                 && timestamp.offset_minutes == expected.offset_minutes
+                 && timestamp.offset_style == expected.offset_style
+                 && timestamp.fraction_digits == 9
+                 && timestamp.leap_second == expected.leap_second;
+        char buffer[JB_TIMESTAMP_MAX];
+        jb_timestamp_format(&timestamp, buffer);
+        if (!same || strcmp(buffer, fine->truncated) != 0)
+            fail_msg("\"%s\" reads as \"%s\" (%lld.%09d, %d digits), not as \"%s\"",
+                     fine->text, buffer, (long long) timestamp.seconds,
+                     (int) timestamp.nanoseconds, (int) timestamp.fraction_digits,
+                     fine->truncated);
+        assert_int_equal(jb_timestamp_compare(&timestamp, &expected), 0);
+    }
+
+    //  Digits past the ninth do not order instants; the ninth does
+    jb_timestamp_t low, high, next;
+    assert_int_equal(s_parse("2018-04-05T18:31:00.1234567891Z", &low), 0);
+    assert_int_equal(s_parse("2018-04-05T18:31:00.1234567899Z", &high), 0);
+    assert_int_equal(s_parse("2018-04-05T18:31:00.123456790Z", &next), 0);
+    assert_int_equal(jb_timestamp_compare(&low, &high), 0);
+    assert_true(jb_timestamp_compare(&high, &next) < 0);
+
+    //  However long the fraction, only digits until the offset
+    size_t digits = 100000;
+    char *long_text = (char *) malloc(19 + 1 + digits + 2);
+    assert_non_null(long_text);
+    memcpy(long_text, "2018-04-05T18:31:00.", 20);
+    memset(long_text + 20, '7', digits);
+    memcpy(long_text + 20 + digits, "Z", 2);
+    assert_int_equal(s_parse(long_text, &timestamp), 0);
+    assert_int_equal(timestamp.nanoseconds, 777777777);
+    long_text[20 + digits / 2] = 'x';
+    assert_int_equal(s_parse(long_text, &timestamp), JB_EPARSE);
+    free(long_text);
 }
 
 
@@ -597,7 +663,7 @@ main(void)
         cmocka_unit_test(test_parse_accepts_valid_timestamps_and_format_writes_them_back),
         cmocka_unit_test(test_parse_rejects_malformed_timestamps),
         cmocka_unit_test(test_parse_rejects_offset_out_of_range),
-        cmocka_unit_test(test_parse_rejects_more_than_nine_fraction_digits),
+        cmocka_unit_test(test_parse_truncates_a_fraction_finer_than_nanoseconds),
         cmocka_unit_test(test_parse_reads_exactly_size_bytes),
         cmocka_unit_test(test_parse_rejects_every_truncated_prefix),
         cmocka_unit_test(test_parse_and_format_agree_on_every_one_byte_change),

@@ -4,7 +4,8 @@
     A jb_timestamp_t is a plain value: an instant (Unix seconds + nanoseconds)
     plus how it was written (the local offset, the number of fraction digits,
     whether the offset was "Z", "-00:00" or a leap second ":60"), so that a
-    decoded timestamp is written back exactly as it came, at full precision.
+    decoded timestamp is written back exactly as it came, at full precision
+    (down to the nanosecond: see jb_timestamp_parse for finer fractions).
     Two timestamps compare as instants: "2018-04-05T18:31:00+01:00" equals
     "2018-04-05T17:31:00Z" and "2018-04-05T17:31:00.000000000Z".
     ========================================================================= */
@@ -46,9 +47,17 @@ typedef struct {
 //  lower-case "t" and "z" included) of size bytes (text need not be
 //  NUL-terminated). Checks a real calendar date (leap years, days per month),
 //  hours 00-23, minutes 00-59, seconds 00-59 (60 only at 23:59 UTC on the
-//  last day of a month, the only place a leap second occurs), 1 to 9 fraction
-//  digits, and an offset of at most 23:59. Returns 0 and fills *timestamp,
-//  or JB_EPARSE and leaves it unchanged.
+//  last day of a month, the only place a leap second occurs), at least one
+//  fraction digit after a dot, and an offset of at most 23:59. Returns 0 and
+//  fills *timestamp, or JB_EPARSE and leaves it unchanged.
+//
+//  RFC 3339 allows any number of fraction digits; a timestamp keeps
+//  nanoseconds. Digits past the ninth are checked and then dropped, never
+//  rounded: the instant is truncated towards the past, fraction_digits is 9,
+//  and the timestamp is written back with 9 digits and compares equal to
+//  that text: "...:00.1234567899Z" is "...:00.123456789Z". Truncating keeps
+//  the first nine digits as they were written, where rounding could carry
+//  into the seconds (".9999999999" into the next second, day or year).
 JB_EXPORT int
     jb_timestamp_parse(const char *text, size_t size, jb_timestamp_t *timestamp);
 
