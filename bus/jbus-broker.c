@@ -68,7 +68,8 @@ static const s_setting_t s_settings [] = {
       "binding; drop and count those that do not fit, log the\n"
       "first from each peer address (default off)" },
     { "curve-cert", "curve_cert", "FILE",
-      "the broker's secret certificate (jbus keygen): CURVE\n"
+      "the broker's secret certificate (jbus keygen), readable\n"
+      "by its owner only (else refused: chmod 600 it): CURVE\n"
       "authentication and encryption on every endpoint; needs\n"
       "--curve-clients (default none)" },
     { "curve-clients", "curve_clients", "DIR",

@@ -70,9 +70,11 @@ typedef struct {
 } cmd_curve_t;
 
 //  Load curve from cert_path and server (NULL: the environment's). Both
-//  missing is no CURVE; one without the other, an unreadable file or a bad
-//  key is a usage error. Returns 0, or CMD_EXIT_USAGE after reporting the
-//  problem.
+//  missing is no CURVE; one without the other, an unreadable file, a bad
+//  key or a secret certificate open to others than its owner is a usage
+//  error. A secret certificate given as the server's is used for its
+//  public key, with a warning on stderr. Returns 0, or CMD_EXIT_USAGE
+//  after reporting the problem.
 int
     cmd_curve_load(const char *command, const char *cert_path, const char *server,
                    cmd_curve_t *curve);

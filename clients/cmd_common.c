@@ -161,18 +161,19 @@ cmd_curve_load(const char *command, const char *cert_path, const char *server,
                                cert_path? cert_source: server_source,
                                cert_path? "--curve-server": "--curve-cert");
     jb_error_t error;
-    if (jb_curve_cert_load(&curve->cert, cert_path, &error))
+    if (jb_curve_cert_load_secret(&curve->cert, cert_path, &error))
         return cmd_usage_error(command, "bad %s: %s", cert_source, error.message);
-    if (!*curve->cert.secret_key) {
-        cmd_curve_clear(curve);
-        return cmd_usage_error(command, "bad %s: certificate %s holds no secret key: give our "
-                               "secret certificate (the _secret file of jbus keygen)",
-                               cert_source, cert_path);
-    }
-    if (jb_curve_key_read(server, curve->server_key, &error)) {
+    bool server_secret_given = false;
+    if (jb_curve_server_key_read(server, curve->server_key, &server_secret_given, &error)) {
         cmd_curve_clear(curve);
         return cmd_usage_error(command, "bad %s: %s", server_source, error.message);
     }
+    //  Used as given, since its public key is right; but the broker's
+    //  secret key has no business outside the broker
+    if (server_secret_given)
+        fprintf(stderr, "jbus %s: warning: %s %s is the broker's secret certificate: only its "
+                "public key is used; give the public certificate instead, and keep the secret "
+                "one with the broker only\n", command, server_source, server);
     curve->on = true;
     return 0;
 }

@@ -117,14 +117,14 @@ jb_curve_cert_clear(jb_curve_cert_t *cert)
 
 //  --------------------------------------------------------------------------
 //  Read the whole certificate at path, at most s_CERT_FILE_MAX bytes, into
-//  a new NUL-terminated buffer. Returns 0, JB_EIO, JB_EPARSE (too large)
-//  or JB_ENOMEM.
+//  a new NUL-terminated buffer; *mode_p gets its permission bits. Returns
+//  0, JB_EIO, JB_EPARSE (too large) or JB_ENOMEM.
 
 static int
-s_read_file(const char *path, char **text_p, jb_error_t *error)
+s_read_file(const char *path, char **text_p, unsigned *mode_p, jb_error_t *error)
 {
     size_t size;
-    int read_errno = jb__file_read(path, s_CERT_FILE_MAX, text_p, &size);
+    int read_errno = jb__file_read_mode(path, s_CERT_FILE_MAX, text_p, &size, mode_p);
     if (read_errno == ENOMEM)
         return jb__error(error, JB_ENOMEM, NULL, "out of memory");
     if (read_errno == EFBIG)
@@ -151,14 +151,24 @@ s_cert_key(zconfig_t *root, const char *path, const char *file, char *key, jb_er
     return 0;
 }
 
-int
-jb_curve_cert_load(jb_curve_cert_t *cert, const char *path, jb_error_t *error)
+//  What s_cert_read reads of a certificate.
+typedef enum {
+    s_BOTH_KEYS,                //  the public key, and the secret one if there
+    s_PUBLIC_KEY_ONLY           //  the public key; a secret one is noted, not read
+} s_keys_t;
+
+//  Read the certificate at path into cert (cleared on failure). With
+//  s_PUBLIC_KEY_ONLY a secret key in the file is never copied out nor
+//  checked: *secret_seen_p says it was there. *mode_p gets the file's
+//  permission bits. Returns 0, JB_EIO, JB_EPARSE or JB_ENOMEM.
+static int
+s_cert_read(jb_curve_cert_t *cert, const char *path, s_keys_t keys, bool *secret_seen_p,
+            unsigned *mode_p, jb_error_t *error)
 {
-    assert(cert);
-    assert(path);
     jb_curve_cert_clear(cert);
+    *secret_seen_p = false;
     char *text = NULL;
-    int rc = s_read_file(path, &text, error);
+    int rc = s_read_file(path, &text, mode_p, error);
     if (rc)
         return rc;
     zconfig_t *root = zconfig_str_load(text);
@@ -169,13 +179,14 @@ jb_curve_cert_load(jb_curve_cert_t *cert, const char *path, jb_error_t *error)
     rc = s_cert_key(root, "/curve/public-key", path, cert->public_key, error);
     if (rc == JB_ENOTFOUND)
         rc = jb__error(error, JB_EPARSE, NULL, "certificate %s: no curve/public-key", path);
-    if (rc == 0) {
+    //  zconfig keeps its own copies of the values, the secret among them
+    const char *secret = zconfig_get(root, "/curve/secret-key", NULL);
+    *secret_seen_p = secret != NULL;
+    if (rc == 0 && keys == s_BOTH_KEYS) {
         rc = s_cert_key(root, "/curve/secret-key", path, cert->secret_key, error);
         if (rc == JB_ENOTFOUND)
             rc = 0;
     }
-    //  zconfig keeps its own copies of the values, the secret among them
-    const char *secret = zconfig_get(root, "/curve/secret-key", NULL);
     if (secret)
         jb__curve_wipe((char *) secret, strlen(secret));
     zconfig_destroy(&root);
@@ -189,6 +200,45 @@ jb_curve_cert_load(jb_curve_cert_t *cert, const char *path, jb_error_t *error)
     if (rc)
         jb_curve_cert_clear(cert);
     return rc;
+}
+
+int
+jb_curve_cert_load(jb_curve_cert_t *cert, const char *path, jb_error_t *error)
+{
+    assert(cert);
+    assert(path);
+    bool secret_seen;
+    unsigned mode;
+    return s_cert_read(cert, path, s_BOTH_KEYS, &secret_seen, &mode, error);
+}
+
+//  --------------------------------------------------------------------------
+//  Refused rather than warned about, as ssh refuses such a private key: a
+//  secret key that others could read may already be theirs, and a broker
+//  or client that went on with it would be secure in name only. The fix is
+//  one chmod, which the message gives.
+
+int
+jb_curve_cert_load_secret(jb_curve_cert_t *cert, const char *path, jb_error_t *error)
+{
+    assert(cert);
+    assert(path);
+    bool secret_seen;
+    unsigned mode;
+    int rc = s_cert_read(cert, path, s_BOTH_KEYS, &secret_seen, &mode, error);
+    if (rc)
+        return rc;
+    if (!*cert->secret_key)
+        return jb__error(error, JB_EPARSE, NULL,
+                         "certificate %s holds no secret key: give the secret certificate (the "
+                         "_secret file of jbus keygen)", path);
+    if (mode & 077) {
+        jb_curve_cert_clear(cert);
+        return jb__error(error, JB_EINVAL, NULL,
+                         "certificate %s holds a secret key but is open to others than its "
+                         "owner (mode %04o): run chmod 600 %s", path, mode, path);
+    }
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -269,16 +319,30 @@ jb_curve_cert_save(const jb_curve_cert_t *cert, const char *path, const char *na
 int
 jb_curve_key_read(const char *key_or_path, char key [JB_CURVE_KEY_SIZE], jb_error_t *error)
 {
+    bool secret_given;
+    return jb_curve_server_key_read(key_or_path, key, &secret_given, error);
+}
+
+int
+jb_curve_server_key_read(const char *key_or_path, char key [JB_CURVE_KEY_SIZE],
+                         bool *secret_given_p, jb_error_t *error)
+{
     assert(key_or_path);
     assert(key);
+    assert(secret_given_p);
+    *secret_given_p = false;
     if (jb_curve_key_check(key_or_path, NULL) == 0) {
         memcpy(key, key_or_path, JB_CURVE_KEY_SIZE);
         return 0;
     }
+    //  Only the public key is read: a secret one given by mistake is never
+    //  copied out of the file's text, which is wiped
     jb_curve_cert_t cert;
     jb_error_t reason;
-    if (jb_curve_cert_load(&cert, key_or_path, &reason)) {
+    unsigned mode;
+    if (s_cert_read(&cert, key_or_path, s_PUBLIC_KEY_ONLY, secret_given_p, &mode, &reason)) {
         key[0] = '\0';
+        *secret_given_p = false;
         return jb__error(error, JB_EINVAL, NULL,
                          "\"%.60s\" is neither a CURVE public key (40 characters of Z85) nor a "
                          "certificate: %s", key_or_path, reason.message);

@@ -19,4 +19,11 @@
 int
     jb__file_read(const char *path, size_t max, char **text_p, size_t *size_p);
 
+//  jb__file_read, and on success *mode_p gets the permission bits (e.g.
+//  0600) of the file as it was read: fstat of the open file, not of a file
+//  put at path since.
+int
+    jb__file_read_mode(const char *path, size_t max, char **text_p, size_t *size_p,
+                       unsigned *mode_p);
+
 #endif

@@ -171,14 +171,9 @@ jb__zap_new(const char *cert_path, const char *clients_dir, const jb__rules_t *r
     self->rules = rules;
     self->refusals = refusals;
     jb_error_t reason;
-    if (jb_curve_cert_load(&self->cert, cert_path, &reason)) {
+    //  A secret key others may read is refused: see jb_curve_cert_load_secret
+    if (jb_curve_cert_load_secret(&self->cert, cert_path, &reason)) {
         jb__error(error, JB_ECONFIG, NULL, "curve_cert: %s", reason.message);
-        goto failed;
-    }
-    if (!*self->cert.secret_key) {
-        jb__error(error, JB_ECONFIG, NULL,
-                  "curve_cert: certificate %s holds no secret key: give the broker's secret "
-                  "certificate (the _secret file of jbus keygen)", cert_path);
         goto failed;
     }
     if (!(self->clients_dir = jb__strndup(clients_dir, strlen(clients_dir)))) {

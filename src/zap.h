@@ -34,7 +34,7 @@ typedef enum {
 } jb__role_t;
 
 //  Read the broker's certificate at cert_path (it must hold the secret
-//  key) and the allowed clients' certificates in the directory
+//  key and be open to its owner only: jb_curve_cert_load_secret) and the allowed clients' certificates in the directory
 //  clients_dir, then bind the ZAP handler of the process's ZeroMQ context.
 //  rules (who has a right on which socket) and refusals (the log's set)
 //  are borrowed and must outlive the handler. Logs a warning for each file

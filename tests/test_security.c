@@ -1173,6 +1173,141 @@ test_tools_and_examples_talk_curve_with_keys_from_flags_or_the_environment(void 
 }
 
 //  --------------------------------------------------------------------------
+//  A secret certificate that others than its owner may read or change is
+//  refused, as ssh refuses such a private key: by the library's loader for
+//  secret certificates, by the broker program (exit code 2, naming the
+//  file, its mode and the chmod that fixes it) and by the jbus tool.
+
+static void
+test_a_secret_certificate_open_to_others_is_refused(void **state)
+{
+    (void) state;
+    char open_secret [PATH_MAX], open_client [PATH_MAX];
+    testproc_format(open_secret, sizeof open_secret, "%s/open_broker_secret",
+                    testproc_directory);
+    testproc_format(open_client, sizeof open_client, "%s/open_alice_secret", testproc_directory);
+    jb_error_t error;
+    assert_int_equal(jb_curve_cert_save(&s_broker_cert, open_secret, "broker", true, &error), 0);
+    assert_int_equal(jb_curve_cert_save(&s_certs[s_ALICE], open_client, "alice", true, &error),
+                     0);
+
+    const mode_t refused [] = { 0644, 0640, 0604, 0660, 0620, 0602, 0610, 0666 };
+    for (size_t index = 0; index < sizeof refused / sizeof refused[0]; index++) {
+        assert_int_equal(chmod(open_secret, refused[index]), 0);
+        jb_curve_cert_t cert;
+        if (jb_curve_cert_load_secret(&cert, open_secret, &error) != JB_EINVAL)
+            fail_msg("mode %04o: not refused", (unsigned) refused[index]);
+        char expected [PATH_MAX + 64];
+        testproc_format(expected, sizeof expected, "certificate %s holds a secret key but is "
+                        "open to others than its owner (mode %04o): run chmod 600 %s",
+                        open_secret, (unsigned) refused[index], open_secret);
+        assert_string_equal(error.message, expected);
+        assert_string_equal(cert.public_key, "");
+        assert_string_equal(cert.secret_key, "");
+    }
+    const mode_t accepted [] = { 0600, 0400, 0700 };
+    for (size_t index = 0; index < sizeof accepted / sizeof accepted[0]; index++) {
+        assert_int_equal(chmod(open_secret, accepted[index]), 0);
+        jb_curve_cert_t cert;
+        if (jb_curve_cert_load_secret(&cert, open_secret, &error))
+            fail_msg("mode %04o: %s", (unsigned) accepted[index], error.message);
+        assert_string_equal(cert.secret_key, s_broker_cert.secret_key);
+        jb_curve_cert_clear(&cert);
+    }
+    //  A public certificate is no secret one, whatever its mode; the plain
+    //  loader, which also reads public certificates, judges no mode
+    jb_curve_cert_t cert;
+    assert_int_equal(jb_curve_cert_load_secret(&cert, s_broker_public, &error), JB_EPARSE);
+    s_expect_in(error.message, "holds no secret key");
+    assert_int_equal(chmod(open_secret, 0644), 0);
+    assert_int_equal(jb_curve_cert_load(&cert, open_secret, &error), 0);
+    jb_curve_cert_clear(&cert);
+
+    //  The broker program never starts on it
+    char mode_text [PATH_MAX + 64];
+    testproc_format(mode_text, sizeof mode_text, "certificate %s holds a secret key but is "
+                    "open to others than its owner (mode 0644): run chmod 600 %s",
+                    open_secret, open_secret);
+    const char *broker_args [] = { "--frontend", "tcp://127.0.0.1:*",
+                                   "--backend", "tcp://127.0.0.1:*", "--no-control",
+                                   "--curve-cert", open_secret, "--curve-clients", s_clients_dir,
+                                   NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_BROKER, broker_args, &outcome);
+    if (outcome.status != 2)
+        fail_msg("jbus-broker: exit status %d, stderr: %s", outcome.status, outcome.err);
+    s_expect_in(outcome.err, mode_text);
+    assert_string_equal(outcome.out, "");
+    testproc_outcome_free(&outcome);
+
+    //  Nor does a client use its own secret key when others can read it
+    assert_int_equal(chmod(open_client, 0644), 0);
+    testproc_format(mode_text, sizeof mode_text, "bad --curve-cert: certificate %s holds a "
+                    "secret key but is open to others than its owner (mode 0644): run "
+                    "chmod 600 %s", open_client, open_client);
+    const char *client_args [] = { "stats", "--curve-cert", open_client,
+                                   "--curve-server", s_broker_public, NULL };
+    testproc_run(TESTPROC_JBUS, client_args, &outcome);
+    assert_int_equal(outcome.status, 2);
+    s_expect_in(outcome.err, mode_text);
+    testproc_outcome_free(&outcome);
+    unlink(open_secret);
+    unlink(open_client);
+}
+
+//  --------------------------------------------------------------------------
+//  The broker's secret certificate given where its public key is asked for
+//  (--curve-server) still works, for its public key alone, and the client
+//  warns, naming the file: that file belongs with the broker only.
+
+static void
+test_the_brokers_secret_certificate_as_server_key_gives_its_public_key_and_a_warning(
+    void **state)
+{
+    (void) state;
+    char key [JB_CURVE_KEY_SIZE];
+    bool secret_given = true;
+    jb_error_t error;
+    assert_int_equal(jb_curve_server_key_read(s_broker_secret, key, &secret_given, &error), 0);
+    assert_string_equal(key, s_broker_cert.public_key);
+    assert_true(secret_given);
+    assert_int_equal(jb_curve_server_key_read(s_broker_public, key, &secret_given, &error), 0);
+    assert_string_equal(key, s_broker_cert.public_key);
+    assert_false(secret_given);
+    assert_int_equal(jb_curve_server_key_read(s_broker_cert.public_key, key, &secret_given,
+                                              &error), 0);
+    assert_false(secret_given);
+    assert_int_equal(jb_curve_key_read(s_broker_secret, key, &error), 0);
+    assert_string_equal(key, s_broker_cert.public_key);
+
+    testproc_broker_t program;
+    s_broker_start(&program);
+    char warning [PATH_MAX + 64];
+    testproc_format(warning, sizeof warning, "jbus stats: warning: --curve-server %s is the "
+                    "broker's secret certificate: only its public key is used", s_broker_secret);
+    const char *args [] = { "stats", "--endpoint", program.control,
+                            "--curve-cert", s_secret_paths[s_CAROL],
+                            "--curve-server", s_broker_secret, "--timeout", "20000", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, args, &outcome);
+    if (outcome.status != 0)
+        fail_msg("jbus stats: exit status %d, stderr: %s", outcome.status, outcome.err);
+    s_expect_in(outcome.err, warning);
+    s_expect_in(outcome.out, "\"curve\":true");
+    testproc_outcome_free(&outcome);
+
+    //  The public certificate gets no warning
+    const char *public_args [] = { "stats", "--endpoint", program.control,
+                                   "--curve-cert", s_secret_paths[s_CAROL],
+                                   "--curve-server", s_broker_public, "--timeout", "20000", NULL };
+    testproc_run(TESTPROC_JBUS, public_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_string_equal(outcome.err, "");
+    testproc_outcome_free(&outcome);
+    free(s_broker_stop(&program));
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -1206,6 +1341,11 @@ main(void)
                                   testproc_reap_children),
         cmocka_unit_test_teardown(
             test_tools_and_examples_talk_curve_with_keys_from_flags_or_the_environment,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_secret_certificate_open_to_others_is_refused,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_the_brokers_secret_certificate_as_server_key_gives_its_public_key_and_a_warning,
             testproc_reap_children),
     };
     //  The broker logs through zsys; keep stdout for cmocka's report.

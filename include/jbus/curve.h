@@ -25,7 +25,7 @@
     Example:
         jb_curve_cert_t cert;
         char server_key [JB_CURVE_KEY_SIZE];
-        if (jb_curve_cert_load(&cert, "work_tracking.cert_secret", &error) == 0
+        if (jb_curve_cert_load_secret(&cert, "work_tracking.cert_secret", &error) == 0
         &&  jb_curve_key_read("broker.cert", server_key, &error) == 0) {
             options.curve_server_key = server_key;
             options.curve_public_key = cert.public_key;
@@ -73,6 +73,20 @@ JB_EXPORT int
 JB_EXPORT int
     jb_curve_cert_load(jb_curve_cert_t *cert, const char *path, jb_error_t *error);
 
+//  Read a secret certificate, ours, at path into cert, as
+//  jb_curve_cert_load, and refuse it unless it holds a secret key that
+//  only its owner may read or change (no permission bit for its group or
+//  others, e.g. mode 0600 as jb_curve_cert_save writes it): a secret key
+//  others can read is no secret, so, as ssh does with a private key, it is
+//  not used. Returns 0, JB_EIO or JB_EPARSE as jb_curve_cert_load (and
+//  JB_EPARSE when the certificate holds no secret key), or JB_EINVAL for
+//  its permissions, the message naming the file, its mode and the fix:
+//      certificate broker_secret holds a secret key but is open to others
+//      than its owner (mode 0644): run chmod 600 broker_secret
+//  On failure cert is cleared.
+JB_EXPORT int
+    jb_curve_cert_load_secret(jb_curve_cert_t *cert, const char *path, jb_error_t *error);
+
 //  Write cert to a new file at path: the public certificate, or with
 //  secret the secret one (which cert must then hold), readable by its
 //  owner only (mode 0600). name, when not NULL, goes into the metadata
@@ -94,11 +108,22 @@ JB_EXPORT int
 
 //  A public key given as text or as a certificate: when key_or_path is a
 //  key (40 characters of Z85), copy it into key; otherwise read the
-//  certificate file it names and copy its public key. Returns 0, or
+//  certificate file it names and copy its public key (only that is read
+//  from the file, even from a secret certificate). Returns 0, or
 //  JB_EINVAL when it is neither, the message saying why the file would
 //  not do.
 JB_EXPORT int
     jb_curve_key_read(const char *key_or_path, char key [JB_CURVE_KEY_SIZE], jb_error_t *error);
+
+//  The broker's public key for a client, as jb_curve_key_read, which also
+//  says when the file given was a secret certificate: *secret_given_p is
+//  true then, and false otherwise. Only the public key of such a file is
+//  read; its secret key is not checked, copied or kept (the text read is
+//  wiped). The secret certificate belongs with the broker alone, so the
+//  caller should warn, naming the file, that the public one will do.
+JB_EXPORT int
+    jb_curve_server_key_read(const char *key_or_path, char key [JB_CURVE_KEY_SIZE],
+                             bool *secret_given_p, jb_error_t *error);
 
 //  Make socket (a zsock_t or a libzmq socket handle) a CURVE client of the
 //  server whose public key is server_key, with the key pair public_key and
