@@ -23,36 +23,12 @@
 #include <string.h>
 #include <time.h>
 #include "jbus.h"
+#include "bench_loop.h"
 
-static const char *s_payload =
-    "{\"task_id\":\"WORK-001\",\"title\":\"Write the CloudEvents binding\","
-    "\"completed_by\":\"alice@example.com\",\"duration_minutes\":42,"
-    "\"tags\":[\"bus\",\"spec\"],\"quality\":\"high\"}";
+static const char *s_payload = BENCH_LOOP_PAYLOAD;
 
-//  --count: iterations per figure, 0 to run each for a time instead.
-static long s_count;
-//  The figures named on the command line, or none for all.
-static char **s_figures;
-static int s_figure_count;
 //  --stamped: add jbuspub and jbusseq, as a jbus publisher does.
 static bool s_stamped;
-
-static bool
-s_wanted(const char *figure)
-{
-    for (int index = 0; index < s_figure_count; index++)
-        if (strcmp(s_figures[index], figure) == 0)
-            return true;
-    return s_figure_count == 0;
-}
-
-static double
-s_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
-}
 
 static jb_event_t *
 s_make_event(void)
@@ -70,25 +46,13 @@ s_make_event(void)
     return event;
 }
 
-//  Run body repeatedly for about `seconds`, or exactly s_count times, when
+//  Run body repeatedly for about `seconds`, or exactly bench_loop_count times, when
 //  the figure is wanted; report events/s and ns/event.
 #define BENCH(figure, label, seconds, body) do {                                \
-    if (!s_wanted(figure))                                                      \
-        break;                                                                  \
-    long iterations = 0;                                                        \
-    double start = s_now(), elapsed;                                            \
-    if (s_count > 0) {                                                          \
-        for (; iterations < s_count; iterations++) { body; }                    \
-        elapsed = s_now() - start;                                              \
-    }                                                                           \
-    else                                                                        \
-    do {                                                                        \
-        for (int batch_index = 0; batch_index < 1000; batch_index++) { body; } \
-        iterations += 1000;                                                     \
-        elapsed = s_now() - start;                                              \
-    } while (elapsed < (seconds));                                              \
-    printf("%-34s %12.0f events/s %9.0f ns/event\n", label,                     \
-           (double) iterations / elapsed, elapsed * 1e9 / (double) iterations); \
+    double ns;                                                                  \
+    BENCH_LOOP(figure, seconds, ns, body);                                      \
+    if (ns >= 0)                                                                \
+        printf("%-34s %12.0f events/s %9.0f ns/event\n", label, 1e9 / ns, ns);  \
 } while (0)
 
 static int
@@ -104,16 +68,16 @@ main(int argc, char *argv[])
 {
     double seconds = 1.0;
     if (argc > 2 && strcmp(argv[1], "--count") == 0) {
-        s_count = atol(argv[2]);
-        if (s_count <= 0)
+        bench_loop_count = atol(argv[2]);
+        if (bench_loop_count <= 0)
             return s_usage();
         int next = 3;
         if (next < argc && strcmp(argv[next], "--stamped") == 0) {
             s_stamped = true;
             next++;
         }
-        s_figures = argv + next;
-        s_figure_count = argc - next;
+        bench_loop_figures = argv + next;
+        bench_loop_figure_count = argc - next;
     }
     else
     if (argc > 1) {
