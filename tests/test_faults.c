@@ -494,7 +494,9 @@ test_a_half_gigabyte_message_is_refused_at_the_default_bounds(void **state)
     (void) state;
     long peak = s_big_message_refused("broker\n", s_MIB);
     assert_true(peak > 0);
-    assert_true(peak < (long) (s_BIG_FRAMES * (s_MIB / 1024)) + 64 * 1024);
+    //  once, with room for the allocator (and ASan's redzones: 596 MB
+    //  measured), never twice
+    assert_true(peak < (long) (s_BIG_FRAMES * (s_MIB / 1024)) * 3 / 2);
 }
 
 int
