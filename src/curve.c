@@ -228,10 +228,12 @@ jb_curve_cert_load_secret(jb_curve_cert_t *cert, const char *path, jb_error_t *e
     int rc = s_cert_read(cert, path, s_BOTH_KEYS, &secret_seen, &mode, error);
     if (rc)
         return rc;
-    if (!*cert->secret_key)
+    if (!*cert->secret_key) {
+        jb_curve_cert_clear(cert);
         return jb__error(error, JB_EPARSE, NULL,
                          "certificate %s holds no secret key: give the secret certificate (the "
                          "_secret file of jbus keygen)", path);
+    }
     if (mode & 077) {
         jb_curve_cert_clear(cert);
         return jb__error(error, JB_EINVAL, NULL,

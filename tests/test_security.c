@@ -1219,6 +1219,7 @@ test_a_secret_certificate_open_to_others_is_refused(void **state)
     jb_curve_cert_t cert;
     assert_int_equal(jb_curve_cert_load_secret(&cert, s_broker_public, &error), JB_EPARSE);
     s_expect_in(error.message, "holds no secret key");
+    assert_string_equal(cert.public_key, "");           //  cleared on failure, as promised
     assert_int_equal(chmod(open_secret, 0644), 0);
     assert_int_equal(jb_curve_cert_load(&cert, open_secret, &error), 0);
     jb_curve_cert_clear(&cert);
