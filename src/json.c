@@ -90,11 +90,15 @@ s_hex4(const char *text)
 static int
 s_unescape(const char *start, const char *end, bool escaped, jb__buffer_t *buffer)
 {
-    jb__buffer_reset(buffer);
+    buffer->size = 0;
+    buffer->failed = false;
+    if (!escaped) {
+        //  most strings: one copy, which also ends the buffer with a NUL
+        jb__buffer_append(buffer, start + 1, (size_t) (end - start - 2));
+        return buffer->failed? -1: 0;
+    }
     const char *cursor = start + 1;
     end--;
-    if (!escaped)
-        cursor = end;
     while (cursor < end) {
         const char *run = cursor;
         while (cursor < end && *cursor != '\\')
@@ -153,8 +157,6 @@ s_unescape(const char *start, const char *end, bool escaped, jb__buffer_t *buffe
         }
         jb__buffer_append(buffer, utf8, length);
     }
-    if (!escaped)
-        jb__buffer_append(buffer, start + 1, (size_t) (end - start - 1));
     jb__buffer_append(buffer, "", 0);      //  ensure the NUL after an empty string
     return buffer->failed? -1: 0;
 }
