@@ -90,7 +90,9 @@ s_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, const jb__
     int rc = jb_event_validate(event, error);
     if (rc)
         return rc;
-    jb__buffer_append_text(&self->buffer, jb_event_type(event));
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    jb__buffer_append(&self->buffer, type, type_size);
     s_end_frame(self, 0);
     size_t start = self->buffer.size;
     if (mode == JB_MODE_BINARY) {
