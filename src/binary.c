@@ -44,9 +44,30 @@ s_put_be(uint8_t *out, uint64_t value, int bytes)
         out[index] = (uint8_t) value;
 }
 
-static uint8_t *
+static inline void
+s_copy_word(uint8_t *out, const uint8_t *in)
+{
+    uint64_t word;
+    memcpy(&word, in, 8);
+    memcpy(out, &word, 8);
+}
+
+//  Most pieces are attribute values of a few dozen bytes: up to 32 are
+//  copied as overlapping words without a call, the last word ending the
+//  piece, so that nothing past it is read or written.
+static inline uint8_t *
 s_put_bytes(uint8_t *out, const void *bytes, size_t size)
 {
+    const uint8_t *in = (const uint8_t *) bytes;
+    if (size >= 8 && size <= 32) {
+        s_copy_word(out, in);
+        if (size > 16) {
+            s_copy_word(out + 8, in + 8);
+            s_copy_word(out + size - 16, in + size - 16);
+        }
+        s_copy_word(out + size - 8, in + size - 8);
+    }
+    else
     if (size)
         memcpy(out, bytes, size);
     return out + size;
@@ -196,6 +217,11 @@ s_put_timestamp(uint8_t *out, const jb_timestamp_t *timestamp)
 static inline uint8_t *
 s_put_value(uint8_t *out, const jb_value_t *value, size_t string_size)
 {
+    //  the commonest types are tested before the jump of the switch
+    if (value->type == JB_TYPE_STRING)
+        return s_put_text(out, value->as.string, string_size);
+    if (value->type == JB_TYPE_INTEGER)
+        return s_put_int32(out, value->as.integer);
     switch (value->type) {
         case JB_TYPE_BOOLEAN:
             *out++ = value->as.boolean? 0xc3: 0xc2;
@@ -216,24 +242,27 @@ s_put_value(uint8_t *out, const jb_value_t *value, size_t string_size)
     return out;
 }
 
-//  The bytes an extension can take at most, name and value: each gets the
-//  longest header, and a value the 18 bytes of a Timestamp besides its text
-//  or bytes. *lengths_p collects the lengths of both, or'ed together: it
-//  exceeds UINT32_MAX exactly when one of them does.
+//  The bytes an extension can take at most besides the text or bytes of
+//  its name and value: each gets the longest header, and a value the 18
+//  bytes of a Timestamp.
+#define s_EXTENSION_OVERHEAD (2 * s_HEADER_MAX + 2 + JB__BINARY_TIMESTAMP_SIZE)
+
+//  The bytes an extension can take at most, name and value. *lengths_p
+//  collects the lengths of both, or'ed together: it exceeds UINT32_MAX
+//  exactly when one of them does.
 static inline size_t
 s_extension_bound(size_t name_size, const jb_value_t *value, size_t string_size,
                   size_t *lengths_p)
 {
     size_t value_size = value->type == JB_TYPE_BINARY? value->as.binary.size: string_size;
     *lengths_p |= value_size | name_size;
-    return 2 * s_HEADER_MAX + 2 + JB__BINARY_TIMESTAMP_SIZE + name_size + value_size;
+    return s_EXTENSION_OVERHEAD + name_size + value_size;
 }
 
 //  --------------------------------------------------------------------------
 
 void
-jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_t *extras,
-                 size_t extra_count)
+jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extras_t *extras)
 {
     //  the keys of the core attributes, by jb__attribute_t, with their
     //  fixstr headers; type is frame 0
@@ -242,9 +271,12 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_
         "\xaf" "datacontenttype", "\xaa" "dataschema", "\xa7" "subject"
     };
     //  Count the members and bound the bytes: every piece gets the longest
-    //  header, a core key its 16 bytes at most, an extension (or an extra)
-    //  s_extension_bound. A piece that msgpack cannot say the length of
-    //  fails the buffer.
+    //  header, a core key its 16 bytes at most, an extension
+    //  s_extension_bound, the extras s_EXTENSION_OVERHEAD each and their
+    //  extras->size together. A piece that msgpack cannot say the length of
+    //  fails the buffer (the extras' sum stands for each of their lengths).
+    const jb__extra_t *extra_items = extras? extras->items: NULL;
+    size_t extra_count = extras? extras->count: 0;
     size_t data_size;
     const char *data = (const char *) jb_event_data(event, &data_size);
     jb_data_kind_t kind = jb_event_data_kind(event);
@@ -268,14 +300,15 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_
         size_t name_size, string_size;
         const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
                                                          &string_size);
-        if (extra_count && jb__extra_index(extras, extra_count, name, name_size) < extra_count)
+        if (extra_count && jb__extra_index(extra_items, extra_count, name, name_size) < extra_count)
             count--;                    //  the extra of that name replaces it
         bound += s_extension_bound(name_size, value, string_size, &lengths);
     }
-    for (size_t index = 0; index < extra_count; index++)
-        bound += s_extension_bound(extras[index].name_size, &extras[index].value,
-                                   extras[index].string_size, &lengths);
-    count += extra_count;
+    if (extra_count) {
+        count += extra_count;
+        bound += extra_count * s_EXTENSION_OVERHEAD + extras->size;
+        lengths |= extras->size;
+    }
     if (kind != JB_DATA_NONE)
         bound += 5 + s_HEADER_MAX + data_size;
     if (lengths > UINT32_MAX) {
@@ -302,14 +335,15 @@ jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_
         size_t name_size, string_size;
         const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
                                                          &string_size);
-        if (extra_count && jb__extra_index(extras, extra_count, name, name_size) < extra_count)
+        if (extra_count && jb__extra_index(extra_items, extra_count, name, name_size) < extra_count)
             continue;
         out = s_put_text(out, name, name_size);
         out = s_put_value(out, value, string_size);
     }
     for (size_t index = 0; index < extra_count; index++) {
-        out = s_put_key(out, extras[index].name, extras[index].name_size);
-        out = s_put_value(out, &extras[index].value, extras[index].string_size);
+        const jb__extra_t *extra = &extra_items[index];
+        out = s_put_key(out, extra->name, extra->name_size);
+        out = s_put_value(out, &extra->value, extra->string_size);
     }
     if (kind != JB_DATA_NONE) {
         out = s_PUT_KEY(out, "\xa4" "data");

@@ -23,11 +23,10 @@ enum {
 #include "jbus/event.h"
 
 //  Append the binary-mode msgpack map of event (all attributes
-//  but type, and the data), without validating it; with the extra_count
-//  extras after the event's extensions, in place of any of the same name.
+//  but type, and the data), without validating it; with the extras (NULL
+//  for none) after the event's extensions, in place of any of the same name.
 void
-    jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_t *extras,
-                     size_t extra_count);
+    jb__binary_write(jb__buffer_t *buffer, const jb_event_t *event, const jb__extras_t *extras);
 
 //  Decode a binary-mode msgpack map of size bytes, with the type
 //  from the topic, into a new valid event; an extension named as one of

@@ -90,11 +90,15 @@ s_hex4(const char *text)
 static int
 s_unescape(const char *start, const char *end, bool escaped, jb__buffer_t *buffer)
 {
-    jb__buffer_reset(buffer);
+    buffer->size = 0;
+    buffer->failed = false;
+    if (!escaped) {
+        //  most strings: one copy, which also ends the buffer with a NUL
+        jb__buffer_append(buffer, start + 1, (size_t) (end - start - 2));
+        return buffer->failed? -1: 0;
+    }
     const char *cursor = start + 1;
     end--;
-    if (!escaped)
-        cursor = end;
     while (cursor < end) {
         const char *run = cursor;
         while (cursor < end && *cursor != '\\')
@@ -153,8 +157,6 @@ s_unescape(const char *start, const char *end, bool escaped, jb__buffer_t *buffe
         }
         jb__buffer_append(buffer, utf8, length);
     }
-    if (!escaped)
-        jb__buffer_append(buffer, start + 1, (size_t) (end - start - 1));
     jb__buffer_append(buffer, "", 0);      //  ensure the NUL after an empty string
     return buffer->failed? -1: 0;
 }
@@ -601,16 +603,29 @@ jb_json_decode_batch(const char *text, size_t size, const jb_extension_def_t *kn
 //  --------------------------------------------------------------------------
 //  Encoder
 
+//  A member's name of name_size bytes, quoted, with a comma before it but
+//  for the first member and a colon after it: one copy, not four appends,
+//  as every extension and the stamp's two attributes go out so.
 static void
-s_write_name(jb__buffer_t *buffer, const char *name, bool *first)
+s_write_name(jb__buffer_t *buffer, const char *name, size_t name_size, bool *first)
 {
+    if (!jb__buffer_reserve(buffer, name_size + 4))
+        return;
+    char *out = buffer->data + buffer->size;
     if (!*first)
-        jb__buffer_append(buffer, ",", 1);
+        *out++ = ',';
     *first = false;
-    jb__buffer_append(buffer, "\"", 1);
-    jb__buffer_append_text(buffer, name);
-    jb__buffer_append(buffer, "\":", 2);
+    *out++ = '"';
+    memcpy(out, name, name_size);
+    out += name_size;
+    *out++ = '"';
+    *out++ = ':';
+    buffer->size = (size_t) (out - buffer->data);
+    buffer->data[buffer->size] = '\0';
 }
+
+//  S_write_name of a name known in advance.
+#define s_WRITE_NAME(buffer, name, first) s_write_name((buffer), name, sizeof name - 1, (first))
 
 static void
 s_write_timestamp(jb__buffer_t *buffer, const jb_timestamp_t *timestamp)
@@ -662,14 +677,15 @@ s_write_value(jb__buffer_t *buffer, const jb_value_t *value, size_t string_size)
 }
 
 void
-jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_t *extras,
-                     size_t extra_count)
+jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__extras_t *extras)
 {
     //  the core members' names, by jb__attribute_t, quoted and with colon
     static const char *const core_names [JB__CORE_COUNT] = {
         "\"specversion\":", "\"id\":", "\"source\":", "\"type\":",
         "\"datacontenttype\":", "\"dataschema\":", "\"subject\":"
     };
+    const jb__extra_t *extra_items = extras? extras->items: NULL;
+    size_t extra_count = extras? extras->count: 0;
     bool first = true;
     jb__buffer_append(buffer, "{", 1);
     for (int which = 0; which < JB__CORE_COUNT; which++) {
@@ -684,7 +700,7 @@ jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__ex
         jb__buffer_append_json_string(buffer, value, size);
     }
     if (jb_event_time(event)) {
-        s_write_name(buffer, "time", &first);
+        s_WRITE_NAME(buffer, "time", &first);
         s_write_timestamp(buffer, jb_event_time(event));
     }
     size_t count = jb_event_extension_count(event);
@@ -693,14 +709,15 @@ jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__ex
         size_t name_size, string_size;
         const jb_value_t *value = jb__event_extension_at(event, index, &name, &name_size,
                                                          &string_size);
-        if (extra_count && jb__extra_index(extras, extra_count, name, name_size) < extra_count)
+        if (extra_count && jb__extra_index(extra_items, extra_count, name, name_size) < extra_count)
             continue;                       //  the extra of that name replaces it
-        s_write_name(buffer, name, &first);
+        s_write_name(buffer, name, name_size, &first);
         s_write_value(buffer, value, string_size);
     }
     for (size_t index = 0; index < extra_count; index++) {
-        s_write_name(buffer, extras[index].name, &first);
-        s_write_value(buffer, &extras[index].value, extras[index].string_size);
+        const jb__extra_t *extra = &extra_items[index];
+        s_write_name(buffer, extra->name, extra->name_size, &first);
+        s_write_value(buffer, &extra->value, extra->string_size);
     }
     size_t size;
     const char *data = (const char *) jb_event_data(event, &size);
@@ -708,15 +725,15 @@ jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__ex
         case JB_DATA_NONE:
             break;
         case JB_DATA_JSON:
-            s_write_name(buffer, "data", &first);
+            s_WRITE_NAME(buffer, "data", &first);
             jb__buffer_append(buffer, data, size);
             break;
         case JB_DATA_TEXT:
-            s_write_name(buffer, "data", &first);
+            s_WRITE_NAME(buffer, "data", &first);
             jb__buffer_append_json_string(buffer, data, size);
             break;
         case JB_DATA_BINARY:
-            s_write_name(buffer, "data_base64", &first);
+            s_WRITE_NAME(buffer, "data_base64", &first);
             s_write_base64(buffer, (const uint8_t *) data, size);
             break;
     }
@@ -748,7 +765,7 @@ jb_json_encode(const jb_event_t *event, char **json_p, size_t *size_p, jb_error_
     if (rc)
         return rc;
     jb__buffer_t buffer = { 0 };
-    jb__json_write_event(&buffer, event, NULL, 0);
+    jb__json_write_event(&buffer, event, NULL);
     return s_finish(&buffer, json_p, size_p, error);
 }
 
@@ -768,7 +785,7 @@ jb_json_encode_batch(const jb_batch_t *batch, char **json_p, size_t *size_p, jb_
     for (size_t index = 0; index < count; index++) {
         if (index)
             jb__buffer_append(&buffer, ",", 1);
-        jb__json_write_event(&buffer, jb_batch_at(batch, index), NULL, 0);
+        jb__json_write_event(&buffer, jb_batch_at(batch, index), NULL);
     }
     jb__buffer_append(&buffer, "]", 1);
     return s_finish(&buffer, json_p, size_p, error);

@@ -13,11 +13,10 @@
 #include "jbus/event.h"
 
 //  Append event in the JSON event format, without validating it;
-//  with the extra_count extras after the event's extensions, in place of
-//  any of the same name.
+//  with the extras (NULL for none) after the event's extensions, in place
+//  of any of the same name.
 void
-    jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__extra_t *extras,
-                         size_t extra_count);
+    jb__json_write_event(jb__buffer_t *buffer, const jb_event_t *event, const jb__extras_t *extras);
 
 //  Jb_json_decode, but an extension named as one of the extra_count extras
 //  goes there (jb__extra_take), not into the event.

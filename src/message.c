@@ -23,6 +23,7 @@ struct jb_message {
     size_t sizes [s_FRAMES_MAX];        //  and its size
     size_t frame_count;                 //  0 when empty
     jb__extra_t stamp [2];              //  the stamp's attributes (s_stamp_name)
+    size_t stamp_names_size;            //  the sum of their name_size
 };
 
 //  Longest frame 1 media type looked at in structured mode.
@@ -49,8 +50,10 @@ jb_message_t *
 jb_message_new(void)
 {
     jb_message_t *self = (jb_message_t *) calloc(1, sizeof(jb_message_t));
-    if (self)
+    if (self) {
         s_stamp_name(self->stamp);      //  named once, for every encode
+        self->stamp_names_size = self->stamp[0].name_size + self->stamp[1].name_size;
+    }
     return self;
 }
 
@@ -77,11 +80,11 @@ s_end_frame(jb_message_t *self, size_t start)
     self->frame_count++;
 }
 
-//  Encode event in mode, with the extras after its extensions.
+//  Encode event in mode, with the extras (NULL for none) after its extensions.
 
 static int
-s_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, const jb__extra_t *extras,
-         size_t extra_count, jb_error_t *error)
+s_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, const jb__extras_t *extras,
+         jb_error_t *error)
 {
     assert(event);
     assert(mode == JB_MODE_BINARY || mode == JB_MODE_STRUCTURED);
@@ -90,18 +93,21 @@ s_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, const jb__
     int rc = jb_event_validate(event, error);
     if (rc)
         return rc;
-    jb__buffer_append_text(&self->buffer, jb_event_type(event));
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    jb__buffer_append(&self->buffer, type, type_size);
     s_end_frame(self, 0);
     size_t start = self->buffer.size;
     if (mode == JB_MODE_BINARY) {
-        jb__binary_write(&self->buffer, event, extras, extra_count);
+        jb__binary_write(&self->buffer, event, extras);
         s_end_frame(self, start);
     }
     else {
-        jb__buffer_append_text(&self->buffer, JB_STRUCTURED_MEDIA_TYPE);
+        jb__buffer_append(&self->buffer, JB_STRUCTURED_MEDIA_TYPE,
+                          sizeof JB_STRUCTURED_MEDIA_TYPE - 1);
         s_end_frame(self, start);
         start = self->buffer.size;
-        jb__json_write_event(&self->buffer, event, extras, extra_count);
+        jb__json_write_event(&self->buffer, event, extras);
         s_end_frame(self, start);
     }
     if (self->buffer.failed) {
@@ -115,7 +121,7 @@ int
 jb_message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode, jb_error_t *error)
 {
     assert(self);
-    return s_encode(self, event, mode, NULL, 0, error);
+    return s_encode(self, event, mode, NULL, error);
 }
 
 int
@@ -124,11 +130,13 @@ jb__message_encode(jb_message_t *self, const jb_event_t *event, jb_mode_t mode,
 {
     assert(self);
     if (!stamp)
-        return s_encode(self, event, mode, NULL, 0, error);
+        return s_encode(self, event, mode, NULL, error);
     self->stamp[0].value = jb_value_string(stamp->publisher);
-    self->stamp[0].string_size = strlen(stamp->publisher);
+    self->stamp[0].string_size = stamp->publisher_size;
     self->stamp[1].value = jb_value_integer(stamp->sequence);
-    return s_encode(self, event, mode, self->stamp, 2, error);
+    //  of the lengths that bound the extras only the publisher's can change
+    jb__extras_t extras = { self->stamp, 2, self->stamp_names_size + stamp->publisher_size };
+    return s_encode(self, event, mode, &extras, error);
 }
 
 size_t

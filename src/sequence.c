@@ -96,6 +96,7 @@ jb__sequencer_next(jb__sequencer_t *self, const char *type, jb__stamp_t *stamp)
     }
     *last = *last == INT32_MAX? 1: *last + 1;
     stamp->publisher = self->publisher;
+    stamp->publisher_size = sizeof self->publisher - 1;
     stamp->sequence = *last;
     return 0;
 }

@@ -20,6 +20,7 @@
 
 typedef struct {
     const char *publisher;      //  16 hex digits, new for each publisher instance
+    size_t publisher_size;      //  strlen(publisher)
     int32_t sequence;           //  1 .. INT32_MAX, then 1 again
 } jb__stamp_t;
 

@@ -90,6 +90,16 @@ typedef struct {
                                 //  is NULL); capacity 0 for none
 } jb__extra_t;
 
+//  The extras an encoder writes, and the sum of their lengths, names and
+//  values (a String, URI or URI-reference's string_size, a Binary's size;
+//  0 for the rest) to bound them by: the owner of the extras works it out
+//  once (it knows which of their sizes change), not the encoder per event.
+typedef struct {
+    const jb__extra_t *items;
+    size_t count;
+    size_t size;
+} jb__extras_t;
+
 //  The index in extras[0 .. count) of the extra named by name_size bytes at
 //  name, or count when there is none.
 static inline size_t
