@@ -58,6 +58,12 @@ static const s_setting_t s_settings [] = {
     { "max-message-size", "max_message_size", "N",
       "largest frame a publisher may send, in bytes; a publisher\n"
       "that sends more is disconnected; -1 = no limit (default 1048576)" },
+    { "max-frames", "max_frames", "N",
+      "most frames in one message from a publisher (1-64); a message\n"
+      "with more is dropped whole and its publisher disconnected (default 3)" },
+    { "max-message-bytes", "max_message_bytes", "N",
+      "most bytes in one message, all frames together; as --max-frames;\n"
+      "0 = max_message_size, -1 = no limit (default 0)" },
     { "linger", "linger", "MS", "how long unsent messages outlive a stop (default 1000)" },
     { "stats-interval", "stats_interval", "MS", "period of the counters log line, 0 = never (default 60000)" },
     { "heartbeat-ivl", "heartbeat_ivl", "MS", "ZMTP heartbeat period, 0 = none (default 5000)" },

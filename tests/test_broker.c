@@ -887,6 +887,10 @@ test_program_rejects_bad_flags_with_exit_code_2(void **state)
         { { "--max-message-size", "-7", NULL },
           "jbus-broker: --max-message-size: \"-7\" is not a whole number" },
         { { "--backend", "", NULL }, "jbus-broker: --backend: \"\" is not an endpoint" },
+        { { "--max-frames", "99", NULL },
+          "jbus-broker: --max-frames: \"99\" is not a whole number from 1 to 64" },
+        { { "--max-message-bytes", "-2", NULL },
+          "jbus-broker: --max-message-bytes: \"-2\" is not a whole number" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
         testproc_outcome_t outcome;
