@@ -728,6 +728,20 @@ test_oversized_message_disconnects_only_its_publisher(void **state)
 //  --------------------------------------------------------------------------
 //  The program, started and reaped through testproc.h.
 
+//  A subscriber on the program's backend gets an event a publisher on its
+//  frontend sends.
+static void
+s_program_forwards_an_event(const testproc_broker_t *program)
+{
+    zsock_t *subscriber = s_subscriber(program->backend, "jerry.");
+    zsock_t *publisher = s_socket(ZMQ_XPUB, program->frontend);
+    s_expect_subscription(publisher, 1, "jerry.");
+    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.completed", "{}"), 0);
+    s_expect_message(subscriber, "jerry.work_tracking.task.completed", "{}");
+    zsock_destroy(&publisher);
+    zsock_destroy(&subscriber);
+}
+
 static void
 test_program_forwards_and_stops_on_sigterm(void **state)
 {
@@ -737,11 +751,7 @@ test_program_forwards_and_stops_on_sigterm(void **state)
     testproc_broker_t program;
     testproc_broker_start(args, &program);
 
-    zsock_t *subscriber = s_subscriber(program.backend, "jerry.");
-    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend);
-    s_expect_subscription(publisher, 1, "jerry.");
-    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.completed", "{}"), 0);
-    s_expect_message(subscriber, "jerry.work_tracking.task.completed", "{}");
+    s_program_forwards_an_event(&program);
     char *reply = s_control_ask(program.control, "STATS");
     assert_non_null(reply);
     cJSON *root = cJSON_Parse(reply);
@@ -750,8 +760,6 @@ test_program_forwards_and_stops_on_sigterm(void **state)
     assert_int_equal(s_json_counter(root, "backend", "subscriptions"), 1);
     cJSON_Delete(root);
     zstr_free(&reply);
-    zsock_destroy(&publisher);
-    zsock_destroy(&subscriber);
 
     int64_t stopping = zclock_mono();
     assert_int_equal(kill(program.process.pid, SIGTERM), 0);
@@ -780,13 +788,7 @@ test_program_logs_and_ignores_sighup_and_sigusr(void **state)
     assert_int_equal(kill(program.process.pid, SIGUSR1), 0);
     assert_int_equal(kill(program.process.pid, SIGUSR2), 0);
 
-    zsock_t *subscriber = s_subscriber(program.backend, "jerry.");
-    zsock_t *publisher = s_socket(ZMQ_XPUB, program.frontend);
-    s_expect_subscription(publisher, 1, "jerry.");
-    assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.completed", "{}"), 0);
-    s_expect_message(subscriber, "jerry.work_tracking.task.completed", "{}");
-    zsock_destroy(&publisher);
-    zsock_destroy(&subscriber);
+    s_program_forwards_an_event(&program);
 
     assert_int_equal(kill(program.process.pid, SIGTERM), 0);
     testproc_outcome_t outcome;
