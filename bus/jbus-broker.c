@@ -64,6 +64,10 @@ static const s_setting_t s_settings [] = {
     { "max-message-bytes", "max_message_bytes", "N",
       "most bytes in one message, all frames together; as --max-frames;\n"
       "0 = max_message_size, -1 = no limit (default 0)" },
+    { "announce-retain", "announce_retain", "MS",
+      "how long a closed publisher's last sequence numbers are\n"
+      "announced again, each second, so that subscribers that fell\n"
+      "behind learn what they lost; 0 = not (default 60000)" },
     { "linger", "linger", "MS", "how long unsent messages outlive a stop (default 1000)" },
     { "stats-interval", "stats_interval", "MS", "period of the counters log line, 0 = never (default 60000)" },
     { "heartbeat-ivl", "heartbeat_ivl", "MS", "ZMTP heartbeat period, 0 = none (default 5000)" },

@@ -234,6 +234,11 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
                                                        : config->max_message_bytes;
     self->max_bytes = max_bytes < 0? UINT64_MAX: (uint64_t) max_bytes;
     self->inspected = self->strict || self->guard;
+    if (config->announce_retain_ms > 0
+    &&  !(self->retained = jb__retained_new(config->announce_retain_ms))) {
+        jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
+        return -1;
+    }
     return 0;
 }
 

@@ -59,6 +59,8 @@ static const s_key_t s_keys [] = {
       1, JB_BROKER_FRAMES_MAX, -1 },
     { "max_message_bytes", s_INT64, offsetof(jb_broker_config_t, max_message_bytes),
       -1, INT64_MAX, -1 },
+    { "announce_retain",   s_INT,   offsetof(jb_broker_config_t, announce_retain_ms),
+      0, INT_MAX, -1 },
     { "linger",            s_INT,   offsetof(jb_broker_config_t, linger_ms), 0, INT_MAX, -1 },
     { "stats_interval",    s_INT,   offsetof(jb_broker_config_t, stats_interval_ms),
       0, INT_MAX, -1 },
@@ -156,6 +158,7 @@ jb_broker_config_defaults(jb_broker_config_t *config)
     config->max_frames = 3;             //  structured mode's; a batch is
                                         //  sent as one message per event
     config->max_message_bytes = 0;      //  max_message_size
+    config->announce_retain_ms = 60000;
     config->linger_ms = 1000;
     config->stats_interval_ms = 60000;
     config->heartbeat_ivl_ms = 5000;

@@ -25,6 +25,11 @@
     zmq_msg_ts, decodes them in place (jb_frame_t views into the received
     buffers) and then has them sent all or dropped all.
 
+    Publishers' announcements (docs/zeromq-binding.md 4.2) take the same
+    paths as events; sending one looks at its frame 1 to count it apart,
+    and keeps a closing publisher's final ones, which a tick sends again
+    once a second (retained.c).
+
     A socket monitor on the frontend reports each publisher connection that
     ends on an inproc PAIR, which the loop polls beside the other sockets.
 
@@ -46,6 +51,7 @@
 
 #include "jbus.h"
 #include "forwarder.h"
+#include "announce.h"
 #include "broker_config.h"
 #include "inspect.h"
 
@@ -54,8 +60,8 @@
 //  the control socket are never starved for long.
 #define s_BATCH 1000
 
-//  Room for the JSON answer to "STATS": nine 20-digit numbers and names.
-#define s_REPLY_MAX 1024
+//  Room for the JSON answer to "STATS": fifteen 20-digit numbers and names.
+#define s_REPLY_MAX 1280
 
 //  Items the actor polls at most: the pipe, the frontend, the backend, the
 //  frontend's monitor, control, ZAP and two more monitors.
@@ -108,6 +114,7 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
         jb__guard_destroy(&self->guard);
         jb__log_once_destroy(&self->peers);
         jb__log_once_destroy(&self->oversized_peers);
+        jb__retained_destroy(&self->retained);
         zmq_msg_close(&self->msg);
         for (size_t index = 0; index < JB_BROKER_FRAMES_MAX + 1; index++)
             zmq_msg_close(&self->frames[index]);
@@ -172,11 +179,14 @@ s_relay(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
 //  holding the first max_frames of them in frames; frames past the bound
 //  all land in the spare, frames[max_frames], and go as they come. libzmq
 //  hands over the first frame of a message only once its last is in, so
-//  this never waits. Counts the message in; *count_p gets its frames,
-//  *bytes_p their size. Returns -1 when the context is gone.
+//  this never waits. *count_p gets its frames, *bytes_p their size.
+//  Counts the message in: an event in messages_in, a publisher's
+//  announcement (*announcement_p true) in announcements, whatever becomes
+//  of it. Returns -1 when the context is gone.
 
 static inline int
-s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p)
+s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uint64_t *bytes_p,
+                  bool *announcement_p)
 {
     size_t count = 1;
     uint64_t bytes = zmq_msg_size(&frames[0]);
@@ -189,8 +199,14 @@ s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uin
         bytes += zmq_msg_size(frame);
         more = zmq_msg_more(frame);
     }
-    self->stats.messages_in++;
-    self->stats.bytes_in += bytes;
+    *announcement_p = count == 3 && self->max_frames >= 3
+                   && jb__announce_marks(zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]));
+    if (*announcement_p)
+        self->stats.announcements++;
+    else {
+        self->stats.messages_in++;
+        self->stats.bytes_in += bytes;
+    }
     *count_p = count;
     *bytes_p = bytes;
     return 0;
@@ -203,18 +219,50 @@ s_oversized(const jb__forwarder_t *self, size_t count, uint64_t bytes)
     return count > self->max_frames || bytes > self->max_bytes;
 }
 
-//  Send the count frames of a message held whole (at most max_frames), of
-//  bytes in all, to subscribers and count them out. Returns -1 when the
-//  context is gone.
-static inline int
-s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
+//  A closing publisher's final announcement, in frames, about to be
+//  forwarded, is kept to be sent again. Only what is forwarded is kept:
+//  with CURVE, what the publisher's rule let through.
+static void
+s_announcement_keep(jb__forwarder_t *self, zmq_msg_t *frames)
 {
+    jb__announcement_t announcement;
+    if (jb__announce_parse(zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]), &announcement,
+                           NULL) == 0
+    &&  announcement.final)
+        jb__retained_keep(self->retained, zmq_msg_data(&frames[0]), zmq_msg_size(&frames[0]),
+                          zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]), zclock_mono());
+}
+
+//  Send one retained announcement to subscribers.
+static void
+s_reannounce(const void *topic, size_t topic_size, const void *text, size_t text_size, void *arg)
+{
+    jb__forwarder_t *self = (jb__forwarder_t *) arg;
+    if (zmq_send(self->backend_handle, topic, topic_size, ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1
+    &&  zmq_send(self->backend_handle, JB__ANNOUNCE_MEDIA_TYPE, JB__ANNOUNCE_MEDIA_TYPE_SIZE,
+                 ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1
+    &&  zmq_send(self->backend_handle, text, text_size, ZMQ_DONTWAIT) != -1)
+        self->stats.reannounced++;
+}
+
+//  Send the count frames of a message held whole (at most max_frames), of
+//  bytes in all, to subscribers and count them out: an event in
+//  messages_out; an announcement is not counted again, and a final one
+//  is kept. Returns -1 when the context is gone.
+static inline int
+s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes,
+               bool announcement)
+{
+    if (announcement && self->retained)
+        s_announcement_keep(self, frames);
     for (size_t index = 0; index < count; index++)
         if (s_send(&frames[index], self->backend_handle,
                    ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
             return zmq_errno() == ETERM? -1: 0;
-    self->stats.messages_out++;
-    self->stats.bytes_out += bytes;
+    if (!announcement) {
+        self->stats.messages_out++;
+        self->stats.bytes_out += bytes;
+    }
     return 0;
 }
 
@@ -298,12 +346,13 @@ s_forward_messages(jb__forwarder_t *self, zmq_msg_t *frames)
             return zmq_errno() == ETERM? -1: 0;
         size_t count;
         uint64_t bytes;
-        if (s_message_receive(self, frames, &count, &bytes))
+        bool announcement;
+        if (s_message_receive(self, frames, &count, &bytes, &announcement))
             return -1;
         if (s_oversized(self, count, bytes))
             s_oversized_refuse(self, frames, count, bytes);
         else
-        if (s_message_send(self, frames, count, bytes))
+        if (s_message_send(self, frames, count, bytes, announcement))
             return -1;
     }
     return 0;
@@ -346,7 +395,8 @@ s_message_inspect(jb__forwarder_t *self, zmq_msg_t *frames)
 {
     size_t count;
     uint64_t bytes;
-    if (s_message_receive(self, frames, &count, &bytes))
+    bool announcement;
+    if (s_message_receive(self, frames, &count, &bytes, &announcement))
         return -1;
     if (s_oversized(self, count, bytes)) {
         s_oversized_refuse(self, frames, count, bytes);
@@ -358,14 +408,15 @@ s_message_inspect(jb__forwarder_t *self, zmq_msg_t *frames)
         return 0;
     }
     if (self->guard && !jb__guard_may_publish(self->guard, &frames[0])) {
-        self->stats.forbidden_messages++;
+        if (!announcement)
+            self->stats.forbidden_messages++;
         return 0;
     }
     if (self->strict && jb__inspect_binding(frames, count, &error)) {
         s_binding_reject(self, &frames[0], &error);
         return 0;
     }
-    return s_message_send(self, frames, count, bytes);
+    return s_message_send(self, frames, count, bytes, announcement);
 }
 
 //  The inspected path's s_forward_messages, for strict mode and CURVE.
@@ -541,10 +592,11 @@ s_log_stats(jb__forwarder_t *self, const char *what)
     zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
               "out %" PRIu64 " messages %" PRIu64 " bytes, "
               "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
-              "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages%s%s",
+              "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages, "
+              "%" PRIu64 " announcements in, %" PRIu64 " sent again%s%s",
               what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
               stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
-              stats.oversized, strict, curve);
+              stats.oversized, stats.announcements, stats.reannounced, strict, curve);
 }
 
 //  --------------------------------------------------------------------------
@@ -571,15 +623,19 @@ s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
             size = snprintf(reply, sizeof reply,
                 "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
                 "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
-                "\"oversized\":%" PRIu64 ",\"forbidden\":%" PRIu64 "},"
+                "\"oversized\":%" PRIu64 ",\"forbidden\":%" PRIu64 ","
+                "\"announcements\":%" PRIu64 "},"
                 "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
                 "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 ","
-                "\"forbidden\":%" PRIu64 "},"
+                "\"forbidden\":%" PRIu64 ",\"reannounced\":%" PRIu64 ","
+                "\"retained\":%zu},"
                 "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
                 "\"uptime_ms\":%" PRIu64 "}",
                 stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
-                stats.oversized, stats.forbidden_messages, stats.messages_out, stats.bytes_out,
+                stats.oversized, stats.forbidden_messages, stats.announcements,
+                stats.messages_out, stats.bytes_out,
                 stats.subscriptions, stats.unsubscriptions, stats.forbidden_subscriptions,
+                stats.reannounced, self->retained? jb__retained_size(self->retained): 0,
                 self->strict? "true": "false", self->guard? "true": "false",
                 stats.auth_failures, stats.uptime_ms);
         }
@@ -668,7 +724,8 @@ s_readable(const s_poller_t *poller, int index)
 }
 
 //  --------------------------------------------------------------------------
-//  Wait until a socket is readable or the next periodic line is due,
+//  Wait until a socket is readable or the next periodic line or
+//  re-announcement is due,
 //  trying again when a signal interrupts the wait. Returns 0, or -1 when
 //  polling failed (logged).
 
@@ -676,10 +733,14 @@ static int
 s_poll(jb__forwarder_t *self, s_poller_t *poller)
 {
     while (true) {
+        int64_t due = self->stats_interval_ms > 0? self->next_stats_ms: -1;
+        int64_t retained = self->retained? jb__retained_next_tick(self->retained): -1;
+        if (retained >= 0 && (due < 0 || retained < due))
+            due = retained;
         long timeout = -1;
-        if (self->stats_interval_ms > 0) {
+        if (due >= 0) {
             int64_t now = zclock_mono();
-            timeout = self->next_stats_ms > now? (long) (self->next_stats_ms - now): 0;
+            timeout = due > now? (long) (due - now): 0;
         }
         if (zmq_poll(poller->items, poller->count, timeout) != -1)
             return 0;
@@ -749,6 +810,8 @@ jb__forwarder_actor(zsock_t *pipe, void *args)
         if (s_readable(&poller, s_PIPE))
             running = s_pipe_serve(self, pipe);
         s_stats_tick(self);
+        if (self->retained)
+            jb__retained_tick(self->retained, zclock_mono(), s_reannounce, self);
     }
     s_log_stats(self, "stopped");
     jb__forwarder_destroy(&self);

@@ -16,6 +16,7 @@
 #include "jbus.h"
 #include "guard.h"
 #include "log_once.h"
+#include "retained.h"
 
 typedef struct jb__forwarder jb__forwarder_t;
 
@@ -52,6 +53,8 @@ struct jb__forwarder {
     uint64_t max_bytes;                 //  publishers; UINT64_MAX for none
     jb__log_once_t *oversized_peers;    //  peer addresses whose first
                                         //  oversized message was logged
+    jb__retained_t *retained;           //  final announcements sent again,
+                                        //  or NULL when none are kept
     zmq_msg_t msg;                      //  for everything but messages
                                         //  from publishers, reused
     zmq_msg_t frames [JB_BROKER_FRAMES_MAX + 1];

@@ -12,12 +12,13 @@
 
 #include "jbus.h"
 #include "inspect.h"
+#include "announce.h"
 #include "broker_config.h"
 #include "json_check.h"
 
 //  --------------------------------------------------------------------------
 //  Strict mode's check, a decision: 0 when the count frames of a message
-//  fit the binding, else a JB_E* code with the reason in error. They are
+//  fit the binding (an event, or a well-formed announcement), else a JB_E* code with the reason in error. They are
 //  decoded where they lie (jb_frame_t views into the zmq_msg_ts) into an
 //  event that is thrown away. frames holds the message whole.
 
@@ -28,6 +29,11 @@ jb__inspect_binding(zmq_msg_t *frames, size_t count, jb_error_t *error)
         return jb__broker_error(error, JB_EFRAME, NULL,
                                 "a jbus message has 2 frames (binary mode) or 3 (structured "
                                 "mode), this one has %zu", count);
+    if (count == 3 && jb__announce_marks(zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]))) {
+        jb__announcement_t announcement;
+        return jb__announce_parse(zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]),
+                                  &announcement, error);
+    }
     jb_frame_t views [JB__INSPECT_FRAMES_MAX];
     for (size_t index = 0; index < count; index++) {
         views[index].data = zmq_msg_data(&frames[index]);

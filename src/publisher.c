@@ -6,12 +6,28 @@
     jb_publisher_wait_ready() waits for. Sends go straight to libzmq with
     zmq_send on the raw handle: the frames are encoded into a reused
     jb_message_t, so the publish path allocates nothing in steady state.
+
+    Announcements (docs/zeromq-binding.md, 4.2) make a publisher that has
+    gone quiet say, once a second, how far each of its types has got, so
+    that a subscriber that lost the tail of a stream hears of it. They must
+    travel behind the events they count, so they go on the one socket the
+    events use: an announcer actor ticks and, holding the publisher's lock,
+    sends on it. This is the one place where the library shares a socket
+    between threads; the alternatives cost more. A second socket would let
+    an announcement overtake the events it counts and report false gaps,
+    and an actor that owns the socket would put an inproc hop on every
+    event. Every use of the socket takes the lock (uncontended, tens of
+    instructions against thousands per event), and the announcer only
+    runs once a tick. With sequence numbers off there is nothing to
+    announce, no actor and no lock.
     ========================================================================= */
 
 
 #include <czmq.h>
+#include <pthread.h>
 
 #include "jbus.h"
+#include "announce.h"
 #include "error.h"
 #include "heartbeat.h"
 #include "message.h"
@@ -21,6 +37,14 @@
 //  How many publishes between two drains of the subscription messages that
 //  queue up on the XPUB socket (each drain is a non-blocking receive).
 #define s_DRAIN_EVERY 256
+
+//  Longest a wait for subscriptions holds the lock before it lets the
+//  announcer in.
+#define s_WAIT_SLICE_MS 50
+
+//  Longest the final announcements may wait for room in a full queue when
+//  the publisher closes, at most its linger.
+#define s_FINAL_WAIT_MS 1000
 
 struct jb_publisher {
     zsock_t *socket;            //  XPUB, connected to the broker or bound
@@ -34,8 +58,108 @@ struct jb_publisher {
     jb__sequencer_t *sequencer; //  sequence numbers per type, or NULL when off
     unsigned publishes_since_drain;
     jb_publisher_stats_t stats;
+    int linger_ms;
+    int announce_ivl_ms;        //  0: no announcements
+    zactor_t *announcer;        //  ticks the announcements, or NULL
+    bool closing_failed;        //  a final announcement was not sent
+    pthread_mutex_t lock;       //  with an announcer: held by whoever uses
+                                //  the socket, the sequencer or stats
 };
 
+//  The lock, taken only where there is an announcer to share with.
+static inline void
+s_lock(jb_publisher_t *self)
+{
+    if (self->announcer)
+        pthread_mutex_lock(&self->lock);
+}
+
+static inline void
+s_unlock(jb_publisher_t *self)
+{
+    if (self->announcer)
+        pthread_mutex_unlock(&self->lock);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Announcements. Each is sent without waiting, as events are: one lost at
+//  a full queue is sent again a second later.
+
+static bool
+s_announce_send(jb_publisher_t *self, const char *type, int32_t sequence, bool final, int flags)
+{
+    const char *publisher = jb__sequencer_publisher(self->sequencer);
+    char text [JB__ANNOUNCE_TEXT_MAX];
+    size_t size = jb__announce_format(text, publisher, strlen(publisher), sequence, final);
+    bool sent = zmq_send(self->handle, type, strlen(type), flags | ZMQ_SNDMORE) != -1
+             && zmq_send(self->handle, JB__ANNOUNCE_MEDIA_TYPE, JB__ANNOUNCE_MEDIA_TYPE_SIZE,
+                         flags | ZMQ_SNDMORE) != -1
+             && zmq_send(self->handle, text, size, flags) != -1;
+    if (sent)
+        self->stats.announcements++;
+    return sent;
+}
+
+static void
+s_announce_quiet(const char *type, int32_t sequence, void *arg)
+{
+    s_announce_send((jb_publisher_t *) arg, type, sequence, false, ZMQ_DONTWAIT);
+}
+
+//  A final announcement that failed (no room in time) may have left a
+//  message half sent: nothing more goes after it, and closing the socket
+//  drops the half.
+static void
+s_announce_closing(const char *type, int32_t sequence, void *arg)
+{
+    jb_publisher_t *self = (jb_publisher_t *) arg;
+    if (!self->closing_failed && !s_announce_send(self, type, sequence, true, 0))
+        self->closing_failed = true;
+}
+
+//  The announcer actor: a tick of a quarter of the interval, so that a
+//  type is announced between one and two ticks after it went quiet, then
+//  once an interval. Any message on the pipe ("$TERM") stops it. It does
+//  not stop on Ctrl-C: the publisher's owner decides when it ends.
+
+static void
+s_announcer(zsock_t *pipe, void *args)
+{
+    jb_publisher_t *self = (jb_publisher_t *) args;
+    int tick_ms = self->announce_ivl_ms / 4 > 10? self->announce_ivl_ms / 4: 10;
+    zpoller_t *poller = zpoller_new(pipe, NULL);
+    zsock_signal(pipe, 0);
+    if (poller)
+        zpoller_set_nonstop(poller, true);
+    while (poller) {
+        if (zpoller_wait(poller, tick_ms) == pipe)
+            break;
+        if (zpoller_terminated(poller) && !zpoller_expired(poller))
+            break;                          //  the context is ending
+        pthread_mutex_lock(&self->lock);
+        jb__sequencer_quiet(self->sequencer, zclock_mono(), self->announce_ivl_ms,
+                            s_announce_quiet, self);
+        pthread_mutex_unlock(&self->lock);
+    }
+    zpoller_destroy(&poller);
+}
+
+//  On close, every type's last number, marked final, so that a broker
+//  keeps announcing it for subscribers that are behind (4.2). Unlike
+//  events these wait for room in a full queue (ZMQ_XPUB_NODROP), for a
+//  bounded time: they are the last word on the stream.
+
+static void
+s_announce_final(jb_publisher_t *self)
+{
+    int nodrop = 1;
+    int wait_ms = self->linger_ms >= 0 && self->linger_ms < s_FINAL_WAIT_MS
+                ? self->linger_ms: s_FINAL_WAIT_MS;
+    zmq_setsockopt(self->handle, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+    zmq_setsockopt(self->handle, ZMQ_SNDTIMEO, &wait_ms, sizeof wait_ms);
+    jb__sequencer_each(self->sequencer, s_announce_closing, self);
+}
 //  --------------------------------------------------------------------------
 
 void
@@ -47,6 +171,7 @@ jb_publisher_options_defaults(jb_publisher_options_t *options)
     options->linger_ms = 2000;
     options->bind = false;
     options->sequence = true;
+    options->announce_ivl_ms = 1000;
     options->curve_server_key = NULL;
     options->curve_public_key = NULL;
     options->curve_secret_key = NULL;
@@ -67,8 +192,9 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
         jb__error(error, JB_EINVAL, NULL, "unknown publisher mode %d", (int) options->mode);
         return NULL;
     }
-    if (options->sndhwm < 0 || options->linger_ms < -1) {
-        jb__error(error, JB_EINVAL, NULL, "high-water mark and linger cannot be negative");
+    if (options->sndhwm < 0 || options->linger_ms < -1 || options->announce_ivl_ms < 0) {
+        jb__error(error, JB_EINVAL, NULL, "high-water mark, linger and announcement interval "
+                  "cannot be negative");
         return NULL;
     }
     bool curve = options->curve_server_key || options->curve_public_key
@@ -84,6 +210,9 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
         return NULL;
     }
     self->mode = options->mode;
+    self->linger_ms = options->linger_ms;
+    self->announce_ivl_ms = options->sequence? options->announce_ivl_ms: 0;
+    pthread_mutex_init(&self->lock, NULL);
     self->message = jb_message_new();
     self->subscriptions = zhashx_new();
     self->socket = zsock_new(ZMQ_XPUB);
@@ -116,7 +245,10 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
     }
     const char *actual = options->bind? zsock_endpoint(self->socket): endpoint;
     self->endpoint = jb__strndup(actual, strlen(actual));
-    if (!self->endpoint) {
+    //  last: from here on another thread uses the socket
+    if (self->endpoint && self->announce_ivl_ms > 0)
+        self->announcer = zactor_new(s_announcer, self);
+    if (!self->endpoint || (self->announce_ivl_ms > 0 && !self->announcer)) {
         jb__error(error, JB_ENOMEM, NULL, "out of memory");
         jb_publisher_destroy(&self);
     }
@@ -132,6 +264,10 @@ jb_publisher_destroy(jb_publisher_t **self_p)
     jb_publisher_t *self = *self_p;
     if (!self)
         return;
+    //  the announcer first: from here on this thread alone has the socket
+    zactor_destroy(&self->announcer);
+    if (self->socket && self->sequencer && self->announce_ivl_ms > 0)
+        s_announce_final(self);
     //  zsock_destroy closes the socket; libzmq keeps sending what is queued
     //  for up to the linger period, and the context's end waits for it
     zsock_destroy(&self->socket);
@@ -142,6 +278,7 @@ jb_publisher_destroy(jb_publisher_t **self_p)
     zhashx_destroy(&self->subscriptions);
     jb__sequencer_destroy(&self->sequencer);
     free(self->endpoint);
+    pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;
 }
@@ -189,8 +326,11 @@ size_t
 jb_publisher_subscription_count(jb_publisher_t *self)
 {
     assert(self);
+    s_lock(self);
     s_drain_subscriptions(self);
-    return zhashx_size(self->subscriptions);
+    size_t count = zhashx_size(self->subscriptions);
+    s_unlock(self);
+    return count;
 }
 
 //  --------------------------------------------------------------------------
@@ -216,20 +356,31 @@ jb_publisher_wait_for(jb_publisher_t *self, const char *type, int timeout_ms, jb
     assert(self);
     int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
     while (true) {
+        s_lock(self);
         s_drain_subscriptions(self);
-        if (s_has_subscription_for(self, type))
-            return 0;
+        bool found = s_has_subscription_for(self, type);
         int64_t remaining = deadline < 0? -1: deadline - zclock_mono();
-        if (deadline >= 0 && remaining <= 0)
+        //  the announcer waits while we poll: poll in slices
+        if (self->announcer && (remaining < 0 || remaining > s_WAIT_SLICE_MS))
+            remaining = s_WAIT_SLICE_MS;
+        int rc = 0;
+        if (!found && !(deadline >= 0 && remaining <= 0)) {
+            //  a signal (Ctrl-C) ends the wait: the library keeps no global
+            //  flag of its own and reads none, the EINTR is the signal
+            zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
+            rc = zmq_poll(&item, 1, (long) remaining);
+        }
+        int errnum = zmq_errno();
+        s_unlock(self);
+        if (found)
+            return 0;
+        if (deadline >= 0 && deadline - zclock_mono() <= 0)
             return jb__error(error, JB_ETIMEDOUT, NULL, "no subscriber%s%s reached %s within %d ms",
                              type? " for ": "", type? type: "", self->endpoint, timeout_ms);
-        //  a signal (Ctrl-C) ends the wait: the library keeps no global
-        //  flag of its own and reads none, the EINTR is the signal
-        zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll(&item, 1, (long) remaining) == -1) {
-            if (zmq_errno() == EINTR)
+        if (rc == -1) {
+            if (errnum == EINTR)
                 return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-            return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
+            return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(errnum));
         }
     }
 }
@@ -290,8 +441,12 @@ jb_publisher_publish(jb_publisher_t *self, const jb_event_t *event, jb_error_t *
 {
     assert(self);
     assert(event);
+    s_lock(self);
     int rc = s_encode(self, self->message, event, error);
-    return rc? rc: s_send(self, self->message, error);
+    if (rc == 0)
+        rc = s_send(self, self->message, error);
+    s_unlock(self);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -313,11 +468,10 @@ s_batch_reserve(jb_publisher_t *self, size_t count)
     return 0;
 }
 
-int
-jb_publisher_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_error_t *error)
+//  publish_batch's work, under the lock.
+static int
+s_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_error_t *error)
 {
-    assert(self);
-    assert(batch);
     size_t count = jb_batch_size(batch);
     if (s_batch_reserve(self, count))
         return jb__error(error, JB_ENOMEM, NULL, "out of memory for a batch of %zu", count);
@@ -344,10 +498,24 @@ jb_publisher_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_err
     return 0;
 }
 
+int
+jb_publisher_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_error_t *error)
+{
+    assert(self);
+    assert(batch);
+    s_lock(self);
+    int rc = s_publish_batch(self, batch, error);
+    s_unlock(self);
+    return rc;
+}
+
 void
 jb_publisher_stats(const jb_publisher_t *self, jb_publisher_stats_t *stats)
 {
     assert(self);
     assert(stats);
+    jb_publisher_t *shared = (jb_publisher_t *) self;       //  the lock changes
+    s_lock(shared);
     *stats = self->stats;
+    s_unlock(shared);
 }

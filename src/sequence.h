@@ -53,6 +53,20 @@ int
 //  after all, so that subscribers do not see a gap that is no loss.
 void
     jb__sequencer_undo(jb__sequencer_t *self, const char *type);
+//  The instance id, 16 hex digits; borrowed, valid while self lives.
+const char *
+    jb__sequencer_publisher(const jb__sequencer_t *self);
+//  Called with a type and its last number sent.
+typedef void (jb__sequencer_announce_fn)(const char *type, int32_t sequence, void *arg);
+//  Once a tick: call announce for each type that has sent something, and
+//  nothing since the previous call, and was not announced in the last
+//  interval_ms (now and interval_ms in ms of zclock_mono).
+void
+    jb__sequencer_quiet(jb__sequencer_t *self, int64_t now, int interval_ms,
+                        jb__sequencer_announce_fn *announce, void *arg);
+//  Call announce for every type that has sent something.
+void
+    jb__sequencer_each(jb__sequencer_t *self, jb__sequencer_announce_fn *announce, void *arg);
 
 //  A subscriber's view of every (publisher, type) stream it
 //  has seen: the last sequence number of each.
@@ -67,5 +81,12 @@ void
 uint32_t
     jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
                      size_t type_size);
+//  Note an announcement (announce.h) that publisher (publisher_size
+//  bytes) has sent up to sequence of type (type_size bytes); returns how
+//  many events of that stream were missed: those after the last one seen,
+//  up to and including sequence. A stream not seen before starts there.
+uint32_t
+    jb__gaps_announced(jb__gaps_t *self, const char *publisher, size_t publisher_size,
+                       int32_t sequence, const char *type, size_t type_size);
 
 #endif

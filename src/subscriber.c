@@ -20,6 +20,7 @@
 #include <limits.h>
 
 #include "jbus.h"
+#include "announce.h"
 #include "error.h"
 #include "event.h"
 #include "filters.h"
@@ -41,6 +42,7 @@ struct jb_subscriber {
     void *handle;               //  its libzmq socket, for the receive path
     char *endpoint;             //  as given, or the bound endpoint
     const jb_extension_def_t *known;    //  borrowed from the options
+    uint64_t max_bytes;         //  largest message decoded; UINT64_MAX for any
     zmq_msg_t parts [s_FRAMES_MAX];     //  frames of the message being read
     jb_frame_t frames [s_FRAMES_MAX];   //  the same, as the decoder takes them
 
@@ -69,6 +71,7 @@ jb_subscriber_options_defaults(jb_subscriber_options_t *options)
     options->curve_server_key = NULL;
     options->curve_public_key = NULL;
     options->curve_secret_key = NULL;
+    options->max_message_bytes = 1024 * 1024;
 }
 
 //  --------------------------------------------------------------------------
@@ -88,6 +91,11 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
                   options->rcvhwm);
         return NULL;
     }
+    if (options->max_message_bytes < -1) {
+        jb__error(error, JB_EINVAL, NULL, "max_message_bytes is -1 (no limit) or more (%lld)",
+                  (long long) options->max_message_bytes);
+        return NULL;
+    }
     if ((options->curve_server_key || options->curve_public_key || options->curve_secret_key)
     &&  options->bind) {
         jb__error(error, JB_EINVAL, NULL, "CURVE keys are for a subscriber that connects to a "
@@ -100,6 +108,8 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
         return NULL;
     }
     self->known = options->known;
+    self->max_bytes = options->max_message_bytes < 0? UINT64_MAX
+                    : (uint64_t) options->max_message_bytes;
     self->gaps = jb__gaps_new();
     self->filters = jb__filters_new();
     self->socket = zsock_new(ZMQ_SUB);
@@ -248,17 +258,19 @@ jb_subscriber_on_gap(jb_subscriber_t *self, jb_gap_fn *gap, void *arg)
 
 //  --------------------------------------------------------------------------
 //  Receiving, in phases: read a message off the socket (s_read_message),
-//  or wait for one (s_wait); decode it (s_decode), which reports what is
+//  or wait for one (s_wait); take an announcement aside (s_announcement);
+//  decode it (s_decode), which reports what is
 //  not an event; note its sequence number (s_check_sequence); and keep it
 //  when a filter wants it (s_wanted).
 
 //  Take one whole message off the socket without waiting: its first frames
 //  into self->parts (and self->frames), the rest received and dropped.
-//  Returns the frame count and *kept_p the frames kept, or -1 with
+//  Returns the frame count, *kept_p the frames kept and *bytes_p the size
+//  of all frames, or -1 with
 //  zmq_errno() set (EAGAIN when no message is waiting).
 
 static int
-s_read_message(jb_subscriber_t *self, size_t *kept_p)
+s_read_message(jb_subscriber_t *self, size_t *kept_p, uint64_t *bytes_p)
 {
     zmq_msg_t *part = &self->parts[0];
     zmq_msg_init(part);
@@ -268,6 +280,7 @@ s_read_message(jb_subscriber_t *self, size_t *kept_p)
     }
     size_t kept = 1;
     int total = 1;
+    uint64_t bytes = zmq_msg_size(part);
     bool more = zmq_msg_more(part);
     zmq_msg_t extra;
     while (more) {
@@ -283,6 +296,7 @@ s_read_message(jb_subscriber_t *self, size_t *kept_p)
             return -1;
         }
         more = zmq_msg_more(part);
+        bytes += zmq_msg_size(part);
         if (part == &extra)
             zmq_msg_close(part);
         else
@@ -295,6 +309,7 @@ s_read_message(jb_subscriber_t *self, size_t *kept_p)
         self->frames[index].size = zmq_msg_size(&self->parts[index]);
     }
     *kept_p = kept;
+    *bytes_p = bytes;
     return total;
 }
 
@@ -325,8 +340,48 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
 //  self->frames), and close its frames. Returns the event and its stamp in
 //  *stamp, or NULL for a message that is none, counted and reported.
 
+//  Count and report a message that is no event, of kept frames in
+//  self->frames.
+static void
+s_reject(jb_subscriber_t *self, size_t kept, const jb_error_t *reason)
+{
+    self->stats.rejected++;
+    if (self->reject) {
+        self->in_callback = true;
+        self->reject(self->frames, kept, reason, self->reject_arg);
+        self->in_callback = false;
+    }
+}
+
+static void
+s_frames_close(jb_subscriber_t *self, size_t kept)
+{
+    for (size_t index = 0; index < kept; index++)
+        zmq_msg_close(&self->parts[index]);
+}
+
+//  Count and report what a stream missed before the number seen
+//  (transport, like a frame: never part of the event).
+static void
+s_gap_report(jb_subscriber_t *self, uint32_t missed, const char *publisher, const char *type)
+{
+    self->stats.gaps++;
+    self->stats.missed += missed;
+    if (self->gap) {
+        self->in_callback = true;
+        self->gap(publisher, type, missed, self->gap_arg);
+        self->in_callback = false;
+    }
+}
+
+//  Decode the message just read, of total frames (kept of them in
+//  self->frames) and bytes, and close its frames. Returns the event and
+//  its stamp in *stamp, or NULL for a message that is none, counted and
+//  reported.
+
 static jb_event_t *
-s_decode(jb_subscriber_t *self, size_t kept, int total, jb__received_stamp_t *stamp)
+s_decode(jb_subscriber_t *self, size_t kept, int total, uint64_t bytes,
+         jb__received_stamp_t *stamp)
 {
     self->stats.received++;
     self->check_exactly = self->unsubscribed;
@@ -336,18 +391,42 @@ s_decode(jb_subscriber_t *self, size_t kept, int total, jb__received_stamp_t *st
     int rc = (size_t) total > kept
         ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
                     "(binary mode) or 3 (structured mode), this one has %d", total)
+        : bytes > self->max_bytes
+        ? jb__error(&reason, JB_EFRAME, NULL, "a message of %llu bytes, more than "
+                    "max_message_bytes (%llu)", (unsigned long long) bytes,
+                    (unsigned long long) self->max_bytes)
         : jb__message_decode_stamped(self->frames, kept, self->known, &event, stamp, &reason);
-    if (rc) {
-        self->stats.rejected++;
-        if (self->reject) {
-            self->in_callback = true;
-            self->reject(self->frames, kept, &reason, self->reject_arg);
-            self->in_callback = false;
-        }
-    }
-    for (size_t index = 0; index < kept; index++)
-        zmq_msg_close(&self->parts[index]);
+    if (rc)
+        s_reject(self, kept, &reason);
+    s_frames_close(self, kept);
     return event;
+}
+
+//  An announcement just read (3 frames in self->frames): a quiet
+//  publisher's latest number of a type. When a filter wants the type, a
+//  number past the last one seen is a loss of the stream's tail. Closes
+//  its frames.
+
+static void
+s_announcement(jb_subscriber_t *self)
+{
+    self->stats.announcements++;
+    jb__announcement_t announcement;
+    jb_error_t reason;
+    char *type = NULL;
+    if (jb__announce_parse(self->frames[2].data, self->frames[2].size, &announcement, &reason))
+        s_reject(self, 3, &reason);
+    else
+    if ((type = jb__strndup((const char *) self->frames[0].data, self->frames[0].size))
+    &&  jb__filters_match_any(self->filters, type)) {
+        uint32_t missed = jb__gaps_announced(self->gaps, announcement.publisher,
+                                             announcement.publisher_size,
+                                             announcement.sequence, type, strlen(type));
+        if (missed)
+            s_gap_report(self, missed, announcement.publisher, type);
+    }
+    free(type);
+    s_frames_close(self, 3);
 }
 
 //  Count and report what the event's stream missed before it, by its
@@ -360,15 +439,8 @@ s_check_sequence(jb_subscriber_t *self, const jb_event_t *event,
     size_t type_size;
     const char *type = jb__event_core(event, JB__TYPE, &type_size);
     uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size);
-    if (missed) {
-        self->stats.gaps++;
-        self->stats.missed += missed;
-        if (self->gap) {
-            self->in_callback = true;
-            self->gap(stamp->publisher, type, missed, self->gap_arg);
-            self->in_callback = false;
-        }
-    }
+    if (missed)
+        s_gap_report(self, missed, stamp->publisher, type);
 }
 
 //  True when a filter wants event: for recv (calls NULL) any filter, for
@@ -406,7 +478,8 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
     int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
     while (true) {
         size_t kept;
-        int total = s_read_message(self, &kept);
+        uint64_t bytes;
+        int total = s_read_message(self, &kept, &bytes);
         if (total == -1) {
             int errnum = zmq_errno();
             if (errnum == EINTR)
@@ -418,8 +491,12 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
                 return rc;
             continue;
         }
+        if (total == 3 && jb__announce_marks(self->frames[1].data, self->frames[1].size)) {
+            s_announcement(self);
+            continue;
+        }
         jb__received_stamp_t stamp;
-        jb_event_t *event = s_decode(self, kept, total, &stamp);
+        jb_event_t *event = s_decode(self, kept, total, bytes, &stamp);
         if (!event)
             continue;
         s_check_sequence(self, event, &stamp);

@@ -87,11 +87,25 @@ def sdk_json(event):
     return json.dumps(event).encode("utf-8")
 
 
+ANNOUNCEMENT = b"application/vnd.jbus.announcement"
+
+
 def recv_multipart(socket, timeout_ms=RECV_TIMEOUT_MS):
-    """One multipart message, or None when none came within timeout_ms."""
-    if socket.poll(timeout_ms, zmq.POLLIN):
-        return socket.recv_multipart()
-    return None
+    """One event's multipart message, or None when none came within
+    timeout_ms. Publishers' announcements (binding 4.2: frame 1 is
+    application/vnd.jbus.announcement) are skipped, as the binding tells a
+    receiver that does not track loss to do; each is checked for its form."""
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    while True:
+        remaining = int((deadline - time.monotonic()) * 1000)
+        if remaining <= 0 or not socket.poll(remaining, zmq.POLLIN):
+            return None
+        frames = socket.recv_multipart()
+        if len(frames) == 3 and frames[1] == ANNOUNCEMENT:
+            check(re.fullmatch(rb"[!-~]+ [1-9][0-9]{0,9}( final)?", frames[2]) is not None,
+                  "an announcement reads PUBLISHER SEQUENCE", frames)
+            continue
+        return frames
 
 
 # --------------------------------------------------------------------------

@@ -142,6 +142,10 @@ typedef struct {
                                 //  limit. A message past either bound is
                                 //  dropped whole, counted (oversized) and
                                 //  its publisher disconnected
+    int announce_retain_ms;     //  how long a closing publisher's final
+                                //  announcements are sent again, once a
+                                //  second, for subscribers that were behind
+                                //  (docs/zeromq-binding.md 4.2); 0 = not
 } jb_broker_config_t;
 
 //  The largest max_frames: a message's frames are held until its last is
@@ -184,6 +188,10 @@ typedef struct {
                                 //  max_message_bytes bytes (counted in
                                 //  messages_in and bytes_in, not _out);
                                 //  their publishers were disconnected
+    uint64_t announcements;     //  publishers' announcements forwarded (not
+                                //  in messages_ or bytes_)
+    uint64_t reannounced;       //  final announcements sent again from the
+                                //  broker's memory
 } jb_broker_stats_t;
 
 //  Set every field of config to its default: the endpoints above, HWMs of
@@ -202,7 +210,7 @@ JB_EXPORT void
 
 //  Set one field from text, as in a configuration file or on a command
 //  line. key is one of frontend, backend, control, sndhwm, rcvhwm,
-//  max_message_size, max_frames, max_message_bytes, linger,
+//  max_message_size, max_frames, max_message_bytes, announce_retain, linger,
 //  stats_interval, heartbeat_ivl, heartbeat_timeout, strict, curve_cert,
 //  curve_clients; numbers are
 //  decimal, strict is one of "true", "false", "1", "0", the curve_ keys

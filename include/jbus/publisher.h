@@ -24,7 +24,10 @@
 
     Threads: a publisher is one ZeroMQ socket and, like it, must be used by
     one thread at a time. It may be created in one thread and handed to
-    another. Publish from many threads with one publisher per thread.
+    another. Publish from many threads with one publisher per thread. With
+    sequence numbers and announcements on (the default), the publisher
+    runs one thread of its own, which announces quiet types through the
+    same socket under a lock.
 
     Example:
         jb_publisher_t *publisher = jb_publisher_new ("tcp://127.0.0.1:7780", NULL, &error);
@@ -63,6 +66,14 @@ typedef struct {
                                 //  sequence number per type (extension attributes
                                 //  jbuspub and jbusseq) so that subscribers can
                                 //  detect loss; default true
+    int announce_ivl_ms;        //  with sequence: while a type is quiet,
+                                //  announce its latest number every this
+                                //  many ms (the first within two quarters
+                                //  of it), and every type's once more on
+                                //  destroy, so that subscribers that lost
+                                //  the tail of a stream hear of it
+                                //  (docs/zeromq-binding.md 4.2). Default
+                                //  1000; 0 = never
     const char *curve_server_key;       //  CURVE: the broker's public key, Z85
                                 //  (jb_curve_key_read); NULL (default): no CURVE
     const char *curve_public_key;       //  CURVE: this publisher's key pair,
@@ -75,6 +86,7 @@ typedef struct {
     uint64_t events;            //  events sent
     uint64_t bytes;             //  bytes sent, every frame counted
     uint64_t rejected;          //  events refused by validation
+    uint64_t announcements;     //  announcements sent (not in events or bytes)
 } jb_publisher_stats_t;
 
 typedef struct jb_publisher jb_publisher_t;

@@ -72,7 +72,8 @@ typedef void (jb_reject_fn) (const jb_frame_t *frames, size_t count,
                              const jb_error_t *reason, void *arg);
 
 //  Called when events were missed: count events of type from publisher (an
-//  instance id) did not arrive before the one just received. Publishers
+//  instance id) did not arrive before the one just received, or before the
+//  number a quiet publisher announced (the tail of a stream). Publishers
 //  number their events per type (see jb_publisher_options_t.sequence); a
 //  restarted publisher is a new instance, not a gap. Strings are borrowed
 //  for the call.
@@ -93,6 +94,12 @@ typedef struct {
     const char *curve_secret_key;       //  Z85 (jb_curve_cert_load); all three
                                 //  or none, else jb_subscriber_new fails.
                                 //  Borrowed for the call to jb_subscriber_new
+    int64_t max_message_bytes;  //  a message of more bytes, all frames
+                                //  together, is rejected undecoded (a
+                                //  broker bounds messages the same way);
+                                //  default 1048576, -1 = no limit. Frames
+                                //  are bounded by the binding: a message
+                                //  of more than 3 is rejected
 } jb_subscriber_options_t;
 
 typedef struct {
@@ -103,6 +110,10 @@ typedef struct {
     uint64_t rejected;          //  malformed messages
     uint64_t gaps;              //  jumps in a publisher's sequence numbers
     uint64_t missed;            //  events those jumps skipped: known losses
+    uint64_t announcements;     //  publishers' announcements of how far a
+                                //  stream has got (docs/zeromq-binding.md
+                                //  4.2), not in received; they report the
+                                //  loss of a stream's tail as a gap
 } jb_subscriber_stats_t;
 
 //  Fill options with the defaults.
