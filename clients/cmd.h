@@ -23,6 +23,11 @@ enum {
     CMD_EXIT_USAGE = 2          //  bad command line
 };
 
+//  How long the client subcommands wait for the broker at the start
+//  (--connect-timeout), as the NATS clients do: long enough for a broker
+//  that is starting, short enough to say soon that none is there.
+#define CMD_CONNECT_TIMEOUT_MS 2000
+
 //  A subcommand: run it with its own arguments; return an exit code.
 typedef int (cmd_fn_t) (int argc, char **argv);
 

@@ -79,6 +79,11 @@ s_print_help(void)
         "  -e, --endpoint EP         the broker's publisher endpoint\n"
         "                            (default " JB_DEFAULT_PUBLISH_ENDPOINT ")\n"
         "      --bind                bind EP instead of connecting (no broker)\n"
+        "      --connect-timeout MS  how long to wait for the broker at the start: no\n"
+        "                            broker there, a peer that is not its publisher\n"
+        "                            endpoint, or a CURVE key it refuses is then an\n"
+        "                            error and nothing is sent (default 2000; 0 = send\n"
+        "                            into the background connection, unchecked)\n"
         "  -m, --mode MODE           binary (default) or structured (JSON)\n"
         "      --wait MS             wait up to MS for a subscriber to be attached before\n"
         "                            the first event (of --type, when given), so that\n"
@@ -97,8 +102,10 @@ s_print_help(void)
         "\n"
         "Exit codes:\n"
         "  0  every event was sent\n"
-        "  1  an event was invalid or an input unreadable (the valid ones were sent)\n"
-        "  2  usage error\n"
+        "  1  an event was invalid or an input unreadable (the valid ones were sent);\n"
+        "     no broker, or not one that takes publishers, at EP within\n"
+        "     --connect-timeout, or the broker refused our CURVE key (none were sent)\n"
+        "  2  usage error, a malformed endpoint among them\n"
         "\n"
         "Examples:\n"
         "  jbus pub -t jerry.work_tracking.task.created -s /jerry/work-tracking \\\n"
@@ -281,7 +288,7 @@ s_parse(int argc, char **argv, s_options_t *options)
 {
     enum {
         s_SUBJECT = 256, s_ID, s_TIME, s_CONTENT_TYPE, s_SCHEMA, s_DATA_FILE, s_EXT, s_BIND,
-        s_WAIT, s_LINGER, s_HWM, s_CURVE_CERT, s_CURVE_SERVER
+        s_WAIT, s_LINGER, s_HWM, s_CURVE_CERT, s_CURVE_SERVER, s_CONNECT
     };
     static const struct option long_options [] = {
         { "endpoint",        required_argument, NULL, 'e' },
@@ -298,6 +305,7 @@ s_parse(int argc, char **argv, s_options_t *options)
         { "ext",             required_argument, NULL, s_EXT },
         { "count",           required_argument, NULL, 'n' },
         { "bind",            no_argument,       NULL, s_BIND },
+        { "connect-timeout", required_argument, NULL, s_CONNECT },
         { "wait",            required_argument, NULL, s_WAIT },
         { "linger",          required_argument, NULL, s_LINGER },
         { "hwm",             required_argument, NULL, s_HWM },
@@ -332,6 +340,10 @@ s_parse(int argc, char **argv, s_options_t *options)
             case s_EXT: options->extensions[options->extension_count++] = optarg; break;
             case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
             case s_BIND: options->publisher.bind = true; break;
+            case s_CONNECT:
+                rc = cmd_parse_int(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
+                                   &options->publisher.connect_timeout_ms);
+                break;
             case s_WAIT: rc = cmd_parse_int(s_NAME, "--wait", optarg, 0, INT32_MAX, &options->wait_ms); break;
             case s_LINGER:
                 rc = cmd_parse_int(s_NAME, "--linger", optarg, 0, INT32_MAX, &options->publisher.linger_ms);
@@ -371,6 +383,7 @@ cmd_pub(int argc, char **argv)
     memset(&options, 0, sizeof options);
     options.endpoint = JB_DEFAULT_PUBLISH_ENDPOINT;
     jb_publisher_options_defaults(&options.publisher);
+    options.publisher.connect_timeout_ms = CMD_CONNECT_TIMEOUT_MS;
     options.wait_ms = 1000;
     options.count = 1;
     options.extensions = (const char **) calloc((size_t) argc + 1, sizeof(char *));
@@ -393,9 +406,12 @@ cmd_pub(int argc, char **argv)
     if (exit_code == 0) {
         jb_error_t error;
         publisher = jb_publisher_new(options.endpoint, &options.publisher, &error);
+        if (!publisher && error.code == JB_EINVAL)
+            exit_code = cmd_usage_error(s_NAME, "%s", error.message);
+        else
         if (!publisher) {
             fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
-            exit_code = error.code == JB_EINVAL? CMD_EXIT_USAGE: CMD_EXIT_FAILURE;
+            exit_code = CMD_EXIT_FAILURE;
         }
         //  the publisher holds its own copies of the keys now
         cmd_curve_clear(&curve);

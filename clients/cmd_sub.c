@@ -57,6 +57,11 @@ s_print_help(void)
         "  -e, --endpoint EP     the broker's subscriber endpoint\n"
         "                        (default " JB_DEFAULT_SUBSCRIBE_ENDPOINT ")\n"
         "      --bind            bind EP instead of connecting (no broker)\n"
+        "      --connect-timeout MS\n"
+        "                        how long to wait for the broker at the start: no\n"
+        "                        broker there, a peer that is not its subscriber\n"
+        "                        endpoint, or a CURVE key it refuses is then an error\n"
+        "                        (default 2000; 0 = wait in the background, silently)\n"
         "  -n, --count N         exit after N events\n"
         "  -t, --timeout MS      exit after MS milliseconds\n"
         "      --ext NAME=TYPE   declare the type of an extension that structured-mode\n"
@@ -74,14 +79,16 @@ s_print_help(void)
         "                        certificate; default $JBUS_CURVE_SERVER. Both or\n"
         "                        neither (docs/security.md). The broker refuses a\n"
         "                        FILTER its rules do not allow us, a shorter prefix\n"
-        "                        than an allowed one too: we then get nothing for it\n"
+        "                        than an allowed one too, and tells us: exit 1\n"
         "  -q, --quiet           do not report rejected messages and missed events\n"
         "  -h, --help            show this help and exit\n"
         "\n"
         "Exit codes:\n"
         "  0  --count events received, or stopped by --timeout or Ctrl-C without --count\n"
-        "  1  --timeout passed before --count events, or the connection failed\n"
-        "  2  usage error\n"
+        "  1  --timeout passed before --count events; no broker, or not one that\n"
+        "     takes subscribers, at EP within --connect-timeout; the broker refused\n"
+        "     our CURVE key or a FILTER\n"
+        "  2  usage error, a malformed endpoint among them\n"
         "\n"
         "Examples:\n"
         "  jbus sub jerry.work_tracking.\n"
@@ -115,10 +122,11 @@ s_on_gap(const char *publisher, const char *type, uint32_t count, void *arg)
 static int
 s_parse(int argc, char **argv, s_options_t *options)
 {
-    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS, s_CURVE_CERT, s_CURVE_SERVER };
+    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS, s_CURVE_CERT, s_CURVE_SERVER, s_CONNECT };
     static const struct option long_options [] = {
         { "endpoint", required_argument, NULL, 'e' },
         { "bind",     no_argument,       NULL, s_BIND },
+        { "connect-timeout", required_argument, NULL, s_CONNECT },
         { "count",    required_argument, NULL, 'n' },
         { "timeout",  required_argument, NULL, 't' },
         { "ext",      required_argument, NULL, s_EXT },
@@ -135,6 +143,10 @@ s_parse(int argc, char **argv, s_options_t *options)
         switch (option) {
             case 'e': options->endpoint = optarg; break;
             case s_BIND: options->subscriber.bind = true; break;
+            case s_CONNECT:
+                rc = cmd_parse_int(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
+                                   &options->subscriber.connect_timeout_ms);
+                break;
             case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
             case 't':
                 rc = cmd_parse_int(s_NAME, "--timeout", optarg, 0, INT32_MAX, &options->timeout_ms);
@@ -167,6 +179,7 @@ cmd_sub(int argc, char **argv)
     memset(&options, 0, sizeof options);
     options.endpoint = JB_DEFAULT_SUBSCRIBE_ENDPOINT;
     jb_subscriber_options_defaults(&options.subscriber);
+    options.subscriber.connect_timeout_ms = CMD_CONNECT_TIMEOUT_MS;
     options.timeout_ms = -1;
     options.known = (jb_extension_def_t *) calloc((size_t) argc + 1, sizeof *options.known);
     if (!options.known)
@@ -187,9 +200,12 @@ cmd_sub(int argc, char **argv)
     jb_error_t error;
     if (exit_code == 0) {
         subscriber = jb_subscriber_new(options.endpoint, &options.subscriber, &error);
+        if (!subscriber && error.code == JB_EINVAL)
+            exit_code = cmd_usage_error(s_NAME, "%s", error.message);
+        else
         if (!subscriber) {
             fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
-            exit_code = error.code == JB_EINVAL && curve.on? CMD_EXIT_USAGE: CMD_EXIT_FAILURE;
+            exit_code = CMD_EXIT_FAILURE;
         }
     }
     //  the subscriber holds its own copies of the keys now
@@ -219,6 +235,9 @@ cmd_sub(int argc, char **argv)
         if (rc) {
             if (!zsys_interrupted)
                 fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
+            //  a refused FILTER would never bring an event: stop, and say so
+            if (rc == JB_EDENIED)
+                exit_code = CMD_EXIT_FAILURE;
             break;                              //  Ctrl-C, or the socket failed
         }
         char *json = NULL;

@@ -54,6 +54,7 @@
 #include "announce.h"
 #include "broker_config.h"
 #include "inspect.h"
+#include "refusal.h"
 
 //  Messages moved from one socket before the loop polls again: enough to
 //  amortize zmq_poll, few enough that the other direction, the pipe and
@@ -504,6 +505,36 @@ s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
+//  CURVE: tell the connection just read from the XPUB that its
+//  subscription to prefix was refused (refusal.h): subscribe that
+//  connection alone to the notices' topic, send, and withdraw it again,
+//  all before the next read moves the XPUB's last connection. Sent without
+//  waiting: a subscriber whose queue is full at the moment it subscribes
+//  goes without.
+
+static void
+s_refusal_notify(jb__forwarder_t *self, const void *prefix, size_t prefix_size,
+                 const char *user_id)
+{
+    //  the User-Id is "KEY N" (zap.c), the key Z85
+    size_t key_size = JB_CURVE_KEY_SIZE - 1;
+    zmq_msg_t notice;
+    if (zmq_msg_init_size(&notice, key_size + 1 + prefix_size) == -1)
+        return;
+    memcpy(zmq_msg_data(&notice), user_id, key_size);
+    ((char *) zmq_msg_data(&notice))[key_size] = ' ';
+    memcpy((char *) zmq_msg_data(&notice) + key_size + 1, prefix, prefix_size);
+    void *backend = self->backend_handle;
+    zmq_setsockopt(backend, ZMQ_SUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
+    if (zmq_send(backend, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE,
+                 ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1
+    &&  zmq_send(backend, JB__REFUSAL_MEDIA_TYPE, JB__REFUSAL_MEDIA_TYPE_SIZE,
+                 ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1)
+        zmq_msg_send(&notice, backend, ZMQ_DONTWAIT);
+    zmq_msg_close(&notice);
+    zmq_setsockopt(backend, ZMQ_UNSUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
+}
+
 //  CURVE: one message read from the XPUB, which is in manual mode and
 //  passes every subscription and unsubscription. The ledger decides; the
 //  broker applies the decision to the XPUB at once (any other call on it
@@ -522,6 +553,8 @@ s_subscription_inspect(jb__forwarder_t *self, zmq_msg_t *msg)
         zmq_setsockopt(self->backend_handle, decision.option, data + 1, size - 1);
     if (decision.refused)
         self->stats.forbidden_subscriptions++;
+    if (decision.notify)
+        s_refusal_notify(self, data + 1, size - 1, zmq_msg_gets(msg, "User-Id"));
     if (!decision.forward)
         return 0;
     int rc;

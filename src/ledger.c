@@ -37,6 +37,7 @@
 
 #include "jbus.h"
 #include "ledger.h"
+#include "refusal.h"
 #include "text.h"
 
 //  A subscription's state on its connection. Stored as the item of a
@@ -273,12 +274,14 @@ jb__ledger_decision_t
 jb__ledger_decide(jb__ledger_t *self, const void *data, size_t size, const char *user_id)
 {
     assert(self);
-    jb__ledger_decision_t decision = { 0, false, false };
+    jb__ledger_decision_t decision = { 0, false, false, false };
     const uint8_t *bytes = (const uint8_t *) data;
     if (size == 0 || bytes[0] > 1) {
         s_note_stranger(self, user_id);
         return decision;
     }
+    if (jb__refusal_is_topic(bytes + 1, size - 1))
+        return decision;
     bool subscribe = bytes[0] == 1;
     const char *prefix = (const char *) bytes + 1;
     size_t prefix_size = size - 1;
@@ -305,6 +308,8 @@ jb__ledger_decide(jb__ledger_t *self, const void *data, size_t size, const char 
         decision.option = ZMQ_UNSUBSCRIBE;
     if (subscribe && !granted) {
         decision.refused = true;
+        //  tainted, the last connection read may be another one
+        decision.notify = !self->tainted;
         s_log_refusal(self, rule, user_id, prefix, prefix_size,
                       self->tainted? "it came right after a message that is not a subscription"
                       : has_nul? "it holds a NUL byte, which no type has"

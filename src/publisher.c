@@ -28,6 +28,7 @@
 
 #include "jbus.h"
 #include "announce.h"
+#include "connection.h"
 #include "error.h"
 #include "heartbeat.h"
 #include "message.h"
@@ -41,6 +42,13 @@
 //  Longest a wait for subscriptions holds the lock before it lets the
 //  announcer in.
 #define s_WAIT_SLICE_MS 50
+
+//  What a publisher must reach, for jb__connection_wait's messages.
+#define s_PEER "a broker's publisher endpoint (its frontend, an XSUB socket; subscribers " \
+               "connect to the other one)"
+
+//  Longest endpoint quoted in an error message.
+#define s_QUOTE_MAX 200
 
 //  Longest the final announcements may wait for room in a full queue when
 //  the publisher closes, at most its linger.
@@ -172,6 +180,7 @@ jb_publisher_options_defaults(jb_publisher_options_t *options)
     options->bind = false;
     options->sequence = true;
     options->announce_ivl_ms = 1000;
+    options->connect_timeout_ms = 0;
     options->curve_server_key = NULL;
     options->curve_public_key = NULL;
     options->curve_secret_key = NULL;
@@ -192,9 +201,10 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
         jb__error(error, JB_EINVAL, NULL, "unknown publisher mode %d", (int) options->mode);
         return NULL;
     }
-    if (options->sndhwm < 0 || options->linger_ms < -1 || options->announce_ivl_ms < 0) {
-        jb__error(error, JB_EINVAL, NULL, "high-water mark, linger and announcement interval "
-                  "cannot be negative");
+    if (options->sndhwm < 0 || options->linger_ms < -1 || options->announce_ivl_ms < 0
+    ||  options->connect_timeout_ms < 0) {
+        jb__error(error, JB_EINVAL, NULL, "high-water mark, linger, announcement interval and "
+                  "connect timeout cannot be negative");
         return NULL;
     }
     bool curve = options->curve_server_key || options->curve_public_key
@@ -235,11 +245,39 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
         jb_publisher_destroy(&self);
         return NULL;
     }
+    jb__connection_t *connection = NULL;
+    if (!options->bind && options->connect_timeout_ms > 0 && jb__connection_watchable(endpoint)) {
+        connection = jb__connection_watch(self->handle, endpoint, s_PEER, curve, error);
+        if (!connection) {
+            jb_publisher_destroy(&self);
+            return NULL;
+        }
+    }
     int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
                           : zsock_connect(self->socket, "%s", endpoint);
+    int errnum = zmq_errno();
+    //  jb_publisher_new blocks only where asked to: connect_timeout_ms
+    if (rc == 0 && connection
+    &&  jb__connection_wait(connection, options->connect_timeout_ms, error)) {
+        jb__connection_end(&connection);
+        jb_publisher_destroy(&self);
+        return NULL;
+    }
+    jb__connection_end(&connection);
     if (rc == -1) {
-        jb__error(error, JB_ESOCKET, NULL, "cannot %s %s: %s", options->bind? "bind": "connect to",
-                  endpoint, zmq_strerror(zmq_errno()));
+        //  a malformed endpoint is the caller's input; anything else (address
+        //  in use, no such interface) is the environment's
+        bool malformed = errnum == EINVAL || errnum == EPROTONOSUPPORT
+                      || errnum == ENOCOMPATPROTO;
+        if (malformed)
+            jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (%s); "
+                      "one is tcp://HOST:PORT, ipc://PATH or inproc://NAME",
+                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
+                      zmq_strerror(errnum));
+        else
+            jb__error(error, JB_ESOCKET, NULL, "cannot %s \"%.*s\": %s",
+                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
+                      zmq_strerror(errnum));
         jb_publisher_destroy(&self);
         return NULL;
     }

@@ -21,11 +21,13 @@
 
 #include "jbus.h"
 #include "announce.h"
+#include "connection.h"
 #include "error.h"
 #include "event.h"
 #include "filters.h"
 #include "heartbeat.h"
 #include "message.h"
+#include "refusal.h"
 #include "sequence.h"
 #include "text.h"
 
@@ -36,6 +38,10 @@
 
 //  Longest filter quoted in an error message.
 #define s_QUOTE_MAX 200
+
+//  What a subscriber must reach, for jb__connection_wait's messages.
+#define s_PEER "a broker's subscriber endpoint (its backend, an XPUB socket; publishers " \
+               "connect to the other one)"
 
 struct jb_subscriber {
     zsock_t *socket;            //  SUB
@@ -55,6 +61,8 @@ struct jb_subscriber {
     void *reject_arg;
     jb_gap_fn *gap;             //  on_gap callback, or NULL
     void *gap_arg;
+    char curve_key [JB_CURVE_KEY_SIZE];     //  our public key with CURVE,
+                                //  for the broker's refusals; else ""
     jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
     jb_subscriber_stats_t stats;
 };
@@ -72,6 +80,7 @@ jb_subscriber_options_defaults(jb_subscriber_options_t *options)
     options->curve_public_key = NULL;
     options->curve_secret_key = NULL;
     options->max_message_bytes = 1024 * 1024;
+    options->connect_timeout_ms = 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -89,6 +98,11 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     if (options->rcvhwm < 0) {
         jb__error(error, JB_EINVAL, NULL, "the receive high-water mark cannot be negative (%d)",
                   options->rcvhwm);
+        return NULL;
+    }
+    if (options->connect_timeout_ms < 0) {
+        jb__error(error, JB_EINVAL, NULL, "connect_timeout_ms cannot be negative (%d)",
+                  options->connect_timeout_ms);
         return NULL;
     }
     if (options->max_message_bytes < -1) {
@@ -133,18 +147,46 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
         jb_subscriber_destroy(&self);
         return NULL;
     }
-
+    //  with CURVE the broker may refuse a subscription, and says so on the
+    //  notices' topic, which only a subscription lets through our SUB
+    if (options->curve_public_key) {
+        snprintf(self->curve_key, sizeof self->curve_key, "%s", options->curve_public_key);
+        zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
+    }
+    jb__connection_t *connection = NULL;
+    if (!options->bind && options->connect_timeout_ms > 0 && jb__connection_watchable(endpoint)) {
+        connection = jb__connection_watch(self->handle, endpoint, s_PEER,
+                                          options->curve_public_key != NULL, error);
+        if (!connection) {
+            jb_subscriber_destroy(&self);
+            return NULL;
+        }
+    }
     int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
                           : zsock_connect(self->socket, "%s", endpoint);
+    int errnum = zmq_errno();
+    //  jb_subscriber_new blocks only where asked to: connect_timeout_ms
+    if (rc == 0 && connection
+    &&  jb__connection_wait(connection, options->connect_timeout_ms, error)) {
+        jb__connection_end(&connection);
+        jb_subscriber_destroy(&self);
+        return NULL;
+    }
+    jb__connection_end(&connection);
     if (rc == -1) {
-        int errnum = zmq_errno();
         //  a malformed endpoint is the caller's input; anything else (address
         //  in use, no such interface) is the environment's
         bool malformed = errnum == EINVAL || errnum == EPROTONOSUPPORT
                       || errnum == ENOCOMPATPROTO;
-        jb__error(error, malformed? JB_EINVAL: JB_ESOCKET, NULL, "cannot %s \"%.*s\": %s",
-                  options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
-                  zmq_strerror(errnum));
+        if (malformed)
+            jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (%s); "
+                      "one is tcp://HOST:PORT, ipc://PATH or inproc://NAME",
+                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
+                      zmq_strerror(errnum));
+        else
+            jb__error(error, JB_ESOCKET, NULL, "cannot %s \"%.*s\": %s",
+                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
+                      zmq_strerror(errnum));
         jb_subscriber_destroy(&self);
         return NULL;
     }
@@ -429,6 +471,33 @@ s_announcement(jb_subscriber_t *self)
     s_frames_close(self, 3);
 }
 
+//  A broker's notice just read (3 frames in self->frames, frame 1 its
+//  media type): with CURVE, one of our subscriptions was refused. Closes
+//  its frames. Returns JB_EDENIED with the subscription in error when the
+//  notice is ours, 0 when it is another subscriber's (one subscribed to
+//  everything sees them all), which is skipped.
+
+static int
+s_refusal(jb_subscriber_t *self, jb_error_t *error)
+{
+    const char *prefix;
+    size_t prefix_size;
+    int rc = 0;
+    if (self->curve_key[0]
+    &&  jb__refusal_is_topic(self->frames[0].data, self->frames[0].size)
+    &&  jb__refusal_for(self->frames[2].data, self->frames[2].size, self->curve_key, &prefix,
+                        &prefix_size)) {
+        self->stats.refused++;
+        rc = jb__error(error, JB_EDENIED, NULL, "Permissions Violation for Subscription to "
+                       "\"%.*s\": the broker's rules do not let our key subscribe to it "
+                       "(docs/security.md)", (int) (prefix_size < s_QUOTE_MAX? prefix_size
+                                                                            : s_QUOTE_MAX),
+                       prefix);
+    }
+    s_frames_close(self, 3);
+    return rc;
+}
+
 //  Count and report what the event's stream missed before it, by its
 //  stamp (transport, like a frame: never part of the event).
 
@@ -468,7 +537,8 @@ s_wanted(jb_subscriber_t *self, const jb_event_t *event, size_t *calls_p, bool *
 //  --------------------------------------------------------------------------
 //  The receive loop of recv and dispatch: the next event that a filter
 //  wants (see s_wanted), waiting up to timeout_ms. Malformed messages are
-//  counted, reported and skipped. 0, JB_ETIMEDOUT, JB_ESOCKET or JB_ENOMEM.
+//  counted, reported and skipped. 0, JB_ETIMEDOUT, JB_EINTR, JB_EDENIED,
+//  JB_ESOCKET or JB_ENOMEM.
 
 static int
 s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *calls_p,
@@ -493,6 +563,12 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
         }
         if (total == 3 && jb__announce_marks(self->frames[1].data, self->frames[1].size)) {
             s_announcement(self);
+            continue;
+        }
+        if (total == 3 && jb__refusal_marks(self->frames[1].data, self->frames[1].size)) {
+            int rc = s_refusal(self, error);
+            if (rc)
+                return rc;
             continue;
         }
         jb__received_stamp_t stamp;

@@ -245,6 +245,27 @@ s_expect_topic(zsock_t *subscriber, const char *topic)
     zmsg_destroy(&message);
 }
 
+//  Receive the broker's notice that it refused client's subscription to
+//  prefix (docs/zeromq-binding.md 3.5): three frames, the notices' topic
+//  (a NUL, then "jbus.refusal"), their media type, and "KEY PREFIX".
+static void
+s_expect_refusal(zsock_t *subscriber, int client, const char *prefix)
+{
+    zmsg_t *message = zmsg_recv(subscriber);
+    if (!message)
+        fail_msg("no notice of the refused \"%s\" within %d ms", prefix, s_DEADLINE_MS);
+    assert_int_equal(zmsg_size(message), 3);
+    zframe_t *topic = zmsg_first(message);
+    assert_int_equal(zframe_size(topic), 13);
+    assert_memory_equal(zframe_data(topic), "\0jbus.refusal", 13);
+    assert_true(zframe_streq(zmsg_next(message), "application/vnd.jbus.refusal"));
+    char text [128];
+    testproc_format(text, sizeof text, "%s %s", s_certs[client].public_key, prefix);
+    if (!zframe_streq(zmsg_next(message), text))
+        fail_msg("the notice is not \"%s\"", text);
+    zmsg_destroy(&message);
+}
+
 //  Nothing (more) arrives on the socket.
 static void
 s_expect_nothing(zsock_t *socket, const char *who)
@@ -850,7 +871,9 @@ test_with_curve_and_strict_a_message_passes_the_publish_rule_then_the_binding(vo
 //  --------------------------------------------------------------------------
 //  bob may subscribe only to jerry.work_tracking.: his subscriptions to
 //  jerry.billing., and to the shorter jerry. and "", are refused, reach no
-//  publisher, and bring him nothing, while dave's jerry.billing. works.
+//  publisher, and bring him nothing but the broker's notice of each, while
+//  dave's jerry.billing. works. bob is a raw SUB subscribed to "": he sees
+//  the notices, which a jbus subscriber turns into JB_EDENIED.
 
 static void
 test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded(void **state)
@@ -876,6 +899,9 @@ test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded(void **sta
     assert_int_equal(zsock_send(publisher, "ss", "jerry.other.thing.done", "{}"), 0);
     assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
     s_expect_topic(dave, "jerry.billing.invoice.paid");
+    s_expect_refusal(bob, s_BOB, "jerry.billing.");
+    s_expect_refusal(bob, s_BOB, "jerry.");
+    s_expect_refusal(bob, s_BOB, "");
     s_expect_topic(bob, "jerry.work_tracking.task.created");
     s_expect_nothing(bob, "bob");
     s_expect_nothing(dave, "dave");
@@ -1309,6 +1335,162 @@ test_the_brokers_secret_certificate_as_server_key_gives_its_public_key_and_a_war
 }
 
 //  --------------------------------------------------------------------------
+//  A client with a connect timeout learns at once why the broker will not
+//  have it (issue 10, item 4): a key it does not know, or one without the
+//  right (alice may only publish), is "Authorization Violation"
+//  (JB_EDENIED); the wrong broker key, or no CURVE at all, is JB_ECONNECT
+//  with the reason. The tools exit 1 and say the same.
+
+static jb_subscriber_t *
+s_jbus_subscriber(const char *endpoint, int client, const char *server_key, jb_error_t *error)
+{
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    if (client < s_CLIENTS) {
+        options.curve_server_key = server_key;
+        options.curve_public_key = s_certs[client].public_key;
+        options.curve_secret_key = s_certs[client].secret_key;
+    }
+    return jb_subscriber_new(endpoint, &options, error);
+}
+
+static void
+test_a_refused_key_is_told_at_once_as_an_authorization_violation(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+    jb_error_t error;
+    int64_t started = zclock_mono();
+    const int refused [] = { s_MALLORY, s_ALICE };
+    for (size_t index = 0; index < 2; index++) {
+        assert_null(s_jbus_subscriber(program.backend, refused[index], s_broker_cert.public_key,
+                                      &error));
+        assert_int_equal(error.code, JB_EDENIED);
+        s_expect_in(error.message, "Authorization Violation: the broker at ");
+        s_expect_in(error.message, "refused our CURVE key (ZAP status 400)");
+    }
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_public_key = s_certs[s_MALLORY].public_key;
+    options.curve_secret_key = s_certs[s_MALLORY].secret_key;
+    assert_null(jb_publisher_new(program.frontend, &options, &error));
+    assert_int_equal(error.code, JB_EDENIED);
+    //  a refusal is final: no waiting out the timeout
+    assert_true(zclock_mono() - started < s_DEADLINE_MS);
+
+    assert_null(s_jbus_subscriber(program.backend, s_BOB, s_certs[s_CAROL].public_key, &error));
+    assert_int_equal(error.code, JB_ECONNECT);
+    s_expect_in(error.message, "is the broker's public key the right one");
+    assert_null(s_jbus_subscriber(program.backend, s_CLIENTS, NULL, &error));
+    assert_int_equal(error.code, JB_ECONNECT);
+    //  a mismatch of mechanisms, unless the broker hung up before we read
+    //  that it was one
+    s_expect_in(error.message, "requires CURVE");
+
+    const char *sub_args [] = { "sub", "--endpoint", program.backend,
+                                "--curve-cert", s_secret_paths[s_MALLORY],
+                                "--curve-server", s_broker_public, "jerry.work_tracking.", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, sub_args, &outcome);
+    assert_int_equal(outcome.status, 1);
+    s_expect_in(outcome.err, "jbus sub: Authorization Violation");
+    testproc_outcome_free(&outcome);
+    const char *pub_args [] = { "pub", "--endpoint", program.frontend,
+                                "--curve-cert", s_secret_paths[s_MALLORY],
+                                "--curve-server", s_broker_public,
+                                "-t", "jerry.work_tracking.task.created", NULL };
+    testproc_run(TESTPROC_JBUS, pub_args, &outcome);
+    assert_int_equal(outcome.status, 1);
+    s_expect_in(outcome.err, "jbus pub: Authorization Violation");
+    assert_null(strstr(outcome.err, "published"));
+    testproc_outcome_free(&outcome);
+    free(s_broker_stop(&program));
+}
+
+//  --------------------------------------------------------------------------
+//  bob subscribes to jerry.work_tracking. (his right) and jerry.billing.
+//  (not his): recv returns JB_EDENIED naming jerry.billing., once, and
+//  then his events; dave, subscribed to jerry.billing. (his right), hears
+//  nothing of it. jbus sub with a refused FILTER exits 1 and says so.
+
+static void
+test_a_refused_subscription_is_told_to_its_subscriber_alone(void **state)
+{
+    (void) state;
+    testproc_broker_t program;
+    s_broker_start(&program);
+    jb_error_t error;
+    jb_subscriber_t *dave = s_jbus_subscriber(program.backend, s_DAVE,
+                                              s_broker_cert.public_key, &error);
+    if (!dave)
+        fail_msg("dave: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(dave, "jerry.billing.", NULL), 0);
+    jb_subscriber_t *bob = s_jbus_subscriber(program.backend, s_BOB, s_broker_cert.public_key,
+                                             &error);
+    if (!bob)
+        fail_msg("bob: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(bob, "jerry.work_tracking.", NULL), 0);
+    assert_int_equal(jb_subscriber_subscribe(bob, "jerry.billing.", NULL), 0);
+    jb_event_t *event = NULL;
+    assert_int_equal(jb_subscriber_recv(bob, s_DEADLINE_MS, &event, &error), JB_EDENIED);
+    assert_int_equal(error.code, JB_EDENIED);
+    assert_string_equal(error.message, "Permissions Violation for Subscription to "
+                        "\"jerry.billing.\": the broker's rules do not let our key subscribe "
+                        "to it (docs/security.md)");
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(bob, &stats);
+    assert_int_equal(stats.refused, 1);
+
+    //  bob's other subscription works; dave got no notice
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.linger_ms = 0;
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_public_key = s_certs[s_CAROL].public_key;
+    options.curve_secret_key = s_certs[s_CAROL].secret_key;
+    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
+    if (!carol)
+        fail_msg("carol: %s", error.message);
+    assert_int_equal(jb_publisher_wait_for(carol, "jerry.work_tracking.", s_DEADLINE_MS, NULL), 0);
+    assert_int_equal(jb_publisher_wait_for(carol, "jerry.billing.", s_DEADLINE_MS, NULL), 0);
+    const char *types [] = { "jerry.work_tracking.task.created", "jerry.billing.invoice.paid" };
+    for (size_t index = 0; index < 2; index++) {
+        jb_event_t *sent = jb_event_new(types[index], "/jerry/tests");
+        assert_int_equal(jb_publisher_publish(carol, sent, NULL), 0);
+        jb_event_destroy(&sent);
+    }
+    assert_int_equal(jb_subscriber_recv(bob, s_DEADLINE_MS, &event, &error), 0);
+    assert_string_equal(jb_event_type(event), types[0]);
+    jb_event_destroy(&event);
+    assert_int_equal(jb_subscriber_recv(dave, s_DEADLINE_MS, &event, &error), 0);
+    assert_string_equal(jb_event_type(event), types[1]);
+    jb_event_destroy(&event);
+    jb_subscriber_stats(dave, &stats);
+    assert_int_equal(stats.refused, 0);
+    assert_int_equal(stats.rejected, 0);
+    jb_publisher_destroy(&carol);
+    jb_subscriber_destroy(&bob);
+    jb_subscriber_destroy(&dave);
+
+    const char *sub_args [] = { "sub", "--endpoint", program.backend,
+                                "--curve-cert", s_secret_paths[s_BOB],
+                                "--curve-server", s_broker_public,
+                                "jerry.work_tracking.", "jerry.billing.", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, sub_args, &outcome);
+    assert_int_equal(outcome.status, 1);
+    s_expect_in(outcome.err, "jbus sub: Permissions Violation for Subscription to "
+                "\"jerry.billing.\"");
+    testproc_outcome_free(&outcome);
+    free(s_broker_stop(&program));
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -1348,6 +1530,10 @@ main(void)
         cmocka_unit_test_teardown(
             test_the_brokers_secret_certificate_as_server_key_gives_its_public_key_and_a_warning,
             testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_refused_key_is_told_at_once_as_an_authorization_violation,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_refused_subscription_is_told_to_its_subscriber_alone,
+                                  testproc_reap_children),
     };
     //  The broker logs through zsys; keep stdout for cmocka's report.
     zsys_set_logstream(stderr);

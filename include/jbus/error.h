@@ -37,7 +37,9 @@ extern "C" {
     XX(CONFIG,  -12, "invalid configuration")                                 \
     XX(NOTFOUND,-13, "not found")                                             \
     XX(CLOSED,  -14, "closed")                                                \
-    XX(INTR,    -15, "interrupted by a signal")
+    XX(INTR,    -15, "interrupted by a signal")                               \
+    XX(CONNECT, -16, "no connection to the broker")                           \
+    XX(DENIED,  -17, "refused by the broker")
 
 typedef enum {
     JB_OK = 0,

@@ -80,6 +80,14 @@ typedef struct {
     const char *curve_secret_key;       //  Z85 (jb_curve_cert_load); all three
                                 //  or none, else jb_publisher_new fails.
                                 //  Borrowed for the call to jb_publisher_new
+    int connect_timeout_ms;     //  more than 0: jb_publisher_new waits up
+                                //  to this long until the connection to
+                                //  the broker is up (with CURVE, our key
+                                //  let in), and fails with JB_ECONNECT or
+                                //  JB_EDENIED and the reason when it is
+                                //  not. Default 0: connect in the
+                                //  background, never fail for the broker's
+                                //  absence. Not for bind or inproc://
 } jb_publisher_options_t;
 
 typedef struct {
@@ -97,10 +105,14 @@ JB_EXPORT void
 
 //  Create a publisher on endpoint (e.g. "tcp://127.0.0.1:7780", "ipc://...",
 //  "inproc://..."); options NULL means the defaults. Connecting succeeds even
-//  while the broker is down: ZeroMQ reconnects in the background. Returns
-//  NULL when the endpoint is malformed or cannot be bound, or with JB_EINVAL
-//  for bad options: a CURVE key that is not one, some CURVE keys but not
-//  all three, or CURVE with bind (details in error).
+//  while the broker is down: ZeroMQ reconnects in the background, unless
+//  connect_timeout_ms asks to wait for it. Returns NULL with JB_EINVAL
+//  for a malformed endpoint or bad options (a CURVE key that is not one,
+//  some CURVE keys but not all three, or CURVE with bind), JB_ESOCKET when
+//  the endpoint cannot be bound, and, with connect_timeout_ms,
+//  JB_ECONNECT (no broker there, or a peer that is not a broker's
+//  publisher endpoint), JB_EDENIED (the broker refused our key:
+//  "Authorization Violation") or JB_EINTR; details in error.
 JB_EXPORT jb_publisher_t *
     jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options,
                      jb_error_t *error);

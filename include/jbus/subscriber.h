@@ -32,9 +32,19 @@
     and curve_secret_key in the options. The broker then forwards only the
     subscriptions its rules give this subscriber's key: one outside them,
     or shorter than an allowed prefix ("jerry." where the rules allow
-    "jerry.work_tracking."), is refused at the broker and brings nothing,
-    without an error here. Subscribe to the allowed prefixes, or to longer
-    ones or patterns under them ("jerry.work_tracking.*.completed").
+    "jerry.work_tracking."), is refused at the broker and brings nothing.
+    The broker tells the subscriber so (docs/zeromq-binding.md 3.5), and
+    recv or dispatch returns JB_EDENIED once for each refusal, naming the
+    subscription ("Permissions Violation for Subscription to ..."); the
+    other subscriptions go on working. Subscribe to the allowed prefixes,
+    or to longer ones or patterns under them
+    ("jerry.work_tracking.*.completed").
+
+    Connecting happens in the background, as in ZeroMQ: a broker that is
+    not there yet is tried again every 100 ms or so, without a word. To
+    learn at once that it is not there, or that it refused our key, set
+    connect_timeout_ms: jb_subscriber_new then waits for the connection
+    and fails with the reason.
 
     Threads: one thread at a time, like the ZeroMQ socket inside.
     ========================================================================= */
@@ -100,6 +110,14 @@ typedef struct {
                                 //  default 1048576, -1 = no limit. Frames
                                 //  are bounded by the binding: a message
                                 //  of more than 3 is rejected
+    int connect_timeout_ms;     //  more than 0: jb_subscriber_new waits up
+                                //  to this long until the connection to
+                                //  the broker is up (with CURVE, our key
+                                //  let in), and fails with JB_ECONNECT or
+                                //  JB_EDENIED and the reason when it is
+                                //  not. Default 0: connect in the
+                                //  background, never fail for the broker's
+                                //  absence. Not for bind or inproc://
 } jb_subscriber_options_t;
 
 typedef struct {
@@ -114,6 +132,8 @@ typedef struct {
                                 //  stream has got (docs/zeromq-binding.md
                                 //  4.2), not in received; they report the
                                 //  loss of a stream's tail as a gap
+    uint64_t refused;           //  subscriptions the broker refused (CURVE
+                                //  rules), each returned as JB_EDENIED
 } jb_subscriber_stats_t;
 
 //  Fill options with the defaults.
@@ -121,10 +141,13 @@ JB_EXPORT void
     jb_subscriber_options_defaults(jb_subscriber_options_t *options);
 
 //  Create a subscriber on endpoint; options NULL means the defaults. It
-//  receives nothing until it subscribes. Returns NULL when the endpoint is
-//  malformed or cannot be bound, or with JB_EINVAL for bad CURVE options
-//  (a key that is not one, some keys but not all three, CURVE with bind);
-//  details in error.
+//  receives nothing until it subscribes. Returns NULL with JB_EINVAL for
+//  a malformed endpoint ("tcp://127.0.0.1" without a port) or bad options
+//  (a CURVE key that is not one, some keys but not all three, CURVE with
+//  bind), JB_ESOCKET when the endpoint cannot be bound, and, with
+//  connect_timeout_ms, JB_ECONNECT (no broker there, or a peer that is
+//  not a broker's subscriber endpoint), JB_EDENIED (the broker refused
+//  our key: "Authorization Violation") or JB_EINTR; details in error.
 JB_EXPORT jb_subscriber_t *
     jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
                       jb_error_t *error);
@@ -170,7 +193,9 @@ JB_EXPORT void
 //  (0: do not wait, -1: for ever). Malformed messages are reported and
 //  skipped. Returns 0 and a new event in *event_p (free with
 //  jb_event_destroy), JB_ETIMEDOUT, JB_EINTR (a signal arrived, e.g.
-//  Ctrl-C: the wait ends so that the caller can stop) or JB_ESOCKET.
+//  Ctrl-C: the wait ends so that the caller can stop), JB_EDENIED (the
+//  broker refused a subscription, named in error; call again to go on
+//  with the others) or JB_ESOCKET.
 JB_EXPORT int
     jb_subscriber_recv(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p,
                        jb_error_t *error);
@@ -180,7 +205,7 @@ JB_EXPORT int
 //  they were registered; the event is destroyed when they return. Events
 //  that match only subscriptions without a handler count as filtered.
 //  Returns 0 when an event was dispatched, JB_ETIMEDOUT, JB_EINTR,
-//  JB_ESOCKET, or JB_ENOMEM.
+//  JB_EDENIED (as for recv), JB_ESOCKET, or JB_ENOMEM.
 JB_EXPORT int
     jb_subscriber_dispatch(jb_subscriber_t *self, int timeout_ms, jb_error_t *error);
 
