@@ -26,6 +26,12 @@
     which keeps a prefix subscribed upstream for nothing, never too low,
     which would cost a subscriber its events.
 
+    A refused subscription is answered (jb__ledger_decision_t.notify): the
+    broker sends the connection it came from a notice (refusal.h), so that
+    the subscriber is told instead of waiting for events that never come.
+    The notices' own topic, which jbus subscribers with CURVE subscribe to,
+    is never applied: notices go to one connection at a time.
+
     One more trap of manual mode in libzmq 4.3: a message on the XPUB that
     is not a subscription (only a raw XSUB peer sends one) shifts the
     connection that later subscriptions are applied to, until the XPUB has
