@@ -106,6 +106,40 @@ jb__connection_end(jb__connection_t **self_p)
 }
 
 //  --------------------------------------------------------------------------
+
+int
+jb__connection_open(zsock_t *socket, const char *endpoint, bool bind, int connect_timeout_ms,
+                    const char *peer, bool curve, jb_error_t *error)
+{
+    assert(socket);
+    assert(endpoint);
+    void *handle = zsock_resolve(socket);
+    jb__connection_t *connection = NULL;
+    if (!bind && connect_timeout_ms > 0 && jb__connection_watchable(endpoint)) {
+        connection = jb__connection_watch(handle, endpoint, peer, curve, error);
+        if (!connection)
+            return error? error->code: JB_ESOCKET;
+    }
+    //  CZMQ's, for its endpoint forms ("tcp://127.0.0.1:!" and the like)
+    int rc = bind? zsock_bind((zsock_t *) socket, "%s", endpoint)
+                 : zsock_connect((zsock_t *) socket, "%s", endpoint);
+    int errnum = zmq_errno();
+    int waited = rc != -1 && connection
+               ? jb__connection_wait(connection, connect_timeout_ms, error): 0;
+    jb__connection_end(&connection);
+    if (rc != -1)
+        return waited;
+    //  a malformed endpoint is the caller's input; anything else (address
+    //  in use, no such interface) is the environment's
+    if (errnum == EINVAL || errnum == EPROTONOSUPPORT || errnum == ENOCOMPATPROTO)
+        return jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (%s); "
+                         "one is tcp://HOST:PORT, ipc://PATH or inproc://NAME",
+                         bind? "bind": "connect to", s_QUOTE_MAX, endpoint, zmq_strerror(errnum));
+    return jb__error(error, JB_ESOCKET, NULL, "cannot %s \"%.*s\": %s", bind? "bind": "connect to",
+                     s_QUOTE_MAX, endpoint, zmq_strerror(errnum));
+}
+
+//  --------------------------------------------------------------------------
 //  Read one event: its number and value. Returns 0, or -1 when none could
 //  be read whole.
 

@@ -20,6 +20,7 @@
 #define JBUS_CONNECTION_PRIVATE_H_INCLUDED
 
 #include <stdbool.h>
+#include <czmq.h>
 
 #include "jbus/error.h"
 
@@ -54,5 +55,15 @@ void
 //  whose connections have no handshake to report.
 bool
     jb__connection_watchable(const char *endpoint);
+
+//  What publishers and subscribers do with their endpoint: bind socket to
+//  it, or connect it and, with connect_timeout_ms more than 0 (and not
+//  inproc://), wait that long for the broker's handshake as above; peer
+//  and curve as for jb__connection_watch. Returns 0; JB_EINVAL for a
+//  malformed endpoint, JB_ESOCKET when it cannot be bound, or what
+//  jb__connection_wait returns; the reason in error, naming the endpoint.
+int
+    jb__connection_open(zsock_t *socket, const char *endpoint, bool bind, int connect_timeout_ms,
+                        const char *peer, bool curve, jb_error_t *error);
 
 #endif

@@ -47,9 +47,6 @@
 #define s_PEER "a broker's publisher endpoint (its frontend, an XSUB socket; subscribers " \
                "connect to the other one)"
 
-//  Longest endpoint quoted in an error message.
-#define s_QUOTE_MAX 200
-
 //  Longest the final announcements may wait for room in a full queue when
 //  the publisher closes, at most its linger.
 #define s_FINAL_WAIT_MS 1000
@@ -245,39 +242,9 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
         jb_publisher_destroy(&self);
         return NULL;
     }
-    jb__connection_t *connection = NULL;
-    if (!options->bind && options->connect_timeout_ms > 0 && jb__connection_watchable(endpoint)) {
-        connection = jb__connection_watch(self->handle, endpoint, s_PEER, curve, error);
-        if (!connection) {
-            jb_publisher_destroy(&self);
-            return NULL;
-        }
-    }
-    int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
-                          : zsock_connect(self->socket, "%s", endpoint);
-    int errnum = zmq_errno();
-    //  jb_publisher_new blocks only where asked to: connect_timeout_ms
-    if (rc == 0 && connection
-    &&  jb__connection_wait(connection, options->connect_timeout_ms, error)) {
-        jb__connection_end(&connection);
-        jb_publisher_destroy(&self);
-        return NULL;
-    }
-    jb__connection_end(&connection);
-    if (rc == -1) {
-        //  a malformed endpoint is the caller's input; anything else (address
-        //  in use, no such interface) is the environment's
-        bool malformed = errnum == EINVAL || errnum == EPROTONOSUPPORT
-                      || errnum == ENOCOMPATPROTO;
-        if (malformed)
-            jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (%s); "
-                      "one is tcp://HOST:PORT, ipc://PATH or inproc://NAME",
-                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
-                      zmq_strerror(errnum));
-        else
-            jb__error(error, JB_ESOCKET, NULL, "cannot %s \"%.*s\": %s",
-                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
-                      zmq_strerror(errnum));
+    //  blocks only where asked to: connect_timeout_ms
+    if (jb__connection_open(self->socket, endpoint, options->bind, options->connect_timeout_ms,
+                            s_PEER, curve, error)) {
         jb_publisher_destroy(&self);
         return NULL;
     }

@@ -153,40 +153,9 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
         snprintf(self->curve_key, sizeof self->curve_key, "%s", options->curve_public_key);
         zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
     }
-    jb__connection_t *connection = NULL;
-    if (!options->bind && options->connect_timeout_ms > 0 && jb__connection_watchable(endpoint)) {
-        connection = jb__connection_watch(self->handle, endpoint, s_PEER,
-                                          options->curve_public_key != NULL, error);
-        if (!connection) {
-            jb_subscriber_destroy(&self);
-            return NULL;
-        }
-    }
-    int rc = options->bind? zsock_bind(self->socket, "%s", endpoint)
-                          : zsock_connect(self->socket, "%s", endpoint);
-    int errnum = zmq_errno();
-    //  jb_subscriber_new blocks only where asked to: connect_timeout_ms
-    if (rc == 0 && connection
-    &&  jb__connection_wait(connection, options->connect_timeout_ms, error)) {
-        jb__connection_end(&connection);
-        jb_subscriber_destroy(&self);
-        return NULL;
-    }
-    jb__connection_end(&connection);
-    if (rc == -1) {
-        //  a malformed endpoint is the caller's input; anything else (address
-        //  in use, no such interface) is the environment's
-        bool malformed = errnum == EINVAL || errnum == EPROTONOSUPPORT
-                      || errnum == ENOCOMPATPROTO;
-        if (malformed)
-            jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (%s); "
-                      "one is tcp://HOST:PORT, ipc://PATH or inproc://NAME",
-                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
-                      zmq_strerror(errnum));
-        else
-            jb__error(error, JB_ESOCKET, NULL, "cannot %s \"%.*s\": %s",
-                      options->bind? "bind": "connect to", s_QUOTE_MAX, endpoint,
-                      zmq_strerror(errnum));
+    //  blocks only where asked to: connect_timeout_ms
+    if (jb__connection_open(self->socket, endpoint, options->bind, options->connect_timeout_ms,
+                            s_PEER, options->curve_public_key != NULL, error)) {
         jb_subscriber_destroy(&self);
         return NULL;
     }
