@@ -121,8 +121,8 @@ jb__connection_open(zsock_t *socket, const char *endpoint, bool bind, int connec
             return error? error->code: JB_ESOCKET;
     }
     //  CZMQ's, for its endpoint forms ("tcp://127.0.0.1:!" and the like)
-    int rc = bind? zsock_bind((zsock_t *) socket, "%s", endpoint)
-                 : zsock_connect((zsock_t *) socket, "%s", endpoint);
+    int rc = bind? zsock_bind(socket, "%s", endpoint)
+                 : zsock_connect(socket, "%s", endpoint);
     int errnum = zmq_errno();
     int waited = rc != -1 && connection
                ? jb__connection_wait(connection, connect_timeout_ms, error): 0;
