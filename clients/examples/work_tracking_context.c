@@ -81,6 +81,9 @@ main(int argc, char *argv[])
     char server_key [JB_CURVE_KEY_SIZE];
     jb_publisher_options_t options;
     jb_publisher_options_defaults(&options);
+    //  no broker, or one that will not have us, is said at once, not waited
+    //  out in silence
+    options.connect_timeout_ms = 2000;
     if (!curve_cert != !curve_server) {
         fprintf(stderr, "work_tracking_context: --curve-cert and --curve-server go together\n");
         return 2;

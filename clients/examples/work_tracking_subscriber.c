@@ -84,6 +84,9 @@ main(int argc, char *argv[])
     char server_key [JB_CURVE_KEY_SIZE];
     jb_subscriber_options_t options;
     jb_subscriber_options_defaults(&options);
+    //  no broker, or one that will not have us, is said at once, not waited
+    //  out in silence
+    options.connect_timeout_ms = 2000;
     if (!curve_cert != !curve_server) {
         fprintf(stderr, "work_tracking_subscriber: --curve-cert and --curve-server go together\n");
         return 2;
@@ -109,11 +112,16 @@ main(int argc, char *argv[])
     jb_subscriber_on(subscriber, "jerry.work_tracking.", s_on_any, &seen, NULL);
     jb_subscriber_on(subscriber, "jerry.work_tracking.*.completed", s_on_completed, NULL, NULL);
     int64_t deadline = zclock_mono() + timeout_ms;
+    int rc = 0;
     while (count == 0 || seen < count) {
         int64_t remaining = deadline - zclock_mono();
-        if (remaining <= 0 || jb_subscriber_dispatch(subscriber, (int) remaining, NULL) != 0)
+        if (remaining <= 0
+        ||  (rc = jb_subscriber_dispatch(subscriber, (int) remaining, &error)) != 0)
             break;
     }
+    //  a refused subscription: the broker's rules do not let us have it
+    if (rc == JB_EDENIED)
+        fprintf(stderr, "work_tracking_subscriber: %s\n", error.message);
     jb_subscriber_destroy(&subscriber);
-    return count > 0 && seen < count? 1: 0;
+    return rc == JB_EDENIED || (count > 0 && seen < count)? 1: 0;
 }
