@@ -81,6 +81,32 @@ s_broker_stop(testproc_broker_t *broker)
     testproc_outcome_free(&outcome);
 }
 
+//  A counter in the broker's answer to "STATS" on its control endpoint.
+static uint64_t
+s_stats_counter(const char *control, const char *section, const char *name)
+{
+    zsock_t *client = zsock_new(ZMQ_REQ);
+    assert_non_null(client);
+    zsock_set_linger(client, 0);
+    zsock_set_rcvtimeo(client, s_WAIT_MS);
+    assert_int_equal(zsock_connect(client, "%s", control), 0);
+    assert_int_equal(zstr_send(client, "STATS"), 0);
+    char *reply = zstr_recv(client);
+    zsock_destroy(&client);
+    assert_non_null(reply);
+    //  "name":N inside "section":{...}
+    char *inside = strstr(reply, section);
+    assert_non_null(inside);
+    char key [64];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    char *found = strstr(inside, key);
+    if (!found)
+        fail_msg("STATS has no %s.%s: %s", section, name, reply);
+    uint64_t value = strtoull(found + strlen(key), NULL, 10);
+    zstr_free(&reply);
+    return value;
+}
+
 //  --------------------------------------------------------------------------
 //  One stalled subscriber and one healthy one on the same prefix: the
 //  broker's high-water mark drops for the stalled one alone, the healthy
@@ -151,6 +177,342 @@ test_a_stalled_subscriber_loses_alone_and_is_told_so(void **state)
     jb_publisher_destroy(&publisher);
     jb_subscriber_destroy(&stalled);
     jb_subscriber_destroy(&healthy);
+    s_broker_stop(&broker);
+}
+
+//  --------------------------------------------------------------------------
+//  The tail of a stream (issue 10, item 2). A subscriber stalls while a
+//  publisher sends s_TAIL_EVENTS events, so that the broker's queue to it
+//  overflows and drops the last of them; no later event of that stream
+//  comes to show the jump. Publishers' announcements (binding 4.2) must
+//  tell it within s_TAIL_BOUND_MS of it reading again: a live publisher's
+//  while the type is quiet, a closed publisher's final ones as the broker
+//  sends them again. Every event is then received or reported missed.
+
+#define s_TAIL_PREFIX "jerry.faults.tail."
+#define s_TAIL_TYPE s_TAIL_PREFIX "load.sent"
+#define s_TAIL_EVENTS 20000
+
+//  The bound: an announcement once a second (the publisher's period and
+//  the broker's, JB__RETAINED_IVL_MS), after the subscriber has read what
+//  was queued for it, with room for a sanitizer build on a busy machine.
+#define s_TAIL_BOUND_MS 3000
+
+//  A counter of the broker's STATS, once it is at least value, polled
+//  until s_WAIT_MS have passed. Returns the last value read.
+static uint64_t
+s_stats_wait(const char *control, const char *section, const char *name, uint64_t value)
+{
+    int64_t deadline = zclock_mono() + s_WAIT_MS;
+    uint64_t counter = s_stats_counter(control, section, name);
+    while (counter < value && zclock_mono() < deadline) {
+        zclock_sleep(10);           //  the counters are polled: nothing signals them
+        counter = s_stats_counter(control, section, name);
+    }
+    if (counter < value)
+        fail_msg("the broker's %s.%s stayed at %llu, below %llu, for %d ms", section, name,
+                 (unsigned long long) counter, (unsigned long long) value, s_WAIT_MS);
+    return counter;
+}
+
+//  The library's side: subscriber and publisher in this process, the
+//  broker program between them. With publisher_closes, the publisher is
+//  destroyed once its events are out (its final announcements go to the
+//  broker, which keeps them); otherwise it stays alive and quiet.
+static void
+s_tail_loss_is_reported(bool publisher_closes)
+{
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--control", "tcp://127.0.0.1:*", "--stats-interval", "0",
+                            "--sndhwm", "1000", NULL };
+    testproc_broker_t broker;
+    testproc_broker_start(args, &broker);
+    jb_subscriber_t *subscriber = s_subscriber(broker.backend, s_TAIL_PREFIX, 100);
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.sndhwm = 0;                 //  the loss is the broker's, not ours
+    jb_error_t error;
+    jb_publisher_t *publisher = jb_publisher_new(broker.frontend, &options, &error);
+    if (!publisher)
+        fail_msg("publisher: %s", error.message);
+    assert_int_equal(jb_publisher_wait_for(publisher, s_TAIL_PREFIX, s_WAIT_MS, NULL), 0);
+
+    //  attached: the stream starts with the first event the subscriber
+    //  gets, so what went before it is never counted
+    jb_event_t *event = s_event(s_TAIL_TYPE, 2000);
+    jb_event_t *received = NULL;
+    size_t attaching = 0;
+    int64_t deadline = zclock_mono() + s_WAIT_MS;
+    bool attached = false;
+    while (!attached && zclock_mono() < deadline) {
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+        attaching++;
+        attached = jb_subscriber_recv(subscriber, 20, &received, NULL) == 0;
+        jb_event_destroy(&received);
+    }
+    assert_true(attached);
+    s_drain(subscriber, 200);
+    jb_subscriber_stats_t before;
+    jb_subscriber_stats(subscriber, &before);
+
+    //  the subscriber reads nothing while the events go out, and until
+    //  the broker has forwarded (or, for it, dropped) every one
+    for (size_t index = 0; index < s_TAIL_EVENTS; index++)
+        assert_int_equal(jb_publisher_publish(publisher, event, NULL), 0);
+    s_stats_wait(broker.control, "backend", "messages_out", attaching + s_TAIL_EVENTS);
+    //  and until an announcement has gone into its full queue and been
+    //  lost there, so that only a later one can tell it
+    if (publisher_closes) {
+        //  the final one, which the broker kept and has sent again
+        jb_publisher_destroy(&publisher);
+        s_stats_wait(broker.control, "backend", "reannounced", 1);
+    }
+    else {
+        //  the publisher's own, now that the type is quiet
+        uint64_t announced = s_stats_counter(broker.control, "frontend", "announcements");
+        s_stats_wait(broker.control, "frontend", "announcements", announced + 1);
+    }
+
+    //  reading again: the queued events, then, within the bound, the loss;
+    //  what is reported missed after the last event is the tail's
+    int64_t resumed = zclock_mono();
+    int64_t reported = -1;
+    size_t delivered = 0;
+    jb_subscriber_stats_t stats = before;
+    uint64_t missed_before_tail = before.missed;
+    deadline = resumed + s_WAIT_MS;
+    while (reported < 0 && zclock_mono() < deadline) {
+        bool got = jb_subscriber_recv(subscriber, 50, &received, NULL) == 0;
+        jb_event_destroy(&received);
+        jb_subscriber_stats(subscriber, &stats);
+        if (got) {
+            delivered++;
+            missed_before_tail = stats.missed;
+        }
+        if (delivered + stats.missed - before.missed >= s_TAIL_EVENTS)
+            reported = zclock_mono();
+    }
+    print_message("tail loss, publisher %s: %zu of %d delivered, %llu missed in %llu gap(s), "
+                  "%llu announcement(s); reported %lld ms after the subscriber read again\n",
+                  publisher_closes? "closed": "alive and quiet", delivered, s_TAIL_EVENTS,
+                  (unsigned long long) (stats.missed - before.missed),
+                  (unsigned long long) (stats.gaps - before.gaps),
+                  (unsigned long long) stats.announcements,
+                  (long long) (reported < 0? -1: reported - resumed));
+    if (reported < 0)
+        fail_msg("the loss of the tail was not reported within %d ms: %zu delivered, "
+                 "%llu missed of %d", s_WAIT_MS, delivered,
+                 (unsigned long long) (stats.missed - before.missed), s_TAIL_EVENTS);
+    assert_true(delivered < s_TAIL_EVENTS);
+    assert_int_equal(delivered + stats.missed - before.missed, s_TAIL_EVENTS);
+    assert_true(stats.missed > missed_before_tail);
+    assert_true(stats.gaps > before.gaps);
+    assert_true(stats.announcements > 0);
+    assert_true(reported - resumed <= s_TAIL_BOUND_MS);
+
+    jb_event_destroy(&event);
+    jb_publisher_destroy(&publisher);
+    jb_subscriber_destroy(&subscriber);
+    s_broker_stop(&broker);
+}
+
+static void
+test_a_quiet_publisher_announces_the_tail_a_stalled_subscriber_lost(void **state)
+{
+    (void) state;
+    s_tail_loss_is_reported(false);
+}
+
+static void
+test_a_closed_publishers_last_numbers_reach_a_stalled_subscriber_through_the_broker(void **state)
+{
+    (void) state;
+    s_tail_loss_is_reported(true);
+}
+
+//  --------------------------------------------------------------------------
+//  The issue's own scenario with the real programs: two jbus sub --stats
+//  on one broker, one stopped (SIGSTOP) while jbus pub sends its events
+//  and exits, then continued. The stopped one must report what it lost
+//  within the bound, on stderr and in its --stats line. The broker's
+//  queue for each subscriber holds a tenth of the events: the other one
+//  gets them all unless a burst outruns its queue too, and then it is
+//  told what it lost as well.
+
+//  A jbus sub as the test reads it: its events counted as they come.
+typedef struct {
+    testproc_t process;
+    size_t delivered;           //  lines of s_TAIL_TYPE read from stdout
+    int64_t delivered_at;       //  when the last of them was read
+} s_tail_sub_t;
+
+//  Wait for a subscription to prefix on observer, an XPUB on the broker's
+//  frontend: the broker forwards a prefix when its first subscriber has
+//  it, so then that subscriber is attached.
+static void
+s_observe_subscription(zsock_t *observer, const char *prefix)
+{
+    size_t length = strlen(prefix);
+    int64_t deadline = zclock_mono() + s_WAIT_MS;
+    while (zclock_mono() < deadline) {
+        zframe_t *frame = zframe_recv(observer);
+        if (!frame)
+            break;
+        bool seen = zframe_size(frame) == length + 1 && zframe_data(frame)[0] == 1
+                 && memcmp(zframe_data(frame) + 1, prefix, length) == 0;
+        zframe_destroy(&frame);
+        if (seen)
+            return;
+    }
+    fail_msg("no subscription to \"%s\" reached the broker's frontend", prefix);
+}
+
+//  Read and count the event lines sub has printed, until none comes for
+//  quiet_ms.
+static void
+s_tail_sub_read(s_tail_sub_t *sub, int quiet_ms)
+{
+    char *line;
+    while ((line = testproc_read_line(&sub->process, zclock_mono() + quiet_ms))) {
+        if (strstr(line, "\"type\":\"" s_TAIL_TYPE "\"")) {
+            sub->delivered++;
+            sub->delivered_at = zclock_mono();
+        }
+        free(line);
+    }
+}
+
+//  The events of s_TAIL_TYPE that sub has reported missed so far, on the
+//  stderr it is still writing: "jbus sub: missed N event(s) of TYPE ...".
+static uint64_t
+s_tail_sub_missed(const s_tail_sub_t *sub)
+{
+    char *text = testutil_read_file(sub->process.err_path, NULL);
+    assert_non_null(text);
+    uint64_t missed = 0;
+    for (char *line = text, *end; (end = strchr(line, '\n')); line = end + 1) {
+        unsigned count;
+        char type [256];
+        *end = '\0';
+        if (sscanf(line, "jbus sub: missed %u %*s of %255s ", &count, type) == 2
+        &&  streq(type, s_TAIL_TYPE))
+            missed += count;
+    }
+    free(text);
+    return missed;
+}
+
+//  Read sub's events until it has printed or reported missed every one,
+//  for at most s_WAIT_MS. Returns when it had, or -1; *missed_p gets the
+//  events it reported missed.
+static int64_t
+s_tail_sub_account(s_tail_sub_t *sub, uint64_t *missed_p)
+{
+    int64_t deadline = zclock_mono() + s_WAIT_MS;
+    while (zclock_mono() < deadline) {
+        s_tail_sub_read(sub, 20);
+        *missed_p = s_tail_sub_missed(sub);
+        if (sub->delivered + *missed_p >= s_TAIL_EVENTS)
+            return zclock_mono();
+    }
+    return -1;
+}
+
+//  Stop sub with SIGINT, as Ctrl-C does, and read its --stats line.
+static void
+s_tail_sub_stop(s_tail_sub_t *sub, unsigned long long *delivered_p, unsigned long long *gaps_p,
+                unsigned long long *missed_p)
+{
+    kill(sub->process.pid, SIGINT);
+    testproc_outcome_t outcome;
+    testproc_wait(&sub->process, s_WAIT_MS, &outcome);
+    for (char *line = outcome.out, *end; (end = strchr(line, '\n')); line = end + 1)
+        if (memmem(line, (size_t) (end - line), "\"type\":\"" s_TAIL_TYPE "\"",
+                   strlen("\"type\":\"" s_TAIL_TYPE "\"")))
+            sub->delivered++;
+    const char *stats = strstr(outcome.err, "jbus sub: received ");
+    if (outcome.status != 0 || !stats
+    ||  sscanf(stats, "jbus sub: received %*u, delivered %llu, filtered %*u, rejected %*u, "
+               "gaps %llu, missed %llu", delivered_p, gaps_p, missed_p) != 3)
+        fail_msg("jbus sub ended with %d and no --stats line: %s", outcome.status, outcome.err);
+    testproc_outcome_free(&outcome);
+}
+
+static void
+test_a_stopped_jbus_sub_reports_the_tail_it_lost_soon_after_it_is_continued(void **state)
+{
+    (void) state;
+    const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                            "--no-control", "--stats-interval", "0", "--sndhwm", "2000", NULL };
+    testproc_broker_t broker;
+    testproc_broker_start(args, &broker);
+    zsock_t *observer = zsock_new(ZMQ_XPUB);
+    assert_non_null(observer);
+    zsock_set_linger(observer, 0);
+    zsock_set_rcvtimeo(observer, s_WAIT_MS);
+    assert_int_equal(zsock_connect(observer, "%s", broker.frontend), 0);
+
+    //  two prefixes, so that the broker forwards each subscriber's; the
+    //  stopped one's own queue is small, so that the broker's overflows
+    s_tail_sub_t stopped, running;
+    memset(&stopped, 0, sizeof stopped);
+    memset(&running, 0, sizeof running);
+    const char *stopped_args [] = { "sub", "-e", broker.backend, "--stats", "--hwm", "100",
+                                    s_TAIL_PREFIX, NULL };
+    testproc_spawn(TESTPROC_JBUS, stopped_args, &stopped.process);
+    s_observe_subscription(observer, s_TAIL_PREFIX);
+    const char *running_args [] = { "sub", "-e", broker.backend, "--stats", s_TAIL_TYPE, NULL };
+    testproc_spawn(TESTPROC_JBUS, running_args, &running.process);
+    s_observe_subscription(observer, s_TAIL_TYPE);
+    zsock_destroy(&observer);
+
+    assert_int_equal(kill(stopped.process.pid, SIGSTOP), 0);
+    int status;
+    assert_int_equal(waitpid(stopped.process.pid, &status, WUNTRACED), stopped.process.pid);
+    assert_true(WIFSTOPPED(status));
+    char count [16], data [2048];
+    testproc_format(count, sizeof count, "%d", s_TAIL_EVENTS);
+    testproc_format(data, sizeof data, "{\"pad\":\"%0*d\"}", 2000, 0);
+    const char *pub_args [] = { "pub", "-e", broker.frontend, "-t", s_TAIL_TYPE,
+                                "-s", "/jerry/faults", "-n", count, "-d", data, "-q", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, pub_args, &outcome);
+    if (outcome.status != 0)
+        fail_msg("jbus pub exited with %d: %s", outcome.status, outcome.err);
+    testproc_outcome_free(&outcome);
+    uint64_t running_missed = 0;
+    if (s_tail_sub_account(&running, &running_missed) < 0)
+        fail_msg("the running jbus sub accounted for %zu printed and %llu missed of %d",
+                 running.delivered, (unsigned long long) running_missed, s_TAIL_EVENTS);
+
+    //  continued: it prints what was queued for it, then learns the rest
+    assert_int_equal(kill(stopped.process.pid, SIGCONT), 0);
+    int64_t resumed = zclock_mono();
+    uint64_t missed = 0;
+    int64_t reported = s_tail_sub_account(&stopped, &missed);
+    print_message("tail loss, jbus sub stopped and continued: %zu of %d printed, %llu reported "
+                  "missed on stderr %lld ms after SIGCONT, %lld ms after its last event "
+                  "(the other: %zu printed, %llu missed)\n", stopped.delivered, s_TAIL_EVENTS,
+                  (unsigned long long) missed, (long long) (reported < 0? -1: reported - resumed),
+                  (long long) (reported < 0? -1: reported - stopped.delivered_at),
+                  running.delivered, (unsigned long long) running_missed);
+    if (reported < 0)
+        fail_msg("the loss of the tail was not reported within %d ms: %zu printed, %llu "
+                 "missed of %d", s_WAIT_MS, stopped.delivered, (unsigned long long) missed,
+                 s_TAIL_EVENTS);
+    assert_true(reported - resumed <= s_TAIL_BOUND_MS);
+
+    unsigned long long delivered, gaps, total_missed;
+    s_tail_sub_stop(&stopped, &delivered, &gaps, &total_missed);
+    assert_int_equal(delivered, stopped.delivered);
+    assert_true(delivered < s_TAIL_EVENTS);
+    assert_true(gaps >= 1);
+    assert_int_equal(total_missed, missed);
+    assert_int_equal(delivered + total_missed, s_TAIL_EVENTS);
+    s_tail_sub_stop(&running, &delivered, &gaps, &total_missed);
+    assert_int_equal(delivered, running.delivered);
+    assert_int_equal(total_missed, running_missed);
+    assert_int_equal(delivered + total_missed, s_TAIL_EVENTS);
     s_broker_stop(&broker);
 }
 
@@ -374,32 +736,6 @@ s_send_big(zsock_t *publisher, const char *topic, size_t frame_size)
     }
 }
 
-//  A counter in the broker's answer to "STATS" on its control endpoint.
-static uint64_t
-s_stats_counter(const char *control, const char *section, const char *name)
-{
-    zsock_t *client = zsock_new(ZMQ_REQ);
-    assert_non_null(client);
-    zsock_set_linger(client, 0);
-    zsock_set_rcvtimeo(client, s_WAIT_MS);
-    assert_int_equal(zsock_connect(client, "%s", control), 0);
-    assert_int_equal(zstr_send(client, "STATS"), 0);
-    char *reply = zstr_recv(client);
-    zsock_destroy(&client);
-    assert_non_null(reply);
-    //  "name":N inside "section":{...}
-    char *inside = strstr(reply, section);
-    assert_non_null(inside);
-    char key [64];
-    snprintf(key, sizeof key, "\"%s\":", name);
-    char *found = strstr(inside, key);
-    if (!found)
-        fail_msg("STATS has no %s.%s: %s", section, name, reply);
-    uint64_t value = strtoull(found + strlen(key), NULL, 10);
-    zstr_free(&reply);
-    return value;
-}
-
 //  The broker's peak resident set, in kB (VmHWM in /proc/PID/status).
 static long
 s_peak_rss_kb(pid_t pid)
@@ -506,6 +842,12 @@ main(void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_teardown(test_a_stalled_subscriber_loses_alone_and_is_told_so,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_quiet_publisher_announces_the_tail_a_stalled_subscriber_lost,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_closed_publishers_last_numbers_reach_a_stalled_subscriber_through_the_broker,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_stopped_jbus_sub_reports_the_tail_it_lost_soon_after_it_is_continued,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_the_broker_killed_under_steady_publishing_comes_back,
                                   testproc_reap_children),
