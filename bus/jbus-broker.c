@@ -65,9 +65,10 @@ static const s_setting_t s_settings [] = {
       "most bytes in one message, all frames together; as --max-frames;\n"
       "0 = max_message_size, -1 = no limit (default 0)" },
     { "announce-retain", "announce_retain", "MS",
-      "how long a closed publisher's last sequence numbers are\n"
-      "announced again, each second, so that subscribers that fell\n"
-      "behind learn what they lost; 0 = not (default 60000)" },
+      "how long a closed publisher's final announcements (its last\n"
+      "sequence numbers) are kept and sent again each second, so that\n"
+      "subscribers that fell behind learn what they lost; 0 = none\n"
+      "(default 60000)" },
     { "linger", "linger", "MS", "how long unsent messages outlive a stop (default 1000)" },
     { "stats-interval", "stats_interval", "MS", "period of the counters log line, 0 = never (default 60000)" },
     { "heartbeat-ivl", "heartbeat_ivl", "MS", "ZMTP heartbeat period, 0 = none (default 5000)" },
@@ -188,13 +189,16 @@ static void
 s_log_config(const jb_broker_config_t *config)
 {
     zsys_info("configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
-              "max_message_size=%lld linger=%d stats_interval=%d heartbeat_ivl=%d "
+              "max_message_size=%lld max_frames=%d max_message_bytes=%lld announce_retain=%d "
+              "linger=%d stats_interval=%d heartbeat_ivl=%d "
               "heartbeat_timeout=%d strict=%s curve_cert=%s curve_clients=%s",
               config->frontend, config->backend,
               config->control && *config->control? config->control: "none",
               config->sndhwm, config->rcvhwm, (long long) config->max_message_size,
-              config->linger_ms, config->stats_interval_ms, config->heartbeat_ivl_ms,
-              config->heartbeat_timeout_ms, config->strict? "true": "false",
+              config->max_frames, (long long) config->max_message_bytes,
+              config->announce_retain_ms, config->linger_ms, config->stats_interval_ms,
+              config->heartbeat_ivl_ms, config->heartbeat_timeout_ms,
+              config->strict? "true": "false",
               config->curve_cert && *config->curve_cert? config->curve_cert: "none",
               config->curve_clients && *config->curve_clients? config->curve_clients: "none");
 }
