@@ -253,7 +253,8 @@ s_stream_advance(int32_t *last, int32_t sequence, int ahead)
 {
     int64_t modulus = INT32_MAX;
     int64_t distance = ((int64_t) sequence - *last - ahead + modulus) % modulus;
-    if (distance >= modulus / 2)
+    //  binding 4.1: fewer than 2^30 missed is a gap, more is a late event
+    if (distance >= (int64_t) 1 << 30)
         return 0;
     *last = sequence;
     return (uint32_t) distance;

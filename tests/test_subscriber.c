@@ -1200,12 +1200,16 @@ test_gaps_in_sequence_numbers_are_reported_once_each(void **state)
     s_subscribe(fixture, "jerry.work_tracking.", "jerry.work_tracking.");
     //  publisher A: 1 2 5 (3 and 4 missed) 4 (late: no gap) 6;
     //  publisher B starts at 7 (joining mid-stream is no gap), then 8;
-    //  A wraps from INT32_MAX - 1 to 1 with INT32_MAX missed
+    //  C wraps from INT32_MAX - 1 to 1 with INT32_MAX missed; D jumps by
+    //  2^30, 2^30 - 1 missed, the largest gap the binding counts (4.1), and
+    //  E by 2^30 + 1, which is a late event
     struct { const char *publisher; int32_t sequence; } sent [] = {
         { "aaaaaaaaaaaaaaaa", 1 }, { "aaaaaaaaaaaaaaaa", 2 }, { "aaaaaaaaaaaaaaaa", 5 },
         { "aaaaaaaaaaaaaaaa", 4 }, { "aaaaaaaaaaaaaaaa", 6 },
         { "bbbbbbbbbbbbbbbb", 7 }, { "bbbbbbbbbbbbbbbb", 8 },
         { "cccccccccccccccc", INT32_MAX - 1 }, { "cccccccccccccccc", 1 },
+        { "dddddddddddddddd", 1 }, { "dddddddddddddddd", (1 << 30) + 1 },
+        { "eeeeeeeeeeeeeeee", 1 }, { "eeeeeeeeeeeeeeee", (1 << 30) + 2 },
     };
     size_t count = sizeof sent / sizeof sent[0];
     for (size_t index = 0; index < count; index++)
@@ -1218,13 +1222,14 @@ test_gaps_in_sequence_numbers_are_reported_once_each(void **state)
         assert_null(jb_event_extension(event, "jbusseq"));
         jb_event_destroy(&event);
     }
-    assert_int_equal(log.gaps, 2);
-    assert_int_equal(log.missed, 3);            //  3 and 4 of A, INT32_MAX of C
-    assert_string_equal(log.publisher, "cccccccccccccccc");
+    //  3 and 4 of A, INT32_MAX of C, 2^30 - 1 of D
+    assert_int_equal(log.gaps, 3);
+    assert_int_equal(log.missed, 3 + (1 << 30) - 1);
+    assert_string_equal(log.publisher, "dddddddddddddddd");
     jb_subscriber_stats_t stats;
     jb_subscriber_stats(fixture->subscriber, &stats);
-    assert_int_equal(stats.gaps, 2);
-    assert_int_equal(stats.missed, 3);
+    assert_int_equal(stats.gaps, 3);
+    assert_int_equal(stats.missed, 3 + (1 << 30) - 1);
 }
 
 //  A stamp that no jbus publisher writes (a jbuspub that is not a String,
