@@ -220,7 +220,10 @@ cmd_sub(int argc, char **argv)
 
     int64_t deadline = options.timeout_ms >= 0? zclock_mono() + options.timeout_ms: -1;
     int received = 0;
-    while (exit_code == 0 && (options.count == 0 || received < options.count)) {
+    //  a signal that came while we printed, not while recv waited, ends the
+    //  loop here: recv would not see it
+    while (exit_code == 0 && !zsys_interrupted
+       &&  (options.count == 0 || received < options.count)) {
         int wait = -1;
         if (deadline >= 0) {
             int64_t remaining = deadline - zclock_mono();

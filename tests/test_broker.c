@@ -468,6 +468,7 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.rcvhwm, defaults.rcvhwm);
     assert_int_equal(config.max_message_size, defaults.max_message_size);
     assert_int_equal(config.linger_ms, defaults.linger_ms);
+    assert_int_equal(config.announce_retain_ms, defaults.announce_retain_ms);
     assert_int_equal(config.stats_interval_ms, defaults.stats_interval_ms);
     assert_int_equal(config.heartbeat_ivl_ms, defaults.heartbeat_ivl_ms);
     assert_int_equal(config.heartbeat_timeout_ms, defaults.heartbeat_timeout_ms);
