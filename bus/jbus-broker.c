@@ -87,6 +87,29 @@ static const s_setting_t s_settings [] = {
       "directory of the certificates of the clients let in;\n"
       "needs --curve-cert. Who may publish and subscribe to\n"
       "what is the config file's `clients` section" },
+    { "journal", "journal", "DIR",
+      "keep a durable journal (LMDB) of the events forwarded in\n"
+      "DIR, made when missing (default none)" },
+    { "journal-filter", "journal_filter", "PREFIX",
+      "journal only the types that start with PREFIX; repeatable\n"
+      "(default every type). The broker subscribes to them itself" },
+    { "journal-max-bytes", "journal_max_bytes", "N",
+      "keep the journal under N bytes, the oldest going first\n"
+      "(default 1073741824)" },
+    { "journal-max-age", "journal_max_age", "MS",
+      "drop journaled events older than MS; 0 = no age bound\n"
+      "(default 604800000, 7 days)" },
+    { "journal-commit-ms", "journal_commit_ms", "MS",
+      "commit the journal at least this often (default 10): a\n"
+      "broker crash loses at most the events of the last MS" },
+    { "journal-commit-count", "journal_commit_count", "N",
+      "or as soon as N events wait (default 1000)" },
+    { "journal-sync", "journal_sync", "BOOL",
+      "fsync each commit (default true); false: a system crash\n"
+      "(not a broker crash) may also undo the last commit" },
+    { "journal-queue", "journal_queue", "N",
+      "events waiting for the journal before more are left out\n"
+      "of it, counted (forwarding goes on; default 100000)" },
 };
 
 #define s_SETTING_COUNT (sizeof s_settings / sizeof s_settings[0])
@@ -191,7 +214,9 @@ s_log_config(const jb_broker_config_t *config)
     zsys_info("configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
               "max_message_size=%lld max_frames=%d max_message_bytes=%lld announce_retain=%d "
               "linger=%d stats_interval=%d heartbeat_ivl=%d "
-              "heartbeat_timeout=%d strict=%s curve_cert=%s curve_clients=%s",
+              "heartbeat_timeout=%d strict=%s curve_cert=%s curve_clients=%s journal=%s "
+              "journal_max_bytes=%lld journal_max_age=%lld journal_commit_ms=%d "
+              "journal_commit_count=%d journal_sync=%s journal_queue=%d",
               config->frontend, config->backend,
               config->control && *config->control? config->control: "none",
               config->sndhwm, config->rcvhwm, (long long) config->max_message_size,
@@ -200,14 +225,23 @@ s_log_config(const jb_broker_config_t *config)
               config->heartbeat_ivl_ms, config->heartbeat_timeout_ms,
               config->strict? "true": "false",
               config->curve_cert && *config->curve_cert? config->curve_cert: "none",
-              config->curve_clients && *config->curve_clients? config->curve_clients: "none");
+              config->curve_clients && *config->curve_clients? config->curve_clients: "none",
+              config->journal && *config->journal? config->journal: "none",
+              (long long) config->journal_max_bytes, (long long) config->journal_max_age_ms,
+              config->journal_commit_ms, config->journal_commit_count,
+              config->journal_sync? "true": "false", config->journal_queue);
 }
 
 //  --------------------------------------------------------------------------
 //  What the command line asks for.
 
+//  Most --journal-filter flags.
+#define s_JOURNAL_FILTERS_MAX 64
+
 typedef struct {
     const char *values [s_SETTING_COUNT];   //  per setting; NULL when not given
+    const char *journal_filters [s_JOURNAL_FILTERS_MAX];  //  --journal-filter,
+    size_t journal_filter_count;            //  repeatable
     const char *config_path;                //  --config, or NULL
     bool syslog;
     bool verbose;
@@ -233,10 +267,17 @@ s_flags_parse(int argc, char *argv [], s_flags_t *flags)
     options[option_count++] = (struct option) { "version", no_argument, NULL, 'V' };
     options[option_count++] = (struct option) { NULL, 0, NULL, 0 };
 
-    *flags = (s_flags_t) { { NULL }, NULL, false, false };
+    *flags = (s_flags_t) { { NULL }, { NULL }, 0, NULL, false, false };
+    int journal_filter = s_SETTING_BASE + (int) s_setting_index("journal_filter");
     opterr = 0;
     int option;
     while ((option = getopt_long(argc, argv, ":c:vhV", options, NULL)) != -1) {
+        if (option == journal_filter) {
+            if (flags->journal_filter_count == s_JOURNAL_FILTERS_MAX)
+                return s_usage_error("more than %d --journal-filter flags", s_JOURNAL_FILTERS_MAX);
+            flags->journal_filters[flags->journal_filter_count++] = optarg;
+        }
+        else
         if (option >= s_SETTING_BASE && option < s_SETTING_BASE + (int) s_SETTING_COUNT)
             flags->values[option - s_SETTING_BASE] = optarg? optarg: "true";
         else
@@ -274,6 +315,16 @@ s_config_build(jb_broker_config_t *config, const s_flags_t *flags)
         &&  jb_broker_config_set(config, s_settings[index].key, flags->values[index], &error)) {
             char message [JB_ERROR_MESSAGE_MAX + 64];
             snprintf(message, sizeof message, "--%s: %s", s_settings[index].flag, error.message);
+            return s_fail(s_EXIT_USAGE, flags->syslog, message);
+        }
+    //  the flags' filters replace the file's
+    if (flags->journal_filter_count)
+        config->journal_filters = NULL;
+    for (size_t index = 0; index < flags->journal_filter_count; index++)
+        if (jb_broker_config_set(config, "journal_filter", flags->journal_filters[index],
+                                 &error)) {
+            char message [JB_ERROR_MESSAGE_MAX + 64];
+            snprintf(message, sizeof message, "--journal-filter: %s", error.message);
             return s_fail(s_EXIT_USAGE, flags->syslog, message);
         }
     return s_EXIT_OK;

@@ -23,6 +23,8 @@
 #include "jbus.h"
 #include "broker_config.h"
 #include "forwarder.h"
+#include "recorder.h"
+#include "text.h"
 
 //  The largest control request frame; a peer sending more is dropped by
 //  libzmq. Requests are words like "STATS".
@@ -40,6 +42,8 @@
 //  The broker as its owner sees it: the actor and what it bound.
 struct jb_broker {
     zactor_t *actor;                            //  runs jb__forwarder_actor
+    jb__recorder_t *recorder;                   //  the journal's writer, or
+                                                //  NULL; outlives the actor
     char frontend [JB_BROKER_ENDPOINT_MAX];     //  bound endpoints, for the
     char backend [JB_BROKER_ENDPOINT_MAX];      //  accessors; control is ""
     char control [JB_BROKER_ENDPOINT_MAX];      //  when there is none
@@ -170,6 +174,58 @@ s_monitors_start(jb__forwarder_t *self, jb_error_t *error)
 //  broker, then the monitors. Returns 0, or -1 with error filled; what
 //  was opened is then left for s_forwarder_destroy.
 
+//  The journal: its writer thread, the forwarder's feed to it, the
+//  prefixes it keeps, and a subscription upstream to each, so that
+//  publishers send them even with no subscriber attached (an XSUB counts
+//  its own subscriptions with the subscribers', so theirs leaving never
+//  withdraws it).
+static int
+s_journal_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_broker_t *broker,
+               jb_error_t *error)
+{
+    jb__recorder_options_t options = {
+        .journal = { config->journal, (uint64_t) config->journal_max_bytes,
+                     config->journal_max_age_ms, config->journal_sync },
+        .commit_ms = config->journal_commit_ms, .commit_count = config->journal_commit_count,
+        .queue = config->journal_queue
+    };
+    jb_error_t detail;
+    broker->recorder = jb__recorder_new(&options, &detail);
+    if (!broker->recorder)
+        return jb__broker_error(error, detail.code == JB_ENOMEM? JB_ENOMEM: JB_ECONFIG,
+                                "journal", "%s", detail.message);
+    self->recorder = broker->recorder;
+    self->journal_feed = jb__recorder_feed_new(broker->recorder);
+    if (!self->journal_feed)
+        return jb__broker_error(error, JB_ENOMEM, "journal", "out of memory");
+    self->journal_feed_handle = zsock_resolve(self->journal_feed);
+    const char *filters = config->journal_filters;
+    bool every = !filters;
+    if (filters) {
+        self->journal_filters = jb__strndup(filters, strlen(filters));
+        if (!self->journal_filters)
+            return jb__broker_error(error, JB_ENOMEM, "journal", "out of memory");
+        self->journal_filter_count = 1;
+        for (char *line = self->journal_filters; *line; line++)
+            if (*line == '\n') {
+                *line = '\0';
+                self->journal_filter_count++;
+            }
+    }
+    const char *filter = every? "": self->journal_filters;
+    for (size_t index = 0; index < (every? 1: self->journal_filter_count); index++) {
+        size_t size = strlen(filter);
+        char subscription [JB_BROKER_ENDPOINT_MAX + 1];
+        subscription[0] = 1;
+        memcpy(subscription + 1, filter, size);
+        if (zmq_send(zsock_resolve(self->frontend), subscription, size + 1, 0) == -1)
+            return jb__broker_error(error, JB_ESOCKET, "journal", "cannot subscribe to \"%s\" "
+                                    "upstream: %s", filter, zmq_strerror(zmq_errno()));
+        filter += size + 1;
+    }
+    return 0;
+}
+
 static int
 s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_broker_t *broker,
                  jb_error_t *error)
@@ -239,6 +295,8 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
         jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
         return -1;
     }
+    if (config->journal && *config->journal && s_journal_open(self, config, broker, error))
+        return -1;
     return 0;
 }
 
@@ -283,13 +341,16 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         jb__broker_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
         goto failed;
     }
-    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s%s",
+    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s",
               self->frontend, self->backend, *self->control? self->control: "none",
-              config->strict? " strict": "", curve);
+              config->strict? " strict": "", curve, self->recorder? " journal=": "",
+              self->recorder? config->journal: "");
     return self;
 
 failed:
     jb__forwarder_destroy(&forwarder);
+    if (self)
+        jb__recorder_destroy(&self->recorder);
     free(self);
     return NULL;
 }
@@ -303,6 +364,8 @@ jb_broker_destroy(jb_broker_t **self_p)
     jb_broker_t *self = *self_p;
     if (self) {
         zactor_destroy(&self->actor);
+        //  after the actor, which fed it: it records what is queued, commits
+        jb__recorder_destroy(&self->recorder);
         free(self);
         *self_p = NULL;
     }

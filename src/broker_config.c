@@ -25,7 +25,7 @@
 //  Slots in jb_broker_config_t.owned, one per string field.
 enum {
     s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL, s_OWNED_CURVE_CERT,
-    s_OWNED_CURVE_CLIENTS, s_OWNED_COUNT
+    s_OWNED_CURVE_CLIENTS, s_OWNED_JOURNAL, s_OWNED_JOURNAL_FILTERS, s_OWNED_COUNT
 };
 _Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeof (char *),
                "one owned slot per string field");
@@ -34,7 +34,8 @@ _Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeo
 //  Configuration keys, shared by jb_broker_config_set (text from a file or
 //  a flag) and the check jb_broker_new makes of a config filled in code.
 
-typedef enum { s_STRING, s_PATH, s_INT, s_INT64, s_BOOL } s_kind_t;
+//  s_LIST: a string of lines, to which each set adds one.
+typedef enum { s_STRING, s_PATH, s_INT, s_INT64, s_BOOL, s_LIST } s_kind_t;
 
 typedef struct {
     const char *key;            //  as in the ZPL file
@@ -73,6 +74,20 @@ static const s_key_t s_keys [] = {
       s_OWNED_CURVE_CERT },
     { "curve_clients",     s_PATH,  offsetof(jb_broker_config_t, curve_clients), 0, 0,
       s_OWNED_CURVE_CLIENTS },
+    { "journal",           s_PATH,  offsetof(jb_broker_config_t, journal), 0, 0,
+      s_OWNED_JOURNAL },
+    { "journal_filter",    s_LIST,  offsetof(jb_broker_config_t, journal_filters), 0, 0,
+      s_OWNED_JOURNAL_FILTERS },
+    { "journal_max_bytes", s_INT64, offsetof(jb_broker_config_t, journal_max_bytes),
+      1024 * 1024, INT64_MAX / 4, -1 },
+    { "journal_max_age",   s_INT64, offsetof(jb_broker_config_t, journal_max_age_ms),
+      0, INT64_MAX, -1 },
+    { "journal_commit_ms", s_INT,   offsetof(jb_broker_config_t, journal_commit_ms),
+      1, 60000, -1 },
+    { "journal_commit_count", s_INT, offsetof(jb_broker_config_t, journal_commit_count),
+      1, 1000000, -1 },
+    { "journal_sync",      s_BOOL,  offsetof(jb_broker_config_t, journal_sync), 0, 1, -1 },
+    { "journal_queue",     s_INT,   offsetof(jb_broker_config_t, journal_queue), 1, INT_MAX, -1 },
 };
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
@@ -164,6 +179,12 @@ jb_broker_config_defaults(jb_broker_config_t *config)
     config->heartbeat_ivl_ms = 5000;
     config->heartbeat_timeout_ms = 15000;
     config->strict = false;
+    config->journal_max_bytes = (int64_t) 1 << 30;
+    config->journal_max_age_ms = (int64_t) 7 * 24 * 3600 * 1000;
+    config->journal_commit_ms = 10;
+    config->journal_commit_count = 1000;
+    config->journal_sync = true;
+    config->journal_queue = 100000;
 }
 
 //  --------------------------------------------------------------------------
@@ -221,6 +242,29 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
     if (!entry)
         return jb__broker_error(error, JB_ECONFIG, key, "unknown key \"%.100s\"", key);
     char *field = (char *) config + entry->offset;
+    if (entry->kind == s_LIST) {
+        //  one more line; a type holds no control character, so no prefix
+        //  worth filtering on holds a newline
+        if (strchr(value, '\n') || strlen(value) >= JB_BROKER_ENDPOINT_MAX)
+            return jb__broker_error(error, JB_ECONFIG, key, "\"%.60s\" is no type prefix (one "
+                                    "line of at most %d bytes)", value,
+                                    JB_BROKER_ENDPOINT_MAX - 1);
+        const char *lines;
+        memcpy(&lines, field, sizeof lines);
+        size_t before = lines? strlen(lines) + 1: 0;
+        char *joined = (char *) malloc(before + strlen(value) + 1);
+        if (!joined)
+            return jb__broker_error(error, JB_ENOMEM, key, "out of memory");
+        if (lines) {
+            memcpy(joined, lines, before - 1);
+            joined[before - 1] = '\n';
+        }
+        strcpy(joined + before, value);
+        free(config->owned[entry->owned]);
+        config->owned[entry->owned] = joined;
+        memcpy(field, &joined, sizeof joined);
+        return 0;
+    }
     if (entry->kind == s_STRING || entry->kind == s_PATH) {
         if (entry->kind == s_STRING && strlen(value) >= JB_BROKER_ENDPOINT_MAX)
             return jb__broker_error(error, JB_ECONFIG, key,
@@ -471,8 +515,21 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
                                         entry->key, value, JB_BROKER_ENDPOINT_MAX - 1);
             continue;
         }
+        if (entry->kind == s_LIST) {
+            const char *lines;
+            memcpy(&lines, field, sizeof lines);
+            for (const char *line = lines; line && *line; ) {
+                size_t size = strcspn(line, "\n");
+                if (size >= JB_BROKER_ENDPOINT_MAX)
+                    return jb__broker_error(error, JB_ECONFIG, entry->key, "%s: \"%.60s...\" is "
+                                            "longer than %d bytes", entry->key, line,
+                                            JB_BROKER_ENDPOINT_MAX - 1);
+                line += size + (line[size] == '\n');
+            }
+            continue;
+        }
         if (entry->kind == s_BOOL)
-            continue;                   //  a bool is always in range
+            continue;                   //  always in range
         int64_t number;
         if (entry->kind == s_INT) {
             int narrow;

@@ -61,8 +61,9 @@
 //  the control socket are never starved for long.
 #define s_BATCH 1000
 
-//  Room for the JSON answer to "STATS": fifteen 20-digit numbers and names.
-#define s_REPLY_MAX 1280
+//  Room for the JSON answer to "STATS": some twenty-five 20-digit numbers
+//  and their names.
+#define s_REPLY_MAX 2048
 
 //  Items the actor polls at most: the pipe, the frontend, the backend, the
 //  frontend's monitor, control, ZAP and two more monitors.
@@ -116,6 +117,8 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
         jb__log_once_destroy(&self->peers);
         jb__log_once_destroy(&self->oversized_peers);
         jb__retained_destroy(&self->retained);
+        zsock_destroy(&self->journal_feed);
+        free(self->journal_filters);
         zmq_msg_close(&self->msg);
         for (size_t index = 0; index < JB_BROKER_FRAMES_MAX + 1; index++)
             zmq_msg_close(&self->frames[index]);
@@ -246,16 +249,38 @@ s_reannounce(const void *topic, size_t topic_size, const void *text, size_t text
         self->stats.reannounced++;
 }
 
+//  True when an event of topic (frame 0) is to be journaled.
+static bool
+s_journaled(const jb__forwarder_t *self, zmq_msg_t *topic)
+{
+    if (!self->journal_filters)
+        return true;
+    const char *filter = self->journal_filters;
+    for (size_t index = 0; index < self->journal_filter_count; index++) {
+        size_t size = strlen(filter);
+        if (size <= zmq_msg_size(topic) && memcmp(zmq_msg_data(topic), filter, size) == 0)
+            return true;
+        filter += size + 1;
+    }
+    return false;
+}
+
 //  Send the count frames of a message held whole (at most max_frames), of
 //  bytes in all, to subscribers and count them out: an event in
 //  messages_out; an announcement is not counted again, and a final one
-//  is kept. Returns -1 when the context is gone.
+//  is kept. An event to journal goes to the recorder first, as a copy
+//  (sending empties the frames), never waiting: a full queue costs the
+//  journal the event, counted, not the subscribers. Returns -1 when the
+//  context is gone.
 static inline int
 s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes,
                bool announcement)
 {
     if (announcement && self->retained)
         s_announcement_keep(self, frames);
+    if (self->journal_feed_handle && !announcement && s_journaled(self, &frames[0])
+    &&  !jb__recorder_record(self->journal_feed_handle, frames, count))
+        self->stats.journal_dropped++;
     for (size_t index = 0; index < count; index++)
         if (s_send(&frames[index], self->backend_handle,
                    ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
@@ -602,6 +627,15 @@ s_stats_snapshot(jb__forwarder_t *self)
     zmq_msg_close(&msg);
     jb_broker_stats_t stats = self->stats;
     stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
+    if (self->recorder) {
+        const jb__recorder_counters_t *counters = jb__recorder_counters(self->recorder);
+        stats.journal = true;
+        stats.journal_committed = atomic_load(&counters->journaled);
+        stats.journal_lost = atomic_load(&counters->lost);
+        stats.journal_commits = atomic_load(&counters->commits);
+        stats.journal_trimmed = atomic_load(&counters->trimmed);
+        stats.journal_last = atomic_load(&counters->last);
+    }
     return stats;
 }
 
@@ -622,14 +656,20 @@ s_log_stats(jb__forwarder_t *self, const char *what)
         snprintf(curve, sizeof curve, ", curve: refused %" PRIu64 " handshakes, dropped %" PRIu64
                  " messages, refused %" PRIu64 " subscriptions", stats.auth_failures,
                  stats.forbidden_messages, stats.forbidden_subscriptions);
+    char journal [200] = "";
+    if (stats.journal)
+        snprintf(journal, sizeof journal, ", journal: %" PRIu64 " committed (last %" PRIu64 "), "
+                 "%" PRIu64 " dropped at a full queue, %" PRIu64 " lost to write failures, "
+                 "%" PRIu64 " trimmed", stats.journal_committed, stats.journal_last,
+                 stats.journal_dropped, stats.journal_lost, stats.journal_trimmed);
     zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
               "out %" PRIu64 " messages %" PRIu64 " bytes, "
               "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
               "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages, "
-              "%" PRIu64 " announcements in, %" PRIu64 " sent again%s%s",
+              "%" PRIu64 " announcements in, %" PRIu64 " sent again%s%s%s",
               what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
               stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
-              stats.oversized, stats.announcements, stats.reannounced, strict, curve);
+              stats.oversized, stats.announcements, stats.reannounced, strict, curve, journal);
 }
 
 //  --------------------------------------------------------------------------
@@ -653,6 +693,13 @@ s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
         int size;
         if (is_stats) {
             jb_broker_stats_t stats = s_stats_snapshot(self);
+            char journal [400] = "\"journal\":null";
+            if (stats.journal)
+                snprintf(journal, sizeof journal, "\"journal\":{\"committed\":%" PRIu64 ","
+                         "\"dropped\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"commits\":%" PRIu64 ","
+                         "\"trimmed\":%" PRIu64 ",\"last\":%" PRIu64 "}",
+                         stats.journal_committed, stats.journal_dropped, stats.journal_lost,
+                         stats.journal_commits, stats.journal_trimmed, stats.journal_last);
             size = snprintf(reply, sizeof reply,
                 "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
                 "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
@@ -663,14 +710,14 @@ s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
                 "\"forbidden\":%" PRIu64 ",\"reannounced\":%" PRIu64 ","
                 "\"retained\":%zu},"
                 "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
-                "\"uptime_ms\":%" PRIu64 "}",
+                "\"uptime_ms\":%" PRIu64 ",%s}",
                 stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
                 stats.oversized, stats.forbidden_messages, stats.announcements,
                 stats.messages_out, stats.bytes_out,
                 stats.subscriptions, stats.unsubscriptions, stats.forbidden_subscriptions,
                 stats.reannounced, self->retained? jb__retained_size(self->retained): 0,
                 self->strict? "true": "false", self->guard? "true": "false",
-                stats.auth_failures, stats.uptime_ms);
+                stats.auth_failures, stats.uptime_ms, journal);
         }
         else
             size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");

@@ -16,6 +16,7 @@
 #include "jbus.h"
 #include "guard.h"
 #include "log_once.h"
+#include "recorder.h"
 #include "retained.h"
 
 typedef struct jb__forwarder jb__forwarder_t;
@@ -55,6 +56,13 @@ struct jb__forwarder {
                                         //  oversized message was logged
     jb__retained_t *retained;           //  final announcements sent again,
                                         //  or NULL when none are kept
+    jb__recorder_t *recorder;           //  the journal's writer, or NULL;
+                                        //  borrowed: the broker owns it
+    zsock_t *journal_feed;              //  PUSH: copies to the recorder
+    void *journal_feed_handle;          //  its libzmq socket, or NULL
+    char *journal_filters;              //  the prefixes journaled, a copy,
+                                        //  NUL-separated; NULL for every type
+    size_t journal_filter_count;
     zmq_msg_t msg;                      //  for everything but messages
                                         //  from publishers, reused
     zmq_msg_t frames [JB_BROKER_FRAMES_MAX + 1];

@@ -427,7 +427,16 @@ test_config_load_reads_every_key(void **state)
         "    heartbeat_ivl = 0\n"
         "    heartbeat_timeout = 3000   # comment\n"
         "    max_frames = 12\n"
-        "    max_message_bytes = -1\n", path);
+        "    max_message_bytes = -1\n"
+        "    journal = /var/lib/jbus/journal\n"
+        "    journal_filter = jerry.work_tracking.\n"
+        "    journal_filter = jerry.billing.\n"
+        "    journal_max_bytes = 2097152\n"
+        "    journal_max_age = 0\n"
+        "    journal_commit_ms = 50\n"
+        "    journal_commit_count = 10\n"
+        "    journal_sync = false\n"
+        "    journal_queue = 1000\n", path);
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
     jb_error_t error;
@@ -444,6 +453,19 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.heartbeat_timeout_ms, 3000);
     assert_int_equal(config.max_frames, 12);
     assert_int_equal(config.max_message_bytes, -1);
+    assert_string_equal(config.journal, "/var/lib/jbus/journal");
+    //  journal_filter is repeatable: one line each
+    assert_string_equal(config.journal_filters, "jerry.work_tracking.\njerry.billing.");
+    assert_int_equal(config.journal_max_bytes, 2097152);
+    assert_int_equal(config.journal_max_age_ms, 0);
+    assert_int_equal(config.journal_commit_ms, 50);
+    assert_int_equal(config.journal_commit_count, 10);
+    assert_false(config.journal_sync);
+    assert_int_equal(config.journal_queue, 1000);
+    assert_int_equal(jb_broker_config_set(&config, "journal_filter", "a\nb", &error),
+                     JB_ECONFIG);
+    assert_int_equal(jb_broker_config_set(&config, "journal_max_bytes", "1000", &error),
+                     JB_ECONFIG);
 
     //  A second file changes only what it names.
     testproc_write_file("some-keys.cfg", "broker\n    rcvhwm = 7\n    frontend = inproc://x\n",
@@ -469,6 +491,14 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.max_message_size, defaults.max_message_size);
     assert_int_equal(config.linger_ms, defaults.linger_ms);
     assert_int_equal(config.announce_retain_ms, defaults.announce_retain_ms);
+    assert_null(config.journal && *config.journal? config.journal: NULL);
+    assert_null(config.journal_filters);
+    assert_int_equal(config.journal_max_bytes, defaults.journal_max_bytes);
+    assert_int_equal(config.journal_max_age_ms, defaults.journal_max_age_ms);
+    assert_int_equal(config.journal_commit_ms, defaults.journal_commit_ms);
+    assert_int_equal(config.journal_commit_count, defaults.journal_commit_count);
+    assert_true(config.journal_sync == defaults.journal_sync);
+    assert_int_equal(config.journal_queue, defaults.journal_queue);
     assert_int_equal(config.stats_interval_ms, defaults.stats_interval_ms);
     assert_int_equal(config.heartbeat_ivl_ms, defaults.heartbeat_ivl_ms);
     assert_int_equal(config.heartbeat_timeout_ms, defaults.heartbeat_timeout_ms);

@@ -133,7 +133,7 @@ typedef struct {
     const char *curve_clients;  //  directory of the certificates of the
                                 //  clients let in; required with curve_cert,
                                 //  read again when it changes
-    char *owned [5];            //  private: copies made by _set and _load
+    char *owned [7];            //  private: copies made by _set and _load
     struct jb_broker_rules *rules;      //  private: made by _allow and _load
     int max_frames;             //  most frames in a message from a
                                 //  publisher, 1..JB_BROKER_FRAMES_MAX
@@ -146,6 +146,33 @@ typedef struct {
                                 //  announcements are sent again, once a
                                 //  second, for subscribers that were behind
                                 //  (docs/zeromq-binding.md 4.2); 0 = not
+    const char *journal;        //  directory of the durable journal (LMDB,
+                                //  made when missing): every event
+                                //  forwarded of the types below is kept
+                                //  there under a sequence that goes on
+                                //  across restarts; NULL or "" for none
+    const char *journal_filters;        //  the type prefixes journaled, one
+                                //  a line; NULL for every type. The broker
+                                //  subscribes to them upstream itself, so
+                                //  publishers send them with no subscriber
+                                //  attached. jb_broker_config_set adds one
+                                //  per "journal_filter"
+    int64_t journal_max_bytes;  //  retention: the journal's records keep
+                                //  under this many bytes, the oldest going
+                                //  first; default 1 GiB
+    int64_t journal_max_age_ms; //  retention: records older than this go;
+                                //  default 7 days, 0 = no age bound
+    int journal_commit_ms;      //  a group of records commits this long
+                                //  after its first at the latest (default
+                                //  10): what a broker crash can lose
+    int journal_commit_count;   //  or once it holds this many (default 1000)
+    bool journal_sync;          //  fsync every commit (default true); false:
+                                //  a system crash, not a broker crash, may
+                                //  also undo the last committed group
+    int journal_queue;          //  records waiting for the journal's thread
+                                //  before more are dropped from the journal
+                                //  (not from forwarding) and counted;
+                                //  default 100000
 } jb_broker_config_t;
 
 //  The largest max_frames: a message's frames are held until its last is
@@ -192,6 +219,16 @@ typedef struct {
                                 //  in messages_ or bytes_)
     uint64_t reannounced;       //  final announcements sent again from the
                                 //  broker's memory
+    bool journal;               //  a journal is on; the journal_ counters
+                                //  below are 0 without one
+    uint64_t journal_committed; //  events committed to the journal
+    uint64_t journal_dropped;   //  events forwarded but not journaled: the
+                                //  journal's queue was full
+    uint64_t journal_lost;      //  events the journal could not write (a
+                                //  full disk): forwarded, not journaled
+    uint64_t journal_commits;   //  groups committed
+    uint64_t journal_trimmed;   //  events retention removed
+    uint64_t journal_last;      //  the last journal sequence committed
 } jb_broker_stats_t;
 
 //  Set every field of config to its default: the endpoints above, HWMs of
@@ -211,6 +248,9 @@ JB_EXPORT void
 //  Set one field from text, as in a configuration file or on a command
 //  line. key is one of frontend, backend, control, sndhwm, rcvhwm,
 //  max_message_size, max_frames, max_message_bytes, announce_retain, linger,
+//  journal, journal_filter (each call adds a prefix), journal_max_bytes,
+//  journal_max_age, journal_commit_ms, journal_commit_count, journal_sync,
+//  journal_queue,
 //  stats_interval, heartbeat_ivl, heartbeat_timeout, strict, curve_cert,
 //  curve_clients; numbers are
 //  decimal, strict is one of "true", "false", "1", "0", the curve_ keys

@@ -1,0 +1,270 @@
+/*  =========================================================================
+    recorder.c - the journal's writer thread
+
+    An actor that owns the journal's writes. Its loop is three phases:
+    wait (for a message, the pipe, or the pending group's deadline),
+    record what the queue holds, commit when the group is due. Retention
+    runs once a second, in the group it commits. A failure of the disk is
+    logged when it starts and when it ends, and counted, never retried in
+    a loop: the next message is simply tried again.
+    ========================================================================= */
+
+#include <czmq.h>
+
+#include "jbus.h"
+#include "recorder.h"
+#include "error.h"
+
+//  Messages recorded from the queue before the loop looks at the clock and
+//  the pipe again.
+#define s_BATCH 1000
+
+//  How often retention runs.
+#define s_TRIM_MS 1000
+
+struct jb__recorder {
+    jb__journal_t *journal;
+    jb__recorder_options_t options;
+    jb__recorder_counters_t counters;
+    char endpoint [64];         //  the queue's inproc endpoint
+    zsock_t *queue;             //  PULL, bound here; the actor's from its start
+    zactor_t *actor;
+    int64_t group_due;          //  when the pending group must commit; -1: none
+    int64_t next_trim;
+    bool failing;               //  the last append or commit failed (logged)
+};
+
+//  --------------------------------------------------------------------------
+//  After each write: the counters, and the log when the disk starts or
+//  stops failing.
+
+static void
+s_account(jb__recorder_t *self, int rc, const jb_error_t *error)
+{
+    atomic_store(&self->counters.lost, jb__journal_lost(self->journal));
+    if (rc && !self->failing)
+        zsys_warning("jbus broker: journal: %s; messages are forwarded but not journaled "
+                     "until it succeeds again (counted as journal.lost)", error->message);
+    else
+    if (!rc && self->failing)
+        zsys_info("jbus broker: journal: writing again, %llu messages lost meanwhile",
+                  (unsigned long long) atomic_load(&self->counters.lost));
+    self->failing = rc != 0;
+}
+
+static void
+s_commit(jb__recorder_t *self)
+{
+    uint64_t count = jb__journal_pending(self->journal);
+    jb_error_t error;
+    int rc = jb__journal_commit(self->journal, &error);
+    if (rc == 0 && count) {
+        atomic_fetch_add(&self->counters.journaled, count);
+        atomic_fetch_add(&self->counters.commits, 1);
+        jb__journal_info_t info;
+        if (jb__journal_info(self->journal, &info) == 0)
+            atomic_store(&self->counters.last, info.last);
+    }
+    s_account(self, rc, &error);
+    self->group_due = -1;
+}
+
+//  Record one message from the queue, its frames past the journal's bound
+//  dropped (the forwarder sends at most max_frames). Returns false when
+//  the queue had none.
+static bool
+s_record_one(jb__recorder_t *self, void *queue)
+{
+    zmq_msg_t parts [JB__JOURNAL_FRAMES_MAX];
+    jb_frame_t frames [JB__JOURNAL_FRAMES_MAX];
+    size_t count = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t extra;
+        zmq_msg_t *part = count < JB__JOURNAL_FRAMES_MAX? &parts[count]: &extra;
+        zmq_msg_init(part);
+        if (zmq_msg_recv(part, queue, ZMQ_DONTWAIT) == -1) {
+            //  none waiting (the rest of a message never lags its first)
+            zmq_msg_close(part);
+            while (count > 0)
+                zmq_msg_close(&parts[--count]);
+            return false;
+        }
+        more = zmq_msg_more(part);
+        if (part == &extra)
+            zmq_msg_close(part);
+        else
+            count++;
+    }
+    for (size_t index = 0; index < count; index++) {
+        frames[index].data = zmq_msg_data(&parts[index]);
+        frames[index].size = zmq_msg_size(&parts[index]);
+    }
+    int64_t now = zclock_mono();
+    if (jb__journal_pending(self->journal) == 0)
+        self->group_due = now + self->options.commit_ms;
+    jb_error_t error;
+    int rc = jb__journal_append(self->journal, frames, count, zclock_time(), NULL, &error);
+    for (size_t index = 0; index < count; index++)
+        zmq_msg_close(&parts[index]);
+    if (rc)
+        s_account(self, rc, &error);
+    if (jb__journal_pending(self->journal) >= (uint64_t) self->options.commit_count)
+        s_commit(self);
+    return true;
+}
+
+static void
+s_trim(jb__recorder_t *self, int64_t now)
+{
+    if (now < self->next_trim)
+        return;
+    self->next_trim = now + s_TRIM_MS;
+    uint64_t trimmed = jb__journal_trim(self->journal, zclock_time());
+    if (trimmed) {
+        atomic_fetch_add(&self->counters.trimmed, trimmed);
+        s_commit(self);
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_actor(zsock_t *pipe, void *args)
+{
+    jb__recorder_t *self = (jb__recorder_t *) args;
+    void *queue = zsock_resolve(self->queue);
+    zsock_signal(pipe, 0);
+    zmq_pollitem_t items [] = {
+        { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 }, { queue, 0, ZMQ_POLLIN, 0 }
+    };
+    self->group_due = -1;
+    self->next_trim = zclock_mono() + s_TRIM_MS;
+    bool running = true;
+    while (running) {
+        int64_t now = zclock_mono();
+        int64_t due = self->group_due >= 0 && self->group_due < self->next_trim
+                    ? self->group_due: self->next_trim;
+        long timeout = due > now? (long) (due - now): 0;
+        if (zmq_poll(items, 2, timeout) == -1 && zmq_errno() != EINTR)
+            break;                              //  the context is ending
+        if (items[0].revents & ZMQ_POLLIN) {
+            //  "$TERM", or nothing when the context is ending: both stop
+            char *command = zstr_recv(pipe);
+            running = command && !streq(command, "$TERM");
+            zstr_free(&command);
+        }
+        //  on $TERM too: what the forwarder queued before it stopped
+        for (int message = 0; message < s_BATCH && s_record_one(self, queue); message++)
+            ;
+        now = zclock_mono();
+        if (!running || (self->group_due >= 0 && now >= self->group_due))
+            s_commit(self);
+        s_trim(self, now);
+    }
+    //  whatever is left once the pipe ends
+    while (s_record_one(self, queue))
+        ;
+    s_commit(self);
+}
+
+//  --------------------------------------------------------------------------
+
+jb__recorder_t *
+jb__recorder_new(const jb__recorder_options_t *options, jb_error_t *error)
+{
+    assert(options);
+    assert(options->commit_ms > 0 && options->commit_count > 0 && options->queue > 0);
+    jb__recorder_t *self = (jb__recorder_t *) calloc(1, sizeof *self);
+    if (!self) {
+        jb__error(error, JB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    self->options = *options;
+    self->journal = jb__journal_open(&options->journal, error);
+    if (!self->journal) {
+        free(self);
+        return NULL;
+    }
+    jb__journal_info_t info;
+    if (jb__journal_info(self->journal, &info) == 0)
+        atomic_store(&self->counters.last, info.last);
+    snprintf(self->endpoint, sizeof self->endpoint, "inproc://jbus-recorder-%p", (void *) self);
+    self->queue = zsock_new(ZMQ_PULL);
+    if (self->queue) {
+        zsock_set_rcvhwm(self->queue, options->queue);
+        if (zsock_bind(self->queue, "%s", self->endpoint) == -1)
+            zsock_destroy(&self->queue);
+    }
+    if (self->queue)
+        self->actor = zactor_new(s_actor, self);
+    if (!self->actor) {
+        jb__error(error, JB_ENOMEM, NULL, "journal: cannot start the recorder: %s",
+                  zmq_strerror(zmq_errno()));
+        jb__recorder_destroy(&self);
+    }
+    return self;
+}
+
+void
+jb__recorder_destroy(jb__recorder_t **self_p)
+{
+    assert(self_p);
+    jb__recorder_t *self = *self_p;
+    if (self) {
+        zactor_destroy(&self->actor);       //  records the queue, commits
+        zsock_destroy(&self->queue);
+        jb__journal_close(&self->journal);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+zsock_t *
+jb__recorder_feed_new(jb__recorder_t *self)
+{
+    assert(self);
+    zsock_t *feed = zsock_new(ZMQ_PUSH);
+    if (!feed)
+        return NULL;
+    zsock_set_sndhwm(feed, self->options.queue);
+    zsock_set_linger(feed, 0);
+    if (zsock_connect(feed, "%s", self->endpoint) == -1)
+        zsock_destroy(&feed);
+    return feed;
+}
+
+bool
+jb__recorder_record(void *feed, zmq_msg_t *frames, size_t count)
+{
+    assert(feed);
+    assert(count >= 1 && count <= JB__JOURNAL_FRAMES_MAX);
+    for (size_t index = 0; index < count; index++) {
+        zmq_msg_t copy;
+        zmq_msg_init(&copy);
+        //  a multipart message is queued whole or not at all: only its
+        //  first frame can find the queue full
+        if (zmq_msg_copy(&copy, &frames[index]) == -1
+        ||  zmq_msg_send(&copy, feed, ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1) {
+            zmq_msg_close(&copy);
+            return false;
+        }
+    }
+    return true;
+}
+
+const jb__recorder_counters_t *
+jb__recorder_counters(const jb__recorder_t *self)
+{
+    assert(self);
+    return &self->counters;
+}
+
+jb__journal_t *
+jb__recorder_journal(jb__recorder_t *self)
+{
+    assert(self);
+    return self->journal;
+}
