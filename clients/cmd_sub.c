@@ -203,6 +203,9 @@ cmd_sub(int argc, char **argv)
         if (!subscriber && error.code == JB_EINVAL)
             exit_code = cmd_usage_error(s_NAME, "%s", error.message);
         else
+        if (!subscriber && error.code == JB_EINTR)
+            exit_code = -1;                     //  Ctrl-C while waiting: exit 0
+        else
         if (!subscriber) {
             fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
             exit_code = CMD_EXIT_FAILURE;

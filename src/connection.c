@@ -106,6 +106,28 @@ jb__connection_end(jb__connection_t **self_p)
 }
 
 //  --------------------------------------------------------------------------
+//  libzmq takes a tcp:// port it cannot use (0, 99999) and fails only
+//  when it tries to connect, as if no broker were there: such an endpoint
+//  is caught here as the caller's mistake. True when endpoint is tcp://
+//  to connect to and its port is no number from 1 to 65535 (a bind's
+//  port has more forms: "*", CZMQ's "!" and ranges, all checked there).
+
+static bool
+s_tcp_port_malformed(const char *endpoint, bool bind)
+{
+    if (bind || strncmp(endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *colon = strrchr(endpoint + 6, ':');
+    if (!colon)
+        return false;                   //  libzmq says so itself
+    const char *port = colon + 1;
+    if (*port == '\0' || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+        return true;
+    long number = strtol(port, NULL, 10);
+    return number < 1 || number > 65535;
+}
+
+//  --------------------------------------------------------------------------
 
 int
 jb__connection_open(zsock_t *socket, const char *endpoint, bool bind, int connect_timeout_ms,
@@ -114,6 +136,11 @@ jb__connection_open(zsock_t *socket, const char *endpoint, bool bind, int connec
     assert(socket);
     assert(endpoint);
     void *handle = zsock_resolve(socket);
+    if (s_tcp_port_malformed(endpoint, bind))
+        return jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (the "
+                         "port is a number from 1 to 65535); one is tcp://HOST:PORT, "
+                         "ipc://PATH or inproc://NAME", bind? "bind": "connect to", s_QUOTE_MAX,
+                         endpoint);
     jb__connection_t *connection = NULL;
     if (!bind && connect_timeout_ms > 0 && jb__connection_watchable(endpoint)) {
         connection = jb__connection_watch(handle, endpoint, peer, curve, error);
@@ -131,7 +158,8 @@ jb__connection_open(zsock_t *socket, const char *endpoint, bool bind, int connec
         return waited;
     //  a malformed endpoint is the caller's input; anything else (address
     //  in use, no such interface) is the environment's
-    if (errnum == EINVAL || errnum == EPROTONOSUPPORT || errnum == ENOCOMPATPROTO)
+    if (errnum == EINVAL || errnum == EPROTONOSUPPORT || errnum == ENOCOMPATPROTO
+    ||  errnum == ENAMETOOLONG)
         return jb__error(error, JB_EINVAL, NULL, "cannot %s \"%.*s\": not an endpoint (%s); "
                          "one is tcp://HOST:PORT, ipc://PATH or inproc://NAME",
                          bind? "bind": "connect to", s_QUOTE_MAX, endpoint, zmq_strerror(errnum));
@@ -195,8 +223,9 @@ s_handshake_failed(jb__connection_t *self, uint16_t event, uint32_t value, jb_er
                          "protocol error 0x%x", quote, self->endpoint, value);
     if (self->curve)
         return jb__error(error, JB_ECONNECT, NULL, "the CURVE handshake with %.*s failed (%s): "
-                         "is the broker's public key the right one, and is it %s?", quote,
-                         self->endpoint, zmq_strerror((int) value), self->peer);
+                         "the broker's public key we have is not the right one, or the peer "
+                         "is not %s", quote, self->endpoint, zmq_strerror((int) value),
+                         self->peer);
     //  a peer of a socket type that does not pair with ours, or a broker
     //  that requires CURVE, may hang up before our side has read why
     return s_ended(self, zmq_strerror((int) value), error);

@@ -460,6 +460,23 @@ jb__filters_find(jb__filters_t *self, const char *text, size_t *subscription_siz
     return filter != NULL;
 }
 
+bool
+jb__filters_subscribed(jb__filters_t *self, const char *prefix, size_t size)
+{
+    assert(self);
+    //  no filter holds a NUL, so no subscription does
+    if (memchr(prefix, '\0', size))
+        return false;
+    for (size_t index = 0; index < self->pattern_count; index++)
+        if (self->patterns[index]->subscription_size == size
+        &&  memcmp(self->patterns[index]->text, prefix, size) == 0)
+            return true;
+    char *text = jb__strndup(prefix, size);
+    const s_filter_t *filter = text? s_lookup(self, text): NULL;
+    free(text);
+    return filter && !filter->is_pattern && filter->subscription_size == size;
+}
+
 void
 jb__filters_remove(jb__filters_t *self, const char *text)
 {

@@ -65,6 +65,12 @@ void
 bool
     jb__filters_has_patterns(const jb__filters_t *self);
 
+//  True when one of the filters has exactly the size bytes at prefix as its
+//  ZeroMQ subscription: the filter itself for a prefix, the text before
+//  the first wildcard for a pattern.
+bool
+    jb__filters_subscribed(jb__filters_t *self, const char *prefix, size_t size);
+
 //  True when type matches at least one filter.
 bool
     jb__filters_match_any(jb__filters_t *self, const char *type);

@@ -530,34 +530,30 @@ s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
-//  CURVE: tell the connection just read from the XPUB that its
-//  subscription to prefix was refused (refusal.h): subscribe that
-//  connection alone to the notices' topic, send, and withdraw it again,
-//  all before the next read moves the XPUB's last connection. Sent without
-//  waiting: a subscriber whose queue is full at the moment it subscribes
-//  goes without.
+//  CURVE: publish the notice that the subscription to prefix of the
+//  connection of user_id ("KEY N", zap.c) was refused, on the topic of its
+//  key (refusal.h), without waiting: a subscriber whose queue is full at
+//  that moment goes without.
 
 static void
 s_refusal_notify(jb__forwarder_t *self, const void *prefix, size_t prefix_size,
                  const char *user_id)
 {
-    //  the User-Id is "KEY N" (zap.c), the key Z85
-    size_t key_size = JB_CURVE_KEY_SIZE - 1;
+    char topic [JB__REFUSAL_KEY_TOPIC_SIZE];
+    jb__refusal_topic(topic, user_id);
     zmq_msg_t notice;
-    if (zmq_msg_init_size(&notice, key_size + 1 + prefix_size) == -1)
+    if (zmq_msg_init_size(&notice, JB__REFUSAL_KEY_SIZE + 1 + prefix_size) == -1)
         return;
-    memcpy(zmq_msg_data(&notice), user_id, key_size);
-    ((char *) zmq_msg_data(&notice))[key_size] = ' ';
-    memcpy((char *) zmq_msg_data(&notice) + key_size + 1, prefix, prefix_size);
+    char *text = (char *) zmq_msg_data(&notice);
+    memcpy(text, user_id, JB__REFUSAL_KEY_SIZE);
+    text[JB__REFUSAL_KEY_SIZE] = ' ';
+    memcpy(text + JB__REFUSAL_KEY_SIZE + 1, prefix, prefix_size);
     void *backend = self->backend_handle;
-    zmq_setsockopt(backend, ZMQ_SUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
-    if (zmq_send(backend, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE,
-                 ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1
+    if (zmq_send(backend, topic, sizeof topic, ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1
     &&  zmq_send(backend, JB__REFUSAL_MEDIA_TYPE, JB__REFUSAL_MEDIA_TYPE_SIZE,
                  ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1)
         zmq_msg_send(&notice, backend, ZMQ_DONTWAIT);
     zmq_msg_close(&notice);
-    zmq_setsockopt(backend, ZMQ_UNSUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
 }
 
 //  CURVE: one message read from the XPUB, which is in manual mode and

@@ -63,6 +63,11 @@ jb__inspect_binding(zmq_msg_t *frames, size_t count, jb_error_t *error)
 int
 jb__inspect_type(zmq_msg_t *frames, size_t count, jb_error_t *error)
 {
+    //  No type holds a NUL: a topic with one is the broker's own (a
+    //  refusal notice's, binding 3.5), which no publisher may forge
+    if (memchr(zmq_msg_data(&frames[0]), '\0', zmq_msg_size(&frames[0])))
+        return jb__broker_error(error, JB_EFRAME, NULL, "a topic with a NUL byte, which no "
+                                "type has (the broker's notices use such topics)");
     if (count < 2)
         return 0;
     const char *media_type = (const char *) zmq_msg_data(&frames[1]);

@@ -24,7 +24,8 @@ int
 //  0 when the event of the count frames has its topic (frame 0) as its
 //  type, so that a rule that judges the topic judges the event; else
 //  JB_EFRAME, JB_EPARSE or JB_EINVALID with the reason in error. Binary
-//  mode always passes: its type is frame 0.
+//  mode passes but for a topic with a NUL byte, which no type has and
+//  the broker's own notices use: its type is frame 0.
 int
     jb__inspect_type(zmq_msg_t *frames, size_t count, jb_error_t *error);
 

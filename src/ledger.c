@@ -27,10 +27,10 @@
     which would cost a subscriber its events.
 
     A refused subscription is answered (jb__ledger_decision_t.notify): the
-    broker sends the connection it came from a notice (refusal.h), so that
-    the subscriber is told instead of waiting for events that never come.
-    The notices' own topic, which jbus subscribers with CURVE subscribe to,
-    is never applied: notices go to one connection at a time.
+    broker publishes a notice on the topic of the subscriber's key
+    (refusal.h), so that the subscriber is told instead of waiting for
+    events that never come. A connection may subscribe to its own key's
+    notice topic and to no other's.
 
     One more trap of manual mode in libzmq 4.3: a message on the XPUB that
     is not a subscription (only a raw XSUB peer sends one) shifts the
@@ -286,8 +286,6 @@ jb__ledger_decide(jb__ledger_t *self, const void *data, size_t size, const char 
         s_note_stranger(self, user_id);
         return decision;
     }
-    if (jb__refusal_is_topic(bytes + 1, size - 1))
-        return decision;
     bool subscribe = bytes[0] == 1;
     const char *prefix = (const char *) bytes + 1;
     size_t prefix_size = size - 1;
@@ -304,6 +302,13 @@ jb__ledger_decide(jb__ledger_t *self, const void *data, size_t size, const char 
     }
     if (strlen(user_id) < JB_CURVE_KEY_SIZE)
         return decision;                //  not one of ours: CURVE sets it
+    //  A notice topic (refusal.h): the connection's own key's is applied to
+    //  it, neither forwarded nor counted; another key's is not applied
+    if (jb__refusal_is_topic(prefix, prefix_size)) {
+        if (!self->tainted && jb__refusal_is_topic_of(prefix, prefix_size, user_id))
+            decision.option = subscribe? ZMQ_SUBSCRIBE: ZMQ_UNSUBSCRIBE;
+        return decision;
+    }
     const jb__rule_t *rule = jb__rules_find(self->rules, user_id);
     bool granted = subscribe && !self->tainted && !has_nul
                 && jb__rule_allows(rule, JB_BROKER_SUBSCRIBE, prefix, prefix_size);
@@ -314,8 +319,7 @@ jb__ledger_decide(jb__ledger_t *self, const void *data, size_t size, const char 
         decision.option = ZMQ_UNSUBSCRIBE;
     if (subscribe && !granted) {
         decision.refused = true;
-        //  tainted, the last connection read may be another one
-        decision.notify = !self->tainted;
+        decision.notify = true;
         s_log_refusal(self, rule, user_id, prefix, prefix_size,
                       self->tainted? "it came right after a message that is not a subscription"
                       : has_nul? "it holds a NUL byte, which no type has"

@@ -30,10 +30,8 @@ typedef struct {
                         //  unsubscription from it
     bool refused;       //  a subscription refused (for stats.
                         //  forbidden_subscriptions); logged already
-    bool notify;        //  send the refused connection a notice
-                        //  (refusal.h) now, through the XPUB's last
-                        //  connection read, which is still the one it
-                        //  came from
+    bool notify;        //  publish a notice of the refusal on the
+                        //  topic of the subscriber's key (refusal.h)
 } jb__ledger_decision_t;
 
 //  A new empty ledger that judges subscriptions by rules and logs
@@ -51,9 +49,9 @@ void
 //  unsubscription of a connection that ended): a subscription (byte 0 is
 //  1, then the prefix) is granted when the subscriber's rule allows the
 //  prefix, else refused and logged; an unsubscription (byte 0 is 0) is
-//  undone likewise. A subscription to the notices' topic (refusal.h) is
-//  neither applied nor forwarded nor refused: notices go to one
-//  connection at a time, never to all holders of a subscription. Anything
+//  undone likewise. A subscription to the connection's own key's notice
+//  topic (refusal.h) is applied, not forwarded, not counted; to another
+//  key's, nothing is done. Anything
 //  else is not a subscription: it is logged, and refuses what follows
 //  until jb__ledger_drained.
 jb__ledger_decision_t

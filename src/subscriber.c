@@ -147,11 +147,13 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
         jb_subscriber_destroy(&self);
         return NULL;
     }
-    //  with CURVE the broker may refuse a subscription, and says so on the
-    //  notices' topic, which only a subscription lets through our SUB
+    //  with CURVE the broker may refuse a subscription, and says so on our
+    //  key's notice topic, which only a subscription lets through our SUB
     if (options->curve_public_key) {
         snprintf(self->curve_key, sizeof self->curve_key, "%s", options->curve_public_key);
-        zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, JB__REFUSAL_TOPIC, JB__REFUSAL_TOPIC_SIZE);
+        char topic [JB__REFUSAL_KEY_TOPIC_SIZE];
+        jb__refusal_topic(topic, self->curve_key);
+        zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, topic, sizeof topic);
     }
     //  blocks only where asked to: connect_timeout_ms
     if (jb__connection_open(self->socket, endpoint, options->bind, options->connect_timeout_ms,
@@ -440,11 +442,12 @@ s_announcement(jb_subscriber_t *self)
     s_frames_close(self, 3);
 }
 
-//  A broker's notice just read (3 frames in self->frames, frame 1 its
-//  media type): with CURVE, one of our subscriptions was refused. Closes
-//  its frames. Returns JB_EDENIED with the subscription in error when the
-//  notice is ours, 0 when it is another subscriber's (one subscribed to
-//  everything sees them all), which is skipped.
+//  A broker's notice just read (3 frames in self->frames: a notice topic,
+//  the notices' media type): with CURVE, a subscription of our key was
+//  refused. Closes its frames. Returns JB_EDENIED with the subscription in
+//  error when it is one of ours; 0 when it is not (another connection of
+//  our key asked for it, or, as a subscriber to everything sees every
+//  key's notices, another key's), which is skipped.
 
 static int
 s_refusal(jb_subscriber_t *self, jb_error_t *error)
@@ -453,9 +456,10 @@ s_refusal(jb_subscriber_t *self, jb_error_t *error)
     size_t prefix_size;
     int rc = 0;
     if (self->curve_key[0]
-    &&  jb__refusal_is_topic(self->frames[0].data, self->frames[0].size)
+    &&  jb__refusal_is_topic_of(self->frames[0].data, self->frames[0].size, self->curve_key)
     &&  jb__refusal_for(self->frames[2].data, self->frames[2].size, self->curve_key, &prefix,
-                        &prefix_size)) {
+                        &prefix_size)
+    &&  jb__filters_subscribed(self->filters, prefix, prefix_size)) {
         self->stats.refused++;
         rc = jb__error(error, JB_EDENIED, NULL, "Permissions Violation for Subscription to "
                        "\"%.*s\": the broker's rules do not let our key subscribe to it "
@@ -534,7 +538,8 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
             s_announcement(self);
             continue;
         }
-        if (total == 3 && jb__refusal_marks(self->frames[1].data, self->frames[1].size)) {
+        if (total == 3 && jb__refusal_marks(self->frames[1].data, self->frames[1].size)
+        &&  jb__refusal_is_topic(self->frames[0].data, self->frames[0].size)) {
             int rc = s_refusal(self, error);
             if (rc)
                 return rc;

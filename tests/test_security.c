@@ -245,9 +245,18 @@ s_expect_topic(zsock_t *subscriber, const char *topic)
     zmsg_destroy(&message);
 }
 
+//  The topic of the broker's notices to client's key (binding 3.5): a
+//  NUL, "jbus.refusal", a space and the key; 54 bytes, in topic.
+static void
+s_notice_topic(int client, char topic [54])
+{
+    memcpy(topic, "\0jbus.refusal ", 14);
+    memcpy(topic + 14, s_certs[client].public_key, 40);
+}
+
 //  Receive the broker's notice that it refused client's subscription to
-//  prefix (docs/zeromq-binding.md 3.5): three frames, the notices' topic
-//  (a NUL, then "jbus.refusal"), their media type, and "KEY PREFIX".
+//  prefix: three frames, the topic of client's key, the notices' media
+//  type, and "KEY PREFIX".
 static void
 s_expect_refusal(zsock_t *subscriber, int client, const char *prefix)
 {
@@ -256,8 +265,10 @@ s_expect_refusal(zsock_t *subscriber, int client, const char *prefix)
         fail_msg("no notice of the refused \"%s\" within %d ms", prefix, s_DEADLINE_MS);
     assert_int_equal(zmsg_size(message), 3);
     zframe_t *topic = zmsg_first(message);
-    assert_int_equal(zframe_size(topic), 13);
-    assert_memory_equal(zframe_data(topic), "\0jbus.refusal", 13);
+    char expected [54];
+    s_notice_topic(client, expected);
+    assert_int_equal(zframe_size(topic), 54);
+    assert_memory_equal(zframe_data(topic), expected, 54);
     assert_true(zframe_streq(zmsg_next(message), "application/vnd.jbus.refusal"));
     char text [128];
     testproc_format(text, sizeof text, "%s %s", s_certs[client].public_key, prefix);
@@ -871,9 +882,9 @@ test_with_curve_and_strict_a_message_passes_the_publish_rule_then_the_binding(vo
 //  --------------------------------------------------------------------------
 //  bob may subscribe only to jerry.work_tracking.: his subscriptions to
 //  jerry.billing., and to the shorter jerry. and "", are refused, reach no
-//  publisher, and bring him nothing but the broker's notice of each, while
-//  dave's jerry.billing. works. bob is a raw SUB subscribed to "": he sees
-//  the notices, which a jbus subscriber turns into JB_EDENIED.
+//  publisher, and bring him nothing, while dave's jerry.billing. works.
+//  bob is a raw SUB that did not ask for the broker's notices (binding
+//  3.5): none reaches him.
 
 static void
 test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded(void **state)
@@ -899,9 +910,6 @@ test_a_subscription_outside_the_subscribers_prefixes_is_not_forwarded(void **sta
     assert_int_equal(zsock_send(publisher, "ss", "jerry.other.thing.done", "{}"), 0);
     assert_int_equal(zsock_send(publisher, "ss", "jerry.work_tracking.task.created", "{}"), 0);
     s_expect_topic(dave, "jerry.billing.invoice.paid");
-    s_expect_refusal(bob, s_BOB, "jerry.billing.");
-    s_expect_refusal(bob, s_BOB, "jerry.");
-    s_expect_refusal(bob, s_BOB, "");
     s_expect_topic(bob, "jerry.work_tracking.task.created");
     s_expect_nothing(bob, "bob");
     s_expect_nothing(dave, "dave");
@@ -1384,7 +1392,7 @@ test_a_refused_key_is_told_at_once_as_an_authorization_violation(void **state)
 
     assert_null(s_jbus_subscriber(program.backend, s_BOB, s_certs[s_CAROL].public_key, &error));
     assert_int_equal(error.code, JB_ECONNECT);
-    s_expect_in(error.message, "is the broker's public key the right one");
+    s_expect_in(error.message, "the broker's public key we have is not the right one");
     assert_null(s_jbus_subscriber(program.backend, s_CLIENTS, NULL, &error));
     assert_int_equal(error.code, JB_ECONNECT);
     //  a mismatch of mechanisms, unless the broker hung up before we read
@@ -1424,11 +1432,44 @@ test_a_refused_subscription_is_told_to_its_subscriber_alone(void **state)
     testproc_broker_t program;
     s_broker_start(&program);
     jb_error_t error;
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.linger_ms = 0;
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_public_key = s_certs[s_CAROL].public_key;
+    options.curve_secret_key = s_certs[s_CAROL].secret_key;
+    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
+    if (!carol)
+        fail_msg("carol: %s", error.message);
+    //  Listeners on bob's notice topic, each known to be in place when a
+    //  later subscription of its connection reaches the publisher: a raw
+    //  SUB with bob's key, which gets the notices, and one with carol's,
+    //  which may not have them
+    char bob_topic [54];
+    s_notice_topic(s_BOB, bob_topic);
+    zsock_t *bob_listener = s_socket(ZMQ_SUB, program.backend, s_BOB, NULL, NULL);
+    zmq_setsockopt(zsock_resolve(bob_listener), ZMQ_SUBSCRIBE, bob_topic, sizeof bob_topic);
+    zsock_set_subscribe(bob_listener, "jerry.work_tracking.bob_listener.");
+    zsock_t *carol_listener = s_socket(ZMQ_SUB, program.backend, s_CAROL, NULL, NULL);
+    zmq_setsockopt(zsock_resolve(carol_listener), ZMQ_SUBSCRIBE, bob_topic, sizeof bob_topic);
+    zsock_set_subscribe(carol_listener, "jerry.carol_listener.");
+    assert_int_equal(jb_publisher_wait_for(carol, "jerry.work_tracking.bob_listener.",
+                                           s_DEADLINE_MS, NULL), 0);
+    assert_int_equal(jb_publisher_wait_for(carol, "jerry.carol_listener.", s_DEADLINE_MS, NULL),
+                     0);
     jb_subscriber_t *dave = s_jbus_subscriber(program.backend, s_DAVE,
                                               s_broker_cert.public_key, &error);
     if (!dave)
         fail_msg("dave: %s", error.message);
     assert_int_equal(jb_subscriber_subscribe(dave, "jerry.billing.", NULL), 0);
+    //  another connection of bob's key, which asks for nothing refused: it
+    //  hears the notice on its key's topic, and knows it is not its own
+    jb_subscriber_t *bob_too = s_jbus_subscriber(program.backend, s_BOB,
+                                                 s_broker_cert.public_key, &error);
+    if (!bob_too)
+        fail_msg("bob_too: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(bob_too, "jerry.work_tracking.", NULL), 0);
     jb_subscriber_t *bob = s_jbus_subscriber(program.backend, s_BOB, s_broker_cert.public_key,
                                              &error);
     if (!bob)
@@ -1445,17 +1486,11 @@ test_a_refused_subscription_is_told_to_its_subscriber_alone(void **state)
     jb_subscriber_stats(bob, &stats);
     assert_int_equal(stats.refused, 1);
 
-    //  bob's other subscription works; dave got no notice
-    jb_publisher_options_t options;
-    jb_publisher_options_defaults(&options);
-    options.connect_timeout_ms = s_DEADLINE_MS;
-    options.linger_ms = 0;
-    options.curve_server_key = s_broker_cert.public_key;
-    options.curve_public_key = s_certs[s_CAROL].public_key;
-    options.curve_secret_key = s_certs[s_CAROL].secret_key;
-    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
-    if (!carol)
-        fail_msg("carol: %s", error.message);
+    //  the raw listener with bob's key has the notice; carol's has none
+    s_expect_refusal(bob_listener, s_BOB, "jerry.billing.");
+    s_expect_nothing(carol_listener, "carol's listener on bob's notices");
+
+    //  bob's other subscription works; bob_too and dave got no refusal
     assert_int_equal(jb_publisher_wait_for(carol, "jerry.work_tracking.", s_DEADLINE_MS, NULL), 0);
     assert_int_equal(jb_publisher_wait_for(carol, "jerry.billing.", s_DEADLINE_MS, NULL), 0);
     const char *types [] = { "jerry.work_tracking.task.created", "jerry.billing.invoice.paid" };
@@ -1473,6 +1508,15 @@ test_a_refused_subscription_is_told_to_its_subscriber_alone(void **state)
     jb_subscriber_stats(dave, &stats);
     assert_int_equal(stats.refused, 0);
     assert_int_equal(stats.rejected, 0);
+    assert_int_equal(jb_subscriber_recv(bob_too, s_DEADLINE_MS, &event, &error), 0);
+    assert_string_equal(jb_event_type(event), types[0]);
+    jb_event_destroy(&event);
+    jb_subscriber_stats(bob_too, &stats);
+    assert_int_equal(stats.refused, 0);
+    assert_int_equal(stats.rejected, 0);
+    zsock_destroy(&bob_listener);
+    zsock_destroy(&carol_listener);
+    jb_subscriber_destroy(&bob_too);
     jb_publisher_destroy(&carol);
     jb_subscriber_destroy(&bob);
     jb_subscriber_destroy(&dave);
@@ -1488,6 +1532,67 @@ test_a_refused_subscription_is_told_to_its_subscriber_alone(void **state)
                 "\"jerry.billing.\"");
     testproc_outcome_free(&outcome);
     free(s_broker_stop(&program));
+}
+
+//  --------------------------------------------------------------------------
+//  No publisher can forge the broker's notices: a topic with a NUL byte is
+//  no type, and under CURVE the broker drops it (counted as rejected),
+//  even from carol, who may publish every type, and even when the broker
+//  subscribes upstream to everything (a journal of every type), so that
+//  publishers send it all.
+
+static void
+test_a_publisher_cannot_forge_the_brokers_notices(void **state)
+{
+    (void) state;
+    char journal [PATH_MAX];
+    testproc_format(journal, sizeof journal, "%s/forge-journal", testproc_directory);
+    const char *args [] = { "--config", s_config, "--frontend", "tcp://127.0.0.1:*",
+                            "--backend", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+                            "--stats-interval", "0", "--journal", journal, NULL };
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
+    jb_error_t error;
+    jb_subscriber_t *dave = s_jbus_subscriber(program.backend, s_DAVE,
+                                              s_broker_cert.public_key, &error);
+    if (!dave)
+        fail_msg("dave: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(dave, "jerry.billing.", NULL), 0);
+    zsock_t *forger = s_socket(ZMQ_XPUB, program.frontend, s_CAROL, NULL, NULL);
+    //  the journal's "" reaches the forger: from then on it sends everything
+    s_expect_subscription(forger, 1, "");
+    s_expect_subscription(forger, 1, "jerry.billing.");
+    char topic [54];
+    s_notice_topic(s_DAVE, topic);
+    char text [128];
+    testproc_format(text, sizeof text, "%s jerry.billing.", s_certs[s_DAVE].public_key);
+    zmsg_t *forged = zmsg_new();
+    zmsg_addmem(forged, topic, sizeof topic);
+    zmsg_addstr(forged, "application/vnd.jbus.refusal");
+    zmsg_addstr(forged, text);
+    assert_int_equal(zmsg_send(&forged, forger), 0);
+    assert_int_equal(zsock_send(forger, "ss", "jerry.billing.invoice.paid", "{}"), 0);
+    //  dave sees the event after it, never the forgery: the raw event is
+    //  no jbus event, so it is rejected, which is how it shows
+    jb_event_t *event = NULL;
+    assert_int_equal(jb_subscriber_recv(dave, 1000, &event, &error), JB_ETIMEDOUT);
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(dave, &stats);
+    assert_int_equal(stats.refused, 0);
+    assert_int_equal(stats.rejected, 1);
+    cJSON *root = s_stats(program.control, s_CAROL, s_DEADLINE_MS);
+    assert_non_null(root);
+    assert_int_equal(s_counter(root, "frontend", "rejected"), 1);
+    cJSON_Delete(root);
+    jb_subscriber_destroy(&dave);
+    zsock_destroy(&forger);
+    free(s_broker_stop(&program));
+    char path [PATH_MAX];
+    testproc_format(path, sizeof path, "%s/data.mdb", journal);
+    unlink(path);
+    testproc_format(path, sizeof path, "%s/lock.mdb", journal);
+    unlink(path);
+    rmdir(journal);
 }
 
 //  --------------------------------------------------------------------------
@@ -1533,6 +1638,8 @@ main(void)
         cmocka_unit_test_teardown(test_a_refused_key_is_told_at_once_as_an_authorization_violation,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_a_refused_subscription_is_told_to_its_subscriber_alone,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_publisher_cannot_forge_the_brokers_notices,
                                   testproc_reap_children),
     };
     //  The broker logs through zsys; keep stdout for cmocka's report.
