@@ -215,24 +215,6 @@ s_observer(const char *frontend)
     return observer;
 }
 
-static void
-s_observe_subscription(zsock_t *observer, const char *prefix)
-{
-    size_t length = strlen(prefix);
-    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
-    while (zclock_mono() < deadline) {
-        zframe_t *frame = zframe_recv(observer);
-        if (!frame)
-            break;
-        bool seen = zframe_size(frame) == length + 1 && zframe_data(frame)[0] == 1
-                 && memcmp(zframe_data(frame) + 1, prefix, length) == 0;
-        zframe_destroy(&frame);
-        if (seen)
-            return;
-    }
-    fail_msg("no subscription to \"%s\" reached the broker's frontend", prefix);
-}
-
 //  --------------------------------------------------------------------------
 //  The usage example. Five subscribers, one per kind of filter, get a
 //  fixed set of types through the broker program: each gets exactly the
@@ -568,13 +550,13 @@ test_jbus_sub_prints_exactly_the_work_tracking_events(void **state)
     zsock_t *observer = s_observer(broker.frontend);
     jb_subscriber_t *witness = s_subscriber(broker.backend, NULL);
     s_subscribe(witness, "");
-    s_observe_subscription(observer, "");
+    testproc_expect_subscription(observer, "", s_DEADLINE_MS);
 
     const char *sub_args [] = { "sub", "--endpoint", broker.backend, "--count", "6",
                                 "--timeout", "20000", "jerry.work_tracking.", NULL };
     testproc_t sub;
     testproc_spawn(TESTPROC_JBUS, sub_args, &sub);
-    s_observe_subscription(observer, "jerry.work_tracking.");
+    testproc_expect_subscription(observer, "jerry.work_tracking.", s_DEADLINE_MS);
 
     //  Other contexts, and the prefix without its dot. jbus pub waits for a
     //  subscriber: the witness's "" reaches it first (the broker sends its

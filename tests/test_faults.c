@@ -346,27 +346,6 @@ typedef struct {
     int64_t delivered_at;       //  when the last of them was read
 } s_tail_sub_t;
 
-//  Wait for a subscription to prefix on observer, an XPUB on the broker's
-//  frontend: the broker forwards a prefix when its first subscriber has
-//  it, so then that subscriber is attached.
-static void
-s_observe_subscription(zsock_t *observer, const char *prefix)
-{
-    size_t length = strlen(prefix);
-    int64_t deadline = zclock_mono() + s_WAIT_MS;
-    while (zclock_mono() < deadline) {
-        zframe_t *frame = zframe_recv(observer);
-        if (!frame)
-            break;
-        bool seen = zframe_size(frame) == length + 1 && zframe_data(frame)[0] == 1
-                 && memcmp(zframe_data(frame) + 1, prefix, length) == 0;
-        zframe_destroy(&frame);
-        if (seen)
-            return;
-    }
-    fail_msg("no subscription to \"%s\" reached the broker's frontend", prefix);
-}
-
 //  Read and count the event lines sub has printed, until none comes for
 //  quiet_ms.
 static void
@@ -460,10 +439,10 @@ test_a_stopped_jbus_sub_reports_the_tail_it_lost_soon_after_it_is_continued(void
     const char *stopped_args [] = { "sub", "-e", broker.backend, "--stats", "--hwm", "100",
                                     s_TAIL_PREFIX, NULL };
     testproc_spawn(TESTPROC_JBUS, stopped_args, &stopped.process);
-    s_observe_subscription(observer, s_TAIL_PREFIX);
+    testproc_expect_subscription(observer, s_TAIL_PREFIX, s_WAIT_MS);
     const char *running_args [] = { "sub", "-e", broker.backend, "--stats", s_TAIL_TYPE, NULL };
     testproc_spawn(TESTPROC_JBUS, running_args, &running.process);
-    s_observe_subscription(observer, s_TAIL_TYPE);
+    testproc_expect_subscription(observer, s_TAIL_TYPE, s_WAIT_MS);
     zsock_destroy(&observer);
 
     assert_int_equal(kill(stopped.process.pid, SIGSTOP), 0);

@@ -427,4 +427,28 @@ testproc_expect_disconnect(zsock_t *monitor, int timeout_ms, const char *what)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  Wait up to timeout_ms for a subscription to prefix on observer, an XPUB
+//  connected to a broker's frontend: the broker forwards a prefix when its
+//  first subscriber has it, so then that subscriber is attached. Other
+//  subscriptions are skipped; none in time fails the test.
+
+static inline void
+testproc_expect_subscription(zsock_t *observer, const char *prefix, int timeout_ms)
+{
+    size_t length = strlen(prefix);
+    int64_t deadline = zclock_mono() + timeout_ms;
+    while (zclock_mono() < deadline) {
+        zframe_t *frame = zframe_recv(observer);
+        if (!frame)
+            break;
+        bool seen = zframe_size(frame) == length + 1 && zframe_data(frame)[0] == 1
+                 && memcmp(zframe_data(frame) + 1, prefix, length) == 0;
+        zframe_destroy(&frame);
+        if (seen)
+            return;
+    }
+    fail_msg("no subscription to \"%s\" reached the broker's frontend", prefix);
+}
+
 #endif
