@@ -110,6 +110,9 @@ static const s_setting_t s_settings [] = {
     { "journal-queue", "journal_queue", "N",
       "events waiting for the journal before more are left out\n"
       "of it, counted (forwarding goes on; default 100000)" },
+    { "replay", "replay", "EP",
+      "with a journal: where clients replay it (docs/replay.md;\n"
+      "default " JB_BROKER_REPLAY_DEFAULT ", \"\" for none)" },
 };
 
 #define s_SETTING_COUNT (sizeof s_settings / sizeof s_settings[0])
@@ -168,7 +171,8 @@ s_help(void)
            "certificate, a readable clients directory) stops the broker with exit code 2:\n"
            "it never runs without the security it was asked for.\n\n"
            "Once bound, prints one line on stdout:\n"
-           "  " s_NAME ": ready frontend=EP backend=EP control=EP|none\n"
+           "  " s_NAME ": ready frontend=EP backend=EP control=EP|none[ replay=EP]\n"
+           "(replay= when a journal is on with a replay endpoint)\n"
            "and runs until SIGINT or SIGTERM.\n\n"
            "Exit status:\n"
            "  0  stopped by SIGINT or SIGTERM\n"
@@ -216,7 +220,7 @@ s_log_config(const jb_broker_config_t *config)
               "linger=%d stats_interval=%d heartbeat_ivl=%d "
               "heartbeat_timeout=%d strict=%s curve_cert=%s curve_clients=%s journal=%s "
               "journal_max_bytes=%lld journal_max_age=%lld journal_commit_ms=%d "
-              "journal_commit_count=%d journal_sync=%s journal_queue=%d",
+              "journal_commit_count=%d journal_sync=%s journal_queue=%d replay=%s",
               config->frontend, config->backend,
               config->control && *config->control? config->control: "none",
               config->sndhwm, config->rcvhwm, (long long) config->max_message_size,
@@ -229,7 +233,8 @@ s_log_config(const jb_broker_config_t *config)
               config->journal && *config->journal? config->journal: "none",
               (long long) config->journal_max_bytes, (long long) config->journal_max_age_ms,
               config->journal_commit_ms, config->journal_commit_count,
-              config->journal_sync? "true": "false", config->journal_queue);
+              config->journal_sync? "true": "false", config->journal_queue,
+              config->replay && *config->replay? config->replay: "none");
 }
 
 //  --------------------------------------------------------------------------
@@ -341,9 +346,10 @@ s_run(jb_broker_t **broker_p, const sigset_t *signals)
 {
     jb_broker_t *broker = *broker_p;
     const char *control = jb_broker_endpoint_control(broker);
-    printf(s_NAME ": ready frontend=%s backend=%s control=%s\n",
+    const char *replay = jb_broker_endpoint_replay(broker);
+    printf(s_NAME ": ready frontend=%s backend=%s control=%s%s%s\n",
            jb_broker_endpoint_frontend(broker), jb_broker_endpoint_backend(broker),
-           *control? control: "none");
+           *control? control: "none", *replay? " replay=": "", replay);
     fflush(stdout);
     while (true) {
         int signal_number = 0;

@@ -24,6 +24,7 @@
 #include "broker_config.h"
 #include "forwarder.h"
 #include "recorder.h"
+#include "replay.h"
 #include "text.h"
 
 //  The largest control request frame; a peer sending more is dropped by
@@ -44,9 +45,16 @@ struct jb_broker {
     zactor_t *actor;                            //  runs jb__forwarder_actor
     jb__recorder_t *recorder;                   //  the journal's writer, or
                                                 //  NULL; outlives the actor
+    jb__replay_t *replay;                       //  serves the replay endpoint,
+                                                //  or NULL; ends before the
+                                                //  actor, whose ZAP and rules
+                                                //  it uses
     char frontend [JB_BROKER_ENDPOINT_MAX];     //  bound endpoints, for the
     char backend [JB_BROKER_ENDPOINT_MAX];      //  accessors; control is ""
     char control [JB_BROKER_ENDPOINT_MAX];      //  when there is none
+    char replay_endpoint [JB_BROKER_ENDPOINT_MAX];  //  "" when there is none
+    jb__replay_counters_t replay_counters;      //  the replay's, read by the
+                                                //  actor: they outlive both
 };
 
 //  --------------------------------------------------------------------------
@@ -223,6 +231,19 @@ s_journal_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_broke
                                     "upstream: %s", filter, zmq_strerror(zmq_errno()));
         filter += size + 1;
     }
+    if (!config->replay || !*config->replay)
+        return 0;
+    zsock_t *router = s_socket_bind(ZMQ_ROUTER, config->replay, "replay clients", config,
+                                    JB__REPLAY_WINDOW_MAX + 16, s_CONTROL_FRAME_MAX, self->zap,
+                                    JB__ROLE_SUBSCRIBERS, broker->replay_endpoint, error);
+    if (!router)
+        return -1;
+    broker->replay = jb__replay_new(&router, jb__recorder_journal(broker->recorder),
+                                    self->guard? jb__guard_rules(self->guard): NULL,
+                                    &broker->replay_counters, &detail);
+    if (!broker->replay)
+        return jb__broker_error(error, detail.code, "replay", "%s", detail.message);
+    self->replay_counters = &broker->replay_counters;
     return 0;
 }
 
@@ -341,13 +362,16 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         jb__broker_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
         goto failed;
     }
-    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s",
+    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s%s%s",
               self->frontend, self->backend, *self->control? self->control: "none",
               config->strict? " strict": "", curve, self->recorder? " journal=": "",
-              self->recorder? config->journal: "");
+              self->recorder? config->journal: "", *self->replay_endpoint? " replay=": "",
+              self->replay_endpoint);
     return self;
 
 failed:
+    if (self)
+        jb__replay_destroy(&self->replay);
     jb__forwarder_destroy(&forwarder);
     if (self)
         jb__recorder_destroy(&self->recorder);
@@ -363,6 +387,9 @@ jb_broker_destroy(jb_broker_t **self_p)
     assert(self_p);
     jb_broker_t *self = *self_p;
     if (self) {
+        //  the replay first: it reads the journal, and its clients' CURVE
+        //  handshakes and rules are the actor's
+        jb__replay_destroy(&self->replay);
         zactor_destroy(&self->actor);
         //  after the actor, which fed it: it records what is queued, commits
         jb__recorder_destroy(&self->recorder);
@@ -392,6 +419,13 @@ jb_broker_endpoint_control(const jb_broker_t *self)
 {
     assert(self);
     return self->control;
+}
+
+const char *
+jb_broker_endpoint_replay(const jb_broker_t *self)
+{
+    assert(self);
+    return self->replay_endpoint;
 }
 
 //  --------------------------------------------------------------------------

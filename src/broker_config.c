@@ -25,7 +25,8 @@
 //  Slots in jb_broker_config_t.owned, one per string field.
 enum {
     s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL, s_OWNED_CURVE_CERT,
-    s_OWNED_CURVE_CLIENTS, s_OWNED_JOURNAL, s_OWNED_JOURNAL_FILTERS, s_OWNED_COUNT
+    s_OWNED_CURVE_CLIENTS, s_OWNED_JOURNAL, s_OWNED_JOURNAL_FILTERS, s_OWNED_REPLAY,
+    s_OWNED_COUNT
 };
 _Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeof (char *),
                "one owned slot per string field");
@@ -88,6 +89,8 @@ static const s_key_t s_keys [] = {
       1, 1000000, -1 },
     { "journal_sync",      s_BOOL,  offsetof(jb_broker_config_t, journal_sync), 0, 1, -1 },
     { "journal_queue",     s_INT,   offsetof(jb_broker_config_t, journal_queue), 1, INT_MAX, -1 },
+    { "replay",            s_STRING, offsetof(jb_broker_config_t, replay), 0, 0,
+      s_OWNED_REPLAY },
 };
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
@@ -185,6 +188,7 @@ jb_broker_config_defaults(jb_broker_config_t *config)
     config->journal_commit_count = 1000;
     config->journal_sync = true;
     config->journal_queue = 100000;
+    config->replay = JB_BROKER_REPLAY_DEFAULT;
 }
 
 //  --------------------------------------------------------------------------
@@ -274,7 +278,8 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
             return jb__broker_error(error, JB_ECONFIG, key,
                                     "path \"%.60s...\" is longer than %d bytes",
                                     value, JB_BROKER_PATH_MAX - 1);
-        if (*value == '\0' && entry->kind == s_STRING && entry->owned != s_OWNED_CONTROL)
+        if (*value == '\0' && entry->kind == s_STRING && entry->owned != s_OWNED_CONTROL
+        &&  entry->owned != s_OWNED_REPLAY)
             return jb__broker_error(error, JB_ECONFIG, key, "\"\" is not an endpoint");
         char *copy = jb__strndup(value, strlen(value));
         if (!copy)
@@ -505,7 +510,7 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
         if (entry->kind == s_STRING) {
             const char *value;
             memcpy(&value, field, sizeof value);
-            bool optional = entry->owned == s_OWNED_CONTROL;
+            bool optional = entry->owned == s_OWNED_CONTROL || entry->owned == s_OWNED_REPLAY;
             if (!optional && (!value || *value == '\0'))
                 return jb__broker_error(error, JB_ECONFIG, entry->key,
                                         "%s: no endpoint given", entry->key);
@@ -556,9 +561,10 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
         return jb__broker_error(error, JB_ECONFIG, "clients",
                                 "clients: rules about client keys need CURVE: set curve_cert and "
                                 "curve_clients");
-    const char *endpoints [] = { config->frontend, config->backend, config->control };
-    const char *roles [] = { "frontend", "backend", "control" };
-    for (size_t index = 0; cert && index < 3; index++)
+    const char *endpoints [] = { config->frontend, config->backend, config->control,
+                                 config->journal && *config->journal? config->replay: NULL };
+    const char *roles [] = { "frontend", "backend", "control", "replay" };
+    for (size_t index = 0; cert && index < 4; index++)
         if (endpoints[index] && strncmp(endpoints[index], "inproc://", 9) == 0)
             return jb__broker_error(error, JB_ECONFIG, roles[index],
                                     "%s: %s: inproc:// has no security mechanism, so CURVE "

@@ -632,6 +632,10 @@ s_stats_snapshot(jb__forwarder_t *self)
         stats.journal_trimmed = atomic_load(&counters->trimmed);
         stats.journal_last = atomic_load(&counters->last);
     }
+    if (self->replay_counters) {
+        stats.replays = atomic_load(&self->replay_counters->replays);
+        stats.replayed = atomic_load(&self->replay_counters->events);
+    }
     return stats;
 }
 
@@ -693,9 +697,11 @@ s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
             if (stats.journal)
                 snprintf(journal, sizeof journal, "\"journal\":{\"committed\":%" PRIu64 ","
                          "\"dropped\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"commits\":%" PRIu64 ","
-                         "\"trimmed\":%" PRIu64 ",\"last\":%" PRIu64 "}",
+                         "\"trimmed\":%" PRIu64 ",\"last\":%" PRIu64 ",\"replays\":%" PRIu64 ","
+                         "\"replayed\":%" PRIu64 "}",
                          stats.journal_committed, stats.journal_dropped, stats.journal_lost,
-                         stats.journal_commits, stats.journal_trimmed, stats.journal_last);
+                         stats.journal_commits, stats.journal_trimmed, stats.journal_last,
+                         stats.replays, stats.replayed);
             size = snprintf(reply, sizeof reply,
                 "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
                 "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","

@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "log_once.h"
 #include "recorder.h"
+#include "replay.h"
 #include "retained.h"
 
 typedef struct jb__forwarder jb__forwarder_t;
@@ -60,6 +61,7 @@ struct jb__forwarder {
                                         //  borrowed: the broker owns it
     zsock_t *journal_feed;              //  PUSH: copies to the recorder
     void *journal_feed_handle;          //  its libzmq socket, or NULL
+    const jb__replay_counters_t *replay_counters;   //  or NULL; borrowed
     char *journal_filters;              //  the prefixes journaled, a copy,
                                         //  NUL-separated; NULL for every type
     size_t journal_filter_count;

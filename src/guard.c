@@ -89,6 +89,13 @@ jb__guard_ledger(jb__guard_t *self)
     return self->ledger;
 }
 
+const jb__rules_t *
+jb__guard_rules(jb__guard_t *self)
+{
+    assert(self);
+    return self->rules;
+}
+
 void
 jb__guard_describe(jb__guard_t *self, char *buffer, size_t capacity)
 {

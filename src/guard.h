@@ -41,6 +41,10 @@ jb__zap_t *
     jb__guard_zap(jb__guard_t *self);
 jb__ledger_t *
     jb__guard_ledger(jb__guard_t *self);
+//  The rules, borrowed likewise; they never change, so other threads (the
+//  replay's) may read them while the guard lives.
+const jb__rules_t *
+    jb__guard_rules(jb__guard_t *self);
 
 //  A summary for the log: "3 client certificates in DIR, 2 rules".
 void

@@ -499,6 +499,7 @@ test_config_load_reads_every_key(void **state)
     assert_int_equal(config.journal_commit_count, defaults.journal_commit_count);
     assert_true(config.journal_sync == defaults.journal_sync);
     assert_int_equal(config.journal_queue, defaults.journal_queue);
+    assert_string_equal(config.replay, defaults.replay);
     assert_int_equal(config.stats_interval_ms, defaults.stats_interval_ms);
     assert_int_equal(config.heartbeat_ivl_ms, defaults.heartbeat_ivl_ms);
     assert_int_equal(config.heartbeat_timeout_ms, defaults.heartbeat_timeout_ms);

@@ -31,9 +31,10 @@ s_broker_start(testproc_broker_t *broker, const char *journal, const char *const
 {
     const char *args [TESTPROC_ARGS_MAX] = {
         "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-        "--control", "tcp://127.0.0.1:*", "--stats-interval", "0", "--journal", journal
+        "--control", "tcp://127.0.0.1:*", "--stats-interval", "0", "--journal", journal,
+        "--replay", "tcp://127.0.0.1:*"
     };
-    size_t count = 10;
+    size_t count = 12;
     for (size_t index = 0; more && more[index]; index++)
         args[count++] = more[index];
     args[count] = NULL;

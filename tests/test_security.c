@@ -1549,7 +1549,8 @@ test_a_publisher_cannot_forge_the_brokers_notices(void **state)
     testproc_format(journal, sizeof journal, "%s/forge-journal", testproc_directory);
     const char *args [] = { "--config", s_config, "--frontend", "tcp://127.0.0.1:*",
                             "--backend", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
-                            "--stats-interval", "0", "--journal", journal, NULL };
+                            "--stats-interval", "0", "--journal", journal,
+                            "--replay", "tcp://127.0.0.1:*", NULL };
     testproc_broker_t program;
     testproc_broker_start(args, &program);
     jb_error_t error;

@@ -78,6 +78,7 @@ typedef struct {
     char frontend [JB_BROKER_ENDPOINT_MAX];
     char backend [JB_BROKER_ENDPOINT_MAX];
     char control [JB_BROKER_ENDPOINT_MAX];      //  "" for none
+    char replay [JB_BROKER_ENDPOINT_MAX];       //  "" for none
 } testproc_broker_t;
 
 //  --------------------------------------------------------------------------
@@ -370,8 +371,10 @@ testproc_broker_try_start(const char *const *args, testproc_broker_t *broker,
     testproc_spawn(TESTPROC_BROKER, args, &broker->process);
     char *line = testproc_read_line(&broker->process, zclock_mono() + TESTPROC_DEADLINE_MS);
     char control [JB_BROKER_ENDPOINT_MAX];
-    if (line && sscanf(line, "jbus-broker: ready frontend=%255s backend=%255s control=%255s",
-                       broker->frontend, broker->backend, control) == 3) {
+    broker->replay[0] = '\0';
+    if (line && sscanf(line, "jbus-broker: ready frontend=%255s backend=%255s control=%255s "
+                       "replay=%255s", broker->frontend, broker->backend, control,
+                       broker->replay) >= 3) {
         snprintf(broker->control, sizeof broker->control, "%s",
                  streq(control, "none")? "": control);
         free(line);

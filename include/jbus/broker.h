@@ -84,6 +84,8 @@ typedef struct jb_broker jb_broker_t;
 #define JB_BROKER_FRONTEND_DEFAULT "tcp://127.0.0.1:7780"
 #define JB_BROKER_BACKEND_DEFAULT  "tcp://127.0.0.1:7781"
 #define JB_BROKER_CONTROL_DEFAULT  "tcp://127.0.0.1:7782"
+//  Default replay endpoint, bound when a journal is on.
+#define JB_BROKER_REPLAY_DEFAULT   "tcp://127.0.0.1:7783"
 
 //  Longest endpoint, bound or configured, including the NUL.
 #define JB_BROKER_ENDPOINT_MAX 256
@@ -133,7 +135,7 @@ typedef struct {
     const char *curve_clients;  //  directory of the certificates of the
                                 //  clients let in; required with curve_cert,
                                 //  read again when it changes
-    char *owned [7];            //  private: copies made by _set and _load
+    char *owned [8];            //  private: copies made by _set and _load
     struct jb_broker_rules *rules;      //  private: made by _allow and _load
     int max_frames;             //  most frames in a message from a
                                 //  publisher, 1..JB_BROKER_FRAMES_MAX
@@ -173,6 +175,10 @@ typedef struct {
                                 //  before more are dropped from the journal
                                 //  (not from forwarding) and counted;
                                 //  default 100000
+    const char *replay;         //  with a journal: the ROUTER where clients
+                                //  replay it (docs/replay.md); default
+                                //  JB_BROKER_REPLAY_DEFAULT, NULL or "" for
+                                //  none
 } jb_broker_config_t;
 
 //  The largest max_frames: a message's frames are held until its last is
@@ -229,6 +235,8 @@ typedef struct {
     uint64_t journal_commits;   //  groups committed
     uint64_t journal_trimmed;   //  events retention removed
     uint64_t journal_last;      //  the last journal sequence committed
+    uint64_t replays;           //  replays begun on the replay endpoint
+    uint64_t replayed;          //  events they sent
 } jb_broker_stats_t;
 
 //  Set every field of config to its default: the endpoints above, HWMs of
@@ -250,7 +258,7 @@ JB_EXPORT void
 //  max_message_size, max_frames, max_message_bytes, announce_retain, linger,
 //  journal, journal_filter (each call adds a prefix), journal_max_bytes,
 //  journal_max_age, journal_commit_ms, journal_commit_count, journal_sync,
-//  journal_queue,
+//  journal_queue, replay,
 //  stats_interval, heartbeat_ivl, heartbeat_timeout, strict, curve_cert,
 //  curve_clients; numbers are
 //  decimal, strict is one of "true", "false", "1", "0", the curve_ keys
@@ -322,6 +330,9 @@ JB_EXPORT const char *
     jb_broker_endpoint_backend(const jb_broker_t *self);
 JB_EXPORT const char *
     jb_broker_endpoint_control(const jb_broker_t *self);
+//  The replay endpoint, "" when there is none (no journal, or replay off).
+JB_EXPORT const char *
+    jb_broker_endpoint_replay(const jb_broker_t *self);
 
 //  Fill stats with the broker's counters. Call it from the thread that
 //  owns the broker. Returns 0, or JB_ECLOSED when the broker's thread has

@@ -1,0 +1,515 @@
+/*  =========================================================================
+    replay.c - replay from the journal: the ROUTER's thread
+
+    Its loop: wait for a request (or, while a replay may send, not at
+    all), serve the requests waiting, then give each replay a turn: read
+    the journal from where it stands, send what its filter matches until
+    its window is full or it has scanned s_SCAN_MAX records, and end it
+    with END when it has read the last committed record. A turn is bounded
+    so that one replay over a long journal of other types cannot starve
+    the others, nor the requests.
+    ========================================================================= */
+
+#include <cjson/cJSON.h>
+#include <czmq.h>
+#include <inttypes.h>
+
+#include "jbus.h"
+#include "replay.h"
+#include "error.h"
+#include "filters.h"
+
+//  Records one replay scans in a turn.
+#define s_SCAN_MAX 10000
+
+//  Requests served before the replays get their turn.
+#define s_REQUESTS_MAX 100
+
+//  Longest filter, durable name or start in a request.
+#define s_FIELD_MAX 256
+
+//  One replay: a client's, by its ROUTER identity.
+typedef struct {
+    zframe_t *identity;
+    char filter [s_FIELD_MAX];
+    bool is_pattern;
+    size_t subscription_size;
+    uint64_t next;              //  the next journal sequence to look at
+    uint32_t window;            //  events in flight at most
+    uint32_t sizes [JB__REPLAY_WINDOW_MAX];    //  those in flight, a ring
+    uint32_t oldest;            //  index of the oldest in the ring
+    uint32_t in_flight;
+    uint64_t in_flight_bytes;
+    bool stalled;               //  the last send found the socket full
+    bool gone;                  //  the client is gone: drop the replay
+} s_session_t;
+
+struct jb__replay {
+    zactor_t *actor;
+    zsock_t *router;
+    void *handle;
+    jb__journal_t *journal;
+    const jb__rules_t *rules;
+    zhashx_t *sessions;         //  identity as hex -> s_session_t
+    jb__replay_counters_t *counters;    //  borrowed
+};
+
+static void
+s_session_destroy(void **item)
+{
+    s_session_t *session = (s_session_t *) *item;
+    if (session) {
+        zframe_destroy(&session->identity);
+        free(session);
+        *item = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Sending to a client: its identity, then the frames, without waiting
+//  (ZMQ_ROUTER_MANDATORY: a client that is gone fails the send rather than
+//  eating it). Returns 0, or the errno: EHOSTUNREACH (gone), EAGAIN (its
+//  queue is full).
+
+static int
+s_send(jb__replay_t *self, zframe_t *identity, const jb_frame_t *frames, size_t count)
+{
+    if (zmq_send(self->handle, zframe_data(identity), zframe_size(identity),
+                 ZMQ_DONTWAIT | ZMQ_SNDMORE) == -1)
+        return zmq_errno();
+    for (size_t index = 0; index < count; index++)
+        if (zmq_send(self->handle, frames[index].data, frames[index].size,
+                     ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
+            return zmq_errno();
+    return 0;
+}
+
+static void
+s_send_text(jb__replay_t *self, zframe_t *identity, const char *command, const char *text)
+{
+    jb_frame_t frames [2] = { { command, strlen(command) }, { text, strlen(text) } };
+    s_send(self, identity, frames, 2);
+}
+
+static void
+s_error(jb__replay_t *self, zframe_t *identity, const char *format, ...)
+{
+    char text [512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    atomic_fetch_add(&self->counters->errors, 1);
+    s_send_text(self, identity, "ERROR", text);
+}
+
+//  --------------------------------------------------------------------------
+//  Requests.
+
+//  A decimal number in 0 .. max, the whole of text.
+static bool
+s_number(const char *text, uint64_t max, uint64_t *number)
+{
+    if (!*text || strspn(text, "0123456789") != strlen(text) || strlen(text) > 19)
+        return false;
+    *number = strtoull(text, NULL, 10);
+    return *number <= max;
+}
+
+//  Where a replay starts: "first", "seq:N", "time:MS" or "durable:NAME".
+//  0, or -1 after answering with the error.
+static int
+s_start(jb__replay_t *self, zframe_t *identity, const char *start, uint64_t *next_p)
+{
+    uint64_t number;
+    if (streq(start, "first"))
+        *next_p = 0;
+    else
+    if (strncmp(start, "seq:", 4) == 0 && s_number(start + 4, UINT64_MAX / 2, &number))
+        *next_p = number;
+    else
+    if (strncmp(start, "time:", 5) == 0 && s_number(start + 5, INT64_MAX, &number)) {
+        if (jb__journal_find_time(self->journal, (int64_t) number, next_p)) {
+            s_error(self, identity, "the journal cannot be read");
+            return -1;
+        }
+    }
+    else
+    if (strncmp(start, "durable:", 8) == 0 && start[8]) {
+        uint64_t position = 0;
+        int rc = jb__journal_position(self->journal, start + 8, &position);
+        if (rc && rc != JB_ENOTFOUND) {
+            s_error(self, identity, "the journal cannot be read");
+            return -1;
+        }
+        *next_p = position + 1;             //  after what it acknowledged
+    }
+    else {
+        s_error(self, identity, "a start is first, seq:N, time:MS or durable:NAME, not \"%.64s\"",
+                start);
+        return -1;
+    }
+    return 0;
+}
+
+//  REPLAY FILTER START WINDOW, from the client of identity with user_id
+//  (NULL without CURVE).
+static void
+s_replay_begin(jb__replay_t *self, zframe_t **identity_p, zmsg_t *request, const char *key,
+               const char *user_id)
+{
+    zframe_t *identity = *identity_p;
+    char *filter = zmsg_popstr(request);
+    char *start = zmsg_popstr(request);
+    char *window = zmsg_popstr(request);
+    uint64_t window_size = 0, next = 0;
+    bool is_pattern = false;
+    size_t subscription_size = 0;
+    jb_error_t error;
+    if (!filter || !start || !window || zmsg_size(request) != 0)
+        s_error(self, identity, "REPLAY takes FILTER START WINDOW");
+    else
+    if (strlen(filter) >= s_FIELD_MAX
+    ||  jb__filter_parse(filter, &is_pattern, &subscription_size, &error))
+        s_error(self, identity, "bad filter \"%.64s\": %s", filter,
+                strlen(filter) >= s_FIELD_MAX? "too long": error.message);
+    else
+    if (!s_number(window, JB__REPLAY_WINDOW_MAX, &window_size) || window_size == 0)
+        s_error(self, identity, "a window is 1 to %d events", JB__REPLAY_WINDOW_MAX);
+    else
+    if (self->rules
+    &&  (!user_id || strlen(user_id) < JB_CURVE_KEY_SIZE - 1
+         || !jb__rule_allows(jb__rules_find(self->rules, user_id), JB_BROKER_SUBSCRIBE,
+                             filter, subscription_size)))
+        s_error(self, identity, "Permissions Violation for Replay of \"%.64s\": the broker's "
+                "rules do not let our key subscribe to it", filter);
+    else
+    if (!zhashx_lookup(self->sessions, key)
+    &&  zhashx_size(self->sessions) >= JB__REPLAY_SESSIONS_MAX)
+        s_error(self, identity, "the broker serves %d replays already; try again later",
+                JB__REPLAY_SESSIONS_MAX);
+    else
+    if (s_start(self, identity, start, &next) == 0) {
+        s_session_t *session = (s_session_t *) calloc(1, sizeof *session);
+        if (session) {
+            session->identity = identity;
+            *identity_p = NULL;
+            snprintf(session->filter, sizeof session->filter, "%s", filter);
+            session->is_pattern = is_pattern;
+            session->subscription_size = subscription_size;
+            session->next = next;
+            session->window = (uint32_t) window_size;
+            //  a new replay of the same client replaces the last
+            zhashx_update(self->sessions, key, session);
+            atomic_fetch_add(&self->counters->replays, 1);
+        }
+        else
+            s_error(self, identity, "out of memory");
+    }
+    free(filter);
+    free(start);
+    free(window);
+}
+
+//  CREDIT N: the client has taken N more events.
+static void
+s_credit(jb__replay_t *self, s_session_t *session, zmsg_t *request)
+{
+    char *text = zmsg_popstr(request);
+    uint64_t count = 0;
+    if (!text || !s_number(text, UINT32_MAX, &count)) {
+        s_error(self, session->identity, "CREDIT takes a number of events");
+        free(text);
+        return;
+    }
+    free(text);
+    for (; count > 0 && session->in_flight > 0; count--) {
+        session->in_flight_bytes -= session->sizes[session->oldest];
+        session->oldest = (session->oldest + 1) % JB__REPLAY_WINDOW_MAX;
+        session->in_flight--;
+    }
+    session->stalled = false;
+}
+
+//  INFO: the journal's state and its durable consumers, as JSON.
+static void
+s_position_add(const char *name, uint64_t sequence, void *arg)
+{
+    cJSON *consumer = cJSON_CreateObject();
+    if (consumer && cJSON_AddStringToObject(consumer, "name", name)
+    &&  cJSON_AddNumberToObject(consumer, "position", (double) sequence))
+        cJSON_AddItemToArray((cJSON *) arg, consumer);
+    else
+        cJSON_Delete(consumer);
+}
+
+static void
+s_info(jb__replay_t *self, zframe_t *identity)
+{
+    jb__journal_info_t info;
+    if (jb__journal_info(self->journal, &info)) {
+        s_error(self, identity, "the journal cannot be read");
+        return;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON *consumers = cJSON_CreateArray();
+    char *text = NULL;
+    if (root && consumers) {
+        cJSON_AddNumberToObject(root, "first", (double) info.first);
+        cJSON_AddNumberToObject(root, "last", (double) info.last);
+        cJSON_AddNumberToObject(root, "count", (double) info.count);
+        cJSON_AddNumberToObject(root, "bytes", (double) info.bytes);
+        cJSON_AddNumberToObject(root, "oldest_ms", (double) info.oldest_ms);
+        cJSON_AddNumberToObject(root, "map_bytes", (double) info.map_bytes);
+        jb__journal_each_position(self->journal, s_position_add, consumers);
+        cJSON_AddItemToObject(root, "consumers", consumers);
+        consumers = NULL;
+        text = cJSON_PrintUnformatted(root);
+    }
+    cJSON_Delete(consumers);
+    cJSON_Delete(root);
+    if (text)
+        s_send_text(self, identity, "INFO", text);
+    else
+        s_error(self, identity, "out of memory");
+    free(text);
+}
+
+//  One request off the ROUTER. False when none was waiting.
+static bool
+s_request_serve(jb__replay_t *self)
+{
+    if (!(zsock_events(self->router) & ZMQ_POLLIN))
+        return false;
+    zmsg_t *request = zmsg_recv(self->router);
+    if (!request)
+        return false;
+    zframe_t *identity = zmsg_pop(request);
+    zframe_t *command_frame = zmsg_first(request);
+    //  copied: the frame that carries it goes next
+    const char *meta = command_frame? zframe_meta(command_frame, "User-Id"): NULL;
+    char user_id_copy [128];
+    const char *user_id = NULL;
+    if (meta && strlen(meta) < sizeof user_id_copy) {
+        strcpy(user_id_copy, meta);
+        user_id = user_id_copy;
+    }
+    char *command = zmsg_popstr(request);
+    char *key = identity? zframe_strhex(identity): NULL;
+    s_session_t *session = key? (s_session_t *) zhashx_lookup(self->sessions, key): NULL;
+    if (!identity || !key)
+        ;                                   //  nothing to answer
+    else
+    if (command && streq(command, "REPLAY"))
+        s_replay_begin(self, &identity, request, key, user_id);
+    else
+    if (command && streq(command, "CREDIT")) {
+        //  credit for a replay that has ended is no error: it crossed END
+        if (session)
+            s_credit(self, session, request);
+    }
+    else
+    if (command && streq(command, "CANCEL"))
+        zhashx_delete(self->sessions, key);
+    else
+    if (command && streq(command, "INFO"))
+        s_info(self, identity);
+    else
+        s_error(self, identity, "unknown request \"%.32s\" (REPLAY, CREDIT, CANCEL, INFO)",
+                command? command: "");
+    free(command);
+    free(key);
+    zframe_destroy(&identity);
+    zmsg_destroy(&request);
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  A replay's turn.
+
+typedef struct {
+    jb__replay_t *self;
+    s_session_t *session;
+    uint64_t scanned;
+    bool full;                  //  stopped for the window or a full socket
+} s_turn_t;
+
+static bool
+s_matches(const s_session_t *session, const jb_frame_t *topic)
+{
+    if (!session->is_pattern)
+        return topic->size >= session->subscription_size
+            && memcmp(topic->data, session->filter, session->subscription_size) == 0;
+    char type [s_FIELD_MAX * 4];
+    if (topic->size >= sizeof type || memchr(topic->data, '\0', topic->size))
+        return false;
+    memcpy(type, topic->data, topic->size);
+    type[topic->size] = '\0';
+    return jb_filter_matches(session->filter, type);
+}
+
+static bool
+s_turn_read(const jb__journal_entry_t *entry, void *arg)
+{
+    s_turn_t *turn = (s_turn_t *) arg;
+    s_session_t *session = turn->session;
+    if (session->in_flight >= session->window
+    ||  (session->in_flight > 0 && session->in_flight_bytes >= JB__REPLAY_WINDOW_BYTES)
+    ||  turn->scanned >= s_SCAN_MAX) {
+        turn->full = session->in_flight >= session->window
+                  || session->in_flight_bytes >= JB__REPLAY_WINDOW_BYTES;
+        return false;
+    }
+    turn->scanned++;
+    if (entry->frame_count >= 1 && s_matches(session, &entry->frames[0])) {
+        char sequence [24];
+        snprintf(sequence, sizeof sequence, "%" PRIu64, entry->sequence);
+        jb_frame_t frames [JB__JOURNAL_FRAMES_MAX + 2];
+        frames[0] = (jb_frame_t) { "EVENT", 5 };
+        frames[1] = (jb_frame_t) { sequence, strlen(sequence) };
+        uint32_t size = 0;
+        for (size_t index = 0; index < entry->frame_count; index++) {
+            frames[index + 2] = entry->frames[index];
+            size += (uint32_t) entry->frames[index].size;
+        }
+        int rc = s_send(turn->self, session->identity, frames, entry->frame_count + 2);
+        if (rc == EAGAIN) {
+            session->stalled = turn->full = true;
+            return false;
+        }
+        if (rc) {
+            session->gone = true;
+            return false;
+        }
+        uint32_t slot = (session->oldest + session->in_flight) % JB__REPLAY_WINDOW_MAX;
+        session->sizes[slot] = size;
+        session->in_flight++;
+        session->in_flight_bytes += size;
+        atomic_fetch_add(&turn->self->counters->events, 1);
+    }
+    session->next = entry->sequence + 1;
+    return true;
+}
+
+//  Give each replay that may send a turn. Returns true when one may still
+//  send (the loop then does not wait).
+static bool
+s_sessions_serve(jb__replay_t *self)
+{
+    bool busy = false;
+    zlist_t *ended = zlist_new();
+    if (!ended)
+        return true;
+    for (s_session_t *session = (s_session_t *) zhashx_first(self->sessions); session;
+         session = (s_session_t *) zhashx_next(self->sessions)) {
+        if (session->stalled || session->in_flight >= session->window)
+            continue;
+        s_turn_t turn = { self, session, 0, false };
+        uint64_t head_before = 0;
+        jb__journal_info_t info;
+        if (jb__journal_info(self->journal, &info) == 0)
+            head_before = info.last;
+        int rc = jb__journal_read(self->journal, session->next, 0, s_turn_read, &turn, NULL);
+        if (rc)
+            s_send_text(self, session->identity, "ERROR", "the journal cannot be read");
+        bool ended_now = rc || session->gone;
+        if (!ended_now && !turn.full && turn.scanned < s_SCAN_MAX) {
+            //  read to the end of what was committed: done, with the head
+            //  (at least what was read, as a commit may have come meanwhile)
+            uint64_t head = session->next > 0 && session->next - 1 > head_before
+                          ? session->next - 1: head_before;
+            char text [24];
+            snprintf(text, sizeof text, "%" PRIu64, head);
+            s_send_text(self, session->identity, "END", text);
+            ended_now = true;
+        }
+        if (ended_now)
+            zlist_append(ended, (void *) zhashx_cursor(self->sessions));
+        else
+        if (!turn.full)
+            busy = true;
+    }
+    for (const char *key = (const char *) zlist_first(ended); key;
+         key = (const char *) zlist_next(ended))
+        zhashx_delete(self->sessions, key);
+    zlist_destroy(&ended);
+    return busy;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_actor(zsock_t *pipe, void *args)
+{
+    jb__replay_t *self = (jb__replay_t *) args;
+    zsock_signal(pipe, 0);
+    zmq_pollitem_t items [] = {
+        { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 }, { self->handle, 0, ZMQ_POLLIN, 0 }
+    };
+    bool busy = false;
+    while (true) {
+        if (zmq_poll(items, 2, busy? 0: -1) == -1 && zmq_errno() != EINTR)
+            break;                          //  the context is ending
+        if (items[0].revents & ZMQ_POLLIN) {
+            char *command = zstr_recv(pipe);
+            bool stop = !command || streq(command, "$TERM");
+            zstr_free(&command);
+            if (stop)
+                break;
+        }
+        for (int request = 0; request < s_REQUESTS_MAX && s_request_serve(self); request++)
+            ;
+        busy = s_sessions_serve(self);
+    }
+}
+
+//  --------------------------------------------------------------------------
+
+jb__replay_t *
+jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *rules,
+               jb__replay_counters_t *counters, jb_error_t *error)
+{
+    assert(router_p && *router_p);
+    assert(journal);
+    jb__replay_t *self = (jb__replay_t *) calloc(1, sizeof *self);
+    if (self) {
+        self->router = *router_p;
+        *router_p = NULL;
+        self->handle = zsock_resolve(self->router);
+        self->journal = journal;
+        self->rules = rules;
+        self->counters = counters;
+        self->sessions = zhashx_new();
+    }
+    if (self && self->sessions) {
+        zhashx_set_destructor(self->sessions, s_session_destroy);
+        int mandatory = 1;
+        zmq_setsockopt(self->handle, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+        //  every window's events and an answer or two fit: the window, not
+        //  the high-water mark, bounds what waits
+        zsock_set_sndhwm(self->router, JB__REPLAY_WINDOW_MAX + 16);
+        self->actor = zactor_new(s_actor, self);
+    }
+    if (!self || !self->actor) {
+        jb__error(error, JB_ENOMEM, NULL, "cannot start the replay thread");
+        if (self)
+            jb__replay_destroy(&self);
+        else
+            zsock_destroy(router_p);
+    }
+    return self;
+}
+
+void
+jb__replay_destroy(jb__replay_t **self_p)
+{
+    assert(self_p);
+    jb__replay_t *self = *self_p;
+    if (self) {
+        zactor_destroy(&self->actor);
+        zsock_destroy(&self->router);
+        zhashx_destroy(&self->sessions);
+        free(self);
+        *self_p = NULL;
+    }
+}
