@@ -1585,6 +1585,40 @@ test_a_publisher_cannot_forge_the_brokers_notices(void **state)
     assert_non_null(root);
     assert_int_equal(s_counter(root, "frontend", "rejected"), 1);
     cJSON_Delete(root);
+
+    //  The replay endpoint keeps the subscribe rules (docs/replay.md 3.6):
+    //  dave may replay jerry.billing., not jerry., nor jerry.*.x; alice,
+    //  who may only publish, is not let in; a client without keys neither
+    zsock_t *replayer = s_socket(ZMQ_DEALER, program.replay, s_DAVE, NULL, NULL);
+    const char *refused [] = { "jerry.", "jerry.*.invoice.paid", "" };
+    for (size_t index = 0; index < 3; index++) {
+        assert_int_equal(zsock_send(replayer, "ssss", "REPLAY", refused[index], "first", "10"),
+                         0);
+        char *command = NULL, *reason = NULL;
+        assert_int_equal(zsock_recv(replayer, "ss", &command, &reason), 0);
+        assert_string_equal(command, "ERROR");
+        s_expect_in(reason, "Permissions Violation for Replay of");
+        free(command);
+        free(reason);
+    }
+    assert_int_equal(zsock_send(replayer, "ssss", "REPLAY", "jerry.billing.", "first", "10"), 0);
+    zmsg_t *message = zmsg_recv(replayer);
+    assert_non_null(message);
+    char *command = zmsg_popstr(message);
+    char *sequence = zmsg_popstr(message);
+    char *type = zmsg_popstr(message);
+    assert_string_equal(command, "EVENT");
+    assert_string_equal(type, "jerry.billing.invoice.paid");
+    free(command);
+    free(sequence);
+    free(type);
+    zmsg_destroy(&message);
+    zsock_destroy(&replayer);
+    zsock_t *monitor = NULL;
+    zsock_t *alice = s_socket(ZMQ_DEALER, program.replay, s_ALICE, NULL, &monitor);
+    s_expect_refused(monitor, "alice on the replay endpoint");
+    s_monitor_stop(alice, &monitor);
+    zsock_destroy(&alice);
     jb_subscriber_destroy(&dave);
     zsock_destroy(&forger);
     free(s_broker_stop(&program));
