@@ -1232,6 +1232,44 @@ test_gaps_in_sequence_numbers_are_reported_once_each(void **state)
     assert_int_equal(stats.missed, 3 + (1 << 30) - 1);
 }
 
+//  --------------------------------------------------------------------------
+//  The subscriber's own bounds on a message (issue 10, item 1): more
+//  bytes than max_message_bytes, all frames together, or more frames than
+//  the binding has, is rejected undecoded, and the next event comes.
+static void
+test_a_message_past_the_subscribers_bounds_is_rejected_undecoded(void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    jb_subscriber_destroy(&fixture->subscriber);
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.max_message_bytes = 1000;
+    fixture->subscriber = s_subscriber_new(fixture->endpoint, &options);
+    jb_subscriber_on_reject(fixture->subscriber, s_record_reject, &fixture->log);
+    s_subscribe(fixture, "jerry.work_tracking.", "jerry.work_tracking.");
+    //  a valid event of 1,200 bytes; one of 5 frames; then a small event
+    jb_event_t *big = jb_event_new("jerry.work_tracking.task.created", "/jerry/test");
+    char data [1200];
+    memset(data, 'x', sizeof data);
+    data[0] = '"';
+    data[sizeof data - 1] = '"';
+    assert_int_equal(jb_event_set_data_json(big, data, sizeof data, NULL), 0);
+    s_send_event(fixture->xpub, big, JB_MODE_BINARY);
+    jb_event_destroy(&big);
+    const char *five [] = { "jerry.work_tracking.x", "a", "b", "c", "d" };
+    s_send_frames(fixture->xpub, 5, five, NULL);
+    s_publish(fixture->xpub, "jerry.work_tracking.task.done");
+    char type [64];
+    assert_string_equal(s_recv_type(fixture->subscriber, type, sizeof type),
+                        "jerry.work_tracking.task.done");
+    assert_int_equal(fixture->log.reject_count, 2);
+    assert_non_null(strstr(fixture->log.reject_messages[0], "more than max_message_bytes (1000)"));
+    assert_non_null(strstr(fixture->log.reject_messages[1], "too many frames"));
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(fixture->subscriber, &stats);
+    assert_int_equal(stats.rejected, 2);
+}
+
 //  A stamp that no jbus publisher writes (a jbuspub that is not a String,
 //  a jbusseq below 1) counts no gap, and the event still comes without
 //  either attribute, in both modes; a stamp attribute twice is a reject.
@@ -1299,6 +1337,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unsubscribe_stops_delivery, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_gaps_in_sequence_numbers_are_reported_once_each,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_message_past_the_subscribers_bounds_is_rejected_undecoded, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(test_odd_stamps_are_taken_off_and_count_no_gap,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_an_event_queued_before_unsubscribe_is_not_delivered,
