@@ -92,6 +92,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 

@@ -30,6 +30,7 @@ static const s_command_t s_commands [] = {
     { "pub",      cmd_pub,      "publish events, from flags or JSON lines" },
     { "sub",      cmd_sub,      "print the events whose types match prefixes or patterns" },
     { "stats",    cmd_stats,    "ask a running broker for its counters" },
+    { "journal",  cmd_journal,  "ask a running broker what its journal holds" },
     { "bench",    cmd_bench,    "measure throughput, latency, loss and CPU through a broker" },
     { "keygen",   cmd_keygen,   "make a CURVE key pair: a public and a secret certificate" },
 };

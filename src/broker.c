@@ -240,7 +240,8 @@ s_journal_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_broke
         return -1;
     broker->replay = jb__replay_new(&router, jb__recorder_journal(broker->recorder),
                                     self->guard? jb__guard_rules(self->guard): NULL,
-                                    &broker->replay_counters, &detail);
+                                    &broker->replay_counters,
+                                    jb__recorder_counters(broker->recorder), &detail);
     if (!broker->replay)
         return jb__broker_error(error, detail.code, "replay", "%s", detail.message);
     self->replay_counters = &broker->replay_counters;

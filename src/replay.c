@@ -52,6 +52,7 @@ struct jb__replay {
     const jb__rules_t *rules;
     zhashx_t *sessions;         //  identity as hex -> s_session_t
     jb__replay_counters_t *counters;    //  borrowed
+    const jb__recorder_counters_t *recorder;    //  borrowed
 };
 
 static void
@@ -261,6 +262,11 @@ s_info(jb__replay_t *self, zframe_t *identity)
         cJSON_AddNumberToObject(root, "bytes", (double) info.bytes);
         cJSON_AddNumberToObject(root, "oldest_ms", (double) info.oldest_ms);
         cJSON_AddNumberToObject(root, "map_bytes", (double) info.map_bytes);
+        cJSON_AddNumberToObject(root, "committed",
+                                (double) atomic_load(&self->recorder->journaled));
+        cJSON_AddNumberToObject(root, "commits", (double) atomic_load(&self->recorder->commits));
+        cJSON_AddNumberToObject(root, "lost", (double) atomic_load(&self->recorder->lost));
+        cJSON_AddNumberToObject(root, "trimmed", (double) atomic_load(&self->recorder->trimmed));
         jb__journal_each_position(self->journal, s_position_add, consumers);
         cJSON_AddItemToObject(root, "consumers", consumers);
         consumers = NULL;
@@ -467,7 +473,8 @@ s_actor(zsock_t *pipe, void *args)
 
 jb__replay_t *
 jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *rules,
-               jb__replay_counters_t *counters, jb_error_t *error)
+               jb__replay_counters_t *counters, const jb__recorder_counters_t *recorder,
+               jb_error_t *error)
 {
     assert(router_p && *router_p);
     assert(journal);
@@ -479,6 +486,7 @@ jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *ru
         self->journal = journal;
         self->rules = rules;
         self->counters = counters;
+        self->recorder = recorder;
         self->sessions = zhashx_new();
     }
     if (self && self->sessions) {

@@ -23,6 +23,7 @@
 
 #include "jbus/error.h"
 #include "journal.h"
+#include "recorder.h"
 #include "rules.h"
 
 //  Most replays served at once; a request past that is answered with an
@@ -48,11 +49,13 @@ typedef struct jb__replay jb__replay_t;
 //  here its thread alone uses it) from journal (borrowed; must outlive the
 //  replay). With rules (borrowed, NULL without CURVE), a client replays
 //  only what its key may subscribe to. The thread counts into counters
-//  (borrowed: they must outlive the replay). NULL with JB_ENOMEM; router
-//  is destroyed then too.
+//  (borrowed: they must outlive the replay); INFO answers with the
+//  journal writer's counters, recorder (borrowed likewise). NULL with
+//  JB_ENOMEM; router is destroyed then too.
 jb__replay_t *
     jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *rules,
-                   jb__replay_counters_t *counters, jb_error_t *error);
+                   jb__replay_counters_t *counters, const jb__recorder_counters_t *recorder,
+                   jb_error_t *error);
 
 //  Stop the thread, close the socket, free; *self_p NULL. Accepts NULL.
 void

@@ -255,7 +255,30 @@ test_a_replay_from_the_first_gives_every_event_in_order_then_the_head(void **sta
     free(json);
     zmsg_destroy(&info);
     zsock_destroy(&client);
+
+    //  jbus journal says the same, as text and as JSON
+    const char *text_args [] = { "journal", "--replay", broker.replay, NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, text_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    if (!strstr(outcome.out, "events      200 (sequences 1 to 200)")
+    ||  !strstr(outcome.out, "consumers   none"))
+        fail_msg("jbus journal printed: %s", outcome.out);
+    testproc_outcome_free(&outcome);
+    const char *json_args [] = { "journal", "--replay", broker.replay, "--json", NULL };
+    testproc_run(TESTPROC_JBUS, json_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    root = cJSON_Parse(outcome.out);
+    assert_non_null(root);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(root, "committed")->valuedouble, 200);
+    cJSON_Delete(root);
+    testproc_outcome_free(&outcome);
     s_broker_stop(&broker);
+    //  and exits 1 when no broker answers
+    const char *gone_args [] = { "journal", "--replay", broker.replay, "--timeout", "300", NULL };
+    testproc_run(TESTPROC_JBUS, gone_args, &outcome);
+    assert_int_equal(outcome.status, 1);
+    testproc_outcome_free(&outcome);
 }
 
 //  --------------------------------------------------------------------------
