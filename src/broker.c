@@ -238,7 +238,12 @@ s_journal_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_broke
                                     JB__ROLE_SUBSCRIBERS, broker->replay_endpoint, error);
     if (!router)
         return -1;
-    broker->replay = jb__replay_new(&router, jb__recorder_journal(broker->recorder),
+    zsock_t *acks = jb__recorder_acks_new(broker->recorder);
+    if (!acks) {
+        zsock_destroy(&router);
+        return jb__broker_error(error, JB_ENOMEM, "replay", "out of memory");
+    }
+    broker->replay = jb__replay_new(&router, &acks, jb__recorder_journal(broker->recorder),
                                     self->guard? jb__guard_rules(self->guard): NULL,
                                     &broker->replay_counters,
                                     jb__recorder_counters(broker->recorder), &detail);

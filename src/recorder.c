@@ -28,6 +28,8 @@ struct jb__recorder {
     jb__recorder_counters_t counters;
     char endpoint [64];         //  the queue's inproc endpoint
     zsock_t *queue;             //  PULL, bound here; the actor's from its start
+    char acks_endpoint [64];    //  the acknowledgements' inproc endpoint
+    zsock_t *acks;              //  PULL, likewise
     zactor_t *actor;
     int64_t group_due;          //  when the pending group must commit; -1: none
     int64_t next_trim;
@@ -114,6 +116,35 @@ s_record_one(jb__recorder_t *self, void *queue)
     return true;
 }
 
+//  One acknowledgement off the acks socket: [name][sequence, 8 bytes].
+//  Returns false when none was waiting.
+static bool
+s_acknowledge_one(jb__recorder_t *self, void *acks)
+{
+    zmq_msg_t name, sequence;
+    zmq_msg_init(&name);
+    zmq_msg_init(&sequence);
+    bool read = zmq_msg_recv(&name, acks, ZMQ_DONTWAIT) != -1;
+    if (read && zmq_msg_more(&name) && zmq_msg_recv(&sequence, acks, ZMQ_DONTWAIT) != -1
+    &&  zmq_msg_size(&sequence) == sizeof(uint64_t)
+    &&  zmq_msg_size(&name) > 0 && zmq_msg_size(&name) <= JB__JOURNAL_NAME_MAX) {
+        char text [JB__JOURNAL_NAME_MAX + 1];
+        memcpy(text, zmq_msg_data(&name), zmq_msg_size(&name));
+        text[zmq_msg_size(&name)] = '\0';
+        uint64_t position;
+        memcpy(&position, zmq_msg_data(&sequence), sizeof position);
+        if (jb__journal_pending(self->journal) == 0 && self->group_due < 0)
+            self->group_due = zclock_mono() + self->options.commit_ms;
+        jb_error_t error;
+        int rc = jb__journal_acknowledge(self->journal, text, position, &error);
+        if (rc)
+            s_account(self, rc, &error);
+    }
+    zmq_msg_close(&name);
+    zmq_msg_close(&sequence);
+    return read;
+}
+
 static void
 s_trim(jb__recorder_t *self, int64_t now)
 {
@@ -135,8 +166,10 @@ s_actor(zsock_t *pipe, void *args)
     jb__recorder_t *self = (jb__recorder_t *) args;
     void *queue = zsock_resolve(self->queue);
     zsock_signal(pipe, 0);
+    void *acks = zsock_resolve(self->acks);
     zmq_pollitem_t items [] = {
-        { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 }, { queue, 0, ZMQ_POLLIN, 0 }
+        { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 }, { queue, 0, ZMQ_POLLIN, 0 },
+        { acks, 0, ZMQ_POLLIN, 0 }
     };
     self->group_due = -1;
     self->next_trim = zclock_mono() + s_TRIM_MS;
@@ -146,7 +179,7 @@ s_actor(zsock_t *pipe, void *args)
         int64_t due = self->group_due >= 0 && self->group_due < self->next_trim
                     ? self->group_due: self->next_trim;
         long timeout = due > now? (long) (due - now): 0;
-        if (zmq_poll(items, 2, timeout) == -1 && zmq_errno() != EINTR)
+        if (zmq_poll(items, 3, timeout) == -1 && zmq_errno() != EINTR)
             break;                              //  the context is ending
         if (items[0].revents & ZMQ_POLLIN) {
             //  "$TERM", or nothing when the context is ending: both stop
@@ -157,6 +190,8 @@ s_actor(zsock_t *pipe, void *args)
         //  on $TERM too: what the forwarder queued before it stopped
         for (int message = 0; message < s_BATCH && s_record_one(self, queue); message++)
             ;
+        for (int message = 0; message < s_BATCH && s_acknowledge_one(self, acks); message++)
+            ;
         now = zclock_mono();
         if (!running || (self->group_due >= 0 && now >= self->group_due))
             s_commit(self);
@@ -164,6 +199,8 @@ s_actor(zsock_t *pipe, void *args)
     }
     //  whatever is left once the pipe ends
     while (s_record_one(self, queue))
+        ;
+    while (s_acknowledge_one(self, acks))
         ;
     s_commit(self);
 }
@@ -196,7 +233,12 @@ jb__recorder_new(const jb__recorder_options_t *options, jb_error_t *error)
         if (zsock_bind(self->queue, "%s", self->endpoint) == -1)
             zsock_destroy(&self->queue);
     }
-    if (self->queue)
+    snprintf(self->acks_endpoint, sizeof self->acks_endpoint, "inproc://jbus-recorder-acks-%p",
+             (void *) self);
+    self->acks = zsock_new(ZMQ_PULL);
+    if (self->acks && zsock_bind(self->acks, "%s", self->acks_endpoint) == -1)
+        zsock_destroy(&self->acks);
+    if (self->queue && self->acks)
         self->actor = zactor_new(s_actor, self);
     if (!self->actor) {
         jb__error(error, JB_ENOMEM, NULL, "journal: cannot start the recorder: %s",
@@ -214,6 +256,7 @@ jb__recorder_destroy(jb__recorder_t **self_p)
     if (self) {
         zactor_destroy(&self->actor);       //  records the queue, commits
         zsock_destroy(&self->queue);
+        zsock_destroy(&self->acks);
         jb__journal_close(&self->journal);
         free(self);
         *self_p = NULL;
@@ -253,6 +296,28 @@ jb__recorder_record(void *feed, zmq_msg_t *frames, size_t count)
         }
     }
     return true;
+}
+
+zsock_t *
+jb__recorder_acks_new(jb__recorder_t *self)
+{
+    assert(self);
+    zsock_t *acks = zsock_new(ZMQ_PUSH);
+    if (!acks)
+        return NULL;
+    zsock_set_linger(acks, 0);
+    if (zsock_connect(acks, "%s", self->acks_endpoint) == -1)
+        zsock_destroy(&acks);
+    return acks;
+}
+
+bool
+jb__recorder_acknowledge(void *acks, const char *name, uint64_t sequence)
+{
+    assert(acks);
+    assert(name);
+    return zmq_send(acks, name, strlen(name), ZMQ_DONTWAIT | ZMQ_SNDMORE) != -1
+        && zmq_send(acks, &sequence, sizeof sequence, ZMQ_DONTWAIT) != -1;
 }
 
 const jb__recorder_counters_t *

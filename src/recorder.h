@@ -77,6 +77,19 @@ zsock_t *
 bool
     jb__recorder_record(void *feed, zmq_msg_t *frames, size_t count);
 
+//  A new PUSH socket connected to the recorder's acknowledgements, for
+//  the one thread that sends them (jb__recorder_acknowledge); the caller
+//  owns it.
+zsock_t *
+    jb__recorder_acks_new(jb__recorder_t *self);
+
+//  Have the recorder note, in its next commit, that durable consumer name
+//  has taken every event up to sequence, through acks, without waiting.
+//  False when its queue is full (the acknowledgement is dropped: the
+//  consumer gets those events again, at least once).
+bool
+    jb__recorder_acknowledge(void *acks, const char *name, uint64_t sequence);
+
 //  The counters, for reading.
 const jb__recorder_counters_t *
     jb__recorder_counters(const jb__recorder_t *self);

@@ -48,6 +48,7 @@ struct jb__replay {
     zactor_t *actor;
     zsock_t *router;
     void *handle;
+    zsock_t *acks;              //  PUSH to the journal's writer
     jb__journal_t *journal;
     const jb__rules_t *rules;
     zhashx_t *sessions;         //  identity as hex -> s_session_t
@@ -232,6 +233,37 @@ s_credit(jb__replay_t *self, s_session_t *session, zmsg_t *request)
     session->stalled = false;
 }
 
+//  ACK NAME SEQUENCE: durable consumer NAME has taken every event up to
+//  SEQUENCE. Handed to the journal's writer, committed with its next
+//  group; no answer (an acknowledgement lost costs the consumer those
+//  events again, at least once).
+static void
+s_acknowledge(jb__replay_t *self, zframe_t *identity, zmsg_t *request)
+{
+    char *name = zmsg_popstr(request);
+    char *sequence = zmsg_popstr(request);
+    uint64_t position = 0;
+    jb__journal_info_t info;
+    bool printable = name && *name;
+    for (const char *cursor = name; printable && *cursor; cursor++)
+        printable = *cursor > ' ' && *cursor < 0x7f;
+    if (!name || !sequence || zmsg_size(request) != 0)
+        s_error(self, identity, "ACK takes NAME SEQUENCE");
+    else
+    if (!printable || strlen(name) > JB__JOURNAL_NAME_MAX)
+        s_error(self, identity, "a durable consumer's name is 1 to %d printable ASCII characters",
+                JB__JOURNAL_NAME_MAX);
+    else
+    if (!s_number(sequence, UINT64_MAX / 2, &position) || jb__journal_info(self->journal, &info)
+    ||  position > info.last)
+        s_error(self, identity, "ACK's sequence is a number up to the journal's last");
+    else
+    if (!jb__recorder_acknowledge(zsock_resolve(self->acks), name, position))
+        s_error(self, identity, "the journal's writer is behind: acknowledgement dropped");
+    free(name);
+    free(sequence);
+}
+
 //  INFO: the journal's state and its durable consumers, as JSON.
 static void
 s_position_add(const char *name, uint64_t sequence, void *arg)
@@ -321,7 +353,10 @@ s_request_serve(jb__replay_t *self)
     if (command && streq(command, "INFO"))
         s_info(self, identity);
     else
-        s_error(self, identity, "unknown request \"%.32s\" (REPLAY, CREDIT, CANCEL, INFO)",
+    if (command && streq(command, "ACK"))
+        s_acknowledge(self, identity, request);
+    else
+        s_error(self, identity, "unknown request \"%.32s\" (REPLAY, CREDIT, CANCEL, ACK, INFO)",
                 command? command: "");
     free(command);
     free(key);
@@ -472,9 +507,9 @@ s_actor(zsock_t *pipe, void *args)
 //  --------------------------------------------------------------------------
 
 jb__replay_t *
-jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *rules,
-               jb__replay_counters_t *counters, const jb__recorder_counters_t *recorder,
-               jb_error_t *error)
+jb__replay_new(zsock_t **router_p, zsock_t **acks_p, jb__journal_t *journal,
+               const jb__rules_t *rules, jb__replay_counters_t *counters,
+               const jb__recorder_counters_t *recorder, jb_error_t *error)
 {
     assert(router_p && *router_p);
     assert(journal);
@@ -482,6 +517,8 @@ jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *ru
     if (self) {
         self->router = *router_p;
         *router_p = NULL;
+        self->acks = *acks_p;
+        *acks_p = NULL;
         self->handle = zsock_resolve(self->router);
         self->journal = journal;
         self->rules = rules;
@@ -502,8 +539,10 @@ jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *ru
         jb__error(error, JB_ENOMEM, NULL, "cannot start the replay thread");
         if (self)
             jb__replay_destroy(&self);
-        else
+        else {
             zsock_destroy(router_p);
+            zsock_destroy(acks_p);
+        }
     }
     return self;
 }
@@ -516,6 +555,7 @@ jb__replay_destroy(jb__replay_t **self_p)
     if (self) {
         zactor_destroy(&self->actor);
         zsock_destroy(&self->router);
+        zsock_destroy(&self->acks);
         zhashx_destroy(&self->sessions);
         free(self);
         *self_p = NULL;

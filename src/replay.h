@@ -51,11 +51,13 @@ typedef struct jb__replay jb__replay_t;
 //  only what its key may subscribe to. The thread counts into counters
 //  (borrowed: they must outlive the replay); INFO answers with the
 //  journal writer's counters, recorder (borrowed likewise). NULL with
-//  JB_ENOMEM; router is destroyed then too.
+//  JB_ENOMEM; router is destroyed then too. Durable consumers'
+//  acknowledgements go to the journal's writer through *acks_p (from
+//  jb__recorder_acks_new), which the replay takes over likewise.
 jb__replay_t *
-    jb__replay_new(zsock_t **router_p, jb__journal_t *journal, const jb__rules_t *rules,
-                   jb__replay_counters_t *counters, const jb__recorder_counters_t *recorder,
-                   jb_error_t *error);
+    jb__replay_new(zsock_t **router_p, zsock_t **acks_p, jb__journal_t *journal,
+                   const jb__rules_t *rules, jb__replay_counters_t *counters,
+                   const jb__recorder_counters_t *recorder, jb_error_t *error);
 
 //  Stop the thread, close the socket, free; *self_p NULL. Accepts NULL.
 void

@@ -254,6 +254,39 @@ test_a_replay_from_the_first_gives_every_event_in_order_then_the_head(void **sta
     free(command);
     free(json);
     zmsg_destroy(&info);
+
+    //  A durable consumer acknowledges 150, then (never back) 100: its
+    //  position is 150 once the writer has committed it, and a replay
+    //  from it starts at 151. A sequence past the journal's last is an
+    //  error
+    assert_int_equal(zsock_send(client, "sss", "ACK", "billing", "150"), 0);
+    assert_int_equal(zsock_send(client, "sss", "ACK", "billing", "100"), 0);
+    assert_int_equal(zsock_send(client, "sss", "ACK", "billing", "999"), 0);
+    s_replay_t refused;
+    memset(&refused, 0, sizeof refused);
+    assert_true(s_receive(client, &refused, false, s_DEADLINE_MS));
+    assert_non_null(strstr(refused.error, "up to the journal's last"));
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (true) {
+        assert_int_equal(zstr_send(client, "INFO"), 0);
+        char *answer = NULL, *state_json = NULL;
+        assert_int_equal(zsock_recv(client, "ss", &answer, &state_json), 0);
+        cJSON *journal_state = cJSON_Parse(state_json);
+        cJSON *consumer = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(journal_state,
+                                                                              "consumers"), 0);
+        double position = consumer? cJSON_GetObjectItemCaseSensitive(consumer,
+                                                                     "position")->valuedouble: 0;
+        cJSON_Delete(journal_state);
+        free(answer);
+        free(state_json);
+        if (position == 150)
+            break;
+        assert_true(position == 0 && zclock_mono() < deadline);
+        zclock_sleep(10);       //  the writer commits within 10 ms
+    }
+    s_replay_all(client, "", "durable:billing", &replay);
+    assert_int_equal(replay.count, 50);
+    assert_int_equal(replay.sequences[0], 151);
     zsock_destroy(&client);
 
     //  jbus journal says the same, as text and as JSON
@@ -262,7 +295,7 @@ test_a_replay_from_the_first_gives_every_event_in_order_then_the_head(void **sta
     testproc_run(TESTPROC_JBUS, text_args, &outcome);
     assert_int_equal(outcome.status, 0);
     if (!strstr(outcome.out, "events      200 (sequences 1 to 200)")
-    ||  !strstr(outcome.out, "consumers   none"))
+    ||  !strstr(outcome.out, "consumer    billing at 150, 50 behind"))
         fail_msg("jbus journal printed: %s", outcome.out);
     testproc_outcome_free(&outcome);
     const char *json_args [] = { "journal", "--replay", broker.replay, "--json", NULL };
