@@ -36,6 +36,8 @@ typedef struct {
     bool stats;                 //  print counters on exit
     bool quiet;                 //  no rejected-message warnings
     const char *curve_cert, *curve_server;      //  CURVE flags, NULL when not given
+    char replay_start [64];     //  --from-start, --from-seq, --since as a
+                                //  replay start; "" for live only
 } s_options_t;
 
 //  --------------------------------------------------------------------------
@@ -68,6 +70,15 @@ s_print_help(void)
         "                        JSON cannot express (Binary, URI, URI-reference,\n"
         "                        Timestamp, ...). Repeatable.\n"
         "      --hwm N           high-water mark, 0 = unlimited (default 100000)\n"
+        "      --from-start      first print what the broker's journal holds of the FILTERs,\n"
+        "                        from its first event, then go on live, without a\n"
+        "                        duplicate or a gap at the seam (the broker needs\n"
+        "                        --journal; docs/replay.md)\n"
+        "      --from-seq N      likewise, from the journal's sequence N\n"
+        "      --since WHEN      likewise, from a time: a duration back from now (30s,\n"
+        "                        10m, 2h, 7d) or an RFC 3339 timestamp\n"
+        "      --replay EP       the broker's replay endpoint for these\n"
+        "                        (default " JB_BROKER_REPLAY_DEFAULT ")\n"
         "      --stats           print the counters on stderr on exit: messages received,\n"
         "                        events delivered, filtered and rejected, and the gaps\n"
         "                        in publishers' sequence numbers with the events missed\n"
@@ -118,15 +129,47 @@ s_on_gap(const char *publisher, const char *type, uint32_t count, void *arg)
 }
 
 //  --------------------------------------------------------------------------
+//  --since: a duration back from now ("90s", "10m", "2h", "7d") or an RFC
+//  3339 timestamp, as the replay start "time:MS" in start (64 bytes).
+//  Returns 0, or CMD_EXIT_USAGE after saying why.
+
+static int
+s_since(const char *text, char *start)
+{
+    char *end = NULL;
+    long long amount = strtoll(text, &end, 10);
+    long long unit = end && end != text && end[0] && !end[1]
+                   ? (end[0] == 's'? 1000LL: end[0] == 'm'? 60000LL: end[0] == 'h'? 3600000LL
+                      : end[0] == 'd'? 86400000LL: 0): 0;
+    if (unit && amount >= 0 && amount <= 36500LL * 86400000LL / unit) {
+        snprintf(start, 64, "time:%lld", (long long) zclock_time() - amount * unit);
+        return 0;
+    }
+    jb_timestamp_t timestamp;
+    if (jb_timestamp_parse(text, strlen(text), &timestamp) == 0 && timestamp.seconds >= 0) {
+        snprintf(start, 64, "time:%lld", (long long) timestamp.seconds * 1000
+                 + timestamp.nanoseconds / 1000000);
+        return 0;
+    }
+    return cmd_usage_error(s_NAME, "bad --since '%s': a duration (30s, 10m, 2h, 7d) or an "
+                           "RFC 3339 timestamp", text);
+}
+
+//  --------------------------------------------------------------------------
 
 static int
 s_parse(int argc, char **argv, s_options_t *options)
 {
-    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS, s_CURVE_CERT, s_CURVE_SERVER, s_CONNECT };
+    enum { s_BIND = 256, s_EXT, s_HWM, s_STATS, s_CURVE_CERT, s_CURVE_SERVER, s_CONNECT,
+           s_FROM_START, s_FROM_SEQ, s_SINCE, s_REPLAY };
     static const struct option long_options [] = {
         { "endpoint", required_argument, NULL, 'e' },
         { "bind",     no_argument,       NULL, s_BIND },
         { "connect-timeout", required_argument, NULL, s_CONNECT },
+        { "from-start", no_argument,     NULL, s_FROM_START },
+        { "from-seq", required_argument, NULL, s_FROM_SEQ },
+        { "since",    required_argument, NULL, s_SINCE },
+        { "replay",   required_argument, NULL, s_REPLAY },
         { "count",    required_argument, NULL, 'n' },
         { "timeout",  required_argument, NULL, 't' },
         { "ext",      required_argument, NULL, s_EXT },
@@ -147,6 +190,18 @@ s_parse(int argc, char **argv, s_options_t *options)
                 rc = cmd_parse_int(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
                                    &options->subscriber.connect_timeout_ms);
                 break;
+            case s_FROM_START:
+                snprintf(options->replay_start, sizeof options->replay_start, "first");
+                break;
+            case s_FROM_SEQ: {
+                int sequence = 0;
+                rc = cmd_parse_int(s_NAME, "--from-seq", optarg, 1, INT32_MAX, &sequence);
+                snprintf(options->replay_start, sizeof options->replay_start, "seq:%d",
+                         sequence);
+                break;
+            }
+            case s_SINCE: rc = s_since(optarg, options->replay_start); break;
+            case s_REPLAY: options->subscriber.replay_endpoint = optarg; break;
             case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
             case 't':
                 rc = cmd_parse_int(s_NAME, "--timeout", optarg, 0, INT32_MAX, &options->timeout_ms);
@@ -186,6 +241,13 @@ cmd_sub(int argc, char **argv)
         return cmd_usage_error(s_NAME, "out of memory");
     int exit_code = s_parse(argc, argv, &options);
     options.subscriber.known = options.known;
+    if (options.replay_start[0]) {
+        options.subscriber.replay_start = options.replay_start;
+        if (!options.subscriber.replay_endpoint)
+            options.subscriber.replay_endpoint = JB_BROKER_REPLAY_DEFAULT;
+    }
+    else
+        options.subscriber.replay_endpoint = NULL;
     cmd_curve_t curve;
     memset(&curve, 0, sizeof curve);
     if (exit_code == 0)
@@ -238,6 +300,11 @@ cmd_sub(int argc, char **argv)
         int rc = jb_subscriber_recv(subscriber, wait, &event, &error);
         if (rc == JB_ETIMEDOUT)
             break;
+        //  catching up failed (the library goes on live): say so, go on
+        if (rc == JB_ECONNECT || rc == JB_EIO) {
+            fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
+            continue;
+        }
         if (rc) {
             if (!zsys_interrupted)
                 fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
@@ -268,10 +335,12 @@ cmd_sub(int argc, char **argv)
         jb_subscriber_stats_t stats;
         jb_subscriber_stats(subscriber, &stats);
         fprintf(stderr, "jbus " s_NAME ": received %llu, delivered %llu, filtered %llu, "
-                "rejected %llu, gaps %llu, missed %llu\n", (unsigned long long) stats.received,
+                "rejected %llu, gaps %llu, missed %llu, replayed %llu, duplicates %llu\n",
+                (unsigned long long) stats.received,
                 (unsigned long long) stats.delivered, (unsigned long long) stats.filtered,
                 (unsigned long long) stats.rejected, (unsigned long long) stats.gaps,
-                (unsigned long long) stats.missed);
+                (unsigned long long) stats.missed, (unsigned long long) stats.replayed,
+                (unsigned long long) stats.duplicates);
     }
     jb_subscriber_destroy(&subscriber);
     for (size_t index = 0; index < options.known_count; index++)

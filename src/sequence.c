@@ -277,6 +277,24 @@ jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char
     return 0;
 }
 
+bool
+jb__gaps_repeated(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
+                  size_t type_size)
+{
+    if (!stamp->stamped)
+        return false;
+    char key [s_KEY_MAX];
+    bool trackable;
+    int32_t *last = s_stream_find(self, stamp->publisher, stamp->publisher_size, type,
+                                  type_size, key, &trackable);
+    if (!last)
+        return false;
+    //  as s_stream_advance judges a late event
+    int64_t modulus = INT32_MAX;
+    int64_t distance = ((int64_t) stamp->sequence - *last - 1 + modulus) % modulus;
+    return distance >= (int64_t) 1 << 30;
+}
+
 uint32_t
 jb__gaps_announced(jb__gaps_t *self, const char *publisher, size_t publisher_size,
                    int32_t sequence, const char *type, size_t type_size)

@@ -81,6 +81,12 @@ void
 uint32_t
     jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
                      size_t type_size);
+//  True when the event of stamp and type was seen already: its stream's
+//  last number is it or after it (a replayed event arriving live too, or
+//  one replayed twice). Changes nothing.
+bool
+    jb__gaps_repeated(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
+                      size_t type_size);
 //  Note an announcement (announce.h) that publisher (publisher_size
 //  bytes) has sent up to sequence of type (type_size bytes); returns how
 //  many events of that stream were missed: those after the last one seen,

@@ -65,7 +65,28 @@ struct jb_subscriber {
                                 //  for the broker's refusals; else ""
     jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
     jb_subscriber_stats_t stats;
+
+    //  Catching up from the broker's journal (docs/replay.md), before the
+    //  first live event: one replay per filter, in the order subscribed
+    char *replay_endpoint;      //  NULL: live only
+    char *replay_start;         //  "first", "seq:N" or "time:MS"
+    zlistx_t *filter_texts;     //  every filter subscribed, in order (char *)
+    zsock_t *replay;            //  DEALER while catching up, else NULL
+    bool caught_up;             //  catching up is over, or was never asked
+    char *replaying;            //  the filter being replayed, borrowed
+    uint32_t credit_owed;       //  events taken and not yet credited
+    int64_t replay_heard;       //  when the replay endpoint last answered
+    char curve_server [JB_CURVE_KEY_SIZE];  //  CURVE keys for the replay
+    char curve_public [JB_CURVE_KEY_SIZE];  //  endpoint, "" without
+    char curve_secret [JB_CURVE_KEY_SIZE];
 };
+
+//  Events taken from a replay before they are credited back in one CREDIT.
+#define s_REPLAY_WINDOW 100
+#define s_REPLAY_CREDIT 50
+
+//  How long the replay endpoint may stay silent while catching up.
+#define s_REPLAY_SILENCE_MS 5000
 
 //  --------------------------------------------------------------------------
 
@@ -81,6 +102,8 @@ jb_subscriber_options_defaults(jb_subscriber_options_t *options)
     options->curve_secret_key = NULL;
     options->max_message_bytes = 1024 * 1024;
     options->connect_timeout_ms = 0;
+    options->replay_endpoint = NULL;
+    options->replay_start = NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -122,12 +145,32 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
         return NULL;
     }
     self->known = options->known;
+    self->caught_up = !options->replay_endpoint || !options->replay_start;
+    if (!self->caught_up) {
+        self->replay_endpoint = jb__strndup(options->replay_endpoint,
+                                            strlen(options->replay_endpoint));
+        self->replay_start = jb__strndup(options->replay_start, strlen(options->replay_start));
+        self->filter_texts = zlistx_new();
+        if (self->filter_texts)
+            zlistx_set_destructor(self->filter_texts, (zlistx_destructor_fn *) zstr_free);
+        if (options->curve_server_key && options->curve_public_key
+        &&  options->curve_secret_key) {
+            snprintf(self->curve_server, sizeof self->curve_server, "%s",
+                     options->curve_server_key);
+            snprintf(self->curve_public, sizeof self->curve_public, "%s",
+                     options->curve_public_key);
+            snprintf(self->curve_secret, sizeof self->curve_secret, "%s",
+                     options->curve_secret_key);
+        }
+    }
     self->max_bytes = options->max_message_bytes < 0? UINT64_MAX
                     : (uint64_t) options->max_message_bytes;
     self->gaps = jb__gaps_new();
     self->filters = jb__filters_new();
     self->socket = zsock_new(ZMQ_SUB);
-    if (!self->gaps || !self->filters || !self->socket) {
+    if (!self->gaps || !self->filters || !self->socket
+    ||  (!self->caught_up && (!self->replay_endpoint || !self->replay_start
+                              || !self->filter_texts))) {
         jb__error(error, JB_ESOCKET, NULL, "cannot create a SUB socket: %s",
                   zmq_strerror(zmq_errno()));
         jb_subscriber_destroy(&self);
@@ -181,6 +224,12 @@ jb_subscriber_destroy(jb_subscriber_t **self_p)
         return;
     assert(!self->in_callback);     //  not from inside a handler
     zsock_destroy(&self->socket);
+    zsock_destroy(&self->replay);
+    zlistx_destroy(&self->filter_texts);
+    free(self->replay_endpoint);
+    free(self->replay_start);
+    //  the secret key is no one's business once we are gone
+    memset(self->curve_secret, 0, sizeof self->curve_secret);
     jb__gaps_destroy(&self->gaps);
     jb__filters_destroy(&self->filters);
     free(self->endpoint);
@@ -213,6 +262,11 @@ s_subscribe(jb_subscriber_t *self, const char *filter, jb_handler_fn *handler, v
         return jb__error(error, JB_ESOCKET, NULL, "cannot subscribe to \"%.*s\": %s",
                          s_QUOTE_MAX, filter, zmq_strerror(errnum));
     }
+    //  to catch up on, once, before the first live event
+    char *copy = self->filter_texts && !self->caught_up && !self->replay
+               ? jb__strndup(filter, strlen(filter)): NULL;
+    if (copy)
+        zlistx_add_end(self->filter_texts, copy);
     return 0;
 }
 
@@ -353,15 +407,14 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
 //  self->frames), and close its frames. Returns the event and its stamp in
 //  *stamp, or NULL for a message that is none, counted and reported.
 
-//  Count and report a message that is no event, of kept frames in
-//  self->frames.
+//  Count and report a message that is no event, of kept frames.
 static void
-s_reject(jb_subscriber_t *self, size_t kept, const jb_error_t *reason)
+s_reject(jb_subscriber_t *self, const jb_frame_t *frames, size_t kept, const jb_error_t *reason)
 {
     self->stats.rejected++;
     if (self->reject) {
         self->in_callback = true;
-        self->reject(self->frames, kept, reason, self->reject_arg);
+        self->reject(frames, kept, reason, self->reject_arg);
         self->in_callback = false;
     }
 }
@@ -410,7 +463,7 @@ s_decode(jb_subscriber_t *self, size_t kept, int total, uint64_t bytes,
                     (unsigned long long) self->max_bytes)
         : jb__message_decode_stamped(self->frames, kept, self->known, &event, stamp, &reason);
     if (rc)
-        s_reject(self, kept, &reason);
+        s_reject(self, self->frames, kept, &reason);
     s_frames_close(self, kept);
     return event;
 }
@@ -428,7 +481,7 @@ s_announcement(jb_subscriber_t *self)
     jb_error_t reason;
     char *type = NULL;
     if (jb__announce_parse(self->frames[2].data, self->frames[2].size, &announcement, &reason))
-        s_reject(self, 3, &reason);
+        s_reject(self, self->frames, 3, &reason);
     else
     if ((type = jb__strndup((const char *) self->frames[0].data, self->frames[0].size))
     &&  jb__filters_match_any(self->filters, type)) {
@@ -508,6 +561,184 @@ s_wanted(jb_subscriber_t *self, const jb_event_t *event, size_t *calls_p, bool *
 }
 
 //  --------------------------------------------------------------------------
+//  An event decoded, live or replayed, with its stamp: drop it when it was
+//  had already (with a replay endpoint: the seam between the replay and
+//  the live stream), note its number, and keep it when a filter wants it.
+//  Returns 1 with it in *event_p, 0 when it was dropped, or JB_ENOMEM.
+
+static int
+s_deliver(jb_subscriber_t *self, jb_event_t *event, const jb__received_stamp_t *stamp,
+          size_t *calls_p, jb_event_t **event_p, bool replayed)
+{
+    size_t type_size;
+    const char *type = jb__event_core(event, JB__TYPE, &type_size);
+    if (self->replay_endpoint && jb__gaps_repeated(self->gaps, stamp, type, type_size)) {
+        self->stats.duplicates++;
+        jb_event_destroy(&event);
+        return 0;
+    }
+    s_check_sequence(self, event, stamp);
+    bool wanted;
+    if (s_wanted(self, event, calls_p, &wanted)) {
+        jb_event_destroy(&event);
+        return JB_ENOMEM;
+    }
+    if (!wanted) {
+        self->stats.filtered++;
+        jb_event_destroy(&event);
+        return 0;
+    }
+    self->stats.delivered++;
+    if (replayed)
+        self->stats.replayed++;
+    *event_p = event;
+    return 1;
+}
+
+//  --------------------------------------------------------------------------
+//  Catching up (docs/replay.md): a replay of each filter from the start
+//  asked for, in the order subscribed, through a DEALER on the broker's
+//  replay endpoint, before the first live event is read. The SUB socket
+//  holds the live events meanwhile; those the replay gave already are
+//  dropped when they come (s_deliver).
+
+//  Ask for the replay of the next filter; false when none is left.
+static bool
+s_replay_next(jb_subscriber_t *self)
+{
+    self->replaying = (char *) (self->replaying? zlistx_next(self->filter_texts)
+                                               : zlistx_first(self->filter_texts));
+    if (!self->replaying)
+        return false;
+    char window [16];
+    snprintf(window, sizeof window, "%d", s_REPLAY_WINDOW);
+    self->credit_owed = 0;
+    self->replay_heard = zclock_mono();
+    zsock_send(self->replay, "ssss", "REPLAY", self->replaying, self->replay_start, window);
+    return true;
+}
+
+static int
+s_replay_open(jb_subscriber_t *self, jb_error_t *error)
+{
+    self->replay = zsock_new(ZMQ_DEALER);
+    if (!self->replay)
+        return jb__error(error, JB_ESOCKET, NULL, "cannot create the replay socket");
+    zsock_set_linger(self->replay, 0);
+    if (self->curve_public[0]
+    &&  jb_curve_client_apply(self->replay, self->curve_server, self->curve_public,
+                              self->curve_secret, error))
+        return error? error->code: JB_EINVAL;
+    if (zsock_connect(self->replay, "%s", self->replay_endpoint) == -1)
+        return jb__error(error, JB_EINVAL, NULL, "cannot connect to the replay endpoint "
+                         "\"%.*s\": %s", s_QUOTE_MAX, self->replay_endpoint,
+                         zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+//  Catching up is over, for good: the live stream from here.
+static void
+s_caught_up(jb_subscriber_t *self)
+{
+    zsock_destroy(&self->replay);
+    self->caught_up = true;
+}
+
+//  One EVENT of the replay, its frames after the command and sequence.
+//  Returns as s_deliver.
+static int
+s_replay_event(jb_subscriber_t *self, zmsg_t *message, size_t *calls_p, jb_event_t **event_p)
+{
+    jb_frame_t frames [s_FRAMES_MAX];
+    size_t count = 0;
+    for (zframe_t *frame = zmsg_first(message); frame && count < s_FRAMES_MAX;
+         frame = zmsg_next(message))
+        frames[count++] = (jb_frame_t) { zframe_data(frame), zframe_size(frame) };
+    if (++self->credit_owed >= s_REPLAY_CREDIT) {
+        char credit [16];
+        snprintf(credit, sizeof credit, "%u", self->credit_owed);
+        zsock_send(self->replay, "ss", "CREDIT", credit);
+        self->credit_owed = 0;
+    }
+    jb_event_t *event = NULL;
+    jb__received_stamp_t stamp;
+    jb_error_t reason;
+    self->stats.received++;
+    if (zmsg_size(message) != count
+    ||  jb__message_decode_stamped(frames, count, self->known, &event, &stamp, &reason)) {
+        s_reject(self, frames, count, &reason);
+        return 0;
+    }
+    return s_deliver(self, event, &stamp, calls_p, event_p, true);
+}
+
+//  The next replayed event a filter wants, waiting up to the deadline.
+//  Returns 1 with it, 0 when catching up is over (go live), JB_ETIMEDOUT,
+//  or an error that ends catching up: the replay endpoint silent for
+//  s_REPLAY_SILENCE_MS (JB_ECONNECT) or refusing (JB_EDENIED, JB_EIO).
+
+static int
+s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t **event_p,
+           size_t *calls_p, jb_error_t *error)
+{
+    if (!self->replay) {
+        int rc = s_replay_open(self, error);
+        if (rc || !s_replay_next(self)) {
+            s_caught_up(self);
+            return rc;
+        }
+    }
+    while (true) {
+        int64_t now = zclock_mono();
+        if (now - self->replay_heard > s_REPLAY_SILENCE_MS) {
+            s_caught_up(self);
+            return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint "
+                             "%.*s within %d ms: catching up given up, live events follow",
+                             s_QUOTE_MAX, self->replay_endpoint, s_REPLAY_SILENCE_MS);
+        }
+        long wait = s_REPLAY_SILENCE_MS - (long) (now - self->replay_heard);
+        if (deadline >= 0 && deadline - now < wait)
+            wait = deadline - now > 0? (long) (deadline - now): 0;
+        zmq_pollitem_t item = { zsock_resolve(self->replay), 0, ZMQ_POLLIN, 0 };
+        int ready = zmq_poll(&item, 1, wait);
+        if (ready == -1 && zmq_errno() == EINTR)
+            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
+        if (ready <= 0) {
+            if (deadline >= 0 && zclock_mono() >= deadline)
+                return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
+                                 s_QUOTE_MAX, self->replay_endpoint, timeout_ms);
+            continue;
+        }
+        zmsg_t *message = zmsg_recv(self->replay);
+        if (!message)
+            continue;
+        self->replay_heard = zclock_mono();
+        char *command = zmsg_popstr(message);
+        char *argument = zmsg_popstr(message);
+        int rc = 0;
+        if (command && streq(command, "EVENT"))
+            rc = s_replay_event(self, message, calls_p, event_p);
+        else
+        if (command && streq(command, "END")) {
+            if (!s_replay_next(self))
+                s_caught_up(self);
+        }
+        else {
+            s_caught_up(self);
+            rc = jb__error(error, argument && strstr(argument, "Permissions Violation")
+                           ? JB_EDENIED: JB_EIO, NULL, "catching up from %.*s: %s%s",
+                           s_QUOTE_MAX, self->replay_endpoint,
+                           argument? argument: "an unexpected answer", "; live events follow");
+        }
+        free(command);
+        free(argument);
+        zmsg_destroy(&message);
+        if (rc || self->caught_up)
+            return rc == JB_ENOMEM? jb__error(error, JB_ENOMEM, NULL, "out of memory"): rc;
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  The receive loop of recv and dispatch: the next event that a filter
 //  wants (see s_wanted), waiting up to timeout_ms. Malformed messages are
 //  counted, reported and skipped. 0, JB_ETIMEDOUT, JB_EINTR, JB_EDENIED,
@@ -519,6 +750,13 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
 {
     assert(timeout_ms >= -1);
     int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
+    if (!self->caught_up) {
+        int rc = s_catch_up(self, deadline, timeout_ms, event_p, calls_p, error);
+        if (rc == 1)
+            return 0;
+        if (rc)
+            return rc;
+    }
     while (true) {
         size_t kept;
         uint64_t bytes;
@@ -549,19 +787,11 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
         jb_event_t *event = s_decode(self, kept, total, bytes, &stamp);
         if (!event)
             continue;
-        s_check_sequence(self, event, &stamp);
-        bool wanted;
-        if (s_wanted(self, event, calls_p, &wanted)) {
-            jb_event_destroy(&event);
+        int rc = s_deliver(self, event, &stamp, calls_p, event_p, false);
+        if (rc == JB_ENOMEM)
             return jb__error(error, JB_ENOMEM, NULL, "out of memory");
-        }
-        if (wanted) {
-            self->stats.delivered++;
-            *event_p = event;
+        if (rc == 1)
             return 0;
-        }
-        self->stats.filtered++;
-        jb_event_destroy(&event);
     }
 }
 

@@ -508,6 +508,110 @@ test_dozens_of_concurrent_replays_keep_the_broker_bounded(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  A late subscriber catches up (issue 11, item 3): it subscribes while
+//  100 events are journaled already and 100 more come while it has not
+//  read yet (live, and journaled too); its first recv replays the 200,
+//  the 100 live copies are dropped as duplicates at the seam, and 50
+//  published after come live: 250 delivered, each once, in order.
+
+static void
+test_a_late_subscriber_catches_up_then_goes_live_without_a_duplicate(void **state)
+{
+    (void) state;
+    testproc_broker_t broker;
+    s_broker_start(&broker);
+    zsock_t *observer = zsock_new(ZMQ_XPUB);
+    assert_non_null(observer);
+    zsock_set_rcvtimeo(observer, s_DEADLINE_MS);
+    assert_int_equal(zsock_connect(observer, "%s", broker.frontend), 0);
+    s_publish(&broker, 0, 100, 100);
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.replay_endpoint = broker.replay;
+    options.replay_start = "first";
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    jb_error_t error;
+    jb_subscriber_t *subscriber = jb_subscriber_new(broker.backend, &options, &error);
+    if (!subscriber)
+        fail_msg("subscriber: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(subscriber, "jerry.replay.", NULL), 0);
+    testproc_expect_subscription(observer, "jerry.replay.", s_DEADLINE_MS);
+    s_publish(&broker, 100, 100, 200);
+    bool seen [250] = { false };
+    unsigned last [2] = { 0, 0 };
+    size_t delivered = 0;
+    while (delivered < 250) {
+        if (delivered == 200)
+            s_publish(&broker, 200, 50, 250);
+        jb_event_t *event = NULL;
+        int rc = jb_subscriber_recv(subscriber, s_DEADLINE_MS, &event, &error);
+        if (rc)
+            fail_msg("after %zu events: %s", delivered, error.message);
+        unsigned subject = (unsigned) atoi(jb_event_subject(event));
+        assert_true(subject < 250);
+        if (seen[subject])
+            fail_msg("event %u delivered twice", subject);
+        seen[subject] = true;
+        //  in order per type: odd and even subjects each rise
+        if (delivered > 1 && last[subject % 2] > subject)
+            fail_msg("event %u after %u of its type", subject, last[subject % 2]);
+        last[subject % 2] = subject;
+        jb_event_destroy(&event);
+        delivered++;
+    }
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(subscriber, &stats);
+    print_message("late subscriber: %llu delivered, %llu of them replayed, %llu duplicates "
+                  "dropped, %llu missed\n", (unsigned long long) stats.delivered,
+                  (unsigned long long) stats.replayed, (unsigned long long) stats.duplicates,
+                  (unsigned long long) stats.missed);
+    assert_int_equal(stats.delivered, 250);
+    assert_int_equal(stats.replayed, 200);
+    assert_int_equal(stats.duplicates, 100);
+    assert_int_equal(stats.missed, 0);
+    jb_subscriber_destroy(&subscriber);
+    zsock_destroy(&observer);
+
+    //  jbus sub does the same from flags: the whole journal, the last hour,
+    //  from a sequence; a bad --since is a usage error
+    struct { const char *flag, *value, *count; } runs [] = {
+        { "--from-start", NULL, "250" }, { "--since", "1h", "250" },
+        { "--from-seq", "201", "50" },
+    };
+    for (size_t index = 0; index < 3; index++) {
+        const char *args [12];
+        size_t count = 0;
+        args[count++] = "sub";
+        args[count++] = "--endpoint";
+        args[count++] = broker.backend;
+        args[count++] = "--replay";
+        args[count++] = broker.replay;
+        args[count++] = runs[index].flag;
+        if (runs[index].value)
+            args[count++] = runs[index].value;
+        args[count++] = "--count";
+        args[count++] = runs[index].count;
+        args[count++] = "jerry.replay.";
+        args[count] = NULL;
+        testproc_outcome_t outcome;
+        testproc_run(TESTPROC_JBUS, args, &outcome);
+        size_t lines = 0;
+        for (const char *line = outcome.out; (line = strchr(line, '\n')); line++)
+            lines++;
+        if (outcome.status != 0 || lines != (size_t) atoi(runs[index].count))
+            fail_msg("jbus sub %s: exit %d, %zu lines: %s", runs[index].flag, outcome.status,
+                     lines, outcome.err);
+        testproc_outcome_free(&outcome);
+    }
+    const char *bad [] = { "sub", "--since", "yesterday", "jerry.", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, bad, &outcome);
+    assert_int_equal(outcome.status, 2);
+    testproc_outcome_free(&outcome);
+    s_broker_stop(&broker);
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -522,6 +626,9 @@ main(void)
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_dozens_of_concurrent_replays_keep_the_broker_bounded,
                                   testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_a_late_subscriber_catches_up_then_goes_live_without_a_duplicate,
+            testproc_reap_children),
     };
     zsys_set_logstream(stderr);
     int failed = cmocka_run_group_tests(tests, testproc_group_setup, testproc_group_teardown);

@@ -118,6 +118,17 @@ typedef struct {
                                 //  not. Default 0: connect in the
                                 //  background, never fail for the broker's
                                 //  absence. Not for bind or inproc://
+    const char *replay_endpoint;        //  the broker's replay endpoint
+                                //  (docs/replay.md), to catch up from its
+                                //  journal; NULL (default): live only
+    const char *replay_start;   //  with replay_endpoint: where catching up
+                                //  starts, "first", "seq:N" or "time:MS"
+                                //  (ms since the epoch). Then the first
+                                //  recv or dispatch replays each filter
+                                //  subscribed so far, in order, before the
+                                //  live events, and drops the live events
+                                //  that the replay gave already. Both
+                                //  borrowed for the call to _new
 } jb_subscriber_options_t;
 
 typedef struct {
@@ -134,6 +145,10 @@ typedef struct {
                                 //  loss of a stream's tail as a gap
     uint64_t refused;           //  subscriptions the broker refused (CURVE
                                 //  rules), each returned as JB_EDENIED
+    uint64_t replayed;          //  events delivered from the journal while
+                                //  catching up (in delivered too)
+    uint64_t duplicates;        //  events dropped for having been delivered
+                                //  already: the seam between replay and live
 } jb_subscriber_stats_t;
 
 //  Fill options with the defaults.
