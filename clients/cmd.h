@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <czmq.h>
 #include "jbus.h"
 #include "jbus/curve.h"
 
@@ -87,6 +88,16 @@ int
 //  Wipe the keys in curve.
 void
     cmd_curve_clear(cmd_curve_t *curve);
+
+//  cmd_common.c: a socket of type that asks a broker something (jbus stats,
+//  jbus journal): CURVE keys from cert_path and server as cmd_curve_load
+//  takes them, linger 0, send and receive timeouts of timeout_ms,
+//  connected to endpoint; *curve_on_p says whether CURVE is on. NULL after
+//  saying why, with *exit_code_p CMD_EXIT_USAGE (bad keys or endpoint) or
+//  CMD_EXIT_FAILURE.
+zsock_t *
+    cmd_client_socket(const char *command, int type, const char *endpoint, const char *cert_path,
+                      const char *server, int timeout_ms, bool *curve_on_p, int *exit_code_p);
 
 int cmd_validate(int argc, char **argv);
 int cmd_pub(int argc, char **argv);

@@ -185,3 +185,40 @@ cmd_curve_clear(cmd_curve_t *curve)
     memset(curve->server_key, 0, sizeof curve->server_key);
     curve->on = false;
 }
+
+//  --------------------------------------------------------------------------
+
+zsock_t *
+cmd_client_socket(const char *command, int type, const char *endpoint, const char *cert_path,
+                  const char *server, int timeout_ms, bool *curve_on_p, int *exit_code_p)
+{
+    cmd_curve_t curve;
+    *exit_code_p = cmd_curve_load(command, cert_path, server, &curve);
+    if (*exit_code_p)
+        return NULL;
+    *curve_on_p = curve.on;
+    zsock_t *socket = zsock_new(type);
+    jb_error_t error;
+    int rc = !socket? JB_ESOCKET
+           : curve.on? jb_curve_client_apply(socket, curve.server_key, curve.cert.public_key,
+                                             curve.cert.secret_key, &error): 0;
+    cmd_curve_clear(&curve);
+    if (rc == JB_ESOCKET) {
+        fprintf(stderr, "jbus %s: cannot create a socket\n", command);
+        *exit_code_p = CMD_EXIT_FAILURE;
+    }
+    else
+    if (rc)
+        *exit_code_p = cmd_usage_error(command, "%s", error.message);
+    else {
+        zsock_set_linger(socket, 0);
+        zsock_set_sndtimeo(socket, timeout_ms);
+        zsock_set_rcvtimeo(socket, timeout_ms);
+        if (zsock_connect(socket, "%s", endpoint) == -1)
+            *exit_code_p = cmd_usage_error(command, "cannot connect to \"%s\": %s", endpoint,
+                                           zmq_strerror(zmq_errno()));
+    }
+    if (*exit_code_p)
+        zsock_destroy(&socket);
+    return socket;
+}

@@ -136,31 +136,19 @@ cmd_journal(int argc, char **argv)
         return rc;
     if (optind < argc)
         return cmd_usage_error(s_NAME, "unexpected argument '%s'", argv[optind]);
-    cmd_curve_t curve;
-    rc = cmd_curve_load(s_NAME, curve_cert, curve_server, &curve);
-    if (rc)
-        return rc;
-    zsock_t *client = zsock_new(ZMQ_DEALER);
-    jb_error_t error;
-    rc = !client? JB_ESOCKET
-       : curve.on? jb_curve_client_apply(client, curve.server_key, curve.cert.public_key,
-                                         curve.cert.secret_key, &error): 0;
-    cmd_curve_clear(&curve);
-    if (rc) {
-        zsock_destroy(&client);
-        return rc == JB_ESOCKET? CMD_EXIT_FAILURE: cmd_usage_error(s_NAME, "%s", error.message);
-    }
-    zsock_set_linger(client, 0);
-    zsock_set_rcvtimeo(client, timeout_ms);
-    int exit_code = CMD_EXIT_FAILURE;
+    bool curve_on = false;
+    int exit_code;
+    zsock_t *client = cmd_client_socket(s_NAME, ZMQ_DEALER, endpoint, curve_cert, curve_server,
+                                        timeout_ms, &curve_on, &exit_code);
+    if (!client)
+        return exit_code;
+    exit_code = CMD_EXIT_FAILURE;
     zmsg_t *reply = NULL;
-    if (zsock_connect(client, "%s", endpoint) == -1)
-        exit_code = cmd_usage_error(s_NAME, "cannot connect to \"%s\": %s", endpoint,
-                                    zmq_strerror(zmq_errno()));
-    else
     if (zstr_send(client, "INFO") == -1 || !(reply = zmsg_recv(client)))
         fprintf(stderr, "jbus " s_NAME ": no answer from %s within %d ms (is the broker's "
-                "journal on, and is this its replay endpoint?)\n", endpoint, timeout_ms);
+                "journal on, and is this its replay endpoint?%s)\n", endpoint, timeout_ms,
+                curve_on? " With CURVE, check that the broker lets our key in and that "
+                "--curve-server is its key": "");
     else {
         char *command = zmsg_popstr(reply);
         char *text = zmsg_popstr(reply);

@@ -84,35 +84,14 @@ cmd_stats(int argc, char **argv)
         return rc;
     if (optind < argc)
         return cmd_usage_error(s_NAME, "unexpected argument '%s'", argv[optind]);
-    cmd_curve_t curve;
-    rc = cmd_curve_load(s_NAME, curve_cert, curve_server, &curve);
-    if (rc)
-        return rc;
-
-    zsock_t *request = zsock_new(ZMQ_REQ);
-    if (!request) {
-        fprintf(stderr, "jbus " s_NAME ": cannot create a socket\n");
-        cmd_curve_clear(&curve);
-        return CMD_EXIT_FAILURE;
-    }
-    jb_error_t error;
-    rc = curve.on? jb_curve_client_apply(request, curve.server_key, curve.cert.public_key,
-                                         curve.cert.secret_key, &error): 0;
-    bool curve_on = curve.on;
-    cmd_curve_clear(&curve);
-    if (rc) {
-        zsock_destroy(&request);
-        return cmd_usage_error(s_NAME, "%s", error.message);
-    }
-    zsock_set_linger(request, 0);
-    zsock_set_sndtimeo(request, timeout_ms);
-    zsock_set_rcvtimeo(request, timeout_ms);
-    int exit_code = CMD_EXIT_FAILURE;
+    bool curve_on = false;
+    int exit_code;
+    zsock_t *request = cmd_client_socket(s_NAME, ZMQ_REQ, endpoint, curve_cert, curve_server,
+                                         timeout_ms, &curve_on, &exit_code);
+    if (!request)
+        return exit_code;
+    exit_code = CMD_EXIT_FAILURE;
     char *reply = NULL;
-    if (zsock_connect(request, "%s", endpoint) == -1)
-        fprintf(stderr, "jbus " s_NAME ": cannot connect to %s: %s\n", endpoint,
-                zmq_strerror(zmq_errno()));
-    else
     if (zstr_send(request, "STATS") == -1 || !(reply = zstr_recv(request)))
         fprintf(stderr, "jbus " s_NAME ": no answer from %s within %d ms%s\n", endpoint, timeout_ms,
                 curve_on? " (with CURVE, check that the broker lets our key in and that "
