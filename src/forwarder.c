@@ -249,6 +249,23 @@ s_reannounce(const void *topic, size_t topic_size, const void *text, size_t text
         self->stats.reannounced++;
 }
 
+//  An event forwarded but not journaled: the journal's queue was full.
+//  Counted, and logged at most once a minute, so that a journal that cannot
+//  keep up is never silent and its log never floods.
+static void
+s_journal_dropped(jb__forwarder_t *self)
+{
+    self->stats.journal_dropped++;
+    int64_t now = zclock_mono();
+    if (self->journal_drop_logged && now - self->journal_drop_logged < 60000)
+        return;
+    self->journal_drop_logged = now;
+    zsys_warning("jbus broker: journal: its queue is full, the events it cannot take are "
+                 "forwarded but not journaled (%" PRIu64 " so far, journal.dropped); raise "
+                 "journal_queue, or journal_commit_count for larger groups",
+                 self->stats.journal_dropped);
+}
+
 //  True when an event of topic (frame 0) is to be journaled.
 static bool
 s_journaled(const jb__forwarder_t *self, zmq_msg_t *topic)
@@ -280,7 +297,7 @@ s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t 
         s_announcement_keep(self, frames);
     if (self->journal_feed_handle && !announcement && s_journaled(self, &frames[0])
     &&  !jb__recorder_record(self->journal_feed_handle, frames, count))
-        self->stats.journal_dropped++;
+        s_journal_dropped(self);
     for (size_t index = 0; index < count; index++)
         if (s_send(&frames[index], self->backend_handle,
                    ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)

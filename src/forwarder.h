@@ -65,6 +65,7 @@ struct jb__forwarder {
     char *journal_filters;              //  the prefixes journaled, a copy,
                                         //  NUL-separated; NULL for every type
     size_t journal_filter_count;
+    int64_t journal_drop_logged;        //  when a drop was last logged
     zmq_msg_t msg;                      //  for everything but messages
                                         //  from publishers, reused
     zmq_msg_t frames [JB_BROKER_FRAMES_MAX + 1];

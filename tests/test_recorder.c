@@ -375,6 +375,46 @@ test_a_full_disk_degrades_the_journal_visibly_and_forwarding_goes_on(void **stat
 }
 
 //  --------------------------------------------------------------------------
+//  A journal that cannot keep up (a queue of 10 events, a burst of
+//  20,000): what it cannot take is forwarded all the same, counted as
+//  journal.dropped, and logged; what it took is whole and in order.
+
+static void
+test_a_journal_that_cannot_keep_up_drops_counts_and_says_so(void **state)
+{
+    (void) state;
+    char directory [PATH_MAX];
+    testproc_format(directory, sizeof directory, "%s/journal-behind", testproc_directory);
+    const char *more [] = { "--journal-queue", "10", NULL };
+    testproc_broker_t broker;
+    s_broker_start(&broker, directory, more);
+    jb_publisher_t *publisher = s_publisher(broker.frontend);
+    assert_int_equal(jb_publisher_wait_for(publisher, "jerry.recorder.", 5000, NULL), 0);
+    s_publish(publisher, "jerry.recorder.item.added", 0, 20000, 100);
+    jb_publisher_destroy(&publisher);
+    s_await_journal(broker.control, 20000);
+    cJSON *root = s_stats(broker.control);
+    uint64_t dropped = s_journal_counter(root, "dropped");
+    uint64_t committed = s_journal_counter(root, "committed");
+    cJSON_Delete(root);
+    print_message("a queue of 10 under a burst of 20000: %llu journaled, %llu dropped\n",
+                  (unsigned long long) committed, (unsigned long long) dropped);
+    assert_true(dropped > 0);
+    assert_int_equal(committed + dropped, 20000);
+    kill(broker.process.pid, SIGTERM);
+    testproc_outcome_t outcome;
+    testproc_wait(&broker.process, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    if (!strstr(outcome.err, "journal: its queue is full"))
+        fail_msg("no warning of the full queue in the log: %s", outcome.err);
+    testproc_outcome_free(&outcome);
+    s_contents_t contents = s_journal_read(directory);
+    assert_int_equal(contents.count, committed);
+    assert_true(contents.in_order);
+    s_directory_remove(directory);
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -384,6 +424,8 @@ main(void)
             test_the_journal_keeps_what_is_forwarded_across_a_sigkill_and_a_restart,
             testproc_reap_children),
         cmocka_unit_test_teardown(test_filters_choose_the_types_and_the_byte_bound_holds,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_a_journal_that_cannot_keep_up_drops_counts_and_says_so,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(
             test_a_full_disk_degrades_the_journal_visibly_and_forwarding_goes_on,
