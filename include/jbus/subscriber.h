@@ -40,6 +40,12 @@
     or to longer ones or patterns under them
     ("jerry.work_tracking.*.completed").
 
+    With a broker that keeps a journal, set replay_endpoint and
+    replay_start in the options to catch up: the first recv or dispatch
+    replays, from the journal, what each filter subscribed so far matches,
+    then goes on with the live events, dropping those the replay gave
+    already (docs/replay.md 6).
+
     Connecting happens in the background, as in ZeroMQ: a broker that is
     not there yet is tried again every 100 ms or so, without a word. To
     learn at once that it is not there, or that it refused our key, set
