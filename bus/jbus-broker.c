@@ -101,7 +101,7 @@ static const s_setting_t s_settings [] = {
       "(default 604800000, 7 days)" },
     { "journal-commit-ms", "journal_commit_ms", "MS",
       "commit the journal at least this often (default 10): a\n"
-      "broker crash loses at most the events of the last MS" },
+      "broker crash loses the events of the last MS and the queue" },
     { "journal-commit-count", "journal_commit_count", "N",
       "or as soon as N events wait (default 1000)" },
     { "journal-sync", "journal_sync", "BOOL",

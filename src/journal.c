@@ -19,13 +19,18 @@
     the numbers stay gapless.
     ========================================================================= */
 
+#define _DEFAULT_SOURCE         //  flock, O_CLOEXEC
+
 #include <assert.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "jbus.h"
 #include "journal.h"
@@ -35,9 +40,13 @@
 #define s_MAP_DEFAULT ((uint64_t) 1 << 30)
 
 //  Room in the map beyond the byte bound: B-tree pages, LMDB's free list
-//  and the positions. Twice the bound covers pages that copy-on-write
-//  keeps while readers hold old snapshots.
-#define s_MAP_SLACK ((uint64_t) 16 << 20)
+//  and the positions. The bound counts records' bytes, and a record a
+//  little over half a page (about 2 kB) takes a whole overflow page: four
+//  times the bound covers that, and the pages that copy-on-write keeps
+//  while readers hold old snapshots. The map bounds the file; LMDB grows
+//  the file only as pages are used.
+#define s_MAP_FACTOR 4
+#define s_MAP_SLACK ((uint64_t) 64 << 20)
 
 //  Bytes before the frames of a record.
 #define s_RECORD_HEADER 16
@@ -63,6 +72,7 @@ struct jb__journal {
     uint64_t max_bytes;
     int64_t max_age_ms;
     uint64_t map_bytes;
+    int lock_fd;                //  holds the directory's jbus.lock
 };
 
 //  --------------------------------------------------------------------------
@@ -131,9 +141,24 @@ jb__journal_open(const jb__journal_options_t *options, jb_error_t *error)
         jb__error(error, JB_ENOMEM, NULL, "out of memory");
         return NULL;
     }
+    //  one writer per directory: LMDB lets many processes open it, and a
+    //  second writer's idea of the last sequence would be stale
+    char lock_path [4096];
+    snprintf(lock_path, sizeof lock_path, "%s/jbus.lock", options->directory);
+    self->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (self->lock_fd == -1 || flock(self->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+        jb__error(error, JB_EIO, NULL, "journal: \"%s\" %s", options->directory,
+                  self->lock_fd == -1? strerror(errno)
+                  : "is in use by another process (its jbus.lock is held)");
+        if (self->lock_fd != -1)
+            close(self->lock_fd);
+        free(self);
+        return NULL;
+    }
     self->max_bytes = options->max_bytes;
     self->max_age_ms = options->max_age_ms;
-    self->map_bytes = options->max_bytes? options->max_bytes * 2 + s_MAP_SLACK: s_MAP_DEFAULT;
+    self->map_bytes = options->max_bytes? options->max_bytes * s_MAP_FACTOR + s_MAP_SLACK
+                                        : s_MAP_DEFAULT;
     //  readers in other threads, and the writer's own reads beside its
     //  write transaction, need read transactions not tied to a thread
     unsigned flags = MDB_NOTLS | (options->sync? 0: MDB_NOMETASYNC);
@@ -182,6 +207,7 @@ jb__journal_close(jb__journal_t **self_p)
         }
         if (self->env)
             mdb_env_close(self->env);
+        close(self->lock_fd);           //  and with it the lock
         free(self);
         *self_p = NULL;
     }
@@ -394,6 +420,13 @@ jb__journal_lost(const jb__journal_t *self)
 {
     assert(self);
     return self->lost;
+}
+
+bool
+jb__journal_has_pending(const jb__journal_t *self)
+{
+    assert(self);
+    return self->pending != NULL;
 }
 
 uint64_t

@@ -123,6 +123,10 @@ uint64_t
 uint64_t
     jb__journal_pending(const jb__journal_t *self);
 
+//  True when a group is pending: messages, positions or trims to commit.
+bool
+    jb__journal_has_pending(const jb__journal_t *self);
+
 //  What the journal holds, as committed. 0 or JB_EIO.
 int
     jb__journal_info(jb__journal_t *self, jb__journal_info_t *info);

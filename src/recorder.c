@@ -58,6 +58,9 @@ static void
 s_commit(jb__recorder_t *self)
 {
     uint64_t count = jb__journal_pending(self->journal);
+    self->group_due = -1;
+    if (!jb__journal_has_pending(self->journal))
+        return;                 //  nothing written: no news of the disk
     jb_error_t error;
     int rc = jb__journal_commit(self->journal, &error);
     if (rc == 0 && count) {
@@ -68,7 +71,6 @@ s_commit(jb__recorder_t *self)
             atomic_store(&self->counters.last, info.last);
     }
     s_account(self, rc, &error);
-    self->group_due = -1;
 }
 
 //  Record one message from the queue, its frames past the journal's bound
@@ -229,7 +231,9 @@ jb__recorder_new(const jb__recorder_options_t *options, jb_error_t *error)
     snprintf(self->endpoint, sizeof self->endpoint, "inproc://jbus-recorder-%p", (void *) self);
     self->queue = zsock_new(ZMQ_PULL);
     if (self->queue) {
-        zsock_set_rcvhwm(self->queue, options->queue);
+        //  inproc adds the two ends' high-water marks: the feed's holds
+        //  the queue, this end next to nothing
+        zsock_set_rcvhwm(self->queue, 1);
         if (zsock_bind(self->queue, "%s", self->endpoint) == -1)
             zsock_destroy(&self->queue);
     }

@@ -19,8 +19,16 @@
 #include "error.h"
 #include "filters.h"
 
+//  Most durable consumers the journal keeps positions for.
+#define s_CONSUMERS_MAX 1000
+
 //  Records one replay scans in a turn.
 #define s_SCAN_MAX 10000
+
+//  A replay whose client has sent nothing for this long while it waits
+//  for credit is dropped: the client is gone (a send to it would say so,
+//  but a replay that waits for credit sends nothing).
+#define s_IDLE_MS 30000
 
 //  Requests served before the replays get their turn.
 #define s_REQUESTS_MAX 100
@@ -42,6 +50,7 @@ typedef struct {
     uint64_t in_flight_bytes;
     bool stalled;               //  the last send found the socket full
     bool gone;                  //  the client is gone: drop the replay
+    int64_t heard;              //  when the client last sent (zclock_mono)
 } s_session_t;
 
 struct jb__replay {
@@ -50,7 +59,7 @@ struct jb__replay {
     void *handle;
     zsock_t *acks;              //  PUSH to the journal's writer
     jb__journal_t *journal;
-    const jb__rules_t *rules;
+    jb__rules_t *rules;         //  our own copy, or NULL without CURVE
     zhashx_t *sessions;         //  identity as hex -> s_session_t
     jb__replay_counters_t *counters;    //  borrowed
     const jb__recorder_counters_t *recorder;    //  borrowed
@@ -201,6 +210,7 @@ s_replay_begin(jb__replay_t *self, zframe_t **identity_p, zmsg_t *request, const
             session->subscription_size = subscription_size;
             session->next = next;
             session->window = (uint32_t) window_size;
+            session->heard = zclock_mono();
             //  a new replay of the same client replaces the last
             zhashx_update(self->sessions, key, session);
             atomic_fetch_add(&self->counters->replays, 1);
@@ -225,12 +235,34 @@ s_credit(jb__replay_t *self, s_session_t *session, zmsg_t *request)
         return;
     }
     free(text);
+    session->heard = zclock_mono();
     for (; count > 0 && session->in_flight > 0; count--) {
         session->in_flight_bytes -= session->sizes[session->oldest];
         session->oldest = (session->oldest + 1) % JB__REPLAY_WINDOW_MAX;
         session->in_flight--;
     }
     session->stalled = false;
+}
+
+//  True when name is a new durable consumer and the journal keeps
+//  s_CONSUMERS_MAX already: their positions are bounded, like the rest.
+static void
+s_consumer_count(const char *name, uint64_t sequence, void *arg)
+{
+    (void) name;
+    (void) sequence;
+    (*(size_t *) arg)++;
+}
+
+static bool
+s_consumers_full(jb__replay_t *self, const char *name)
+{
+    uint64_t position;
+    if (jb__journal_position(self->journal, name, &position) == 0)
+        return false;
+    size_t count = 0;
+    jb__journal_each_position(self->journal, s_consumer_count, &count);
+    return count >= s_CONSUMERS_MAX;
 }
 
 //  ACK NAME SEQUENCE: durable consumer NAME has taken every event up to
@@ -257,6 +289,10 @@ s_acknowledge(jb__replay_t *self, zframe_t *identity, zmsg_t *request)
     if (!s_number(sequence, UINT64_MAX / 2, &position) || jb__journal_info(self->journal, &info)
     ||  position > info.last)
         s_error(self, identity, "ACK's sequence is a number up to the journal's last");
+    else
+    if (s_consumers_full(self, name))
+        s_error(self, identity, "the journal keeps %d durable consumers already",
+                s_CONSUMERS_MAX);
     else
     if (!jb__recorder_acknowledge(zsock_resolve(self->acks), name, position))
         s_error(self, identity, "the journal's writer is behind: acknowledgement dropped");
@@ -443,8 +479,11 @@ s_sessions_serve(jb__replay_t *self)
         return true;
     for (s_session_t *session = (s_session_t *) zhashx_first(self->sessions); session;
          session = (s_session_t *) zhashx_next(self->sessions)) {
-        if (session->stalled || session->in_flight >= session->window)
+        if (session->stalled || session->in_flight >= session->window) {
+            if (zclock_mono() - session->heard > s_IDLE_MS)
+                zlist_append(ended, (void *) zhashx_cursor(self->sessions));
             continue;
+        }
         s_turn_t turn = { self, session, 0, false };
         uint64_t head_before = 0;
         jb__journal_info_t info;
@@ -489,7 +528,8 @@ s_actor(zsock_t *pipe, void *args)
     };
     bool busy = false;
     while (true) {
-        if (zmq_poll(items, 2, busy? 0: -1) == -1 && zmq_errno() != EINTR)
+        long timeout = busy? 0: zhashx_size(self->sessions)? s_IDLE_MS: -1;
+        if (zmq_poll(items, 2, timeout) == -1 && zmq_errno() != EINTR)
             break;                          //  the context is ending
         if (items[0].revents & ZMQ_POLLIN) {
             char *command = zstr_recv(pipe);
@@ -521,12 +561,14 @@ jb__replay_new(zsock_t **router_p, zsock_t **acks_p, jb__journal_t *journal,
         *acks_p = NULL;
         self->handle = zsock_resolve(self->router);
         self->journal = journal;
-        self->rules = rules;
+        //  a copy: a lookup in CZMQ's zhashx moves its cursor and may
+        //  rehash, so the forwarder's table is not ours to read
+        self->rules = rules? jb__rules_dup(rules): NULL;
         self->counters = counters;
         self->recorder = recorder;
         self->sessions = zhashx_new();
     }
-    if (self && self->sessions) {
+    if (self && self->sessions && (!rules || self->rules)) {
         zhashx_set_destructor(self->sessions, s_session_destroy);
         int mandatory = 1;
         zmq_setsockopt(self->handle, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
@@ -557,6 +599,7 @@ jb__replay_destroy(jb__replay_t **self_p)
         zsock_destroy(&self->router);
         zsock_destroy(&self->acks);
         zhashx_destroy(&self->sessions);
+        jb__rules_destroy(&self->rules);
         free(self);
         *self_p = NULL;
     }

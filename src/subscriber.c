@@ -664,8 +664,19 @@ s_replay_event(jb_subscriber_t *self, zmsg_t *message, size_t *calls_p, jb_event
     jb__received_stamp_t stamp;
     jb_error_t reason;
     self->stats.received++;
-    if (zmsg_size(message) != count
-    ||  jb__message_decode_stamped(frames, count, self->known, &event, &stamp, &reason)) {
+    uint64_t bytes = 0;
+    for (size_t index = 0; index < count; index++)
+        bytes += frames[index].size;
+    int rc = zmsg_size(message) != count
+        ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
+                    "(binary mode) or 3 (structured mode), this one has %zu",
+                    zmsg_size(message))
+        : bytes > self->max_bytes
+        ? jb__error(&reason, JB_EFRAME, NULL, "a message of %llu bytes, more than "
+                    "max_message_bytes (%llu)", (unsigned long long) bytes,
+                    (unsigned long long) self->max_bytes)
+        : jb__message_decode_stamped(frames, count, self->known, &event, &stamp, &reason);
+    if (rc) {
         s_reject(self, frames, count, &reason);
         return 0;
     }
@@ -724,11 +735,13 @@ s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t *
                 s_caught_up(self);
         }
         else {
-            s_caught_up(self);
+            //  this filter's replay failed; the others are still tried
             rc = jb__error(error, argument && strstr(argument, "Permissions Violation")
-                           ? JB_EDENIED: JB_EIO, NULL, "catching up from %.*s: %s%s",
-                           s_QUOTE_MAX, self->replay_endpoint,
-                           argument? argument: "an unexpected answer", "; live events follow");
+                           ? JB_EDENIED: JB_EIO, NULL, "catching up on \"%.*s\" from %.*s: "
+                           "%s", s_QUOTE_MAX, self->replaying, s_QUOTE_MAX,
+                           self->replay_endpoint, argument? argument: "an unexpected answer");
+            if (!s_replay_next(self))
+                s_caught_up(self);
         }
         free(command);
         free(argument);

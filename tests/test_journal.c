@@ -148,6 +148,12 @@ test_committed_messages_read_back_frame_for_frame_in_order(void **state)
     assert_int_equal(jb__journal_read(journal, 2, 0, s_collect, &collected, &next), 0);
     assert_int_equal(collected.count, 1);
     assert_int_equal(next, 3);
+    //  one writer per directory: a second open is refused while it lives
+    jb_error_t error;
+    jb__journal_options_t options = { s_directory, 0, 0, true };
+    assert_null(jb__journal_open(&options, &error));
+    assert_int_equal(error.code, JB_EIO);
+    assert_non_null(strstr(error.message, "in use by another process"));
     jb__journal_close(&journal);
     assert_null(journal);
 }

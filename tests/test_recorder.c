@@ -183,8 +183,8 @@ static void
 s_directory_remove(const char *directory)
 {
     char path [PATH_MAX];
-    const char *files [] = { "data.mdb", "lock.mdb" };
-    for (size_t index = 0; index < 2; index++) {
+    const char *files [] = { "data.mdb", "lock.mdb", "jbus.lock" };
+    for (size_t index = 0; index < 3; index++) {
         testproc_format(path, sizeof path, "%s/%s", directory, files[index]);
         unlink(path);
     }

@@ -53,6 +53,8 @@ s_broker_stop(testproc_broker_t *broker)
     unlink(path);
     testproc_format(path, sizeof path, "%s/lock.mdb", s_journal);
     unlink(path);
+    testproc_format(path, sizeof path, "%s/jbus.lock", s_journal);
+    unlink(path);
     rmdir(s_journal);
 }
 

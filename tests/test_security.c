@@ -1627,6 +1627,8 @@ test_a_publisher_cannot_forge_the_brokers_notices(void **state)
     unlink(path);
     testproc_format(path, sizeof path, "%s/lock.mdb", journal);
     unlink(path);
+    testproc_format(path, sizeof path, "%s/jbus.lock", journal);
+    unlink(path);
     rmdir(journal);
 }
 
