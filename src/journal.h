@@ -85,8 +85,9 @@ void
 
 //  Append one message of frame_count frames (1 .. JB__JOURNAL_FRAMES_MAX)
 //  at time_ms to the pending group, which a write transaction holds until
-//  jb__journal_commit. *sequence_p gets its sequence. When the map is
-//  full, the oldest messages make room first. Returns 0, or JB_EIO with
+//  jb__journal_commit. *sequence_p gets its sequence. Under max_bytes the
+//  oldest messages make room first; a map that is full all the same (see
+//  s_MAP_FACTOR) fails the append. Returns 0, or JB_EIO with
 //  LMDB's reason in error when it could not be stored: LMDB then gives up
 //  the whole pending group, which is lost with it (counted in
 //  jb__journal_lost).
