@@ -30,6 +30,9 @@
 //  but a replay that waits for credit sends nothing).
 #define s_IDLE_MS 30000
 
+//  How soon a replay whose client's queue was full is tried again.
+#define s_STALLED_MS 10
+
 //  Requests served before the replays get their turn.
 #define s_REQUESTS_MAX 100
 
@@ -468,22 +471,25 @@ s_turn_read(const jb__journal_entry_t *entry, void *arg)
     return true;
 }
 
-//  Give each replay that may send a turn. Returns true when one may still
-//  send (the loop then does not wait).
-static bool
+//  Give each replay that may send a turn. Returns how long the loop may
+//  wait for a request before the next turns: 0 while a replay may send, a
+//  little while a client's queue was full (it drains without a word from
+//  the client), and otherwise only as long as idle replays may live.
+static long
 s_sessions_serve(jb__replay_t *self)
 {
-    bool busy = false;
+    bool busy = false, stalled = false;
     zlist_t *ended = zlist_new();
     if (!ended)
-        return true;
+        return 0;
     for (s_session_t *session = (s_session_t *) zhashx_first(self->sessions); session;
          session = (s_session_t *) zhashx_next(self->sessions)) {
-        if (session->stalled || session->in_flight >= session->window) {
+        if (session->in_flight >= session->window) {
             if (zclock_mono() - session->heard > s_IDLE_MS)
                 zlist_append(ended, (void *) zhashx_cursor(self->sessions));
             continue;
         }
+        session->stalled = false;
         s_turn_t turn = { self, session, 0, false };
         uint64_t head_before = 0;
         jb__journal_info_t info;
@@ -500,11 +506,19 @@ s_sessions_serve(jb__replay_t *self)
                           ? session->next - 1: head_before;
             char text [24];
             snprintf(text, sizeof text, "%" PRIu64, head);
-            s_send_text(self, session->identity, "END", text);
-            ended_now = true;
+            jb_frame_t frames [2] = { { "END", 3 }, { text, strlen(text) } };
+            //  an END that finds the queue full is sent again next turn
+            int sent = s_send(self, session->identity, frames, 2);
+            if (sent == EAGAIN)
+                session->stalled = true;
+            else
+                ended_now = true;
         }
         if (ended_now)
             zlist_append(ended, (void *) zhashx_cursor(self->sessions));
+        else
+        if (session->stalled)
+            stalled = true;
         else
         if (!turn.full)
             busy = true;
@@ -513,7 +527,7 @@ s_sessions_serve(jb__replay_t *self)
          key = (const char *) zlist_next(ended))
         zhashx_delete(self->sessions, key);
     zlist_destroy(&ended);
-    return busy;
+    return busy? 0: stalled? s_STALLED_MS: zhashx_size(self->sessions)? s_IDLE_MS: -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -526,9 +540,8 @@ s_actor(zsock_t *pipe, void *args)
     zmq_pollitem_t items [] = {
         { zsock_resolve(pipe), 0, ZMQ_POLLIN, 0 }, { self->handle, 0, ZMQ_POLLIN, 0 }
     };
-    bool busy = false;
+    long timeout = -1;
     while (true) {
-        long timeout = busy? 0: zhashx_size(self->sessions)? s_IDLE_MS: -1;
         if (zmq_poll(items, 2, timeout) == -1 && zmq_errno() != EINTR)
             break;                          //  the context is ending
         if (items[0].revents & ZMQ_POLLIN) {
@@ -540,7 +553,7 @@ s_actor(zsock_t *pipe, void *args)
         }
         for (int request = 0; request < s_REQUESTS_MAX && s_request_serve(self); request++)
             ;
-        busy = s_sessions_serve(self);
+        timeout = s_sessions_serve(self);
     }
 }
 

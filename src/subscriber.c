@@ -76,6 +76,10 @@ struct jb_subscriber {
     char *replaying;            //  the filter being replayed, borrowed
     uint32_t credit_owed;       //  events taken and not yet credited
     int64_t replay_heard;       //  when the replay endpoint last answered
+    int replay_round;           //  1: from replay_start; 2: the seam's
+    int64_t replay_began;       //  when round 1 was asked for
+    uint64_t round_head;        //  the lowest head round 1's ENDs gave
+    char seam_start [32];       //  round 2's start: "seq:HEAD+1"
     char curve_server [JB_CURVE_KEY_SIZE];  //  CURVE keys for the replay
     char curve_public [JB_CURVE_KEY_SIZE];  //  endpoint, "" without
     char curve_secret [JB_CURVE_KEY_SIZE];
@@ -87,6 +91,12 @@ struct jb_subscriber {
 
 //  How long the replay endpoint may stay silent while catching up.
 #define s_REPLAY_SILENCE_MS 5000
+
+//  Round 2 of catching up, which closes the seam, starts this long after
+//  round 1 began at the earliest: by then our subscription has reached the
+//  broker, and what it forwarded before has been committed to the journal
+//  (a commit interval is 10 ms by default).
+#define s_SEAM_MS 500
 
 //  --------------------------------------------------------------------------
 
@@ -601,6 +611,11 @@ s_deliver(jb_subscriber_t *self, jb_event_t *event, const jb__received_stamp_t *
 //  replay endpoint, before the first live event is read. The SUB socket
 //  holds the live events meanwhile; those the replay gave already are
 //  dropped when they come (s_deliver).
+//
+//  An event the broker forwarded before our subscription reached it, but
+//  committed only after round 1 read the journal's end, is in neither
+//  stream. So a second round replays each filter again from round 1's
+//  head, s_SEAM_MS after round 1 began at the earliest: the seam.
 
 //  Ask for the replay of the next filter; false when none is left.
 static bool
@@ -614,7 +629,8 @@ s_replay_next(jb_subscriber_t *self)
     snprintf(window, sizeof window, "%d", s_REPLAY_WINDOW);
     self->credit_owed = 0;
     self->replay_heard = zclock_mono();
-    zsock_send(self->replay, "ssss", "REPLAY", self->replaying, self->replay_start, window);
+    zsock_send(self->replay, "ssss", "REPLAY", self->replaying,
+               self->replay_round == 2? self->seam_start: self->replay_start, window);
     return true;
 }
 
@@ -694,6 +710,9 @@ s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t *
 {
     if (!self->replay) {
         int rc = s_replay_open(self, error);
+        self->replay_round = 1;
+        self->replay_began = zclock_mono();
+        self->round_head = UINT64_MAX;
         if (rc || !s_replay_next(self)) {
             s_caught_up(self);
             return rc;
@@ -701,6 +720,30 @@ s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t *
     }
     while (true) {
         int64_t now = zclock_mono();
+        //  between the rounds: the seam's round waits for its time
+        if (!self->replaying) {
+            int64_t due = self->replay_began + s_SEAM_MS;
+            if (now < due) {
+                long wait = (long) (due - now);
+                if (deadline >= 0 && deadline - now < wait)
+                    wait = deadline - now > 0? (long) (deadline - now): 0;
+                if (zmq_poll(NULL, 0, wait) == -1 && zmq_errno() == EINTR)
+                    return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
+                if (deadline >= 0 && zclock_mono() >= deadline && zclock_mono() < due)
+                    return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within "
+                                     "%d ms", s_QUOTE_MAX, self->replay_endpoint, timeout_ms);
+                continue;
+            }
+            self->replay_round = 2;
+            snprintf(self->seam_start, sizeof self->seam_start, "seq:%llu",
+                     (unsigned long long) (self->round_head == UINT64_MAX? 0
+                                                                          : self->round_head + 1));
+            if (!s_replay_next(self)) {
+                s_caught_up(self);
+                return 0;
+            }
+            now = zclock_mono();
+        }
         if (now - self->replay_heard > s_REPLAY_SILENCE_MS) {
             s_caught_up(self);
             return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint "
@@ -731,7 +774,10 @@ s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t *
             rc = s_replay_event(self, message, calls_p, event_p);
         else
         if (command && streq(command, "END")) {
-            if (!s_replay_next(self))
+            uint64_t head = argument? strtoull(argument, NULL, 10): 0;
+            if (self->replay_round == 1 && head < self->round_head)
+                self->round_head = head;
+            if (!s_replay_next(self) && self->replay_round == 2)
                 s_caught_up(self);
         }
         else {
@@ -740,7 +786,7 @@ s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t *
                            ? JB_EDENIED: JB_EIO, NULL, "catching up on \"%.*s\" from %.*s: "
                            "%s", s_QUOTE_MAX, self->replaying, s_QUOTE_MAX,
                            self->replay_endpoint, argument? argument: "an unexpected answer");
-            if (!s_replay_next(self))
+            if (!s_replay_next(self) && self->replay_round == 2)
                 s_caught_up(self);
         }
         free(command);

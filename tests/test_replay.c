@@ -567,9 +567,11 @@ test_a_late_subscriber_catches_up_then_goes_live_without_a_duplicate(void **stat
                   "dropped, %llu missed\n", (unsigned long long) stats.delivered,
                   (unsigned long long) stats.replayed, (unsigned long long) stats.duplicates,
                   (unsigned long long) stats.missed);
+    //  the 200 at least came from the journal (and the last 50 too when
+    //  they were committed before the seam's round); the live copies of
+    //  what was replayed are dropped when read
     assert_int_equal(stats.delivered, 250);
-    assert_int_equal(stats.replayed, 200);
-    assert_int_equal(stats.duplicates, 100);
+    assert_true(stats.replayed >= 200);
     assert_int_equal(stats.missed, 0);
     jb_subscriber_destroy(&subscriber);
     zsock_destroy(&observer);
@@ -614,6 +616,129 @@ test_a_late_subscriber_catches_up_then_goes_live_without_a_duplicate(void **stat
 }
 
 //  --------------------------------------------------------------------------
+//  The seam under traffic: a publisher sends an event a millisecond while
+//  subscribers join late, one after another, and catch up from the first
+//  event. Each reads all along, so that its replay and its live stream
+//  overlap while the traffic goes on. Each gets every event exactly once:
+//  none falls between the replay and the live stream (round 2 of catching
+//  up closes the seam).
+
+static void
+s_ticker(zsock_t *pipe, void *args)
+{
+    const char *frontend = (const char *) args;
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.linger_ms = 5000;
+    jb_publisher_t *publisher = jb_publisher_new(frontend, &options, NULL);
+    assert_non_null(publisher);
+    assert_int_equal(jb_publisher_wait_ready(publisher, s_DEADLINE_MS, NULL), 0);
+    zsock_signal(pipe, 0);
+    unsigned sent = 0;
+    zpoller_t *poller = zpoller_new(pipe, NULL);
+    while (!zpoller_wait(poller, 1)) {
+        jb_event_t *event = jb_event_new("jerry.replay.seam.tick", "/jerry/replay");
+        char subject [32];
+        snprintf(subject, sizeof subject, "%u", sent++);
+        jb_event_set_subject(event, subject);
+        jb_publisher_publish(publisher, event, NULL);
+        jb_event_destroy(&event);
+    }
+    zpoller_destroy(&poller);
+    char *command = zstr_recv(pipe);
+    zstr_free(&command);
+    jb_publisher_destroy(&publisher);
+    zsock_send(pipe, "4", sent);
+    //  the actor ends at $TERM
+    command = zstr_recv(pipe);
+    zstr_free(&command);
+}
+
+static void
+test_late_subscribers_under_traffic_miss_nothing_at_the_seam(void **state)
+{
+    (void) state;
+    testproc_broker_t broker;
+    s_broker_start(&broker);
+    zactor_t *ticker = zactor_new(s_ticker, broker.frontend);
+    assert_non_null(ticker);
+    enum { s_JOINERS = 6, s_MAX = 100000 };
+    jb_subscriber_t *joiners [s_JOINERS];
+    bool *seen [s_JOINERS];
+    size_t delivered [s_JOINERS] = { 0 };
+    int joined = 0;
+    for (int index = 0; index <= s_JOINERS; index++) {
+        if (index < s_JOINERS) {
+            jb_subscriber_options_t options;
+            jb_subscriber_options_defaults(&options);
+            options.replay_endpoint = broker.replay;
+            options.replay_start = "first";
+            options.connect_timeout_ms = s_DEADLINE_MS;
+            options.rcvhwm = 0;
+            joiners[index] = jb_subscriber_new(broker.backend, &options, NULL);
+            assert_non_null(joiners[index]);
+            seen[index] = (bool *) calloc(s_MAX, sizeof(bool));
+            assert_non_null(seen[index]);
+            assert_int_equal(jb_subscriber_subscribe(joiners[index], "jerry.replay.seam.", NULL),
+                             0);
+            joined++;
+        }
+        //  every joiner reads for a while (joining at odd moments is the
+        //  point); after the last, the ticker stops and they read the rest
+        unsigned sent = 0;
+        if (index == s_JOINERS) {
+            assert_int_equal(zstr_send(ticker, "STOP"), 0);
+            assert_int_equal(zsock_recv(ticker, "4", &sent), 0);
+        }
+        //  (catching up goes at the pace of recv: each reader is asked
+        //  without waiting, and the loop rests only when none had anything)
+        int64_t until = zclock_mono() + (index < s_JOINERS? 150 + 37 * index: s_DEADLINE_MS);
+        while (zclock_mono() < until) {
+            bool any = false, all = index == s_JOINERS;
+            for (int reader = 0; reader < joined; reader++) {
+                if (index == s_JOINERS && delivered[reader] < sent)
+                    all = false;
+                jb_event_t *event = NULL;
+                if (jb_subscriber_recv(joiners[reader], 0, &event, NULL) != 0)
+                    continue;
+                any = true;
+                unsigned subject = (unsigned) atoi(jb_event_subject(event));
+                assert_true(subject < s_MAX);
+                if (seen[reader][subject])
+                    fail_msg("joiner %d got event %u twice", reader, subject);
+                seen[reader][subject] = true;
+                delivered[reader]++;
+                jb_event_destroy(&event);
+            }
+            if (all)
+                break;
+            if (!any)
+                zmq_poll(NULL, 0, 1);
+        }
+        if (index < s_JOINERS)
+            continue;
+        for (int reader = 0; reader < s_JOINERS; reader++) {
+            jb_subscriber_stats_t stats;
+            jb_subscriber_stats(joiners[reader], &stats);
+            print_message("joiner %d: %zu of %u delivered, %llu replayed, %llu duplicates, "
+                          "%llu missed\n", reader, delivered[reader], sent,
+                          (unsigned long long) stats.replayed,
+                          (unsigned long long) stats.duplicates,
+                          (unsigned long long) stats.missed);
+            for (unsigned subject = 0; subject < sent; subject++)
+                if (!seen[reader][subject])
+                    fail_msg("joiner %d never got event %u", reader, subject);
+            assert_int_equal(delivered[reader], sent);
+            free(seen[reader]);
+            jb_subscriber_destroy(&joiners[reader]);
+        }
+    }
+    zactor_destroy(&ticker);
+    s_broker_stop(&broker);
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -631,6 +756,8 @@ main(void)
         cmocka_unit_test_teardown(
             test_a_late_subscriber_catches_up_then_goes_live_without_a_duplicate,
             testproc_reap_children),
+        cmocka_unit_test_teardown(test_late_subscribers_under_traffic_miss_nothing_at_the_seam,
+                                  testproc_reap_children),
     };
     zsys_set_logstream(stderr);
     int failed = cmocka_run_group_tests(tests, testproc_group_setup, testproc_group_teardown);
