@@ -53,6 +53,7 @@
 #include "forwarder.h"
 #include "announce.h"
 #include "broker_config.h"
+#include "broker_stats.h"
 #include "inspect.h"
 #include "refusal.h"
 
@@ -61,9 +62,8 @@
 //  the control socket are never starved for long.
 #define s_BATCH 1000
 
-//  Room for the JSON answer to "STATS": some twenty-five 20-digit numbers
-//  and their names.
-#define s_REPLY_MAX 2048
+//  Room for the JSON answer to "STATS".
+#define s_REPLY_MAX JB__BROKER_STATS_JSON_MAX
 
 //  Items the actor polls at most: the pipe, the frontend, the backend, the
 //  frontend's monitor, control, ZAP and two more monitors.
@@ -663,30 +663,9 @@ static void
 s_log_stats(jb__forwarder_t *self, const char *what)
 {
     jb_broker_stats_t stats = s_stats_snapshot(self);
-    char strict [128] = "";
-    if (self->strict || self->guard)
-        snprintf(strict, sizeof strict, ", %s: rejected %" PRIu64 " messages from %zu%s peers",
-                 self->strict? "strict": "curve", stats.rejected, jb__log_once_size(self->peers),
-                 jb__log_once_full(self->peers)? " or more": "");
-    char curve [160] = "";
-    if (self->guard)
-        snprintf(curve, sizeof curve, ", curve: refused %" PRIu64 " handshakes, dropped %" PRIu64
-                 " messages, refused %" PRIu64 " subscriptions", stats.auth_failures,
-                 stats.forbidden_messages, stats.forbidden_subscriptions);
-    char journal [200] = "";
-    if (stats.journal)
-        snprintf(journal, sizeof journal, ", journal: %" PRIu64 " committed (last %" PRIu64 "), "
-                 "%" PRIu64 " dropped at a full queue, %" PRIu64 " lost to write failures, "
-                 "%" PRIu64 " trimmed", stats.journal_committed, stats.journal_last,
-                 stats.journal_dropped, stats.journal_lost, stats.journal_trimmed);
-    zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
-              "out %" PRIu64 " messages %" PRIu64 " bytes, "
-              "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
-              "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages, "
-              "%" PRIu64 " announcements in, %" PRIu64 " sent again%s%s%s",
-              what, stats.messages_in, stats.bytes_in, stats.messages_out, stats.bytes_out,
-              stats.subscriptions, stats.unsubscriptions, stats.uptime_ms, stats.disconnects,
-              stats.oversized, stats.announcements, stats.reannounced, strict, curve, journal);
+    jb__broker_stats_log(&stats, what, self->strict, self->guard != NULL,
+                         self->peers? jb__log_once_size(self->peers): 0,
+                         self->peers && jb__log_once_full(self->peers));
 }
 
 //  --------------------------------------------------------------------------
@@ -710,33 +689,9 @@ s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
         int size;
         if (is_stats) {
             jb_broker_stats_t stats = s_stats_snapshot(self);
-            char journal [400] = "\"journal\":null";
-            if (stats.journal)
-                snprintf(journal, sizeof journal, "\"journal\":{\"committed\":%" PRIu64 ","
-                         "\"dropped\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"commits\":%" PRIu64 ","
-                         "\"trimmed\":%" PRIu64 ",\"last\":%" PRIu64 ",\"replays\":%" PRIu64 ","
-                         "\"replayed\":%" PRIu64 "}",
-                         stats.journal_committed, stats.journal_dropped, stats.journal_lost,
-                         stats.journal_commits, stats.journal_trimmed, stats.journal_last,
-                         stats.replays, stats.replayed);
-            size = snprintf(reply, sizeof reply,
-                "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
-                "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
-                "\"oversized\":%" PRIu64 ",\"forbidden\":%" PRIu64 ","
-                "\"announcements\":%" PRIu64 "},"
-                "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
-                "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 ","
-                "\"forbidden\":%" PRIu64 ",\"reannounced\":%" PRIu64 ","
-                "\"retained\":%zu},"
-                "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
-                "\"uptime_ms\":%" PRIu64 ",%s}",
-                stats.messages_in, stats.bytes_in, stats.rejected, stats.disconnects,
-                stats.oversized, stats.forbidden_messages, stats.announcements,
-                stats.messages_out, stats.bytes_out,
-                stats.subscriptions, stats.unsubscriptions, stats.forbidden_subscriptions,
-                stats.reannounced, self->retained? jb__retained_size(self->retained): 0,
-                self->strict? "true": "false", self->guard? "true": "false",
-                stats.auth_failures, stats.uptime_ms, journal);
+            size = jb__broker_stats_json(&stats, self->retained? jb__retained_size(self->retained)
+                                                              : 0,
+                                         self->strict, self->guard != NULL, reply, sizeof reply);
         }
         else
             size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");
