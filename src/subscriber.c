@@ -29,74 +29,14 @@
 #include "message.h"
 #include "refusal.h"
 #include "sequence.h"
+#include "subscriber.h"
 #include "text.h"
-
-//  Frames kept of one message. The binding uses 2 or 3; a 4th lets the
-//  decoder name the mode a 4-frame message was meant to be. Frames beyond
-//  are received and dropped, so the socket stays on message boundaries.
-#define s_FRAMES_MAX 4
-
-//  Longest filter quoted in an error message.
-#define s_QUOTE_MAX 200
 
 //  What a subscriber must reach, for jb__connection_wait's messages.
 #define s_PEER "a broker's subscriber endpoint (its backend, an XPUB socket; publishers " \
                "connect to the other one)"
 
-struct jb_subscriber {
-    zsock_t *socket;            //  SUB
-    void *handle;               //  its libzmq socket, for the receive path
-    char *endpoint;             //  as given, or the bound endpoint
-    const jb_extension_def_t *known;    //  borrowed from the options
-    uint64_t max_bytes;         //  largest message decoded; UINT64_MAX for any
-    zmq_msg_t parts [s_FRAMES_MAX];     //  frames of the message being read
-    jb_frame_t frames [s_FRAMES_MAX];   //  the same, as the decoder takes them
 
-    jb__filters_t *filters;     //  every filter, and the handlers on them
-    bool in_callback;           //  a handler or a callback is running
-    bool unsubscribed;          //  an unsubscribe since the last message read
-    bool check_exactly;         //  the last message read needs exact matching
-
-    jb_reject_fn *reject;       //  on_reject callback, or NULL
-    void *reject_arg;
-    jb_gap_fn *gap;             //  on_gap callback, or NULL
-    void *gap_arg;
-    char curve_key [JB_CURVE_KEY_SIZE];     //  our public key with CURVE,
-                                //  for the broker's refusals; else ""
-    jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
-    jb_subscriber_stats_t stats;
-
-    //  Catching up from the broker's journal (docs/replay.md), before the
-    //  first live event: one replay per filter, in the order subscribed
-    char *replay_endpoint;      //  NULL: live only
-    char *replay_start;         //  "first", "seq:N" or "time:MS"
-    zlistx_t *filter_texts;     //  every filter subscribed, in order (char *)
-    zsock_t *replay;            //  DEALER while catching up, else NULL
-    bool caught_up;             //  catching up is over, or was never asked
-    char *replaying;            //  the filter being replayed, borrowed
-    uint32_t credit_owed;       //  events taken and not yet credited
-    int64_t replay_heard;       //  when the replay endpoint last answered
-    int replay_round;           //  1: from replay_start; 2: the seam's
-    int64_t replay_began;       //  when round 1 was asked for
-    uint64_t round_head;        //  the lowest head round 1's ENDs gave
-    char seam_start [32];       //  round 2's start: "seq:HEAD+1"
-    char curve_server [JB_CURVE_KEY_SIZE];  //  CURVE keys for the replay
-    char curve_public [JB_CURVE_KEY_SIZE];  //  endpoint, "" without
-    char curve_secret [JB_CURVE_KEY_SIZE];
-};
-
-//  Events taken from a replay before they are credited back in one CREDIT.
-#define s_REPLAY_WINDOW 100
-#define s_REPLAY_CREDIT 50
-
-//  How long the replay endpoint may stay silent while catching up.
-#define s_REPLAY_SILENCE_MS 5000
-
-//  Round 2 of catching up, which closes the seam, starts this long after
-//  round 1 began at the earliest: by then our subscription has reached the
-//  broker, and what it forwarded before has been committed to the journal
-//  (a commit interval is 10 ms by default).
-#define s_SEAM_MS 500
 
 //  --------------------------------------------------------------------------
 
@@ -270,7 +210,7 @@ s_subscribe(jb_subscriber_t *self, const char *filter, jb_handler_fn *handler, v
         int errnum = zmq_errno();
         jb__filters_undo_add(self->filters, filter, handler != NULL);
         return jb__error(error, JB_ESOCKET, NULL, "cannot subscribe to \"%.*s\": %s",
-                         s_QUOTE_MAX, filter, zmq_strerror(errnum));
+                         JB__SUBSCRIBER_QUOTE_MAX, filter, zmq_strerror(errnum));
     }
     //  to catch up on, once, before the first live event
     char *copy = self->filter_texts && !self->caught_up && !self->replay
@@ -306,10 +246,10 @@ jb_subscriber_unsubscribe(jb_subscriber_t *self, const char *filter, jb_error_t 
     size_t subscription_size;
     if (!jb__filters_find(self->filters, filter, &subscription_size))
         return jb__error(error, JB_ENOTFOUND, NULL, "not subscribed to \"%.*s\"",
-                         s_QUOTE_MAX, filter);
+                         JB__SUBSCRIBER_QUOTE_MAX, filter);
     if (zmq_setsockopt(self->handle, ZMQ_UNSUBSCRIBE, filter, subscription_size) == -1)
         return jb__error(error, JB_ESOCKET, NULL, "cannot unsubscribe from \"%.*s\": %s",
-                         s_QUOTE_MAX, filter, zmq_strerror(zmq_errno()));
+                         JB__SUBSCRIBER_QUOTE_MAX, filter, zmq_strerror(zmq_errno()));
     jb__filters_remove(self->filters, filter);
     self->unsubscribed = true;
     return 0;
@@ -362,7 +302,7 @@ s_read_message(jb_subscriber_t *self, size_t *kept_p, uint64_t *bytes_p)
     zmq_msg_t extra;
     while (more) {
         //  a message arrives whole, so its later frames never need a wait
-        part = kept < s_FRAMES_MAX? &self->parts[kept]: &extra;
+        part = kept < JB__SUBSCRIBER_FRAMES_MAX? &self->parts[kept]: &extra;
         zmq_msg_init(part);
         if (zmq_msg_recv(part, self->handle, ZMQ_DONTWAIT) == -1) {
             int errnum = zmq_errno();
@@ -401,7 +341,7 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
         int64_t now = zclock_mono();
         if (now >= deadline)
             return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
-                             s_QUOTE_MAX, self->endpoint, timeout_ms);
+                             JB__SUBSCRIBER_QUOTE_MAX, self->endpoint, timeout_ms);
         remaining = (long) (deadline - now);
     }
     zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
@@ -418,8 +358,9 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
 //  *stamp, or NULL for a message that is none, counted and reported.
 
 //  Count and report a message that is no event, of kept frames.
-static void
-s_reject(jb_subscriber_t *self, const jb_frame_t *frames, size_t kept, const jb_error_t *reason)
+void
+jb__subscriber_reject(jb_subscriber_t *self, const jb_frame_t *frames, size_t kept,
+                      const jb_error_t *reason)
 {
     self->stats.rejected++;
     if (self->reject) {
@@ -473,7 +414,7 @@ s_decode(jb_subscriber_t *self, size_t kept, int total, uint64_t bytes,
                     (unsigned long long) self->max_bytes)
         : jb__message_decode_stamped(self->frames, kept, self->known, &event, stamp, &reason);
     if (rc)
-        s_reject(self, self->frames, kept, &reason);
+        jb__subscriber_reject(self, self->frames, kept, &reason);
     s_frames_close(self, kept);
     return event;
 }
@@ -491,7 +432,7 @@ s_announcement(jb_subscriber_t *self)
     jb_error_t reason;
     char *type = NULL;
     if (jb__announce_parse(self->frames[2].data, self->frames[2].size, &announcement, &reason))
-        s_reject(self, self->frames, 3, &reason);
+        jb__subscriber_reject(self, self->frames, 3, &reason);
     else
     if ((type = jb__strndup((const char *) self->frames[0].data, self->frames[0].size))
     &&  jb__filters_match_any(self->filters, type)) {
@@ -526,8 +467,8 @@ s_refusal(jb_subscriber_t *self, jb_error_t *error)
         self->stats.refused++;
         rc = jb__error(error, JB_EDENIED, NULL, "Permissions Violation for Subscription to "
                        "\"%.*s\": the broker's rules do not let our key subscribe to it "
-                       "(docs/security.md)", (int) (prefix_size < s_QUOTE_MAX? prefix_size
-                                                                            : s_QUOTE_MAX),
+                       "(docs/security.md)", (int) (prefix_size < JB__SUBSCRIBER_QUOTE_MAX? prefix_size
+                                                                            : JB__SUBSCRIBER_QUOTE_MAX),
                        prefix);
     }
     s_frames_close(self, 3);
@@ -576,9 +517,10 @@ s_wanted(jb_subscriber_t *self, const jb_event_t *event, size_t *calls_p, bool *
 //  the live stream), note its number, and keep it when a filter wants it.
 //  Returns 1 with it in *event_p, 0 when it was dropped, or JB_ENOMEM.
 
-static int
-s_deliver(jb_subscriber_t *self, jb_event_t *event, const jb__received_stamp_t *stamp,
-          size_t *calls_p, jb_event_t **event_p, bool replayed)
+int
+jb__subscriber_deliver(jb_subscriber_t *self, jb_event_t *event,
+                       const jb__received_stamp_t *stamp, size_t *calls_p, jb_event_t **event_p,
+                       bool replayed)
 {
     size_t type_size;
     const char *type = jb__event_core(event, JB__TYPE, &type_size);
@@ -606,198 +548,6 @@ s_deliver(jb_subscriber_t *self, jb_event_t *event, const jb__received_stamp_t *
 }
 
 //  --------------------------------------------------------------------------
-//  Catching up (docs/replay.md): a replay of each filter from the start
-//  asked for, in the order subscribed, through a DEALER on the broker's
-//  replay endpoint, before the first live event is read. The SUB socket
-//  holds the live events meanwhile; those the replay gave already are
-//  dropped when they come (s_deliver).
-//
-//  An event the broker forwarded before our subscription reached it, but
-//  committed only after round 1 read the journal's end, is in neither
-//  stream. So a second round replays each filter again from round 1's
-//  head, s_SEAM_MS after round 1 began at the earliest: the seam.
-
-//  Ask for the replay of the next filter; false when none is left.
-static bool
-s_replay_next(jb_subscriber_t *self)
-{
-    self->replaying = (char *) (self->replaying? zlistx_next(self->filter_texts)
-                                               : zlistx_first(self->filter_texts));
-    if (!self->replaying)
-        return false;
-    char window [16];
-    snprintf(window, sizeof window, "%d", s_REPLAY_WINDOW);
-    self->credit_owed = 0;
-    self->replay_heard = zclock_mono();
-    zsock_send(self->replay, "ssss", "REPLAY", self->replaying,
-               self->replay_round == 2? self->seam_start: self->replay_start, window);
-    return true;
-}
-
-static int
-s_replay_open(jb_subscriber_t *self, jb_error_t *error)
-{
-    self->replay = zsock_new(ZMQ_DEALER);
-    if (!self->replay)
-        return jb__error(error, JB_ESOCKET, NULL, "cannot create the replay socket");
-    zsock_set_linger(self->replay, 0);
-    if (self->curve_public[0]
-    &&  jb_curve_client_apply(self->replay, self->curve_server, self->curve_public,
-                              self->curve_secret, error))
-        return error? error->code: JB_EINVAL;
-    if (zsock_connect(self->replay, "%s", self->replay_endpoint) == -1)
-        return jb__error(error, JB_EINVAL, NULL, "cannot connect to the replay endpoint "
-                         "\"%.*s\": %s", s_QUOTE_MAX, self->replay_endpoint,
-                         zmq_strerror(zmq_errno()));
-    return 0;
-}
-
-//  Catching up is over, for good: the live stream from here.
-static void
-s_caught_up(jb_subscriber_t *self)
-{
-    zsock_destroy(&self->replay);
-    self->caught_up = true;
-}
-
-//  One EVENT of the replay, its frames after the command and sequence.
-//  Returns as s_deliver.
-static int
-s_replay_event(jb_subscriber_t *self, zmsg_t *message, size_t *calls_p, jb_event_t **event_p)
-{
-    jb_frame_t frames [s_FRAMES_MAX];
-    size_t count = 0;
-    for (zframe_t *frame = zmsg_first(message); frame && count < s_FRAMES_MAX;
-         frame = zmsg_next(message))
-        frames[count++] = (jb_frame_t) { zframe_data(frame), zframe_size(frame) };
-    if (++self->credit_owed >= s_REPLAY_CREDIT) {
-        char credit [16];
-        snprintf(credit, sizeof credit, "%u", self->credit_owed);
-        zsock_send(self->replay, "ss", "CREDIT", credit);
-        self->credit_owed = 0;
-    }
-    jb_event_t *event = NULL;
-    jb__received_stamp_t stamp;
-    jb_error_t reason;
-    self->stats.received++;
-    uint64_t bytes = 0;
-    for (size_t index = 0; index < count; index++)
-        bytes += frames[index].size;
-    int rc = zmsg_size(message) != count
-        ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
-                    "(binary mode) or 3 (structured mode), this one has %zu",
-                    zmsg_size(message))
-        : bytes > self->max_bytes
-        ? jb__error(&reason, JB_EFRAME, NULL, "a message of %llu bytes, more than "
-                    "max_message_bytes (%llu)", (unsigned long long) bytes,
-                    (unsigned long long) self->max_bytes)
-        : jb__message_decode_stamped(frames, count, self->known, &event, &stamp, &reason);
-    if (rc) {
-        s_reject(self, frames, count, &reason);
-        return 0;
-    }
-    return s_deliver(self, event, &stamp, calls_p, event_p, true);
-}
-
-//  The next replayed event a filter wants, waiting up to the deadline.
-//  Returns 1 with it, 0 when catching up is over (go live), JB_ETIMEDOUT,
-//  or an error that ends catching up: the replay endpoint silent for
-//  s_REPLAY_SILENCE_MS (JB_ECONNECT) or refusing (JB_EDENIED, JB_EIO).
-
-static int
-s_catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t **event_p,
-           size_t *calls_p, jb_error_t *error)
-{
-    if (!self->replay) {
-        int rc = s_replay_open(self, error);
-        self->replay_round = 1;
-        self->replay_began = zclock_mono();
-        self->round_head = UINT64_MAX;
-        if (rc || !s_replay_next(self)) {
-            s_caught_up(self);
-            return rc;
-        }
-    }
-    while (true) {
-        int64_t now = zclock_mono();
-        //  between the rounds: the seam's round waits for its time
-        if (!self->replaying) {
-            int64_t due = self->replay_began + s_SEAM_MS;
-            if (now < due) {
-                long wait = (long) (due - now);
-                if (deadline >= 0 && deadline - now < wait)
-                    wait = deadline - now > 0? (long) (deadline - now): 0;
-                if (zmq_poll(NULL, 0, wait) == -1 && zmq_errno() == EINTR)
-                    return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-                if (deadline >= 0 && zclock_mono() >= deadline && zclock_mono() < due)
-                    return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within "
-                                     "%d ms", s_QUOTE_MAX, self->replay_endpoint, timeout_ms);
-                continue;
-            }
-            self->replay_round = 2;
-            snprintf(self->seam_start, sizeof self->seam_start, "seq:%llu",
-                     (unsigned long long) (self->round_head == UINT64_MAX? 0
-                                                                          : self->round_head + 1));
-            if (!s_replay_next(self)) {
-                s_caught_up(self);
-                return 0;
-            }
-            now = zclock_mono();
-        }
-        if (now - self->replay_heard > s_REPLAY_SILENCE_MS) {
-            s_caught_up(self);
-            return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint "
-                             "%.*s within %d ms: catching up given up, live events follow",
-                             s_QUOTE_MAX, self->replay_endpoint, s_REPLAY_SILENCE_MS);
-        }
-        long wait = s_REPLAY_SILENCE_MS - (long) (now - self->replay_heard);
-        if (deadline >= 0 && deadline - now < wait)
-            wait = deadline - now > 0? (long) (deadline - now): 0;
-        zmq_pollitem_t item = { zsock_resolve(self->replay), 0, ZMQ_POLLIN, 0 };
-        int ready = zmq_poll(&item, 1, wait);
-        if (ready == -1 && zmq_errno() == EINTR)
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-        if (ready <= 0) {
-            if (deadline >= 0 && zclock_mono() >= deadline)
-                return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
-                                 s_QUOTE_MAX, self->replay_endpoint, timeout_ms);
-            continue;
-        }
-        zmsg_t *message = zmsg_recv(self->replay);
-        if (!message)
-            continue;
-        self->replay_heard = zclock_mono();
-        char *command = zmsg_popstr(message);
-        char *argument = zmsg_popstr(message);
-        int rc = 0;
-        if (command && streq(command, "EVENT"))
-            rc = s_replay_event(self, message, calls_p, event_p);
-        else
-        if (command && streq(command, "END")) {
-            uint64_t head = argument? strtoull(argument, NULL, 10): 0;
-            if (self->replay_round == 1 && head < self->round_head)
-                self->round_head = head;
-            if (!s_replay_next(self) && self->replay_round == 2)
-                s_caught_up(self);
-        }
-        else {
-            //  this filter's replay failed; the others are still tried
-            rc = jb__error(error, argument && strstr(argument, "Permissions Violation")
-                           ? JB_EDENIED: JB_EIO, NULL, "catching up on \"%.*s\" from %.*s: "
-                           "%s", s_QUOTE_MAX, self->replaying, s_QUOTE_MAX,
-                           self->replay_endpoint, argument? argument: "an unexpected answer");
-            if (!s_replay_next(self) && self->replay_round == 2)
-                s_caught_up(self);
-        }
-        free(command);
-        free(argument);
-        zmsg_destroy(&message);
-        if (rc || self->caught_up)
-            return rc == JB_ENOMEM? jb__error(error, JB_ENOMEM, NULL, "out of memory"): rc;
-    }
-}
-
-//  --------------------------------------------------------------------------
 //  The receive loop of recv and dispatch: the next event that a filter
 //  wants (see s_wanted), waiting up to timeout_ms. Malformed messages are
 //  counted, reported and skipped. 0, JB_ETIMEDOUT, JB_EINTR, JB_EDENIED,
@@ -810,7 +560,7 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
     assert(timeout_ms >= -1);
     int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
     if (!self->caught_up) {
-        int rc = s_catch_up(self, deadline, timeout_ms, event_p, calls_p, error);
+        int rc = jb__catch_up(self, deadline, timeout_ms, event_p, calls_p, error);
         if (rc == 1)
             return 0;
         if (rc)
@@ -846,7 +596,7 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
         jb_event_t *event = s_decode(self, kept, total, bytes, &stamp);
         if (!event)
             continue;
-        int rc = s_deliver(self, event, &stamp, calls_p, event_p, false);
+        int rc = jb__subscriber_deliver(self, event, &stamp, calls_p, event_p, false);
         if (rc == JB_ENOMEM)
             return jb__error(error, JB_ENOMEM, NULL, "out of memory");
         if (rc == 1)
