@@ -89,6 +89,25 @@ int
 void
     cmd_curve_clear(cmd_curve_t *curve);
 
+//  cmd_common.c: the options of a subcommand that asks a broker something
+//  (jbus stats, jbus journal).
+typedef struct {
+    const char *endpoint;       //  -e, --ENDPOINT_FLAG EP; the default given
+    int timeout_ms;             //  -t, --timeout MS; default 2000
+    const char *curve_cert;     //  --curve-cert FILE, NULL when not given
+    const char *curve_server;   //  --curve-server KEY, NULL when not given
+    bool json;                  //  --json, where the subcommand takes it
+} cmd_client_options_t;
+
+//  Parse argv into options: the endpoint under --endpoint_flag (and -e),
+//  starting at default_endpoint; --json only with_json. Returns -1 to go
+//  on, or an exit code: CMD_EXIT_OK after help() for --help,
+//  CMD_EXIT_USAGE after saying what is wrong.
+int
+    cmd_client_parse(const char *command, int argc, char **argv, const char *endpoint_flag,
+                     const char *default_endpoint, bool with_json, void (*help)(void),
+                     cmd_client_options_t *options);
+
 //  cmd_common.c: a socket of type that asks a broker something (jbus stats,
 //  jbus journal): CURVE keys from cert_path and server as cmd_curve_load
 //  takes them, linger 0, send and receive timeouts of timeout_ms,

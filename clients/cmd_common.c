@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -221,4 +222,46 @@ cmd_client_socket(const char *command, int type, const char *endpoint, const cha
     if (*exit_code_p)
         zsock_destroy(&socket);
     return socket;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+cmd_client_parse(const char *command, int argc, char **argv, const char *endpoint_flag,
+                 const char *default_endpoint, bool with_json, void (*help)(void),
+                 cmd_client_options_t *options)
+{
+    enum { s_JSON = 256, s_CURVE_CERT, s_CURVE_SERVER };
+    struct option long_options [] = {
+        { endpoint_flag, required_argument, NULL, 'e' },
+        { "timeout",  required_argument, NULL, 't' },
+        { "curve-cert", required_argument, NULL, s_CURVE_CERT },
+        { "curve-server", required_argument, NULL, s_CURVE_SERVER },
+        { "help",     no_argument,       NULL, 'h' },
+        { "json",     no_argument,       NULL, s_JSON },
+        { NULL, 0, NULL, 0 }
+    };
+    if (!with_json)
+        long_options[5] = (struct option) { NULL, 0, NULL, 0 };
+    *options = (cmd_client_options_t) { default_endpoint, 2000, NULL, NULL, false };
+    int option, rc = 0;
+    while (rc == 0 && (option = getopt_long(argc, argv, "e:t:h", long_options, NULL)) != -1) {
+        switch (option) {
+            case 'e': options->endpoint = optarg; break;
+            case 't':
+                rc = cmd_parse_int(command, "--timeout", optarg, 1, INT32_MAX,
+                                   &options->timeout_ms);
+                break;
+            case s_JSON: options->json = true; break;
+            case s_CURVE_CERT: options->curve_cert = optarg; break;
+            case s_CURVE_SERVER: options->curve_server = optarg; break;
+            case 'h': help(); return CMD_EXIT_OK;
+            default: return cmd_usage_hint(command);
+        }
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return cmd_usage_error(command, "unexpected argument '%s'", argv[optind]);
+    return -1;
 }

@@ -106,40 +106,17 @@ s_print_text(const cJSON *root, const char *endpoint)
 int
 cmd_journal(int argc, char **argv)
 {
-    enum { s_JSON = 256, s_CURVE_CERT, s_CURVE_SERVER };
-    static const struct option long_options [] = {
-        { "replay",   required_argument, NULL, 'e' },
-        { "json",     no_argument,       NULL, s_JSON },
-        { "timeout",  required_argument, NULL, 't' },
-        { "curve-cert", required_argument, NULL, s_CURVE_CERT },
-        { "curve-server", required_argument, NULL, s_CURVE_SERVER },
-        { "help",     no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *endpoint = JB_BROKER_REPLAY_DEFAULT;
-    const char *curve_cert = NULL, *curve_server = NULL;
-    bool json = false;
-    int timeout_ms = 2000;
-    int option, rc = 0;
-    while (rc == 0 && (option = getopt_long(argc, argv, "e:t:h", long_options, NULL)) != -1) {
-        switch (option) {
-            case 'e': endpoint = optarg; break;
-            case 't': rc = cmd_parse_int(s_NAME, "--timeout", optarg, 1, INT32_MAX, &timeout_ms); break;
-            case s_JSON: json = true; break;
-            case s_CURVE_CERT: curve_cert = optarg; break;
-            case s_CURVE_SERVER: curve_server = optarg; break;
-            case 'h': s_print_help(); return CMD_EXIT_OK;
-            default: return cmd_usage_hint(s_NAME);
-        }
-    }
-    if (rc)
-        return rc;
-    if (optind < argc)
-        return cmd_usage_error(s_NAME, "unexpected argument '%s'", argv[optind]);
+    cmd_client_options_t options;
+    int parsed = cmd_client_parse(s_NAME, argc, argv, "replay", JB_BROKER_REPLAY_DEFAULT, true,
+                                  s_print_help, &options);
+    if (parsed >= 0)
+        return parsed;
+    const char *endpoint = options.endpoint;
+    int timeout_ms = options.timeout_ms;
     bool curve_on = false;
     int exit_code;
-    zsock_t *client = cmd_client_socket(s_NAME, ZMQ_DEALER, endpoint, curve_cert, curve_server,
-                                        timeout_ms, &curve_on, &exit_code);
+    zsock_t *client = cmd_client_socket(s_NAME, ZMQ_DEALER, endpoint, options.curve_cert,
+                                        options.curve_server, timeout_ms, &curve_on, &exit_code);
     if (!client)
         return exit_code;
     exit_code = CMD_EXIT_FAILURE;
@@ -160,7 +137,7 @@ cmd_journal(int argc, char **argv)
             fputc('\n', stderr);
         }
         else {
-            if (json) {
+            if (options.json) {
                 cmd_terminal_write_json(stdout, text, strlen(text));
                 fputc('\n', stdout);
             }

@@ -241,6 +241,7 @@ static void
 test_a_malformed_endpoint_is_jb_einval_naming_it(void **state)
 {
     (void) state;
+    //  endpoints that are refused before any connect: no port is used
     const char *malformed [] = { "tcp://127.0.0.1", "nonsense", "foo://bar", "tcp://:x",
                                  "tcp://127.0.0.1:99999", "tcp://127.0.0.1:0" };
     for (size_t index = 0; index < sizeof malformed / sizeof malformed[0]; index++) {

@@ -45,12 +45,7 @@ s_broker_start(testproc_broker_t *broker, const char *journal, const char *const
 static cJSON *
 s_stats(const char *control)
 {
-    zsock_t *request = zsock_new_req(control);
-    assert_non_null(request);
-    zsock_set_rcvtimeo(request, s_DEADLINE_MS);
-    assert_int_equal(zstr_send(request, "STATS"), 0);
-    char *reply = zstr_recv(request);
-    zsock_destroy(&request);
+    char *reply = testproc_stats(control, s_DEADLINE_MS);
     if (!reply)
         fail_msg("no STATS answer from %s", control);
     cJSON *root = cJSON_Parse(reply);

@@ -62,12 +62,7 @@ s_broker_stop(testproc_broker_t *broker)
 static uint64_t
 s_committed(const char *control)
 {
-    zsock_t *request = zsock_new_req(control);
-    assert_non_null(request);
-    zsock_set_rcvtimeo(request, s_DEADLINE_MS);
-    assert_int_equal(zstr_send(request, "STATS"), 0);
-    char *reply = zstr_recv(request);
-    zsock_destroy(&request);
+    char *reply = testproc_stats(control, s_DEADLINE_MS);
     assert_non_null(reply);
     cJSON *root = cJSON_Parse(reply);
     zstr_free(&reply);

@@ -431,6 +431,22 @@ testproc_expect_disconnect(zsock_t *monitor, int timeout_ms, const char *what)
 }
 
 //  --------------------------------------------------------------------------
+//  The broker's answer to "STATS" on control (a JSON object, to free), or
+//  NULL when none came within timeout_ms.
+
+static inline char *
+testproc_stats(const char *control, int timeout_ms)
+{
+    zsock_t *request = zsock_new_req(control);
+    assert_non_null(request);
+    zsock_set_rcvtimeo(request, timeout_ms);
+    assert_int_equal(zstr_send(request, "STATS"), 0);
+    char *reply = zstr_recv(request);
+    zsock_destroy(&request);
+    return reply;
+}
+
+//  --------------------------------------------------------------------------
 //  Wait up to timeout_ms for a subscription to prefix on observer, an XPUB
 //  connected to a broker's frontend: the broker forwards a prefix when its
 //  first subscriber has it, so then that subscriber is attached. Other
