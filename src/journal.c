@@ -545,6 +545,49 @@ jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit, jb__journal
     return rc && rc != MDB_NOTFOUND? s_failed(NULL, "read", rc): 0;
 }
 
+int
+jb__journal_read_back(jb__journal_t *self, uint64_t from, uint64_t limit,
+                      jb__journal_read_fn *read, void *arg)
+{
+    assert(self);
+    assert(read);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return s_failed(NULL, "read", rc);
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open(txn, self->events, &cursor);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_failed(NULL, "read", rc);
+    }
+    uint8_t key_bytes [8];
+    s_key_write(key_bytes, from);
+    MDB_val key = { sizeof key_bytes, key_bytes }, value;
+    //  the record at from, else the last before it
+    rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_LAST);
+    else
+    if (rc == 0 && s_key_read(&key) > from)
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_PREV);
+    uint64_t count = 0;
+    jb__journal_entry_t entry;
+    while (rc == 0 && (limit == 0 || count < limit)) {
+        if (!s_record_parse(&key, &value, &entry)) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        count++;
+        if (!read(&entry, arg))
+            break;
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_PREV);
+    }
+    mdb_cursor_close(cursor);
+    mdb_txn_abort(txn);
+    return rc && rc != MDB_NOTFOUND? s_failed(NULL, "read", rc): 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Times never go back along the sequence, so the first record at or after
 //  a time is found by bisection over the sequences held, which run without

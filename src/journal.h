@@ -140,6 +140,13 @@ int
     jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit,
                      jb__journal_read_fn *read, void *arg, uint64_t *next_p);
 
+//  Read committed messages backwards, from sequence from (or the last
+//  before it) towards the first, calling read for each until it returns
+//  false or limit were read (0: no limit). Returns 0 or JB_EIO.
+int
+    jb__journal_read_back(jb__journal_t *self, uint64_t from, uint64_t limit,
+                          jb__journal_read_fn *read, void *arg);
+
 //  The first committed sequence journaled at or after time_ms, in
 //  *sequence_p; last + 1 when none is. Safe from any thread. 0 or JB_EIO.
 int

@@ -18,12 +18,19 @@
 #include "replay.h"
 #include "error.h"
 #include "filters.h"
+#include "message.h"
+#include "sequence.h"
 
 //  Most durable consumers the journal keeps positions for.
 #define s_CONSUMERS_MAX 1000
 
 //  Records one replay scans in a turn.
 #define s_SCAN_MAX 10000
+
+//  Records an after:NUMBER:PUBLISHER start scans back from the head to find
+//  where the publisher's stream was at NUMBER; past that, the replay
+//  starts at the first event held (slower, never wrong).
+#define s_SCAN_BACK_MAX 1000000
 
 //  A replay whose client has sent nothing for this long while it waits
 //  for credit is dropped: the client is gone (a send to it would say so,
@@ -33,18 +40,30 @@
 //  How soon a replay whose client's queue was full is tried again.
 #define s_STALLED_MS 10
 
+//  How often a FOLLOW at the head looks for newly committed events
+//  (a commit interval is 10 ms by default).
+#define s_FOLLOW_POLL_MS 10
+
+//  A FOLLOW at the head sends HEAD when it has sent nothing for this
+//  long: the client learns that the broker is there, and the broker that
+//  the client is (a send to a client that is gone fails).
+#define s_HEAD_MS 1000
+
 //  Requests served before the replays get their turn.
 #define s_REQUESTS_MAX 100
 
-//  Longest filter, durable name or start in a request.
-#define s_FIELD_MAX 256
+//  Longest answer to a request.
+#define s_REASON_MAX 512
 
-//  One replay: a client's, by its ROUTER identity.
+static_assert(JB__REPLAY_NAME_MAX == JB__JOURNAL_NAME_MAX,
+              "a durable name the replay takes is one the journal keeps");
+
+//  One replay or follow: a client's, by its ROUTER identity.
 typedef struct {
     zframe_t *identity;
-    char filter [s_FIELD_MAX];
-    bool is_pattern;
-    size_t subscription_size;
+    jb__replay_filter_t *filters;
+    size_t filter_count;
+    bool follow;                //  at the head, wait for more instead of END
     uint64_t next;              //  the next journal sequence to look at
     uint32_t window;            //  events in flight at most
     uint32_t sizes [JB__REPLAY_WINDOW_MAX];    //  those in flight, a ring
@@ -54,6 +73,7 @@ typedef struct {
     bool stalled;               //  the last send found the socket full
     bool gone;                  //  the client is gone: drop the replay
     int64_t heard;              //  when the client last sent (zclock_mono)
+    int64_t sent;               //  when we last sent it something
 } s_session_t;
 
 struct jb__replay {
@@ -74,6 +94,7 @@ s_session_destroy(void **item)
     s_session_t *session = (s_session_t *) *item;
     if (session) {
         zframe_destroy(&session->identity);
+        free(session->filters);
         free(session);
         *item = NULL;
     }
@@ -98,17 +119,17 @@ s_send(jb__replay_t *self, zframe_t *identity, const jb_frame_t *frames, size_t 
     return 0;
 }
 
-static void
+static int
 s_send_text(jb__replay_t *self, zframe_t *identity, const char *command, const char *text)
 {
     jb_frame_t frames [2] = { { command, strlen(command) }, { text, strlen(text) } };
-    s_send(self, identity, frames, 2);
+    return s_send(self, identity, frames, 2);
 }
 
 static void
 s_error(jb__replay_t *self, zframe_t *identity, const char *format, ...)
 {
-    char text [512];
+    char text [s_REASON_MAX];
     va_list args;
     va_start(args, format);
     vsnprintf(text, sizeof text, format, args);
@@ -118,127 +139,173 @@ s_error(jb__replay_t *self, zframe_t *identity, const char *format, ...)
 }
 
 //  --------------------------------------------------------------------------
-//  Requests.
+//  Which events a replay sends: those whose frame 0 (the type) one of its
+//  filters matches.
 
-//  A decimal number in 0 .. max, the whole of text.
 static bool
-s_number(const char *text, uint64_t max, uint64_t *number)
+s_matches(const jb__replay_filter_t *filters, size_t count, const jb_frame_t *topic)
 {
-    if (!*text || strspn(text, "0123456789") != strlen(text) || strlen(text) > 19)
-        return false;
-    *number = strtoull(text, NULL, 10);
-    return *number <= max;
+    char type [JB__REPLAY_FIELD_MAX * 4];
+    bool have_type = false;
+    for (size_t index = 0; index < count; index++) {
+        const jb__replay_filter_t *filter = &filters[index];
+        if (!filter->is_pattern) {
+            if (topic->size >= filter->subscription_size
+            &&  memcmp(topic->data, filter->text, filter->subscription_size) == 0)
+                return true;
+            continue;
+        }
+        if (!have_type) {
+            if (topic->size >= sizeof type || memchr(topic->data, '\0', topic->size))
+                continue;
+            memcpy(type, topic->data, topic->size);
+            type[topic->size] = '\0';
+            have_type = true;
+        }
+        if (jb_filter_matches(filter->text, type))
+            return true;
+    }
+    return false;
 }
 
-//  Where a replay starts: "first", "seq:N", "time:MS" or "durable:NAME".
+//  --------------------------------------------------------------------------
+//  Where a replay starts.
+
+//  after:NUMBER:PUBLISHER: back from the head, the latest event of the
+//  publisher's stream numbered before NUMBER (start after it), or the one
+//  numbered NUMBER (start at it: everything of the stream before it is
+//  numbered before). A publisher numbers each type's events in the order
+//  it sends them, and the journal keeps them in that order.
+typedef struct {
+    const jb__replay_request_t *request;
+    uint64_t scanned;
+    uint64_t next;              //  where the replay starts; 0: not found
+} s_scan_t;
+
+static bool
+s_scan_back(const jb__journal_entry_t *entry, void *arg)
+{
+    s_scan_t *scan = (s_scan_t *) arg;
+    const jb__replay_request_t *request = scan->request;
+    if (++scan->scanned > s_SCAN_BACK_MAX)
+        return false;
+    if (entry->frame_count < 1
+    ||  !s_matches(request->filters, request->filter_count, &entry->frames[0]))
+        return true;
+    jb_event_t *event = NULL;
+    jb__received_stamp_t stamp;
+    jb_error_t error;
+    if (jb__message_decode_stamped(entry->frames, entry->frame_count, NULL, &event, &stamp,
+                                   &error) == 0) {
+        jb_event_destroy(&event);
+        if (stamp.stamped && stamp.publisher_size == strlen(request->name)
+        &&  memcmp(stamp.publisher, request->name, stamp.publisher_size) == 0) {
+            if ((uint64_t) stamp.sequence < request->number) {
+                scan->next = entry->sequence + 1;
+                return false;
+            }
+            if ((uint64_t) stamp.sequence == request->number) {
+                scan->next = entry->sequence;
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 //  0, or -1 after answering with the error.
 static int
-s_start(jb__replay_t *self, zframe_t *identity, const char *start, uint64_t *next_p)
+s_start(jb__replay_t *self, zframe_t *identity, const jb__replay_request_t *request,
+        uint64_t *next_p)
 {
-    uint64_t number;
-    if (streq(start, "first"))
-        *next_p = 0;
+    *next_p = 0;                            //  the first event held
+    if (request->start == JB__REPLAY_START_SEQUENCE)
+        *next_p = request->number;
     else
-    if (strncmp(start, "seq:", 4) == 0 && s_number(start + 4, UINT64_MAX / 2, &number))
-        *next_p = number;
-    else
-    if (strncmp(start, "time:", 5) == 0 && s_number(start + 5, INT64_MAX, &number)) {
-        if (jb__journal_find_time(self->journal, (int64_t) number, next_p)) {
+    if (request->start == JB__REPLAY_START_TIME) {
+        if (jb__journal_find_time(self->journal, (int64_t) request->number, next_p)) {
             s_error(self, identity, "the journal cannot be read");
             return -1;
         }
     }
     else
-    if (strncmp(start, "durable:", 8) == 0 && start[8]) {
+    if (request->start == JB__REPLAY_START_DURABLE) {
         uint64_t position = 0;
-        int rc = jb__journal_position(self->journal, start + 8, &position);
+        int rc = jb__journal_position(self->journal, request->name, &position);
         if (rc && rc != JB_ENOTFOUND) {
             s_error(self, identity, "the journal cannot be read");
             return -1;
         }
         *next_p = position + 1;             //  after what it acknowledged
     }
-    else {
-        s_error(self, identity, "a start is first, seq:N, time:MS or durable:NAME, not \"%.64s\"",
-                start);
-        return -1;
+    else
+    if (request->start == JB__REPLAY_START_AFTER) {
+        s_scan_t scan = { request, 0, 0 };
+        if (jb__journal_read_back(self->journal, UINT64_MAX / 2, 0, s_scan_back, &scan)) {
+            s_error(self, identity, "the journal cannot be read");
+            return -1;
+        }
+        *next_p = scan.next;
     }
     return 0;
 }
 
-//  REPLAY FILTER START WINDOW, from the client of identity with user_id
-//  (NULL without CURVE).
+//  --------------------------------------------------------------------------
+//  Requests.
+
+//  REPLAY or FOLLOW, from the client of identity with user_id (NULL
+//  without CURVE).
 static void
-s_replay_begin(jb__replay_t *self, zframe_t **identity_p, zmsg_t *request, const char *key,
-               const char *user_id)
+s_replay_begin(jb__replay_t *self, zframe_t **identity_p, const jb__replay_request_t *request,
+               const char *key, const char *user_id)
 {
     zframe_t *identity = *identity_p;
-    char *filter = zmsg_popstr(request);
-    char *start = zmsg_popstr(request);
-    char *window = zmsg_popstr(request);
-    uint64_t window_size = 0, next = 0;
-    bool is_pattern = false;
-    size_t subscription_size = 0;
-    jb_error_t error;
-    if (!filter || !start || !window || zmsg_size(request) != 0)
-        s_error(self, identity, "REPLAY takes FILTER START WINDOW");
-    else
-    if (strlen(filter) >= s_FIELD_MAX
-    ||  jb__filter_parse(filter, &is_pattern, &subscription_size, &error))
-        s_error(self, identity, "bad filter \"%.64s\": %s", filter,
-                strlen(filter) >= s_FIELD_MAX? "too long": error.message);
-    else
-    if (!s_number(window, JB__REPLAY_WINDOW_MAX, &window_size) || window_size == 0)
-        s_error(self, identity, "a window is 1 to %d events", JB__REPLAY_WINDOW_MAX);
-    else
-    if (self->rules
-    &&  (!user_id || strlen(user_id) < JB_CURVE_KEY_SIZE - 1
-         || !jb__rule_allows(jb__rules_find(self->rules, user_id), JB_BROKER_SUBSCRIBE,
-                             filter, subscription_size)))
-        s_error(self, identity, "Permissions Violation for Replay of \"%.64s\": the broker's "
-                "rules do not let our key subscribe to it", filter);
-    else
+    const jb__rule_t *rule = self->rules && user_id && strlen(user_id) >= JB_CURVE_KEY_SIZE - 1
+                           ? jb__rules_find(self->rules, user_id): NULL;
+    for (size_t index = 0; self->rules && index < request->filter_count; index++) {
+        const jb__replay_filter_t *filter = &request->filters[index];
+        if (!jb__rule_allows(rule, JB_BROKER_SUBSCRIBE, filter->text, filter->subscription_size)) {
+            s_error(self, identity, "Permissions Violation for Replay of \"%.64s\": the "
+                    "broker's rules do not let our key subscribe to it", filter->text);
+            return;
+        }
+    }
     if (!zhashx_lookup(self->sessions, key)
-    &&  zhashx_size(self->sessions) >= JB__REPLAY_SESSIONS_MAX)
+    &&  zhashx_size(self->sessions) >= JB__REPLAY_SESSIONS_MAX) {
         s_error(self, identity, "the broker serves %d replays already; try again later",
                 JB__REPLAY_SESSIONS_MAX);
-    else
-    if (s_start(self, identity, start, &next) == 0) {
-        s_session_t *session = (s_session_t *) calloc(1, sizeof *session);
-        if (session) {
-            session->identity = identity;
-            *identity_p = NULL;
-            snprintf(session->filter, sizeof session->filter, "%s", filter);
-            session->is_pattern = is_pattern;
-            session->subscription_size = subscription_size;
-            session->next = next;
-            session->window = (uint32_t) window_size;
-            session->heard = zclock_mono();
-            //  a new replay of the same client replaces the last
-            zhashx_update(self->sessions, key, session);
-            atomic_fetch_add(&self->counters->replays, 1);
-        }
-        else
-            s_error(self, identity, "out of memory");
+        return;
     }
-    free(filter);
-    free(start);
-    free(window);
+    uint64_t next = 0;
+    if (s_start(self, identity, request, &next))
+        return;
+    s_session_t *session = (s_session_t *) calloc(1, sizeof *session);
+    jb__replay_filter_t *filters = (jb__replay_filter_t *)
+        malloc(request->filter_count * sizeof *filters);
+    if (!session || !filters) {
+        free(session);
+        free(filters);
+        s_error(self, identity, "out of memory");
+        return;
+    }
+    memcpy(filters, request->filters, request->filter_count * sizeof *filters);
+    session->identity = identity;
+    *identity_p = NULL;
+    session->filters = filters;
+    session->filter_count = request->filter_count;
+    session->follow = request->command == JB__REPLAY_REQUEST_FOLLOW;
+    session->next = next;
+    session->window = request->window;
+    session->heard = session->sent = zclock_mono();
+    //  a new replay of the same client replaces the last
+    zhashx_update(self->sessions, key, session);
+    atomic_fetch_add(&self->counters->replays, 1);
 }
 
 //  CREDIT N: the client has taken N more events.
 static void
-s_credit(jb__replay_t *self, s_session_t *session, zmsg_t *request)
+s_credit(s_session_t *session, uint32_t count)
 {
-    char *text = zmsg_popstr(request);
-    uint64_t count = 0;
-    if (!text || !s_number(text, UINT32_MAX, &count)) {
-        s_error(self, session->identity, "CREDIT takes a number of events");
-        free(text);
-        return;
-    }
-    free(text);
-    session->heard = zclock_mono();
     for (; count > 0 && session->in_flight > 0; count--) {
         session->in_flight_bytes -= session->sizes[session->oldest];
         session->oldest = (session->oldest + 1) % JB__REPLAY_WINDOW_MAX;
@@ -273,34 +340,18 @@ s_consumers_full(jb__replay_t *self, const char *name)
 //  group; no answer (an acknowledgement lost costs the consumer those
 //  events again, at least once).
 static void
-s_acknowledge(jb__replay_t *self, zframe_t *identity, zmsg_t *request)
+s_acknowledge(jb__replay_t *self, zframe_t *identity, const jb__replay_request_t *request)
 {
-    char *name = zmsg_popstr(request);
-    char *sequence = zmsg_popstr(request);
-    uint64_t position = 0;
     jb__journal_info_t info;
-    bool printable = name && *name;
-    for (const char *cursor = name; printable && *cursor; cursor++)
-        printable = *cursor > ' ' && *cursor < 0x7f;
-    if (!name || !sequence || zmsg_size(request) != 0)
-        s_error(self, identity, "ACK takes NAME SEQUENCE");
-    else
-    if (!printable || strlen(name) > JB__JOURNAL_NAME_MAX)
-        s_error(self, identity, "a durable consumer's name is 1 to %d printable ASCII characters",
-                JB__JOURNAL_NAME_MAX);
-    else
-    if (!s_number(sequence, UINT64_MAX / 2, &position) || jb__journal_info(self->journal, &info)
-    ||  position > info.last)
+    if (jb__journal_info(self->journal, &info) || request->number > info.last)
         s_error(self, identity, "ACK's sequence is a number up to the journal's last");
     else
-    if (s_consumers_full(self, name))
+    if (s_consumers_full(self, request->name))
         s_error(self, identity, "the journal keeps %d durable consumers already",
                 s_CONSUMERS_MAX);
     else
-    if (!jb__recorder_acknowledge(zsock_resolve(self->acks), name, position))
+    if (!jb__recorder_acknowledge(zsock_resolve(self->acks), request->name, request->number))
         s_error(self, identity, "the journal's writer is behind: acknowledgement dropped");
-    free(name);
-    free(sequence);
 }
 
 //  INFO: the journal's state and its durable consumers, as JSON.
@@ -358,49 +409,68 @@ s_request_serve(jb__replay_t *self)
 {
     if (!(zsock_events(self->router) & ZMQ_POLLIN))
         return false;
-    zmsg_t *request = zmsg_recv(self->router);
-    if (!request)
+    zmsg_t *message = zmsg_recv(self->router);
+    if (!message)
         return false;
-    zframe_t *identity = zmsg_pop(request);
-    zframe_t *command_frame = zmsg_first(request);
-    //  copied: the frame that carries it goes next
-    const char *meta = command_frame? zframe_meta(command_frame, "User-Id"): NULL;
-    char user_id_copy [128];
-    const char *user_id = NULL;
-    if (meta && strlen(meta) < sizeof user_id_copy) {
-        strcpy(user_id_copy, meta);
-        user_id = user_id_copy;
+    zframe_t *identity = zmsg_pop(message);
+    jb_frame_t frames [JB__REPLAY_FILTERS_MAX + 4];
+    size_t count = 0;
+    for (zframe_t *frame = zmsg_first(message); frame; frame = zmsg_next(message)) {
+        if (count == sizeof frames / sizeof frames[0]) {
+            count++;                        //  too many for any request
+            break;
+        }
+        frames[count++] = (jb_frame_t) { zframe_data(frame), zframe_size(frame) };
     }
-    char *command = zmsg_popstr(request);
+    //  copied: the frame that carries it goes with the message
+    zframe_t *command_frame = zmsg_first(message);
+    const char *meta = command_frame? zframe_meta(command_frame, "User-Id"): NULL;
+    char user_id [128] = "";
+    if (meta && strlen(meta) < sizeof user_id)
+        strcpy(user_id, meta);
     char *key = identity? zframe_strhex(identity): NULL;
     s_session_t *session = key? (s_session_t *) zhashx_lookup(self->sessions, key): NULL;
-    if (!identity || !key)
+    if (session)
+        session->heard = zclock_mono();
+    jb__replay_request_t *request = (jb__replay_request_t *) malloc(sizeof *request);
+    char reason [s_REASON_MAX];
+    if (!identity || !key || !request)
         ;                                   //  nothing to answer
     else
-    if (command && streq(command, "REPLAY"))
-        s_replay_begin(self, &identity, request, key, user_id);
-    else
-    if (command && streq(command, "CREDIT")) {
-        //  credit for a replay that has ended is no error: it crossed END
-        if (session)
-            s_credit(self, session, request);
+    if (count > sizeof frames / sizeof frames[0]) {
+        s_error(self, identity, "a request has at most %zu frames",
+                sizeof frames / sizeof frames[0]);
     }
     else
-    if (command && streq(command, "CANCEL"))
-        zhashx_delete(self->sessions, key);
+    if (!jb__replay_request_parse(frames, count, request, reason, sizeof reason)) {
+        atomic_fetch_add(&self->counters->errors, 1);
+        s_send_text(self, identity, "ERROR", reason);
+    }
     else
-    if (command && streq(command, "INFO"))
-        s_info(self, identity);
-    else
-    if (command && streq(command, "ACK"))
-        s_acknowledge(self, identity, request);
-    else
-        s_error(self, identity, "unknown request \"%.32s\" (REPLAY, CREDIT, CANCEL, ACK, INFO)",
-                command? command: "");
-    free(command);
+    switch (request->command) {
+        case JB__REPLAY_REQUEST_REPLAY:
+        case JB__REPLAY_REQUEST_FOLLOW:
+            s_replay_begin(self, &identity, request, key, meta? user_id: NULL);
+            break;
+        case JB__REPLAY_REQUEST_CREDIT:
+            //  credit for a replay that has ended is no error: it crossed END
+            if (session)
+                s_credit(session, request->credit);
+            break;
+        case JB__REPLAY_REQUEST_CANCEL:
+            zhashx_delete(self->sessions, key);
+            break;
+        case JB__REPLAY_REQUEST_INFO:
+            s_info(self, identity);
+            break;
+        case JB__REPLAY_REQUEST_ACK:
+            s_acknowledge(self, identity, request);
+            break;
+    }
+    free(request);
     free(key);
     zframe_destroy(&identity);
-    zmsg_destroy(&request);
+    zmsg_destroy(&message);
     return true;
 }
 
@@ -411,22 +481,9 @@ typedef struct {
     jb__replay_t *self;
     s_session_t *session;
     uint64_t scanned;
+    uint64_t sent;
     bool full;                  //  stopped for the window or a full socket
 } s_turn_t;
-
-static bool
-s_matches(const s_session_t *session, const jb_frame_t *topic)
-{
-    if (!session->is_pattern)
-        return topic->size >= session->subscription_size
-            && memcmp(topic->data, session->filter, session->subscription_size) == 0;
-    char type [s_FIELD_MAX * 4];
-    if (topic->size >= sizeof type || memchr(topic->data, '\0', topic->size))
-        return false;
-    memcpy(type, topic->data, topic->size);
-    type[topic->size] = '\0';
-    return jb_filter_matches(session->filter, type);
-}
 
 static bool
 s_turn_read(const jb__journal_entry_t *entry, void *arg)
@@ -441,7 +498,8 @@ s_turn_read(const jb__journal_entry_t *entry, void *arg)
         return false;
     }
     turn->scanned++;
-    if (entry->frame_count >= 1 && s_matches(session, &entry->frames[0])) {
+    if (entry->frame_count >= 1
+    &&  s_matches(session->filters, session->filter_count, &entry->frames[0])) {
         char sequence [24];
         snprintf(sequence, sizeof sequence, "%" PRIu64, entry->sequence);
         jb_frame_t frames [JB__JOURNAL_FRAMES_MAX + 2];
@@ -465,23 +523,44 @@ s_turn_read(const jb__journal_entry_t *entry, void *arg)
         session->sizes[slot] = size;
         session->in_flight++;
         session->in_flight_bytes += size;
+        turn->sent++;
         atomic_fetch_add(&turn->self->counters->events, 1);
     }
     session->next = entry->sequence + 1;
     return true;
 }
 
+//  A FOLLOW at the head: nothing to read until the next commit. Tell the
+//  client now and then that we are here, and learn whether it is.
+static void
+s_follow_idle(jb__replay_t *self, s_session_t *session, uint64_t head)
+{
+    int64_t now = zclock_mono();
+    if (now - session->sent < s_HEAD_MS)
+        return;
+    char text [24];
+    snprintf(text, sizeof text, "%" PRIu64, head);
+    int rc = s_send_text(self, session->identity, "HEAD", text);
+    if (rc == 0 || rc == EAGAIN)
+        session->sent = now;
+    else
+        session->gone = true;
+}
+
 //  Give each replay that may send a turn. Returns how long the loop may
 //  wait for a request before the next turns: 0 while a replay may send, a
 //  little while a client's queue was full (it drains without a word from
-//  the client), and otherwise only as long as idle replays may live.
+//  the client) or a FOLLOW waits at the head for the next commit, and
+//  otherwise only as long as idle replays may live.
 static long
 s_sessions_serve(jb__replay_t *self)
 {
-    bool busy = false, stalled = false;
+    bool busy = false, stalled = false, following = false;
     zlist_t *ended = zlist_new();
     if (!ended)
         return 0;
+    jb__journal_info_t info;
+    uint64_t head = jb__journal_info(self->journal, &info) == 0? info.last: 0;
     for (s_session_t *session = (s_session_t *) zhashx_first(self->sessions); session;
          session = (s_session_t *) zhashx_next(self->sessions)) {
         if (session->in_flight >= session->window) {
@@ -489,27 +568,33 @@ s_sessions_serve(jb__replay_t *self)
                 zlist_append(ended, (void *) zhashx_cursor(self->sessions));
             continue;
         }
+        if (session->follow && session->next > head) {
+            s_follow_idle(self, session, head);
+            if (session->gone)
+                zlist_append(ended, (void *) zhashx_cursor(self->sessions));
+            following = true;
+            continue;
+        }
         session->stalled = false;
-        s_turn_t turn = { self, session, 0, false };
-        uint64_t head_before = 0;
-        jb__journal_info_t info;
-        if (jb__journal_info(self->journal, &info) == 0)
-            head_before = info.last;
+        s_turn_t turn = { self, session, 0, 0, false };
         int rc = jb__journal_read(self->journal, session->next, 0, s_turn_read, &turn, NULL);
+        if (turn.sent)
+            session->sent = zclock_mono();
         if (rc)
             s_send_text(self, session->identity, "ERROR", "the journal cannot be read");
         bool ended_now = rc || session->gone;
-        if (!ended_now && !turn.full && turn.scanned < s_SCAN_MAX) {
+        bool at_head = !ended_now && !turn.full && turn.scanned < s_SCAN_MAX;
+        if (at_head && session->follow)
+            following = true;
+        else
+        if (at_head) {
             //  read to the end of what was committed: done, with the head
             //  (at least what was read, as a commit may have come meanwhile)
-            uint64_t head = session->next > 0 && session->next - 1 > head_before
-                          ? session->next - 1: head_before;
+            uint64_t end = session->next > 0 && session->next - 1 > head? session->next - 1: head;
             char text [24];
-            snprintf(text, sizeof text, "%" PRIu64, head);
-            jb_frame_t frames [2] = { { "END", 3 }, { text, strlen(text) } };
+            snprintf(text, sizeof text, "%" PRIu64, end);
             //  an END that finds the queue full is sent again next turn
-            int sent = s_send(self, session->identity, frames, 2);
-            if (sent == EAGAIN)
+            if (s_send_text(self, session->identity, "END", text) == EAGAIN)
                 session->stalled = true;
             else
                 ended_now = true;
@@ -520,14 +605,15 @@ s_sessions_serve(jb__replay_t *self)
         if (session->stalled)
             stalled = true;
         else
-        if (!turn.full)
+        if (!turn.full && !at_head)
             busy = true;
     }
     for (const char *key = (const char *) zlist_first(ended); key;
          key = (const char *) zlist_next(ended))
         zhashx_delete(self->sessions, key);
     zlist_destroy(&ended);
-    return busy? 0: stalled? s_STALLED_MS: zhashx_size(self->sessions)? s_IDLE_MS: -1;
+    return busy? 0: stalled? s_STALLED_MS: following? s_FOLLOW_POLL_MS
+         : zhashx_size(self->sessions)? s_IDLE_MS: -1;
 }
 
 //  --------------------------------------------------------------------------

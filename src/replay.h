@@ -24,6 +24,7 @@
 #include "jbus/error.h"
 #include "journal.h"
 #include "recorder.h"
+#include "replay_request.h"
 #include "rules.h"
 
 //  Most replays served at once; a request past that is answered with an
@@ -31,8 +32,6 @@
 #define JB__REPLAY_SESSIONS_MAX 256
 
 //  The largest window (events in flight) a client may ask for.
-#define JB__REPLAY_WINDOW_MAX 1000
-
 //  Bytes a replay may have in flight whatever its window.
 #define JB__REPLAY_WINDOW_BYTES (4 * 1024 * 1024)
 
