@@ -53,24 +53,6 @@ s_replay_next(jb_subscriber_t *self)
     return true;
 }
 
-static int
-s_replay_open(jb_subscriber_t *self, jb_error_t *error)
-{
-    self->replay = zsock_new(ZMQ_DEALER);
-    if (!self->replay)
-        return jb__error(error, JB_ESOCKET, NULL, "cannot create the replay socket");
-    zsock_set_linger(self->replay, 0);
-    if (self->curve_public[0]
-    &&  jb_curve_client_apply(self->replay, self->curve_server, self->curve_public,
-                              self->curve_secret, error))
-        return error? error->code: JB_EINVAL;
-    if (zsock_connect(self->replay, "%s", self->replay_endpoint) == -1)
-        return jb__error(error, JB_EINVAL, NULL, "cannot connect to the replay endpoint "
-                         "\"%.*s\": %s", JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint,
-                         zmq_strerror(zmq_errno()));
-    return 0;
-}
-
 //  Catching up is over, for good: the live stream from here.
 static void
 s_caught_up(jb_subscriber_t *self)
@@ -84,37 +66,16 @@ s_caught_up(jb_subscriber_t *self)
 static int
 s_replay_event(jb_subscriber_t *self, zmsg_t *message, size_t *calls_p, jb_event_t **event_p)
 {
-    jb_frame_t frames [JB__SUBSCRIBER_FRAMES_MAX];
-    size_t count = 0;
-    for (zframe_t *frame = zmsg_first(message); frame && count < JB__SUBSCRIBER_FRAMES_MAX;
-         frame = zmsg_next(message))
-        frames[count++] = (jb_frame_t) { zframe_data(frame), zframe_size(frame) };
     if (++self->credit_owed >= s_REPLAY_CREDIT) {
         char credit [16];
         snprintf(credit, sizeof credit, "%u", self->credit_owed);
         zsock_send(self->replay, "ss", "CREDIT", credit);
         self->credit_owed = 0;
     }
-    jb_event_t *event = NULL;
     jb__received_stamp_t stamp;
-    jb_error_t reason;
-    self->stats.received++;
-    uint64_t bytes = 0;
-    for (size_t index = 0; index < count; index++)
-        bytes += frames[index].size;
-    int rc = zmsg_size(message) != count
-        ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
-                    "(binary mode) or 3 (structured mode), this one has %zu",
-                    zmsg_size(message))
-        : bytes > self->max_bytes
-        ? jb__error(&reason, JB_EFRAME, NULL, "a message of %llu bytes, more than "
-                    "max_message_bytes (%llu)", (unsigned long long) bytes,
-                    (unsigned long long) self->max_bytes)
-        : jb__message_decode_stamped(frames, count, self->known, &event, &stamp, &reason);
-    if (rc) {
-        jb__subscriber_reject(self, frames, count, &reason);
+    jb_event_t *event = jb__subscriber_replayed_event(self, message, &stamp);
+    if (!event)
         return 0;
-    }
     return jb__subscriber_deliver(self, event, &stamp, calls_p, event_p, true);
 }
 
@@ -128,7 +89,8 @@ jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
              size_t *calls_p, jb_error_t *error)
 {
     if (!self->replay) {
-        int rc = s_replay_open(self, error);
+        self->replay = jb__subscriber_replay_open(self, error);
+        int rc = self->replay? 0: error? error->code: JB_ESOCKET;
         self->replay_round = 1;
         self->replay_began = zclock_mono();
         self->round_head = UINT64_MAX;

@@ -86,6 +86,7 @@ struct jb__replay {
     zhashx_t *sessions;         //  identity as hex -> s_session_t
     jb__replay_counters_t *counters;    //  borrowed
     const jb__recorder_counters_t *recorder;    //  borrowed
+    const char *answering;      //  the command of the request being served
 };
 
 static void
@@ -126,6 +127,18 @@ s_send_text(jb__replay_t *self, zframe_t *identity, const char *command, const c
     return s_send(self, identity, frames, 2);
 }
 
+//  ERROR TEXT COMMAND: the command answered, so that a client with
+//  requests of several kinds under way knows which failed.
+static void
+s_error_send(jb__replay_t *self, zframe_t *identity, const char *command, const char *text)
+{
+    atomic_fetch_add(&self->counters->errors, 1);
+    jb_frame_t frames [3] = {
+        { "ERROR", 5 }, { text, strlen(text) }, { command, strlen(command) }
+    };
+    s_send(self, identity, frames, 3);
+}
+
 static void
 s_error(jb__replay_t *self, zframe_t *identity, const char *format, ...)
 {
@@ -134,8 +147,7 @@ s_error(jb__replay_t *self, zframe_t *identity, const char *format, ...)
     va_start(args, format);
     vsnprintf(text, sizeof text, format, args);
     va_end(args);
-    atomic_fetch_add(&self->counters->errors, 1);
-    s_send_text(self, identity, "ERROR", text);
+    s_error_send(self, identity, self->answering? self->answering: "", text);
 }
 
 //  --------------------------------------------------------------------------
@@ -433,6 +445,12 @@ s_request_serve(jb__replay_t *self)
     if (session)
         session->heard = zclock_mono();
     jb__replay_request_t *request = (jb__replay_request_t *) malloc(sizeof *request);
+    static const char *commands [] = { "REPLAY", "FOLLOW", "CREDIT", "CANCEL", "ACK", "INFO" };
+    self->answering = "";
+    for (size_t index = 0; count > 0 && index < sizeof commands / sizeof commands[0]; index++)
+        if (frames[0].size == strlen(commands[index])
+        &&  memcmp(frames[0].data, commands[index], frames[0].size) == 0)
+            self->answering = commands[index];
     char reason [s_REASON_MAX];
     if (!identity || !key || !request)
         ;                                   //  nothing to answer
@@ -442,10 +460,8 @@ s_request_serve(jb__replay_t *self)
                 sizeof frames / sizeof frames[0]);
     }
     else
-    if (!jb__replay_request_parse(frames, count, request, reason, sizeof reason)) {
-        atomic_fetch_add(&self->counters->errors, 1);
-        s_send_text(self, identity, "ERROR", reason);
-    }
+    if (!jb__replay_request_parse(frames, count, request, reason, sizeof reason))
+        s_error_send(self, identity, self->answering, reason);
     else
     switch (request->command) {
         case JB__REPLAY_REQUEST_REPLAY:
@@ -581,7 +597,8 @@ s_sessions_serve(jb__replay_t *self)
         if (turn.sent)
             session->sent = zclock_mono();
         if (rc)
-            s_send_text(self, session->identity, "ERROR", "the journal cannot be read");
+            s_error_send(self, session->identity, session->follow? "FOLLOW": "REPLAY",
+                         "the journal cannot be read");
         bool ended_now = rc || session->gone;
         bool at_head = !ended_now && !turn.full && turn.scanned < s_SCAN_MAX;
         if (at_head && session->follow)

@@ -28,6 +28,7 @@
 #include "heartbeat.h"
 #include "message.h"
 #include "refusal.h"
+#include "replay_request.h"
 #include "sequence.h"
 #include "subscriber.h"
 #include "text.h"
@@ -37,6 +38,19 @@
                "connect to the other one)"
 
 
+
+//  A durable consumer's name as the journal takes it (docs/replay.md 3.8).
+static bool
+s_name_valid(const char *name)
+{
+    size_t length = strlen(name);
+    if (length == 0 || length > JB__REPLAY_NAME_MAX)
+        return false;
+    for (const char *cursor = name; *cursor; cursor++)
+        if (*cursor <= ' ' || *cursor >= 0x7f)
+            return false;
+    return true;
+}
 
 //  --------------------------------------------------------------------------
 
@@ -54,6 +68,9 @@ jb_subscriber_options_defaults(jb_subscriber_options_t *options)
     options->connect_timeout_ms = 0;
     options->replay_endpoint = NULL;
     options->replay_start = NULL;
+    options->repair = true;
+    options->durable = NULL;
+    options->ack_every = 100;
 }
 
 //  --------------------------------------------------------------------------
@@ -89,17 +106,34 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
                   "broker, not one that binds");
         return NULL;
     }
+    if (options->durable && !options->replay_endpoint) {
+        jb__error(error, JB_EINVAL, NULL, "a durable consumer reads the broker's journal: it "
+                  "needs replay_endpoint");
+        return NULL;
+    }
+    if (options->durable && !s_name_valid(options->durable)) {
+        jb__error(error, JB_EINVAL, NULL, "a durable consumer's name is 1 to %d printable ASCII "
+                  "characters without spaces", JB__REPLAY_NAME_MAX);
+        return NULL;
+    }
     jb_subscriber_t *self = (jb_subscriber_t *) calloc(1, sizeof(jb_subscriber_t));
     if (!self) {
         jb__error(error, JB_ENOMEM, NULL, "out of memory");
         return NULL;
     }
     self->known = options->known;
-    self->caught_up = !options->replay_endpoint || !options->replay_start;
-    if (!self->caught_up) {
+    self->caught_up = !options->replay_endpoint || !options->replay_start || options->durable;
+    bool journal_wanted = options->replay_endpoint != NULL;
+    if (journal_wanted) {
         self->replay_endpoint = jb__strndup(options->replay_endpoint,
                                             strlen(options->replay_endpoint));
-        self->replay_start = jb__strndup(options->replay_start, strlen(options->replay_start));
+        if (options->replay_start && !options->durable)
+            self->replay_start = jb__strndup(options->replay_start,
+                                             strlen(options->replay_start));
+        if (options->durable)
+            self->durable = jb__strndup(options->durable, strlen(options->durable));
+        self->ack_every = options->ack_every;
+        self->repair = options->repair && !options->durable;
         self->filter_texts = zlistx_new();
         if (self->filter_texts)
             zlistx_set_destructor(self->filter_texts, (zlistx_destructor_fn *) zstr_free);
@@ -119,8 +153,9 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     self->filters = jb__filters_new();
     self->socket = zsock_new(ZMQ_SUB);
     if (!self->gaps || !self->filters || !self->socket
-    ||  (!self->caught_up && (!self->replay_endpoint || !self->replay_start
-                              || !self->filter_texts))) {
+    ||  (journal_wanted && (!self->replay_endpoint || !self->filter_texts
+                            || (!self->caught_up && !self->replay_start)
+                            || (options->durable && !self->durable)))) {
         jb__error(error, JB_ESOCKET, NULL, "cannot create a SUB socket: %s",
                   zmq_strerror(zmq_errno()));
         jb_subscriber_destroy(&self);
@@ -173,11 +208,14 @@ jb_subscriber_destroy(jb_subscriber_t **self_p)
     if (!self)
         return;
     assert(!self->in_callback);     //  not from inside a handler
+    jb__follow_close(self);
+    jb__repair_close(self);
     zsock_destroy(&self->socket);
     zsock_destroy(&self->replay);
     zlistx_destroy(&self->filter_texts);
     free(self->replay_endpoint);
     free(self->replay_start);
+    free(self->durable);
     //  the secret key is no one's business once we are gone
     memset(self->curve_secret, 0, sizeof self->curve_secret);
     jb__gaps_destroy(&self->gaps);
@@ -205,18 +243,27 @@ s_subscribe(jb_subscriber_t *self, const char *filter, jb_handler_fn *handler, v
     int rc = jb__filters_add(self->filters, filter, handler, arg, &subscription_size, error);
     if (rc)
         return rc;
-    //  one ZeroMQ subscription per call: libzmq counts them as we do
-    if (zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, filter, subscription_size) == -1) {
+    //  one ZeroMQ subscription per call: libzmq counts them as we do; a
+    //  durable consumer reads the journal, never the live stream
+    if (!self->durable
+    &&  zmq_setsockopt(self->handle, ZMQ_SUBSCRIBE, filter, subscription_size) == -1) {
         int errnum = zmq_errno();
         jb__filters_undo_add(self->filters, filter, handler != NULL);
         return jb__error(error, JB_ESOCKET, NULL, "cannot subscribe to \"%.*s\": %s",
                          JB__SUBSCRIBER_QUOTE_MAX, filter, zmq_strerror(errnum));
     }
-    //  to catch up on, once, before the first live event
-    char *copy = self->filter_texts && !self->caught_up && !self->replay
-               ? jb__strndup(filter, strlen(filter)): NULL;
-    if (copy)
-        zlistx_add_end(self->filter_texts, copy);
+    //  to catch up on or follow from the journal
+    if (self->filter_texts) {
+        char *copy = jb__strndup(filter, strlen(filter));
+        if (!copy || !zlistx_add_end(self->filter_texts, copy)) {
+            free(copy);
+            jb__filters_undo_add(self->filters, filter, handler != NULL);
+            if (!self->durable)
+                zmq_setsockopt(self->handle, ZMQ_UNSUBSCRIBE, filter, subscription_size);
+            return jb__error(error, JB_ENOMEM, NULL, "out of memory");
+        }
+        self->follow_stale = true;
+    }
     return 0;
 }
 
@@ -247,10 +294,18 @@ jb_subscriber_unsubscribe(jb_subscriber_t *self, const char *filter, jb_error_t 
     if (!jb__filters_find(self->filters, filter, &subscription_size))
         return jb__error(error, JB_ENOTFOUND, NULL, "not subscribed to \"%.*s\"",
                          JB__SUBSCRIBER_QUOTE_MAX, filter);
-    if (zmq_setsockopt(self->handle, ZMQ_UNSUBSCRIBE, filter, subscription_size) == -1)
+    if (!self->durable
+    &&  zmq_setsockopt(self->handle, ZMQ_UNSUBSCRIBE, filter, subscription_size) == -1)
         return jb__error(error, JB_ESOCKET, NULL, "cannot unsubscribe from \"%.*s\": %s",
                          JB__SUBSCRIBER_QUOTE_MAX, filter, zmq_strerror(zmq_errno()));
     jb__filters_remove(self->filters, filter);
+    for (char *text = self->filter_texts? (char *) zlistx_first(self->filter_texts): NULL; text;
+         text = (char *) zlistx_next(self->filter_texts))
+        if (streq(text, filter)) {
+            zlistx_delete(self->filter_texts, zlistx_cursor(self->filter_texts));
+            self->follow_stale = true;
+            break;
+        }
     self->unsubscribed = true;
     return 0;
 }
@@ -377,13 +432,13 @@ s_frames_close(jb_subscriber_t *self, size_t kept)
         zmq_msg_close(&self->parts[index]);
 }
 
-//  Count and report what a stream missed before the number seen
-//  (transport, like a frame: never part of the event).
-static void
-s_gap_report(jb_subscriber_t *self, uint32_t missed, const char *publisher, const char *type)
+//  Count and report what a stream missed for good (transport, like a
+//  frame: never part of the event).
+void
+jb__subscriber_lost(jb_subscriber_t *self, uint32_t missed, const char *publisher,
+                    const char *type)
 {
-    self->stats.gaps++;
-    self->stats.missed += missed;
+    self->stats.unrecoverable += missed;
     if (self->gap) {
         self->in_callback = true;
         self->gap(publisher, type, missed, self->gap_arg);
@@ -439,8 +494,17 @@ s_announcement(jb_subscriber_t *self)
         uint32_t missed = jb__gaps_announced(self->gaps, announcement.publisher,
                                              announcement.publisher_size,
                                              announcement.sequence, type, strlen(type));
+        if (missed) {
+            self->stats.gaps++;
+            self->stats.missed += missed;
+        }
+        if (missed && self->repair)
+            jb__repair_begin(self, announcement.publisher, announcement.publisher_size, type,
+                             strlen(type), (int64_t) announcement.sequence - missed + 1,
+                             announcement.sequence, NULL);
+        else
         if (missed)
-            s_gap_report(self, missed, announcement.publisher, type);
+            jb__subscriber_lost(self, missed, announcement.publisher, type);
     }
     free(type);
     s_frames_close(self, 3);
@@ -473,20 +537,6 @@ s_refusal(jb_subscriber_t *self, jb_error_t *error)
     }
     s_frames_close(self, 3);
     return rc;
-}
-
-//  Count and report what the event's stream missed before it, by its
-//  stamp (transport, like a frame: never part of the event).
-
-static void
-s_check_sequence(jb_subscriber_t *self, const jb_event_t *event,
-                 const jb__received_stamp_t *stamp)
-{
-    size_t type_size;
-    const char *type = jb__event_core(event, JB__TYPE, &type_size);
-    uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size);
-    if (missed)
-        s_gap_report(self, missed, stamp->publisher, type);
 }
 
 //  True when a filter wants event: for recv (calls NULL) any filter, for
@@ -529,7 +579,28 @@ jb__subscriber_deliver(jb_subscriber_t *self, jb_event_t *event,
         jb_event_destroy(&event);
         return 0;
     }
-    s_check_sequence(self, event, stamp);
+    //  what the event's stream missed before it, by its stamp
+    uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size);
+    if (missed) {
+        self->stats.gaps++;
+        self->stats.missed += missed;
+        //  a live gap: the journal may have what the live stream lost, so
+        //  the event waits until the repair has handed that over
+        if (self->repair && !replayed) {
+            jb__repair_begin(self, stamp->publisher, stamp->publisher_size, type, type_size,
+                             (int64_t) stamp->sequence - missed, (int64_t) stamp->sequence - 1,
+                             event);
+            return 0;
+        }
+        jb__subscriber_lost(self, missed, stamp->publisher, type);
+    }
+    return jb__subscriber_hand_over(self, event, calls_p, event_p, replayed);
+}
+
+int
+jb__subscriber_hand_over(jb_subscriber_t *self, jb_event_t *event, size_t *calls_p,
+                         jb_event_t **event_p, bool replayed)
+{
     bool wanted;
     if (s_wanted(self, event, calls_p, &wanted)) {
         jb_event_destroy(&event);
@@ -548,6 +619,61 @@ jb__subscriber_deliver(jb_subscriber_t *self, jb_event_t *event,
 }
 
 //  --------------------------------------------------------------------------
+//  The broker's replay endpoint, for catch_up.c, repair.c and follow.c.
+
+zsock_t *
+jb__subscriber_replay_open(jb_subscriber_t *self, jb_error_t *error)
+{
+    zsock_t *socket = zsock_new(ZMQ_DEALER);
+    if (!socket) {
+        jb__error(error, JB_ESOCKET, NULL, "cannot create the replay socket");
+        return NULL;
+    }
+    zsock_set_linger(socket, 0);
+    if (self->curve_public[0]
+    &&  jb_curve_client_apply(socket, self->curve_server, self->curve_public,
+                              self->curve_secret, error)) {
+        zsock_destroy(&socket);
+        return NULL;
+    }
+    if (zsock_connect(socket, "%s", self->replay_endpoint) == -1) {
+        jb__error(error, JB_EINVAL, NULL, "cannot connect to the replay endpoint \"%.*s\": %s",
+                  JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, zmq_strerror(zmq_errno()));
+        zsock_destroy(&socket);
+    }
+    return socket;
+}
+
+jb_event_t *
+jb__subscriber_replayed_event(jb_subscriber_t *self, zmsg_t *message,
+                              jb__received_stamp_t *stamp)
+{
+    jb_frame_t frames [JB__SUBSCRIBER_FRAMES_MAX];
+    size_t count = 0;
+    uint64_t bytes = 0;
+    for (zframe_t *frame = zmsg_first(message); frame && count < JB__SUBSCRIBER_FRAMES_MAX;
+         frame = zmsg_next(message)) {
+        frames[count++] = (jb_frame_t) { zframe_data(frame), zframe_size(frame) };
+        bytes += zframe_size(frame);
+    }
+    jb_event_t *event = NULL;
+    jb_error_t reason;
+    self->stats.received++;
+    int rc = zmsg_size(message) != count
+        ? jb__error(&reason, JB_EFRAME, NULL, "too many frames: a jbus message has 2 "
+                    "(binary mode) or 3 (structured mode), this one has %zu",
+                    zmsg_size(message))
+        : bytes > self->max_bytes
+        ? jb__error(&reason, JB_EFRAME, NULL, "a message of %llu bytes, more than "
+                    "max_message_bytes (%llu)", (unsigned long long) bytes,
+                    (unsigned long long) self->max_bytes)
+        : jb__message_decode_stamped(frames, count, self->known, &event, stamp, &reason);
+    if (rc)
+        jb__subscriber_reject(self, frames, count, &reason);
+    return event;
+}
+
+//  --------------------------------------------------------------------------
 //  The receive loop of recv and dispatch: the next event that a filter
 //  wants (see s_wanted), waiting up to timeout_ms. Malformed messages are
 //  counted, reported and skipped. 0, JB_ETIMEDOUT, JB_EINTR, JB_EDENIED,
@@ -559,6 +685,10 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
 {
     assert(timeout_ms >= -1);
     int64_t deadline = timeout_ms < 0? -1: zclock_mono() + timeout_ms;
+    if (self->durable) {
+        int rc = jb__follow_next(self, deadline, timeout_ms, event_p, calls_p, error);
+        return rc == 1? 0: rc;
+    }
     if (!self->caught_up) {
         int rc = jb__catch_up(self, deadline, timeout_ms, event_p, calls_p, error);
         if (rc == 1)
@@ -567,6 +697,15 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
             return rc;
     }
     while (true) {
+        //  a repair under way hands over what it fetches first
+        if (self->repairing) {
+            int rc = jb__repair_next(self, deadline, timeout_ms, event_p, calls_p, error);
+            if (rc == 1)
+                return 0;
+            if (rc)
+                return rc;
+            continue;
+        }
         size_t kept;
         uint64_t bytes;
         int total = s_read_message(self, &kept, &bytes);
@@ -633,6 +772,18 @@ jb_subscriber_dispatch(jb_subscriber_t *self, int timeout_ms, jb_error_t *error)
     self->in_callback = false;
     jb_event_destroy(&event);
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb_subscriber_ack(jb_subscriber_t *self, jb_error_t *error)
+{
+    assert(self);
+    if (!self->durable)
+        return jb__error(error, JB_EINVAL, NULL, "only a durable consumer acknowledges");
+    self->follow_handed = self->follow_taken;
+    return jb__follow_ack(self, error);
 }
 
 //  --------------------------------------------------------------------------

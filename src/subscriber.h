@@ -48,11 +48,14 @@ struct jb_subscriber {
     jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
     jb_subscriber_stats_t stats;
 
-    //  Catching up from the broker's journal (docs/replay.md), before the
-    //  first live event: one replay per filter, in the order subscribed
+    //  The broker's journal (docs/replay.md), for catching up, repairs
+    //  and a durable consumer
     char *replay_endpoint;      //  NULL: live only
-    char *replay_start;         //  "first", "seq:N" or "time:MS"
     zlistx_t *filter_texts;     //  every filter subscribed, in order (char *)
+
+    //  Catching up (catch_up.c), before the first live event: one replay
+    //  per filter, in the order subscribed
+    char *replay_start;         //  "first", "seq:N" or "time:MS"
     zsock_t *replay;            //  DEALER while catching up, else NULL
     bool caught_up;             //  catching up is over, or was never asked
     char *replaying;            //  the filter being replayed, borrowed
@@ -65,7 +68,65 @@ struct jb_subscriber {
     char curve_server [JB_CURVE_KEY_SIZE];  //  CURVE keys for the replay
     char curve_public [JB_CURVE_KEY_SIZE];  //  endpoint, "" without
     char curve_secret [JB_CURVE_KEY_SIZE];
+
+    //  Repairing a gap from the journal (repair.c): one stream at a time,
+    //  before anything else is read
+    bool repair;                //  gaps are repaired
+    bool repairing;             //  a repair is under way
+    zsock_t *repair_socket;     //  DEALER, kept between repairs
+    char repair_publisher [JB__RECEIVED_PUBLISHER_MAX];
+    char *repair_type;
+    int64_t repair_next;        //  the stream's numbers still wanted:
+    int64_t repair_last;        //  repair_next .. repair_last
+    uint32_t repair_missed;     //  how many the gap was
+    jb_event_t *repair_held;    //  the live event that showed the gap, handed
+                                //  over after the repair; NULL for a tail
+    bool repair_asked;          //  a REPLAY is under way
+    bool repair_past;           //  the replay went past repair_last
+    bool repair_over;           //  nothing more to fetch: hand over held
+    uint32_t repair_credit_owed;
+    int64_t repair_began;       //  zclock_mono
+    int64_t repair_heard;
+    int64_t repair_retry;       //  when to ask again (the journal's commit
+                                //  may lag the live stream)
+
+    //  A durable consumer (follow.c): the journal only, never live
+    char *durable;              //  its name, or NULL
+    uint32_t ack_every;
+    zsock_t *follow;            //  DEALER following the journal, or NULL
+    bool follow_stale;          //  the filters changed: follow anew
+    bool follow_refused;        //  the broker refused to follow these filters
+    uint64_t follow_taken;      //  the last journal sequence taken off
+    uint64_t follow_handed;     //  the last handed over
+    uint64_t follow_acked;      //  the last acknowledged
+    uint32_t follow_unacked;    //  events handed over since
+    uint32_t follow_credit_owed;
+    int64_t follow_heard;       //  when the replay endpoint last answered
 };
+
+//  Make a DEALER connected to the replay endpoint (with CURVE when the
+//  subscriber has it). NULL with JB_ESOCKET or JB_EINVAL in error.
+zsock_t *
+    jb__subscriber_replay_open(jb_subscriber_t *self, jb_error_t *error);
+
+//  The event of an EVENT message from the replay endpoint (its frames
+//  after the command and the sequence), bounded as live messages are, and
+//  its stamp. NULL for a message that is none, counted and reported.
+jb_event_t *
+    jb__subscriber_replayed_event(jb_subscriber_t *self, zmsg_t *message,
+                                  jb__received_stamp_t *stamp);
+
+//  Hand event over when a filter wants it (for dispatch, collecting the
+//  handlers into *calls_p): returns 1 with it in *event_p, 0 when it was
+//  dropped as filtered, or JB_ENOMEM. Takes event in every case.
+int
+    jb__subscriber_hand_over(jb_subscriber_t *self, jb_event_t *event, size_t *calls_p,
+                             jb_event_t **event_p, bool replayed);
+
+//  Count and report missed events of a stream that are lost for good.
+void
+    jb__subscriber_lost(jb_subscriber_t *self, uint32_t missed, const char *publisher,
+                        const char *type);
 
 //  An event decoded, live or replayed, with its stamp: drop it when it was
 //  had already (with a replay endpoint: the seam between the replay and
@@ -90,5 +151,42 @@ void
 int
     jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t **event_p,
                  size_t *calls_p, jb_error_t *error);
+
+//  repair.c: start repairing the numbers first .. last of the stream of
+//  publisher and type from the journal, then hand held over (may be NULL).
+//  Takes held.
+void
+    jb__repair_begin(jb_subscriber_t *self, const char *publisher, size_t publisher_size,
+                     const char *type, size_t type_size, int64_t first, int64_t last,
+                     jb_event_t *held);
+
+//  repair.c: the next event of the repair under way, waiting up to
+//  deadline. Returns 1 with it, 0 when the repair is over, JB_ETIMEDOUT,
+//  JB_EINTR, JB_ECONNECT (the replay endpoint silent: the rest is lost)
+//  or JB_ENOMEM.
+int
+    jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms,
+                    jb_event_t **event_p, size_t *calls_p, jb_error_t *error);
+
+//  repair.c: end a repair under way, for jb_subscriber_destroy.
+void
+    jb__repair_close(jb_subscriber_t *self);
+
+//  follow.c: the next event of a durable consumer, waiting up to deadline.
+//  Returns 1 with it, JB_ETIMEDOUT, JB_EINTR, JB_ECONNECT (the replay
+//  endpoint silent: following again), JB_EDENIED or JB_EIO (refused), or
+//  JB_ENOMEM.
+int
+    jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms,
+                    jb_event_t **event_p, size_t *calls_p, jb_error_t *error);
+
+//  follow.c: acknowledge what was handed over. 0 or JB_ESOCKET.
+int
+    jb__follow_ack(jb_subscriber_t *self, jb_error_t *error);
+
+//  follow.c: acknowledge what was handed over and close, for
+//  jb_subscriber_destroy.
+void
+    jb__follow_close(jb_subscriber_t *self);
 
 #endif

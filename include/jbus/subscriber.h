@@ -40,11 +40,22 @@
     or to longer ones or patterns under them
     ("jerry.work_tracking.*.completed").
 
-    With a broker that keeps a journal, set replay_endpoint and
-    replay_start in the options to catch up: the first recv or dispatch
-    replays, from the journal, what each filter subscribed so far matches,
-    then goes on with the live events, dropping those the replay gave
-    already (docs/replay.md 6).
+    With a broker that keeps a journal, set replay_endpoint in the options
+    (docs/replay.md 6):
+      - a live event that shows a gap in its publisher's numbers is held
+        while the missing events are fetched from the journal and
+        delivered, in order, before it (repair; turn it off with
+        repair = false). Only what the journal does not hold is reported
+        as lost, through on_gap and the unrecoverable count;
+      - with replay_start too, the first recv or dispatch catches up: it
+        replays what each filter subscribed so far matches, then goes on
+        with the live events, dropping those the replay gave already;
+      - with durable, a name, the subscriber is a durable consumer: it
+        reads every event from the journal, never live, starting after
+        the last one acknowledged under that name, so a restart under
+        the same name loses nothing (at least once, in order). Events
+        are acknowledged as they are handed over (ack_every) or when
+        jb_subscriber_ack says so.
 
     Connecting happens in the background, as in ZeroMQ: a broker that is
     not there yet is tried again every 100 ms or so, without a word. To
@@ -89,7 +100,8 @@ typedef void (jb_reject_fn) (const jb_frame_t *frames, size_t count,
 
 //  Called when events were missed: count events of type from publisher (an
 //  instance id) did not arrive before the one just received, or before the
-//  number a quiet publisher announced (the tail of a stream). Publishers
+//  number a quiet publisher announced (the tail of a stream). With repair,
+//  only those the journal did not hold either. Publishers
 //  number their events per type (see jb_publisher_options_t.sequence); a
 //  restarted publisher is a new instance, not a gap. Strings are borrowed
 //  for the call.
@@ -135,6 +147,25 @@ typedef struct {
                                 //  live events, and drops the live events
                                 //  that the replay gave already. Both
                                 //  borrowed for the call to _new
+    bool repair;                //  with replay_endpoint: fetch the events a
+                                //  live gap or an announcement shows missing
+                                //  from the journal (default true)
+    const char *durable;        //  with replay_endpoint: read from the
+                                //  journal as durable consumer NAME (1 to
+                                //  128 printable ASCII characters, no
+                                //  space), from after its last acknowledged
+                                //  event (the first held for a new name),
+                                //  then follow the journal's head; nothing
+                                //  is read live. Borrowed for the call
+    uint32_t ack_every;         //  durable: acknowledge after this many
+                                //  events were handed over (an event is
+                                //  handed over when recv or dispatch is
+                                //  called again, or the subscriber is
+                                //  destroyed), and before waiting for
+                                //  more; default 100. 0: only when
+                                //  jb_subscriber_ack is called. A restart
+                                //  gets again what was handed over and not
+                                //  acknowledged: at most ack_every events
 } jb_subscriber_options_t;
 
 typedef struct {
@@ -144,7 +175,8 @@ typedef struct {
                                 //  arrived through a pattern's broader prefix)
     uint64_t rejected;          //  malformed messages
     uint64_t gaps;              //  jumps in a publisher's sequence numbers
-    uint64_t missed;            //  events those jumps skipped: known losses
+    uint64_t missed;            //  events those jumps skipped (repaired +
+                                //  unrecoverable, once repairs are done)
     uint64_t announcements;     //  publishers' announcements of how far a
                                 //  stream has got (docs/zeromq-binding.md
                                 //  4.2), not in received; they report the
@@ -155,6 +187,10 @@ typedef struct {
                                 //  catching up (in delivered too)
     uint64_t duplicates;        //  events dropped for having been delivered
                                 //  already: the seam between replay and live
+    uint64_t repaired;          //  missed events fetched from the journal and
+                                //  delivered (in delivered and replayed too)
+    uint64_t unrecoverable;     //  missed events the journal did not give:
+                                //  losses, each reported through on_gap
 } jb_subscriber_stats_t;
 
 //  Fill options with the defaults.
@@ -209,6 +245,13 @@ JB_EXPORT void
 //  taken off every event before it is returned or dispatched.
 JB_EXPORT void
     jb_subscriber_on_gap(jb_subscriber_t *self, jb_gap_fn *gap, void *arg);
+
+//  Durable consumer: acknowledge every event recv or dispatch has handed
+//  over so far (with ack_every 0, the only acknowledgement). The broker
+//  records it with its journal's next commit. Returns 0, JB_EINVAL for a
+//  subscriber that is not durable, or JB_ESOCKET.
+JB_EXPORT int
+    jb_subscriber_ack(jb_subscriber_t *self, jb_error_t *error);
 
 //  Receive the next event that matches a filter, waiting up to timeout_ms
 //  (0: do not wait, -1: for ever). Malformed messages are reported and

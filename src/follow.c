@@ -1,0 +1,220 @@
+/*  =========================================================================
+    follow.c - a durable consumer: a subscriber that reads the broker's
+    journal, never the live stream (docs/replay.md 6)
+
+    It asks the replay endpoint to FOLLOW its filters from where its name
+    left off (durable:NAME), or, once it has taken events, from the next
+    journal sequence; the broker sends what is committed, then what is
+    committed next, and HEAD while there is nothing new. Events are
+    acknowledged (ACK NAME SEQUENCE) as they are handed over: every
+    ack_every events and before a wait, or when the application says so
+    (jb_subscriber_ack). The journal sequence orders everything, so a
+    restart resumes exactly after the last acknowledgement: what was
+    handed over since comes again, at least once.
+
+    A broker that stays silent past s_SILENCE_MS (it sends HEAD every
+    second) is followed anew on a new socket: a broker restarted on the
+    same journal goes on where it stopped.
+    ========================================================================= */
+
+#include <czmq.h>
+#include <errno.h>
+#include <inttypes.h>
+
+#include "jbus.h"
+#include "error.h"
+#include "replay_request.h"
+#include "subscriber.h"
+
+//  Events in flight, and credited back in one CREDIT.
+#define s_WINDOW 200
+#define s_CREDIT 100
+
+//  How long the replay endpoint may stay silent (it sends HEAD every
+//  second while there is nothing new).
+#define s_SILENCE_MS 3000
+
+//  How long a closing durable consumer's last acknowledgement may take
+//  to leave.
+#define s_LINGER_MS 1000
+
+//  Follow the filters subscribed, on a new socket: events the old one
+//  had in flight are never seen.
+static int
+s_follow(jb_subscriber_t *self, jb_error_t *error)
+{
+    zsock_destroy(&self->follow);
+    self->follow_stale = false;
+    self->follow_refused = false;
+    self->follow_credit_owed = 0;
+    self->follow_heard = zclock_mono();
+    if (zlistx_size(self->filter_texts) == 0)
+        return 0;                           //  nothing to follow yet
+    self->follow = jb__subscriber_replay_open(self, error);
+    if (!self->follow)
+        return error? error->code: JB_ESOCKET;
+    zmsg_t *request = zmsg_new();
+    char start [JB__REPLAY_FIELD_MAX + 32];
+    if (self->follow_taken)
+        snprintf(start, sizeof start, "seq:%" PRIu64, self->follow_taken + 1);
+    else
+        snprintf(start, sizeof start, "durable:%s", self->durable);
+    char window [16];
+    snprintf(window, sizeof window, "%d", s_WINDOW);
+    zmsg_addstr(request, "FOLLOW");
+    zmsg_addstr(request, start);
+    zmsg_addstr(request, window);
+    for (const char *filter = (const char *) zlistx_first(self->filter_texts); filter;
+         filter = (const char *) zlistx_next(self->filter_texts))
+        zmsg_addstr(request, filter);
+    if (zmsg_send(&request, self->follow) == -1) {
+        zmsg_destroy(&request);
+        return jb__error(error, JB_ESOCKET, NULL, "cannot ask %.*s to follow: %s",
+                         JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint,
+                         zmq_strerror(zmq_errno()));
+    }
+    return 0;
+}
+
+int
+jb__follow_ack(jb_subscriber_t *self, jb_error_t *error)
+{
+    if (self->follow_handed <= self->follow_acked)
+        return 0;
+    if (!self->follow) {
+        self->follow = jb__subscriber_replay_open(self, error);
+        self->follow_stale = true;          //  this socket follows nothing yet
+        if (!self->follow)
+            return error? error->code: JB_ESOCKET;
+    }
+    char sequence [24];
+    snprintf(sequence, sizeof sequence, "%" PRIu64, self->follow_handed);
+    if (zsock_send(self->follow, "sss", "ACK", self->durable, sequence) == -1)
+        return jb__error(error, JB_ESOCKET, NULL, "cannot acknowledge to %.*s: %s",
+                         JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint,
+                         zmq_strerror(zmq_errno()));
+    self->follow_acked = self->follow_handed;
+    self->follow_unacked = 0;
+    return 0;
+}
+
+void
+jb__follow_close(jb_subscriber_t *self)
+{
+    if (!self->durable)
+        return;
+    //  the last event returned was handed over, unless acknowledging is
+    //  the application's
+    if (self->ack_every > 0) {
+        self->follow_handed = self->follow_taken;
+        jb__follow_ack(self, NULL);
+    }
+    if (self->follow) {
+        zsock_set_linger(self->follow, s_LINGER_MS);
+        zsock_destroy(&self->follow);
+    }
+}
+
+//  One EVENT SEQUENCE FRAMES... Returns 1 with an event to hand over, 0
+//  when there is none.
+static int
+s_event(jb_subscriber_t *self, zmsg_t *message, jb_event_t **event_p, size_t *calls_p)
+{
+    char *sequence_text = zmsg_popstr(message);
+    uint64_t sequence = sequence_text? strtoull(sequence_text, NULL, 10): 0;
+    free(sequence_text);
+    if (++self->follow_credit_owed >= s_CREDIT) {
+        char credit [16];
+        snprintf(credit, sizeof credit, "%u", self->follow_credit_owed);
+        zsock_send(self->follow, "ss", "CREDIT", credit);
+        self->follow_credit_owed = 0;
+    }
+    if (sequence <= self->follow_taken)
+        return 0;                           //  had already
+    self->follow_taken = sequence;
+    jb__received_stamp_t stamp;
+    jb_event_t *event = jb__subscriber_replayed_event(self, message, &stamp);
+    if (!event)
+        return 0;
+    int rc = jb__subscriber_deliver(self, event, &stamp, calls_p, event_p, true);
+    return rc == 1? 1: 0;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t **event_p,
+                size_t *calls_p, jb_error_t *error)
+{
+    //  what the last call returned has been handed over
+    if (self->follow_taken > self->follow_handed && self->ack_every > 0) {
+        self->follow_handed = self->follow_taken;
+        self->follow_unacked++;
+        if (self->follow_unacked >= self->ack_every)
+            jb__follow_ack(self, NULL);
+    }
+    if (self->follow_stale || (!self->follow && !self->follow_refused)) {
+        int rc = s_follow(self, error);
+        if (rc)
+            return rc;
+    }
+    while (true) {
+        int64_t now = zclock_mono();
+        if (self->follow && now - self->follow_heard >= s_SILENCE_MS) {
+            zsock_destroy(&self->follow);   //  followed anew next call
+            return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint %.*s "
+                             "within %d ms: following again", JB__SUBSCRIBER_QUOTE_MAX,
+                             self->replay_endpoint, s_SILENCE_MS);
+        }
+        zmq_pollitem_t item = { self->follow? zsock_resolve(self->follow): NULL, 0,
+                                ZMQ_POLLIN, 0 };
+        int items = self->follow? 1: 0;
+        int ready = zmq_poll(&item, items, 0);
+        if (ready == 0) {
+            //  about to wait: acknowledge what was handed over first
+            if (self->follow_unacked > 0 && self->ack_every > 0)
+                jb__follow_ack(self, NULL);
+            long wait = self->follow? s_SILENCE_MS - (long) (now - self->follow_heard): -1;
+            if (deadline >= 0 && (wait < 0 || deadline - now < wait))
+                wait = deadline - now > 0? (long) (deadline - now): 0;
+            ready = zmq_poll(&item, items, wait);
+        }
+        if (ready == -1 && zmq_errno() == EINTR)
+            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
+        if (ready <= 0) {
+            if (deadline >= 0 && zclock_mono() >= deadline)
+                return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
+                                 JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, timeout_ms);
+            continue;
+        }
+        zmsg_t *message = zmsg_recv(self->follow);
+        if (!message)
+            continue;
+        self->follow_heard = zclock_mono();
+        char *command = zmsg_popstr(message);
+        int rc = 0;
+        if (command && streq(command, "EVENT"))
+            rc = s_event(self, message, event_p, calls_p);
+        else
+        if (command && streq(command, "ERROR")) {
+            char *reason = zmsg_popstr(message);
+            char *answered = zmsg_popstr(message);
+            //  an acknowledgement refused costs only redelivery; a FOLLOW
+            //  refused stops following until the filters change
+            if (!answered || !streq(answered, "ACK")) {
+                zsock_destroy(&self->follow);
+                self->follow_refused = true;
+                rc = jb__error(error, reason && strstr(reason, "Permissions Violation")
+                               ? JB_EDENIED: JB_EIO, NULL, "following from %.*s as \"%s\": %s",
+                               JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, self->durable,
+                               reason? reason: "refused");
+            }
+            free(reason);
+            free(answered);
+        }
+        free(command);
+        zmsg_destroy(&message);
+        if (rc)
+            return rc;
+    }
+}
