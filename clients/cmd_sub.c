@@ -38,6 +38,8 @@ typedef struct {
     const char *curve_cert, *curve_server;      //  CURVE flags, NULL when not given
     char replay_start [64];     //  --from-start, --from-seq, --since as a
                                 //  replay start; "" for live only
+    bool replay_given;          //  --replay: repair gaps from its journal
+    int ack_every;              //  --ack-every
 } s_options_t;
 
 //  --------------------------------------------------------------------------
@@ -77,11 +79,24 @@ s_print_help(void)
         "      --from-seq N      likewise, from the journal's sequence N\n"
         "      --since WHEN      likewise, from a time: a duration back from now (30s,\n"
         "                        10m, 2h, 7d) or an RFC 3339 timestamp\n"
+        "      --durable NAME    read as the broker journal's durable consumer NAME:\n"
+        "                        every event the FILTERs match, from after the last\n"
+        "                        one acknowledged under NAME (the first held for a\n"
+        "                        new NAME), then each as it is journaled; restarted\n"
+        "                        under the same NAME, nothing is lost (at least once)\n"
+        "      --ack-every N     with --durable, acknowledge every N events printed\n"
+        "                        (and before waiting, and on exit): a restart after\n"
+        "                        a crash prints at most N again (default 100)\n"
         "      --replay EP       the broker's replay endpoint for these\n"
-        "                        (default " JB_BROKER_REPLAY_DEFAULT ")\n"
+        "                        (default " JB_BROKER_REPLAY_DEFAULT "). Given, or with\n"
+        "                        the options above, a gap in the live stream (a\n"
+        "                        subscriber too slow, a broker restarted) is repaired\n"
+        "                        from the journal: only what it lacks is reported lost\n"
+        "      --no-repair       report gaps without repairing them\n"
         "      --stats           print the counters on stderr on exit: messages received,\n"
-        "                        events delivered, filtered and rejected, and the gaps\n"
-        "                        in publishers' sequence numbers with the events missed\n"
+        "                        events delivered, filtered and rejected, the gaps in\n"
+        "                        publishers' sequence numbers with the events missed,\n"
+        "                        and of those the repaired and the unrecoverable\n"
         "      --curve-cert FILE\n"
         "                        CURVE: our secret certificate (the _secret file of\n"
         "                        jbus keygen); default $JBUS_CURVE_CERT\n"
@@ -161,7 +176,7 @@ static int
 s_parse(int argc, char **argv, s_options_t *options)
 {
     enum { s_BIND = 256, s_EXT, s_HWM, s_STATS, s_CURVE_CERT, s_CURVE_SERVER, s_CONNECT,
-           s_FROM_START, s_FROM_SEQ, s_SINCE, s_REPLAY };
+           s_FROM_START, s_FROM_SEQ, s_SINCE, s_REPLAY, s_DURABLE, s_ACK_EVERY, s_NO_REPAIR };
     static const struct option long_options [] = {
         { "endpoint", required_argument, NULL, 'e' },
         { "bind",     no_argument,       NULL, s_BIND },
@@ -170,6 +185,9 @@ s_parse(int argc, char **argv, s_options_t *options)
         { "from-seq", required_argument, NULL, s_FROM_SEQ },
         { "since",    required_argument, NULL, s_SINCE },
         { "replay",   required_argument, NULL, s_REPLAY },
+        { "durable",  required_argument, NULL, s_DURABLE },
+        { "ack-every", required_argument, NULL, s_ACK_EVERY },
+        { "no-repair", no_argument,      NULL, s_NO_REPAIR },
         { "count",    required_argument, NULL, 'n' },
         { "timeout",  required_argument, NULL, 't' },
         { "ext",      required_argument, NULL, s_EXT },
@@ -201,7 +219,15 @@ s_parse(int argc, char **argv, s_options_t *options)
                 break;
             }
             case s_SINCE: rc = s_since(optarg, options->replay_start); break;
-            case s_REPLAY: options->subscriber.replay_endpoint = optarg; break;
+            case s_REPLAY:
+                options->subscriber.replay_endpoint = optarg;
+                options->replay_given = true;
+                break;
+            case s_DURABLE: options->subscriber.durable = optarg; break;
+            case s_ACK_EVERY:
+                rc = cmd_parse_int(s_NAME, "--ack-every", optarg, 1, 1000000, &options->ack_every);
+                break;
+            case s_NO_REPAIR: options->subscriber.repair = false; break;
             case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
             case 't':
                 rc = cmd_parse_int(s_NAME, "--timeout", optarg, 0, INT32_MAX, &options->timeout_ms);
@@ -222,6 +248,11 @@ s_parse(int argc, char **argv, s_options_t *options)
     }
     if (rc == 0 && optind >= argc)
         rc = cmd_usage_error(s_NAME, "give at least one FILTER (\"\" for every event)");
+    if (rc == 0 && options->subscriber.durable && options->replay_start[0])
+        rc = cmd_usage_error(s_NAME, "--durable starts where its NAME left off: --from-start, "
+                             "--from-seq and --since are for a subscriber that is not durable");
+    if (rc == 0 && options->ack_every && !options->subscriber.durable)
+        rc = cmd_usage_error(s_NAME, "--ack-every is for a --durable subscriber");
     return rc;
 }
 
@@ -241,8 +272,13 @@ cmd_sub(int argc, char **argv)
         return cmd_usage_error(s_NAME, "out of memory");
     int exit_code = s_parse(argc, argv, &options);
     options.subscriber.known = options.known;
-    if (options.replay_start[0]) {
+    if (options.ack_every)
+        options.subscriber.ack_every = (uint32_t) options.ack_every;
+    if (options.replay_start[0])
         options.subscriber.replay_start = options.replay_start;
+    //  the journal is asked only when an option says there is one: a gap
+    //  would otherwise wait for a replay endpoint that is not there
+    if (options.replay_start[0] || options.subscriber.durable || options.replay_given) {
         if (!options.subscriber.replay_endpoint)
             options.subscriber.replay_endpoint = JB_BROKER_REPLAY_DEFAULT;
     }
@@ -300,7 +336,9 @@ cmd_sub(int argc, char **argv)
         int rc = jb_subscriber_recv(subscriber, wait, &event, &error);
         if (rc == JB_ETIMEDOUT)
             break;
-        //  catching up failed (the library goes on live): say so, go on
+        //  catching up or a repair failed (the library goes on live), or
+        //  a durable consumer's broker went silent (it follows anew): say
+        //  so, go on
         if (rc == JB_ECONNECT || rc == JB_EIO) {
             fprintf(stderr, "jbus " s_NAME ": %s\n", error.message);
             continue;
@@ -335,11 +373,13 @@ cmd_sub(int argc, char **argv)
         jb_subscriber_stats_t stats;
         jb_subscriber_stats(subscriber, &stats);
         fprintf(stderr, "jbus " s_NAME ": received %llu, delivered %llu, filtered %llu, "
-                "rejected %llu, gaps %llu, missed %llu, replayed %llu, duplicates %llu\n",
+                "rejected %llu, gaps %llu, missed %llu, repaired %llu, unrecoverable %llu, "
+                "replayed %llu, duplicates %llu\n",
                 (unsigned long long) stats.received,
                 (unsigned long long) stats.delivered, (unsigned long long) stats.filtered,
                 (unsigned long long) stats.rejected, (unsigned long long) stats.gaps,
-                (unsigned long long) stats.missed, (unsigned long long) stats.replayed,
+                (unsigned long long) stats.missed, (unsigned long long) stats.repaired,
+                (unsigned long long) stats.unrecoverable, (unsigned long long) stats.replayed,
                 (unsigned long long) stats.duplicates);
     }
     jb_subscriber_destroy(&subscriber);
