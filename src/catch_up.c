@@ -134,6 +134,8 @@ jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
         long wait = s_REPLAY_SILENCE_MS - (long) (now - self->replay_heard);
         if (deadline >= 0 && deadline - now < wait)
             wait = deadline - now > 0? (long) (deadline - now): 0;
+        if (zsys_interrupted)               //  a signal just before the wait
+            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
         zmq_pollitem_t item = { zsock_resolve(self->replay), 0, ZMQ_POLLIN, 0 };
         int ready = zmq_poll(&item, 1, wait);
         if (ready == -1 && zmq_errno() == EINTR)

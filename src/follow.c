@@ -177,6 +177,8 @@ jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
             long wait = self->follow? s_SILENCE_MS - (long) (now - self->follow_heard): -1;
             if (deadline >= 0 && (wait < 0 || deadline - now < wait))
                 wait = deadline - now > 0? (long) (deadline - now): 0;
+            if (zsys_interrupted)           //  a signal just before the wait
+                return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
             ready = zmq_poll(&item, items, wait);
         }
         if (ready == -1 && zmq_errno() == EINTR)

@@ -269,6 +269,9 @@ jb__recorder_destroy(jb__recorder_t **self_p)
 
 //  --------------------------------------------------------------------------
 
+//  How long a closed feed keeps what it queued for the writer to take.
+#define s_FEED_LINGER_MS 30000
+
 zsock_t *
 jb__recorder_feed_new(jb__recorder_t *self)
 {
@@ -277,7 +280,9 @@ jb__recorder_feed_new(jb__recorder_t *self)
     if (!feed)
         return NULL;
     zsock_set_sndhwm(feed, self->options.queue);
-    zsock_set_linger(feed, 0);
+    //  a broker that stops closes the feed before the writer's last drain:
+    //  with a linger of 0, what is still queued would go with it, unjournaled
+    zsock_set_linger(feed, s_FEED_LINGER_MS);
     if (zsock_connect(feed, "%s", self->endpoint) == -1)
         zsock_destroy(&feed);
     return feed;

@@ -187,6 +187,8 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
             wait = 0;
         if (deadline >= 0 && deadline - now < wait)
             wait = deadline - now > 0? (long) (deadline - now): 0;
+        if (zsys_interrupted)               //  a signal just before the wait
+            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
         zmq_pollitem_t item = { self->repair_socket? zsock_resolve(self->repair_socket): NULL,
                                 0, ZMQ_POLLIN, 0 };
         int ready = zmq_poll(&item, self->repair_asked? 1: 0, wait);

@@ -21,6 +21,11 @@ s_refuse(char *reason, size_t reason_size, const char *format, ...)
     va_start(args, format);
     vsnprintf(reason, reason_size, format, args);
     va_end(args);
+    //  the reason goes back to the client and may reach a terminal: no
+    //  byte of a request outside printable ASCII is echoed
+    for (char *cursor = reason; *cursor; cursor++)
+        if (*cursor < ' ' || *cursor > '~')
+            *cursor = '?';
     return false;
 }
 

@@ -399,6 +399,9 @@ s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *erro
                              JB__SUBSCRIBER_QUOTE_MAX, self->endpoint, timeout_ms);
         remaining = (long) (deadline - now);
     }
+    //  a signal that came just before the wait would not end it
+    if (zsys_interrupted)
+        return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
     zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
     if (zmq_poll(&item, 1, remaining) == -1) {
         if (zmq_errno() == EINTR)
