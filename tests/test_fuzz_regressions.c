@@ -142,6 +142,12 @@ test_a_fuzz_entry_point_names_a_broken_property_or_returns_null(void **state)
     //  fuzz_frames: no frames at all, then one frame
     assert_null(fuzz_frames((const uint8_t *) "\x00", 1));
     assert_null(fuzz_frames((const uint8_t *) "\x01topic", 6));
+
+    //  fuzz_replay_request: [REPLAY] [jerry.] [first] [10], then [CREDIT]
+    //  without its number, refused
+    const char replay [] = "\x04\x06" "REPLAY" "\x06" "jerry." "\x05" "first" "10";
+    assert_null(fuzz_replay_request((const uint8_t *) replay, sizeof replay - 1));
+    assert_null(fuzz_replay_request((const uint8_t *) "\x01" "CREDIT", 7));
 }
 
 static void
@@ -172,6 +178,13 @@ test_fuzz_frames_inputs_keep_every_property(void **state)
     s_run_target("fuzz_frames", fuzz_frames);
 }
 
+static void
+test_fuzz_replay_request_inputs_keep_every_property(void **state)
+{
+    (void) state;
+    s_run_target("fuzz_replay_request", fuzz_replay_request);
+}
+
 int
 main(void)
 {
@@ -182,6 +195,7 @@ main(void)
         cmocka_unit_test(test_fuzz_json_batch_inputs_keep_every_property),
         cmocka_unit_test(test_fuzz_binary_inputs_keep_every_property),
         cmocka_unit_test(test_fuzz_frames_inputs_keep_every_property),
+        cmocka_unit_test(test_fuzz_replay_request_inputs_keep_every_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

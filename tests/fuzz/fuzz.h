@@ -1,13 +1,16 @@
 /*  =========================================================================
     fuzz.h - the jbus fuzz targets and what they check
 
-    tests/fuzz/ holds four libFuzzer targets over the bytes that enter jbus
+    tests/fuzz/ holds five libFuzzer targets over the bytes that enter jbus
     from outside:
 
         fuzz_json_event   jb_json_decode            (the JSON event format)
         fuzz_json_batch   jb_json_decode_batch      (the JSON batch format)
         fuzz_binary       jb_message_decode, binary mode: frame 1 as msgpack
         fuzz_frames       jb_message_decode on 0..5 frames, either mode
+        fuzz_replay_request
+                          jb__replay_request_parse (docs/replay.md 2), on
+                          0..36 frames: what a replay client sends the broker
 
     Each target is a function, fuzz_<target>(data, size), that returns NULL
     when the input kept every property, or a static text naming the property
@@ -50,6 +53,7 @@ const char *fuzz_json_event(const uint8_t *data, size_t size);
 const char *fuzz_json_batch(const uint8_t *data, size_t size);
 const char *fuzz_binary(const uint8_t *data, size_t size);
 const char *fuzz_frames(const uint8_t *data, size_t size);
+const char *fuzz_replay_request(const uint8_t *data, size_t size);
 
 //  The topic fuzz_binary uses when an input does not choose one.
 #define FUZZ_TOPIC "jerry.work_tracking.task.completed"

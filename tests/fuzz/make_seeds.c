@@ -16,13 +16,18 @@
         fuzz_binary and fuzz_frames (see those files) to
         corpus/fuzz_binary/ and corpus/fuzz_frames/;
       - adds a few messages that fit the binding only nearly (frame counts,
-        media types), which the vectors cannot express.
+        media types), which the vectors cannot express;
+      - writes replay requests of every command (docs/replay.md 2), valid
+        and not, in fuzz_replay_request's layout to
+        corpus/fuzz_replay_request/ (made when missing).
     The output is deterministic, so that the committed corpus only changes
     when the encoders do. Exit status 0, or 1 with a message on stderr.
     ========================================================================= */
 
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +215,161 @@ s_write_messages(const char *dir, const char *stem, const jb_event_t *event, boo
 }
 
 //  --------------------------------------------------------------------------
+//  Replay requests (docs/replay.md 2), valid and not, each a list of frames
+//  (at most 7, none holding a NUL) ending with NULL; small_reason: ask
+//  fuzz_replay_request for its small reason buffer.
+
+typedef struct {
+    const char *name;
+    bool small_reason;
+    const char *frames [8];
+} s_request_t;
+
+static const s_request_t s_requests [] = {
+    //  accepted
+    { "replay-prefix-first", false, { "REPLAY", "jerry.work_tracking.", "first", "10", NULL } },
+    { "replay-every-type-seq", false, { "REPLAY", "", "seq:42", "1000", NULL } },
+    { "replay-pattern-time", false,
+      { "REPLAY", "jerry.*.task.completed", "time:1712345678901", "1", NULL } },
+    { "replay-tail-pattern-durable", false,
+      { "REPLAY", "jerry.billing.>", "durable:billing-ledger", "100", NULL } },
+    { "replay-after-publisher", false,
+      { "REPLAY", "jerry.", "after:17:5f2c9a1e-0b6d-4e0b-9c39-2a4f1c7d8e90", "0050", NULL } },
+    { "follow-one-filter", false, { "FOLLOW", "first", "10", "jerry.", NULL } },
+    { "follow-three-filters", false,
+      { "FOLLOW", "durable:audit", "250", "jerry.billing.>", "jerry.*.task.completed", "",
+        NULL } },
+    { "follow-after", false, { "FOLLOW", "after:2147483647:p", "1", "a.*.>", NULL } },
+    { "credit", false, { "CREDIT", "5", NULL } },
+    { "credit-largest", false, { "CREDIT", "4294967295", NULL } },
+    { "cancel", false, { "CANCEL", NULL } },
+    { "info", false, { "INFO", NULL } },
+    { "ack", false, { "ACK", "audit", "1234", NULL } },
+    { "ack-zero", false, { "ACK", "a", "0", NULL } },
+    //  refused
+    { "replay-missing-window", false, { "REPLAY", "jerry.", "first", NULL } },
+    { "replay-extra-frame", false, { "REPLAY", "jerry.", "first", "10", "x", NULL } },
+    { "replay-wildcard-in-segment", false, { "REPLAY", "jerry.ta*sk", "first", "10", NULL } },
+    { "replay-tail-not-last", false, { "REPLAY", "a.>.b", "first", "10", NULL } },
+    { "replay-unknown-start", false, { "REPLAY", "", "last", "10", NULL } },
+    { "replay-unknown-start-small-reason", true, { "REPLAY", "", "last", "10", NULL } },
+    { "replay-seq-signed", false, { "REPLAY", "", "seq:-1", "10", NULL } },
+    { "replay-seq-too-big", false, { "REPLAY", "", "seq:99999999999999999999", "10", NULL } },
+    { "replay-seq-above-half", false, { "REPLAY", "", "seq:9223372036854775808", "10", NULL } },
+    { "replay-time-empty", false, { "REPLAY", "", "time:", "10", NULL } },
+    { "replay-durable-space", false, { "REPLAY", "", "durable:my name", "10", NULL } },
+    { "replay-durable-empty", false, { "REPLAY", "", "durable:", "10", NULL } },
+    { "replay-after-zero", false, { "REPLAY", "", "after:0:publisher", "10", NULL } },
+    { "replay-after-above-int32", false, { "REPLAY", "", "after:2147483648:p", "10", NULL } },
+    { "replay-after-no-publisher", false, { "REPLAY", "", "after:5", "10", NULL } },
+    { "replay-after-empty-publisher", false, { "REPLAY", "", "after:5:", "10", NULL } },
+    { "replay-window-zero", false, { "REPLAY", "", "first", "0", NULL } },
+    { "replay-window-above-max", false, { "REPLAY", "", "first", "1001", NULL } },
+    { "replay-window-hex", false, { "REPLAY", "", "first", "0x10", NULL } },
+    { "replay-control-start", false, { "REPLAY", "", "seq:\x1b[2J", "10", NULL } },
+    { "follow-no-filter", false, { "FOLLOW", "first", "10", NULL } },
+    { "follow-bad-last-filter", false, { "FOLLOW", "first", "10", "a.", "b*", NULL } },
+    { "follow-bad-window", false, { "FOLLOW", "first", "ten", "a.", NULL } },
+    { "credit-missing", false, { "CREDIT", NULL } },
+    { "credit-signed", false, { "CREDIT", "-1", NULL } },
+    { "credit-too-big", false, { "CREDIT", "4294967296", NULL } },
+    { "cancel-extra", false, { "CANCEL", "now", NULL } },
+    { "info-extra", false, { "INFO", "", NULL } },
+    { "ack-missing-sequence", false, { "ACK", "audit", NULL } },
+    { "ack-name-space", false, { "ACK", "my consumer", "5", NULL } },
+    { "ack-bad-sequence", false, { "ACK", "audit", "12a", NULL } },
+    { "unknown-command", false, { "PING", NULL } },
+    { "lower-case-command", false, { "replay", "", "first", "10", NULL } },
+    { "control-command", false, { "REP\x1bLAY", NULL } },
+    { "empty-command", false, { "", NULL } },
+    { "no-frames", false, { NULL } },
+    { NULL, false, { NULL } }
+};
+
+//  frames as fuzz_replay_request's input: the frame count (and the small
+//  reason bit), then each frame but the last after its length (0xFF and a
+//  second byte above 254), then the last one. Frames up to 509 bytes.
+static void
+s_request_bytes(s_bytes_t *bytes, const char *const *frames, size_t count, bool small_reason)
+{
+    bytes->size = 0;
+    s_append_byte(bytes, (unsigned char) (count | (small_reason? 0x80: 0)));
+    for (size_t index = 0; index < count; index++) {
+        size_t size = strlen(frames[index]);
+        if (index + 1 < count && size < 0xFF)
+            s_append_byte(bytes, (unsigned char) size);
+        else
+        if (index + 1 < count) {
+            s_append_byte(bytes, 0xFF);
+            s_append_byte(bytes, (unsigned char) (size - 0xFF));
+        }
+        s_append(bytes, frames[index], size);
+    }
+}
+
+static bool
+s_write_request(const char *dir, const char *stem, const char *const *frames, size_t count,
+                bool small_reason)
+{
+    s_bytes_t bytes = { NULL, 0 };
+    s_request_bytes(&bytes, frames, count, small_reason);
+    char name [512];
+    snprintf(name, sizeof name, "%s.bin", stem);
+    bool written = s_write(dir, "fuzz_replay_request", name, bytes.data, bytes.size);
+    free(bytes.data);
+    return written;
+}
+
+//  The requests above, and those at the limits, which are made here.
+static bool
+s_write_requests(const char *dir)
+{
+    char path [4096];
+    snprintf(path, sizeof path, "%s/corpus/fuzz_replay_request", dir);
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "fuzz_make_seeds: cannot make %s\n", path);
+        return false;
+    }
+    bool written = true;
+    for (const s_request_t *request = s_requests; request->name; request++) {
+        size_t count = 0;
+        while (request->frames[count])
+            count++;
+        written = written && s_write_request(dir, request->name, request->frames, count,
+                                             request->small_reason);
+    }
+    //  FOLLOW with the most filters, and one more
+    const char *follow [3 + 33] = { "FOLLOW", "seq:1", "1000" };
+    static const char *const filters [] = { "a.", "b.*", "c.>", "", "d.e.f" };
+    for (size_t index = 0; index < 33; index++)
+        follow[3 + index] = filters[index % 5];
+    written = written && s_write_request(dir, "follow-32-filters", follow, 3 + 32, false);
+    written = written && s_write_request(dir, "follow-33-filters", follow, 3 + 33, false);
+    //  a filter of 255 bytes (the longest) and of 256, in the middle
+    char filter [257];
+    memset(filter, 'a', sizeof filter - 1);
+    filter[255] = '\0';
+    const char *replay [] = { "REPLAY", filter, "first", "10" };
+    written = written && s_write_request(dir, "replay-filter-255-bytes", replay, 4, false);
+    filter[255] = 'a';
+    filter[256] = '\0';
+    written = written && s_write_request(dir, "replay-filter-256-bytes", replay, 4, false);
+    //  a durable name of 128 characters (the longest) and of 129
+    char durable [8 + 130] = "durable:";
+    memset(durable + 8, 'n', 129);
+    durable[8 + 128] = '\0';
+    const char *start [] = { "REPLAY", "", durable, "10" };
+    written = written && s_write_request(dir, "replay-durable-name-128", start, 4, false);
+    const char *ack [] = { "ACK", durable + 8, "7" };
+    written = written && s_write_request(dir, "ack-name-128", ack, 3, false);
+    durable[8 + 128] = 'n';
+    durable[8 + 129] = '\0';
+    written = written && s_write_request(dir, "replay-durable-name-129", start, 4, false);
+    written = written && s_write_request(dir, "ack-name-129", ack, 3, false);
+    return written;
+}
+
+//  --------------------------------------------------------------------------
 
 static int
 s_compare_names(const void *a, const void *b)
@@ -315,6 +475,7 @@ main(int argc, char *argv [])
         written = written && s_write(dir, "fuzz_frames", name, s_frames[index].bytes,
                                      s_frames[index].size);
     }
+    written = written && s_write_requests(dir);
     printf("fuzz_make_seeds: %zu generated events, messages for %zu of %zu JSON event seeds\n",
            sizeof s_events / sizeof s_events[0] - 1, messages, count);
     return written? 0: 1;
