@@ -134,6 +134,7 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
             self->durable = jb__strndup(options->durable, strlen(options->durable));
         self->ack_every = options->ack_every;
         self->repair = options->repair && !options->durable;
+        self->seen = jb__seen_new();
         self->filter_texts = zlistx_new();
         if (self->filter_texts)
             zlistx_set_destructor(self->filter_texts, (zlistx_destructor_fn *) zstr_free);
@@ -153,7 +154,7 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     self->filters = jb__filters_new();
     self->socket = zsock_new(ZMQ_SUB);
     if (!self->gaps || !self->filters || !self->socket
-    ||  (journal_wanted && (!self->replay_endpoint || !self->filter_texts
+    ||  (journal_wanted && (!self->replay_endpoint || !self->filter_texts || !self->seen
                             || (!self->caught_up && !self->replay_start)
                             || (options->durable && !self->durable)))) {
         jb__error(error, JB_ESOCKET, NULL, "cannot create a SUB socket: %s",
@@ -219,6 +220,7 @@ jb_subscriber_destroy(jb_subscriber_t **self_p)
     //  the secret key is no one's business once we are gone
     memset(self->curve_secret, 0, sizeof self->curve_secret);
     jb__gaps_destroy(&self->gaps);
+    jb__seen_destroy(&self->seen);
     jb__filters_destroy(&self->filters);
     free(self->endpoint);
     free(self);
@@ -577,7 +579,11 @@ jb__subscriber_deliver(jb_subscriber_t *self, jb_event_t *event,
 {
     size_t type_size;
     const char *type = jb__event_core(event, JB__TYPE, &type_size);
-    if (self->replay_endpoint && jb__gaps_repeated(self->gaps, stamp, type, type_size)) {
+    //  had already: by the stamp, or, without one, by source and id
+    if (self->replay_endpoint
+    &&  (stamp->stamped? jb__gaps_repeated(self->gaps, stamp, type, type_size)
+                       : jb__seen_repeated(self->seen, jb_event_source(event),
+                                           jb_event_id(event)))) {
         self->stats.duplicates++;
         jb_event_destroy(&event);
         return 0;

@@ -15,6 +15,7 @@
 
 #include "jbus/subscriber.h"
 #include "filters.h"
+#include "seen.h"
 #include "sequence.h"
 
 //  Frames kept of one message. The binding uses 2 or 3; a 4th lets the
@@ -46,6 +47,8 @@ struct jb_subscriber {
     char curve_key [JB_CURVE_KEY_SIZE];     //  our public key with CURVE,
                                 //  for the broker's refusals; else ""
     jb__gaps_t *gaps;           //  last sequence number per (publisher, type)
+    jb__seen_t *seen;           //  with a replay endpoint: the last events
+                                //  without a stamp, by (source, id)
     jb_subscriber_stats_t stats;
 
     //  The broker's journal (docs/replay.md), for catching up, repairs

@@ -604,6 +604,112 @@ test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncom
 }
 
 //  --------------------------------------------------------------------------
+//  A foreign publisher's events carry no jbus stamp: at the seam between
+//  catching up and the live stream, the subscriber drops the ones it had
+//  by source and id. 100 events are published before it subscribes, 100
+//  after, all committed before its first recv: the replay gives all 200,
+//  the live stream the last 100 again.
+
+static void
+s_foreign_publish(zsock_t *pub, unsigned first, unsigned last)
+{
+    jb_message_t *message = jb_message_new();
+    assert_non_null(message);
+    for (unsigned number = first; number <= last; number++) {
+        jb_event_t *event = jb_event_new("jerry.foreign.seen", "/foreign/sdk");
+        char id [32];
+        snprintf(id, sizeof id, "foreign-%u", number);
+        assert_int_equal(jb_event_set_id(event, id), 0);
+        assert_int_equal(jb_event_set_subject(event, id + 8), 0);
+        assert_int_equal(jb_message_encode(message, event, JB_MODE_STRUCTURED, NULL), 0);
+        size_t count = jb_message_frame_count(message);
+        for (size_t index = 0; index < count; index++) {
+            jb_frame_t frame = jb_message_frame(message, index);
+            assert_true(zmq_send(zsock_resolve(pub), frame.data, frame.size,
+                                 index + 1 < count? ZMQ_SNDMORE: 0) >= 0);
+        }
+        jb_event_destroy(&event);
+    }
+    jb_message_destroy(&message);
+}
+
+static void
+test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id(void **state)
+{
+    (void) state;
+    s_journal_name();
+    testproc_broker_t broker;
+    s_broker_start(&broker, NULL, NULL);
+    //  a plain PUB, as any ZeroMQ client with a CloudEvents SDK would be;
+    //  the broker subscribes to what it journals, so nothing waits for us
+    zsock_t *pub = zsock_new_pub(NULL);
+    assert_non_null(pub);
+    zsock_set_linger(pub, 5000);
+    assert_int_equal(zsock_connect(pub, "%s", broker.frontend), 0);
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (s_journal_counter(broker.control, "committed") < 1) {
+        assert_true(zclock_mono() < deadline);
+        s_foreign_publish(pub, 0, 0);       //  until the connection is up
+        zclock_sleep(20);
+    }
+    uint64_t probes = s_journal_counter(broker.control, "committed");
+    s_foreign_publish(pub, 1, 100);
+    s_wait_committed(broker.control, probes + 100);
+
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.replay_endpoint = broker.replay;
+    options.replay_start = "first";
+    jb_subscriber_t *subscriber = jb_subscriber_new(broker.backend, &options, NULL);
+    assert_non_null(subscriber);
+    assert_int_equal(jb_subscriber_subscribe(subscriber, "jerry.foreign.", NULL), 0);
+    //  its subscription at the broker: the live stream has what follows
+    deadline = zclock_mono() + s_DEADLINE_MS;
+    while (true) {
+        char *reply = testproc_stats(broker.control, s_DEADLINE_MS);
+        assert_non_null(reply);
+        cJSON *root = cJSON_Parse(reply);
+        zstr_free(&reply);
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(root, "backend"), "subscriptions");
+        bool subscribed = cJSON_IsNumber(item) && item->valuedouble >= 1;
+        cJSON_Delete(root);
+        if (subscribed)
+            break;
+        assert_true(zclock_mono() < deadline);
+        zclock_sleep(20);
+    }
+    s_foreign_publish(pub, 101, 200);
+    s_wait_committed(broker.control, probes + 200);
+
+    bool had [201] = { false };
+    unsigned delivered = 0;
+    jb_event_t *event = NULL;
+    while (jb_subscriber_recv(subscriber, 1500, &event, NULL) == 0) {
+        unsigned number = (unsigned) strtoul(jb_event_subject(event), NULL, 10);
+        jb_event_destroy(&event);
+        if (number == 0)
+            continue;                       //  the probes
+        assert_true(number <= 200);
+        assert_false(had[number]);          //  each once
+        had[number] = true;
+        delivered++;
+    }
+    jb_subscriber_stats_t stats;
+    jb_subscriber_stats(subscriber, &stats);
+    print_message("unstamped events at the seam: 200 published, %u delivered, %llu duplicates "
+                  "dropped\n", delivered, (unsigned long long) stats.duplicates);
+    assert_int_equal(delivered, 200);
+    assert_true(stats.duplicates >= 100);
+
+    jb_subscriber_destroy(&subscriber);
+    zsock_destroy(&pub);
+    s_broker_stop(&broker);
+    s_journal_remove();
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -617,6 +723,9 @@ main(void)
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncommitted,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id,
             testproc_reap_children),
     };
     zsys_set_logstream(stderr);

@@ -49,7 +49,9 @@
         as lost, through on_gap and the unrecoverable count;
       - with replay_start too, the first recv or dispatch catches up: it
         replays what each filter subscribed so far matches, then goes on
-        with the live events, dropping those the replay gave already;
+        with the live events, dropping those the replay gave already (by
+        their stamp, or, for a foreign publisher's unstamped events, by
+        source and id among the last 65,536);
       - with durable, a name, the subscriber is a durable consumer: it
         reads every event from the journal, never live, starting after
         the last one acknowledged under that name, so a restart under
