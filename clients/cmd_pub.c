@@ -90,7 +90,9 @@ s_print_help(void)
         "                            none is lost to a slow join\n"
         "                            (default 1000; 0 = do not wait)\n"
         "      --linger MS           how long to flush queued events on exit (default 2000)\n"
-        "      --hwm N               high-water mark, 0 = unlimited (default 100000)\n"
+        "      --hwm N               events queued for the broker, 0 = unlimited (default\n"
+        "                            100000); when the queue is full, publishing waits\n"
+        "                            for room rather than drop an event\n"
         "      --curve-cert FILE     CURVE: our secret certificate (the _secret file of\n"
         "                            jbus keygen); default $JBUS_CURVE_CERT\n"
         "      --curve-server KEY    CURVE: the broker's public key, or its public\n"
@@ -384,6 +386,8 @@ cmd_pub(int argc, char **argv)
     options.endpoint = JB_DEFAULT_PUBLISH_ENDPOINT;
     jb_publisher_options_defaults(&options.publisher);
     options.publisher.connect_timeout_ms = CMD_CONNECT_TIMEOUT_MS;
+    //  a tool says what it published: none may be dropped at a full queue
+    options.publisher.wait_when_full = true;
     options.wait_ms = 1000;
     options.count = 1;
     options.extensions = (const char **) calloc((size_t) argc + 1, sizeof(char *));

@@ -67,6 +67,7 @@ struct jb_publisher {
     int announce_ivl_ms;        //  0: no announcements
     zactor_t *announcer;        //  ticks the announcements, or NULL
     bool closing_failed;        //  a final announcement was not sent
+    int send_flags;             //  ZMQ_DONTWAIT, or 0 with wait_when_full
     pthread_mutex_t lock;       //  with an announcer: held by whoever uses
                                 //  the socket, the sequencer or stats
 };
@@ -178,6 +179,7 @@ jb_publisher_options_defaults(jb_publisher_options_t *options)
     options->sequence = true;
     options->announce_ivl_ms = 1000;
     options->connect_timeout_ms = 0;
+    options->wait_when_full = false;
     options->curve_server_key = NULL;
     options->curve_public_key = NULL;
     options->curve_secret_key = NULL;
@@ -235,6 +237,15 @@ jb_publisher_new(const char *endpoint, const jb_publisher_options_t *options, jb
     self->handle = zsock_resolve(self->socket);
     zsock_set_sndhwm(self->socket, options->sndhwm);
     zsock_set_linger(self->socket, options->linger_ms);
+    if (options->wait_when_full) {
+        //  a full queue then fails a send (EAGAIN) instead of dropping it,
+        //  and a send without ZMQ_DONTWAIT waits for room
+        int nodrop = 1;
+        zmq_setsockopt(self->handle, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+        self->send_flags = 0;
+    }
+    else
+        self->send_flags = ZMQ_DONTWAIT;
     zsock_set_heartbeat_ivl(self->socket, JB__HEARTBEAT_IVL_MS);
     zsock_set_heartbeat_timeout(self->socket, JB__HEARTBEAT_TIMEOUT_MS);
     if (jb_curve_client_apply(self->handle, options->curve_server_key, options->curve_public_key,
@@ -399,7 +410,9 @@ jb_publisher_wait_ready(jb_publisher_t *self, int timeout_ms, jb_error_t *error)
 //  --------------------------------------------------------------------------
 //  Send the frames of one encoded message. An XPUB socket never blocks on
 //  send (it drops at the high-water mark), so an error here is a closed or
-//  broken socket.
+//  broken socket; with wait_when_full (ZMQ_XPUB_NODROP) a send waits for
+//  room, and a signal may end the wait. A message's later frames never
+//  wait: libzmq takes a message whole or not at all.
 
 static int
 s_send(jb_publisher_t *self, const jb_message_t *message, jb_error_t *error)
@@ -407,9 +420,12 @@ s_send(jb_publisher_t *self, const jb_message_t *message, jb_error_t *error)
     size_t count = jb_message_frame_count(message);
     for (size_t index = 0; index < count; index++) {
         jb_frame_t frame = jb_message_frame(message, index);
-        int flags = ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0);
+        int flags = self->send_flags | (index + 1 < count? ZMQ_SNDMORE: 0);
         if (zmq_send(self->handle, frame.data, frame.size, flags) == -1)
-            return jb__error(error, JB_ESOCKET, NULL, "send: %s", zmq_strerror(zmq_errno()));
+            return zmq_errno() == EINTR
+                 ? jb__error(error, JB_EINTR, NULL, "interrupted by a signal while the queue "
+                             "was full")
+                 : jb__error(error, JB_ESOCKET, NULL, "send: %s", zmq_strerror(zmq_errno()));
         self->stats.bytes += frame.size;
     }
     self->stats.events++;

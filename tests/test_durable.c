@@ -710,6 +710,37 @@ test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id(void **state
 }
 
 //  --------------------------------------------------------------------------
+//  `jbus pub` says how many events it published: with a queue of 10
+//  events, 50,000 sent as fast as it can must all reach the broker (a
+//  full queue makes it wait, not drop). The journal counts them. (It
+//  waits, by default, for the broker's subscription to the journaled
+//  types: an XPUB drops what no subscription wants.)
+
+static void
+test_jbus_pub_waits_for_room_rather_than_drop_at_a_full_queue(void **state)
+{
+    (void) state;
+    s_journal_name();
+    testproc_broker_t broker;
+    s_broker_start(&broker, NULL, NULL);
+    const char *args [] = {
+        "pub", "-e", broker.frontend, "-t", "jerry.pub.burst", "-n", "50000", "--hwm", "10",
+        NULL
+    };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_non_null(strstr(outcome.err, "published 50000 events"));
+    testproc_outcome_free(&outcome);
+    s_wait_committed(broker.control, 50000);
+    cJSON *info = s_info(broker.replay);
+    assert_int_equal(s_info_number(info, "count"), 50000);
+    cJSON_Delete(info);
+    s_broker_stop(&broker);
+    s_journal_remove();
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -727,6 +758,8 @@ main(void)
         cmocka_unit_test_teardown(
             test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id,
             testproc_reap_children),
+        cmocka_unit_test_teardown(test_jbus_pub_waits_for_room_rather_than_drop_at_a_full_queue,
+                                  testproc_reap_children),
     };
     zsys_set_logstream(stderr);
     int failed = cmocka_run_group_tests(tests, testproc_group_setup, testproc_group_teardown);

@@ -88,6 +88,12 @@ typedef struct {
                                 //  not. Default 0: connect in the
                                 //  background, never fail for the broker's
                                 //  absence. Not for bind or inproc://
+    bool wait_when_full;        //  a full queue (sndhwm) makes publish wait
+                                //  for room instead of dropping the event,
+                                //  as PUB/SUB does (default false); a signal
+                                //  ends the wait with JB_EINTR. For tools
+                                //  and batch jobs that must not lose what
+                                //  they send to a broker that is slower
 } jb_publisher_options_t;
 
 typedef struct {
