@@ -82,8 +82,10 @@ s_print_help(void)
         "      --durable NAME    read as the broker journal's durable consumer NAME:\n"
         "                        every event the FILTERs match, from after the last\n"
         "                        one acknowledged under NAME (the first held for a\n"
-        "                        new NAME), then each as it is journaled; restarted\n"
-        "                        under the same NAME, nothing is lost (at least once)\n"
+        "                        new NAME, or where --from-start, --from-seq or\n"
+        "                        --since say), then each as it is journaled;\n"
+        "                        restarted under the same NAME, nothing is lost (at\n"
+        "                        least once)\n"
         "      --ack-every N     with --durable, acknowledge every N events printed\n"
         "                        (and before waiting, and on exit): a restart after\n"
         "                        a crash prints at most N again (default 100)\n"
@@ -248,9 +250,6 @@ s_parse(int argc, char **argv, s_options_t *options)
     }
     if (rc == 0 && optind >= argc)
         rc = cmd_usage_error(s_NAME, "give at least one FILTER (\"\" for every event)");
-    if (rc == 0 && options->subscriber.durable && options->replay_start[0])
-        rc = cmd_usage_error(s_NAME, "--durable starts where its NAME left off: --from-start, "
-                             "--from-seq and --since are for a subscriber that is not durable");
     if (rc == 0 && options->ack_every && !options->subscriber.durable)
         rc = cmd_usage_error(s_NAME, "--ack-every is for a --durable subscriber");
     return rc;

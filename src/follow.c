@@ -58,6 +58,9 @@ s_follow(jb_subscriber_t *self, jb_error_t *error)
     if (self->follow_taken)
         snprintf(start, sizeof start, "seq:%" PRIu64, self->follow_taken + 1);
     else
+    if (self->replay_start)
+        snprintf(start, sizeof start, "durable:%s %s", self->durable, self->replay_start);
+    else
         snprintf(start, sizeof start, "durable:%s", self->durable);
     char window [16];
     snprintf(window, sizeof window, "%d", s_WINDOW);

@@ -248,7 +248,15 @@ s_start(jb__replay_t *self, zframe_t *identity, const jb__replay_request_t *requ
             s_error(self, identity, "the journal cannot be read");
             return -1;
         }
-        *next_p = position + 1;             //  after what it acknowledged
+        if (rc == 0)
+            *next_p = position + 1;         //  after what it acknowledged
+        else {
+            //  a new name: where it said a new one starts
+            jb__replay_request_t fallback = *request;
+            fallback.start = request->fallback;
+            fallback.number = request->fallback_number;
+            return s_start(self, identity, &fallback, next_p);
+        }
     }
     else
     if (request->start == JB__REPLAY_START_AFTER) {

@@ -78,25 +78,47 @@ s_filter(const jb_frame_t *frame, jb__replay_filter_t *filter, char *reason, siz
     return true;
 }
 
-//  "first", "seq:N", "time:MS", "durable:NAME" or "after:NUMBER:PUBLISHER".
+//  "first", "seq:N" or "time:MS" in text: its kind and number.
+static bool
+s_plain_start(const char *text, jb__replay_start_kind_t *kind, uint64_t *number)
+{
+    if (streq(text, "first")) {
+        *kind = JB__REPLAY_START_FIRST;
+        return true;
+    }
+    if (strncmp(text, "seq:", 4) == 0 && s_number(text + 4, UINT64_MAX / 2, number)) {
+        *kind = JB__REPLAY_START_SEQUENCE;
+        return true;
+    }
+    if (strncmp(text, "time:", 5) == 0 && s_number(text + 5, INT64_MAX, number)) {
+        *kind = JB__REPLAY_START_TIME;
+        return true;
+    }
+    return false;
+}
+
+//  "first", "seq:N", "time:MS", "durable:NAME" (or "durable:NAME START",
+//  START a plain one for a name without a position) or
+//  "after:NUMBER:PUBLISHER".
 static bool
 s_start(const jb_frame_t *frame, jb__replay_request_t *request, char *reason, size_t reason_size)
 {
     char text [JB__REPLAY_FIELD_MAX];
     bool valid = s_text(frame, text);
-    if (valid && streq(text, "first"))
-        request->start = JB__REPLAY_START_FIRST;
+    if (valid && s_plain_start(text, &request->start, &request->number))
+        ;
     else
-    if (valid && strncmp(text, "seq:", 4) == 0
-    &&  s_number(text + 4, UINT64_MAX / 2, &request->number))
-        request->start = JB__REPLAY_START_SEQUENCE;
-    else
-    if (valid && strncmp(text, "time:", 5) == 0 && s_number(text + 5, INT64_MAX, &request->number))
-        request->start = JB__REPLAY_START_TIME;
-    else
-    if (valid && strncmp(text, "durable:", 8) == 0 && s_name(text + 8)) {
-        request->start = JB__REPLAY_START_DURABLE;
-        strcpy(request->name, text + 8);
+    if (valid && strncmp(text, "durable:", 8) == 0) {
+        //  a name has no space: one ends it, and the fallback follows
+        char *space = strchr(text + 8, ' ');
+        if (space)
+            *space = '\0';
+        valid = s_name(text + 8)
+             && (!space || s_plain_start(space + 1, &request->fallback, &request->fallback_number));
+        if (valid) {
+            request->start = JB__REPLAY_START_DURABLE;
+            strcpy(request->name, text + 8);
+        }
     }
     else
     if (valid && strncmp(text, "after:", 6) == 0) {
@@ -117,10 +139,8 @@ s_start(const jb_frame_t *frame, jb__replay_request_t *request, char *reason, si
     if (!valid) {
         snprintf(text, sizeof text, "%.*s", (int) (frame->size < 64? frame->size: 64),
                  (const char *) frame->data);
-        for (char *cursor = text; *cursor; cursor++)
-            if (*cursor < ' ' || *cursor >= 0x7f)
-                *cursor = '?';          //  never echo control bytes
-        return s_refuse(reason, reason_size, "a start is first, seq:N, time:MS, durable:NAME or "
+        return s_refuse(reason, reason_size, "a start is first, seq:N, time:MS, durable:NAME "
+                        "(then, for a new NAME, one of the first three), or "
                         "after:NUMBER:PUBLISHER, not \"%s\"", text);
     }
     return true;

@@ -45,7 +45,7 @@ typedef enum {
     JB__REPLAY_START_FIRST,         //  first
     JB__REPLAY_START_SEQUENCE,      //  seq:N
     JB__REPLAY_START_TIME,          //  time:MS
-    JB__REPLAY_START_DURABLE,       //  durable:NAME
+    JB__REPLAY_START_DURABLE,       //  durable:NAME, or durable:NAME START
     JB__REPLAY_START_AFTER          //  after:NUMBER:PUBLISHER
 } jb__replay_start_kind_t;
 
@@ -62,6 +62,9 @@ typedef struct {
     size_t filter_count;            //  1 for REPLAY
     jb__replay_start_kind_t start;
     uint64_t number;                //  seq:N, time:MS, after:NUMBER
+    jb__replay_start_kind_t fallback;   //  durable:NAME START: where a name
+    uint64_t fallback_number;       //  without a position starts (first,
+                                    //  seq:N or time:MS; first when none)
     char name [JB__REPLAY_FIELD_MAX];   //  durable:NAME, after:..:PUBLISHER
     uint32_t window;                //  1 .. JB__REPLAY_WINDOW_MAX
     //  CREDIT

@@ -127,7 +127,8 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     if (journal_wanted) {
         self->replay_endpoint = jb__strndup(options->replay_endpoint,
                                             strlen(options->replay_endpoint));
-        if (options->replay_start && !options->durable)
+        //  a durable consumer's: where a new name starts
+        if (options->replay_start)
             self->replay_start = jb__strndup(options->replay_start,
                                              strlen(options->replay_start));
         if (options->durable)
@@ -155,7 +156,7 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
     self->socket = zsock_new(ZMQ_SUB);
     if (!self->gaps || !self->filters || !self->socket
     ||  (journal_wanted && (!self->replay_endpoint || !self->filter_texts || !self->seen
-                            || (!self->caught_up && !self->replay_start)
+                            || (options->replay_start && !self->replay_start)
                             || (options->durable && !self->durable)))) {
         jb__error(error, JB_ESOCKET, NULL, "cannot create a SUB socket: %s",
                   zmq_strerror(zmq_errno()));

@@ -604,6 +604,60 @@ test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncom
 }
 
 //  --------------------------------------------------------------------------
+//  A new durable name starts where replay_start says; a known one where
+//  it left off, whatever replay_start says.
+
+static unsigned
+s_durable_read(const testproc_broker_t *broker, const char *start, unsigned *numbers,
+               unsigned wanted)
+{
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.replay_endpoint = broker->replay;
+    options.durable = "late";
+    options.replay_start = start;
+    jb_subscriber_t *subscriber = jb_subscriber_new(broker->backend, &options, NULL);
+    assert_non_null(subscriber);
+    assert_int_equal(jb_subscriber_subscribe(subscriber, "jerry.late.", NULL), 0);
+    unsigned count = 0;
+    jb_event_t *event = NULL;
+    while (count < wanted && jb_subscriber_recv(subscriber, s_DEADLINE_MS, &event, NULL) == 0) {
+        numbers[count++] = (unsigned) strtoul(jb_event_subject(event), NULL, 10);
+        jb_event_destroy(&event);
+    }
+    //  nothing more than wanted
+    assert_int_equal(jb_subscriber_recv(subscriber, 300, &event, NULL), JB_ETIMEDOUT);
+    jb_subscriber_destroy(&subscriber);     //  acknowledges what it handed over
+    return count;
+}
+
+static void
+test_a_new_durable_name_starts_at_replay_start_a_known_one_where_it_left_off(void **state)
+{
+    (void) state;
+    s_journal_name();
+    testproc_broker_t broker;
+    s_broker_start(&broker, NULL, NULL);
+    jb_publisher_t *publisher = s_publisher(&broker);
+    s_publish(publisher, "jerry.late.step", 1, 10, 0);
+    s_wait_committed(broker.control, 10);
+    unsigned numbers [16];
+    assert_int_equal(s_durable_read(&broker, "seq:6", numbers, 5), 5);
+    for (unsigned index = 0; index < 5; index++)
+        assert_int_equal(numbers[index], 6 + index);
+    assert_int_equal(s_position_settled(broker.replay, "late"), 10);
+    s_publish(publisher, "jerry.late.step", 11, 12, 0);
+    s_wait_committed(broker.control, 12);
+    assert_int_equal(s_durable_read(&broker, "first", numbers, 2), 2);
+    assert_int_equal(numbers[0], 11);
+    assert_int_equal(numbers[1], 12);
+    jb_publisher_destroy(&publisher);
+    s_broker_stop(&broker);
+    s_journal_remove();
+}
+
+//  --------------------------------------------------------------------------
 //  A foreign publisher's events carry no jbus stamp: at the seam between
 //  catching up and the live stream, the subscriber drops the ones it had
 //  by source and id. 100 events are published before it subscribes, 100
@@ -754,6 +808,9 @@ main(void)
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncommitted,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_a_new_durable_name_starts_at_replay_start_a_known_one_where_it_left_off,
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id,

@@ -156,9 +156,10 @@ typedef struct {
                                 //  journal as durable consumer NAME (1 to
                                 //  128 printable ASCII characters, no
                                 //  space), from after its last acknowledged
-                                //  event (the first held for a new name),
-                                //  then follow the journal's head; nothing
-                                //  is read live. Borrowed for the call
+                                //  event (for a new name, from
+                                //  replay_start, or the first held), then
+                                //  follow the journal's head; nothing is
+                                //  read live. Borrowed for the call
     uint32_t ack_every;         //  durable: acknowledge after this many
                                 //  events were handed over (an event is
                                 //  handed over when recv or dispatch is

@@ -184,9 +184,25 @@ s_check_start(const jb__replay_request_t *request, const jb_frame_t *frame)
                 return "an accepted durable:NAME has a name that is not 1 to "
                        "JB__REPLAY_NAME_MAX printable ASCII characters without space";
             if (!s_prefixed(frame, "durable:", &rest, &rest_size)
-            ||  rest_size != strlen(request->name) || memcmp(rest, request->name, rest_size) != 0)
+            ||  rest_size < strlen(request->name)
+            ||  memcmp(rest, request->name, strlen(request->name)) != 0)
                 return "an accepted durable:NAME is not its frame";
-            return NULL;
+            if (rest_size == strlen(request->name))
+                return request->fallback == JB__REPLAY_START_FIRST
+                    ? NULL: "an accepted durable:NAME without a start has a fallback";
+            //  durable:NAME START: the fallback is START, as a start of its own
+            {
+                jb__replay_request_t fallback = *request;
+                fallback.start = request->fallback;
+                fallback.number = request->fallback_number;
+                size_t skip = 8 + strlen(request->name) + 1;
+                jb_frame_t rest_frame = { (const char *) frame->data + skip, frame->size - skip };
+                if (((const char *) frame->data)[skip - 1] != ' '
+                ||  fallback.start == JB__REPLAY_START_DURABLE
+                ||  fallback.start == JB__REPLAY_START_AFTER)
+                    return "an accepted durable:NAME START is not its frame";
+                return s_check_start(&fallback, &rest_frame);
+            }
         case JB__REPLAY_START_AFTER: {
             if (request->number < 1 || request->number > INT32_MAX)
                 return "an accepted after:NUMBER:PUBLISHER has a number not 1 to INT32_MAX";
