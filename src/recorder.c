@@ -259,6 +259,12 @@ jb__recorder_destroy(jb__recorder_t **self_p)
     jb__recorder_t *self = *self_p;
     if (self) {
         zactor_destroy(&self->actor);       //  records the queue, commits
+        //  the broker's stop line came before this last drain
+        zsys_info("jbus broker: journal closed: %llu committed since the broker started "
+                  "(last %llu), %llu lost",
+                  (unsigned long long) atomic_load(&self->counters.journaled),
+                  (unsigned long long) atomic_load(&self->counters.last),
+                  (unsigned long long) atomic_load(&self->counters.lost));
         zsock_destroy(&self->queue);
         zsock_destroy(&self->acks);
         jb__journal_close(&self->journal);
