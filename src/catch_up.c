@@ -125,13 +125,18 @@ jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
             }
             now = zclock_mono();
         }
-        if (now - self->replay_heard > s_REPLAY_SILENCE_MS) {
+        //  silent only when nothing waits: a slow application is not a
+        //  silent broker
+        if (now - self->replay_heard > s_REPLAY_SILENCE_MS
+        &&  !(zsock_events(self->replay) & ZMQ_POLLIN)) {
             s_caught_up(self);
             return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint "
                              "%.*s within %d ms: catching up given up, live events follow",
                              JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, s_REPLAY_SILENCE_MS);
         }
         long wait = s_REPLAY_SILENCE_MS - (long) (now - self->replay_heard);
+        if (wait < 0)
+            wait = 0;                       //  something waits: take it
         if (deadline >= 0 && deadline - now < wait)
             wait = deadline - now > 0? (long) (deadline - now): 0;
         if (zsys_interrupted)               //  a signal just before the wait
@@ -155,6 +160,9 @@ jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
         int rc = 0;
         if (command && streq(command, "EVENT"))
             rc = s_replay_event(self, message, calls_p, event_p);
+        else
+        if (command && streq(command, "HEAD"))
+            ;                               //  the broker is there: heard
         else
         if (command && streq(command, "END")) {
             uint64_t head = argument? strtoull(argument, NULL, 10): 0;

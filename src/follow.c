@@ -34,22 +34,39 @@
 //  second while there is nothing new).
 #define s_SILENCE_MS 3000
 
-//  How long a closing durable consumer's last acknowledgement may take
-//  to leave.
+//  How long an acknowledgement sent on a socket that is then closed may
+//  take to leave.
 #define s_LINGER_MS 1000
+
+//  How soon to follow again after a refusal that may pass (the broker
+//  serves too many replays, its journal could not be read).
+#define s_RETRY_MS 1000
+
+//  Close the socket; what it still has to send (an ACK) goes out first.
+static void
+s_close(jb_subscriber_t *self)
+{
+    if (self->follow) {
+        zsock_set_linger(self->follow, s_LINGER_MS);
+        zsock_destroy(&self->follow);
+    }
+}
 
 //  Follow the filters subscribed, on a new socket: events the old one
 //  had in flight are never seen.
 static int
 s_follow(jb_subscriber_t *self, jb_error_t *error)
 {
-    zsock_destroy(&self->follow);
+    s_close(self);
     self->follow_stale = false;
     self->follow_refused = false;
     self->follow_credit_owed = 0;
     self->follow_heard = zclock_mono();
-    if (zlistx_size(self->filter_texts) == 0)
-        return 0;                           //  nothing to follow yet
+    self->follow_retry = 0;
+    if (zlistx_size(self->filter_texts) == 0) {
+        self->follow_retry = INT64_MAX;     //  nothing to follow till a subscribe
+        return 0;
+    }
     self->follow = jb__subscriber_replay_open(self, error);
     if (!self->follow)
         return error? error->code: JB_ESOCKET;
@@ -112,14 +129,11 @@ jb__follow_close(jb_subscriber_t *self)
         self->follow_handed = self->follow_taken;
         jb__follow_ack(self, NULL);
     }
-    if (self->follow) {
-        zsock_set_linger(self->follow, s_LINGER_MS);
-        zsock_destroy(&self->follow);
-    }
+    s_close(self);
 }
 
 //  One EVENT SEQUENCE FRAMES... Returns 1 with an event to hand over, 0
-//  when there is none.
+//  when there is none, or JB_ENOMEM (the event is asked for again).
 static int
 s_event(jb_subscriber_t *self, zmsg_t *message, jb_event_t **event_p, size_t *calls_p)
 {
@@ -134,13 +148,19 @@ s_event(jb_subscriber_t *self, zmsg_t *message, jb_event_t **event_p, size_t *ca
     }
     if (sequence <= self->follow_taken)
         return 0;                           //  had already
+    uint64_t taken_before = self->follow_taken;
     self->follow_taken = sequence;
     jb__received_stamp_t stamp;
     jb_event_t *event = jb__subscriber_replayed_event(self, message, &stamp);
     if (!event)
         return 0;
     int rc = jb__subscriber_deliver(self, event, &stamp, calls_p, event_p, true);
-    return rc == 1? 1: 0;
+    if (rc == JB_ENOMEM) {
+        //  not taken after all: follow again from it
+        self->follow_taken = taken_before;
+        self->follow_stale = true;
+    }
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -156,28 +176,38 @@ jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
         if (self->follow_unacked >= self->ack_every)
             jb__follow_ack(self, NULL);
     }
-    if (self->follow_stale || (!self->follow && !self->follow_refused)) {
+    if (self->follow_stale) {
         int rc = s_follow(self, error);
         if (rc)
             return rc;
     }
     while (true) {
         int64_t now = zclock_mono();
-        if (self->follow && now - self->follow_heard >= s_SILENCE_MS) {
-            zsock_destroy(&self->follow);   //  followed anew next call
-            return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint %.*s "
-                             "within %d ms: following again", JB__SUBSCRIBER_QUOTE_MAX,
-                             self->replay_endpoint, s_SILENCE_MS);
+        if (!self->follow && !self->follow_refused && !self->follow_stale
+        &&  now >= self->follow_retry) {
+            int rc = s_follow(self, error);
+            if (rc)
+                return rc;
         }
         zmq_pollitem_t item = { self->follow? zsock_resolve(self->follow): NULL, 0,
                                 ZMQ_POLLIN, 0 };
         int items = self->follow? 1: 0;
         int ready = zmq_poll(&item, items, 0);
         if (ready == 0) {
+            //  silent only when nothing waits: a slow application is not
+            //  a silent broker
+            if (self->follow && now - self->follow_heard >= s_SILENCE_MS) {
+                s_close(self);              //  followed anew next call
+                return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay "
+                                 "endpoint %.*s within %d ms: following again",
+                                 JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, s_SILENCE_MS);
+            }
             //  about to wait: acknowledge what was handed over first
             if (self->follow_unacked > 0 && self->ack_every > 0)
                 jb__follow_ack(self, NULL);
-            long wait = self->follow? s_SILENCE_MS - (long) (now - self->follow_heard): -1;
+            long wait = self->follow? s_SILENCE_MS - (long) (now - self->follow_heard)
+                      : self->follow_refused || self->follow_retry == INT64_MAX? -1
+                      : (long) (self->follow_retry > now? self->follow_retry - now: 0);
             if (deadline >= 0 && (wait < 0 || deadline - now < wait))
                 wait = deadline - now > 0? (long) (deadline - now): 0;
             if (zsys_interrupted)           //  a signal just before the wait
@@ -201,25 +231,44 @@ jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
         if (command && streq(command, "EVENT"))
             rc = s_event(self, message, event_p, calls_p);
         else
+        if (command && streq(command, "HEAD")) {
+            //  every event up to HEAD that our filters match came before
+            //  it: had, so a follow anew (and an acknowledgement) may start
+            //  after it
+            char *head_text = zmsg_popstr(message);
+            uint64_t head = head_text? strtoull(head_text, NULL, 10): 0;
+            if (head > self->follow_taken)
+                self->follow_taken = head;
+            free(head_text);
+        }
+        else
         if (command && streq(command, "ERROR")) {
             char *reason = zmsg_popstr(message);
             char *answered = zmsg_popstr(message);
-            //  an acknowledgement refused costs only redelivery; a FOLLOW
-            //  refused stops following until the filters change
-            if (!answered || !streq(answered, "ACK")) {
-                zsock_destroy(&self->follow);
-                self->follow_refused = true;
-                rc = jb__error(error, reason && strstr(reason, "Permissions Violation")
-                               ? JB_EDENIED: JB_EIO, NULL, "following from %.*s as \"%s\": %s",
-                               JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, self->durable,
+            bool denied = reason && strstr(reason, "Permissions Violation");
+            if (answered && streq(answered, "ACK"))
+                //  following goes on; the position stays where it was, so
+                //  a restart gets more again, never less
+                rc = jb__error(error, JB_EIO, NULL, "acknowledging as \"%s\" to %.*s: %s",
+                               self->durable, JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint,
                                reason? reason: "refused");
+            else {
+                //  refused to follow: for good while the filters stay as
+                //  they are when our key may not have them, else for now
+                s_close(self);
+                self->follow_refused = denied;
+                self->follow_retry = zclock_mono() + s_RETRY_MS;
+                rc = jb__error(error, denied? JB_EDENIED: JB_EIO, NULL,
+                               "following from %.*s as \"%s\": %s%s", JB__SUBSCRIBER_QUOTE_MAX,
+                               self->replay_endpoint, self->durable, reason? reason: "refused",
+                               denied? "": " (asking again in a second)");
             }
             free(reason);
             free(answered);
         }
         free(command);
         zmsg_destroy(&message);
-        if (rc)
+        if (rc == 1 || rc < 0)
             return rc;
     }
 }

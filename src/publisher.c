@@ -464,8 +464,13 @@ jb_publisher_publish(jb_publisher_t *self, const jb_event_t *event, jb_error_t *
     assert(event);
     s_lock(self);
     int rc = s_encode(self, self->message, event, error);
-    if (rc == 0)
+    if (rc == 0) {
         rc = s_send(self, self->message, error);
+        //  not sent (a signal while the queue was full): its number is
+        //  given back, or subscribers would count it lost
+        if (rc && self->sequencer)
+            jb__sequencer_undo(self->sequencer, jb_event_type(event));
+    }
     s_unlock(self);
     return rc;
 }
@@ -513,8 +518,12 @@ s_publish_batch(jb_publisher_t *self, const jb_batch_t *batch, jb_error_t *error
     }
     for (size_t index = 0; index < count; index++) {
         int rc = s_send(self, self->batch[index], error);
-        if (rc)
+        if (rc) {
+            //  the events not sent give their numbers back, last first
+            for (size_t unsent = count; self->sequencer && unsent > index; unsent--)
+                jb__sequencer_undo(self->sequencer, jb_event_type(jb_batch_at(batch, unsent - 1)));
             return rc;
+        }
     }
     return 0;
 }

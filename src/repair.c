@@ -5,7 +5,8 @@
     A live event whose number shows that events of its stream were missed
     is held; the missing numbers are fetched from the journal with a
     replay that starts where the stream was (after:NUMBER:PUBLISHER) and
-    handed over, in order, before it. So is the tail that a publisher's
+    handed over, in order, before it. The DEALER is kept between repairs,
+    unless a repair ends with its replay under way. So is the tail that a publisher's
     announcement shows missing, without an event to hold. One repair at a
     time, before anything else is read: the order per stream holds, and
     the replay's window bounds what waits in memory.
@@ -37,6 +38,10 @@
 #define s_PATIENCE_MS 1000
 #define s_RETRY_MS 20
 
+//  After the replay endpoint was silent, gaps are reported lost at once
+//  for this long, rather than each holding the live stream up again.
+#define s_PAUSE_MS 30000
+
 void
 jb__repair_begin(jb_subscriber_t *self, const char *publisher, size_t publisher_size,
                  const char *type, size_t type_size, int64_t first, int64_t last,
@@ -58,12 +63,15 @@ jb__repair_begin(jb_subscriber_t *self, const char *publisher, size_t publisher_
     self->repair_held = held;
     self->repair_asked = false;
     self->repair_past = false;
+    self->repair_resume = 0;
     //  a stream's numbers that wrapped past INT32_MAX, a type or publisher
-    //  a replay cannot name: nothing to ask for
+    //  a replay cannot name, a replay endpoint lately silent: nothing to
+    //  ask for
     jb_error_t error;
     bool is_pattern;
     size_t subscription_size;
     self->repair_over = !self->repair_type || first < 1 || first > last
+                     || zclock_mono() < self->repair_paused
                      || type_size >= JB__REPLAY_FIELD_MAX || memchr(type, '\0', type_size)
                      || publisher_size == 0 || publisher_size > JB__REPLAY_NAME_MAX
                      || strpbrk(self->repair_publisher, " ") != NULL
@@ -88,8 +96,10 @@ jb__repair_close(jb_subscriber_t *self)
 static int
 s_end(jb_subscriber_t *self, jb_event_t **event_p, size_t *calls_p)
 {
+    //  a replay still under way: its socket goes with it, so that nothing
+    //  of it (events in flight, its END) is taken for the next repair's
     if (self->repair_asked) {
-        zsock_send(self->repair_socket, "s", "CANCEL");
+        zsock_destroy(&self->repair_socket);
         self->repair_asked = false;
     }
     if (self->repair_next <= self->repair_last)
@@ -114,9 +124,15 @@ s_ask(jb_subscriber_t *self, jb_error_t *error)
         self->repair_over = true;
         return;
     }
+    //  the first time, where the stream stood (the broker reads back for
+    //  it); again, after what the last replay read to its END: what fills
+    //  the gap can only have been committed since
     char start [JB__RECEIVED_PUBLISHER_MAX + 32];
-    snprintf(start, sizeof start, "after:%" PRId64 ":%s", self->repair_next,
-             self->repair_publisher);
+    if (self->repair_resume)
+        snprintf(start, sizeof start, "seq:%" PRIu64, self->repair_resume);
+    else
+        snprintf(start, sizeof start, "after:%" PRId64 ":%s", self->repair_next,
+                 self->repair_publisher);
     char window [16];
     snprintf(window, sizeof window, "%d", s_WINDOW);
     zsock_send(self->repair_socket, "ssss", "REPLAY", self->repair_type, start, window);
@@ -201,6 +217,7 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
                 zsock_destroy(&self->repair_socket);
                 self->repair_asked = false;
                 self->repair_over = true;
+                self->repair_paused = now + s_PAUSE_MS;
                 return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint "
                                  "%.*s within %d ms: events of \"%.*s\" from %s reported lost",
                                  JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, s_SILENCE_MS,
@@ -222,8 +239,14 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
         if (command && streq(command, "EVENT"))
             rc = s_event(self, message, event_p, calls_p);
         else
+        if (command && streq(command, "HEAD"))
+            ;                               //  the broker is there: heard
+        else
         if (command && streq(command, "END")) {
             self->repair_asked = false;
+            uint64_t head = argument? strtoull(argument, NULL, 10): 0;
+            if (head + 1 > self->repair_resume)
+                self->repair_resume = head + 1;
             //  not past the gap yet: the journal may not have committed it
             if (self->repair_past
             ||  zclock_mono() - self->repair_began >= s_PATIENCE_MS)

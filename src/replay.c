@@ -32,11 +32,6 @@
 //  starts at the first event held (slower, never wrong).
 #define s_SCAN_BACK_MAX 1000000
 
-//  A replay whose client has sent nothing for this long while it waits
-//  for credit is dropped: the client is gone (a send to it would say so,
-//  but a replay that waits for credit sends nothing).
-#define s_IDLE_MS 30000
-
 //  How soon a replay whose client's queue was full is tried again.
 #define s_STALLED_MS 10
 
@@ -44,9 +39,12 @@
 //  (a commit interval is 10 ms by default).
 #define s_FOLLOW_POLL_MS 10
 
-//  A FOLLOW at the head sends HEAD when it has sent nothing for this
-//  long: the client learns that the broker is there, and the broker that
-//  the client is (a send to a client that is gone fails).
+//  A replay that has sent nothing for this long (it waits for credit, or
+//  a FOLLOW waits at the head, or it scans records its filter does not
+//  match) sends HEAD: the client learns that the broker is there, and the
+//  broker whether the client is (with ZMQ_ROUTER_MANDATORY, a send to a
+//  client that is gone fails). A client that is there but slow keeps its
+//  replay however long it takes.
 #define s_HEAD_MS 1000
 
 //  Requests served before the replays get their turn.
@@ -201,8 +199,13 @@ s_scan_back(const jb__journal_entry_t *entry, void *arg)
     const jb__replay_request_t *request = scan->request;
     if (++scan->scanned > s_SCAN_BACK_MAX)
         return false;
+    //  a stream is one publisher's events of one type: a prefix filter
+    //  matches this type exactly, or the events of a longer type (whose
+    //  numbers are their own) would be taken for the stream's
     if (entry->frame_count < 1
-    ||  !s_matches(request->filters, request->filter_count, &entry->frames[0]))
+    ||  !s_matches(request->filters, request->filter_count, &entry->frames[0])
+    ||  (!request->filters[0].is_pattern
+         && entry->frames[0].size != request->filters[0].subscription_size))
         return true;
     jb_event_t *event = NULL;
     jb__received_stamp_t stamp;
@@ -554,19 +557,20 @@ s_turn_read(const jb__journal_entry_t *entry, void *arg)
     return true;
 }
 
-//  A FOLLOW at the head: nothing to read until the next commit. Tell the
-//  client now and then that we are here, and learn whether it is.
+//  A replay that has sent nothing for s_HEAD_MS: tell the client that we
+//  are here and how far the replay has read (every event up to there that
+//  it matches was sent before), and learn whether the client is there.
 static void
-s_follow_idle(jb__replay_t *self, s_session_t *session, uint64_t head)
+s_heartbeat(jb__replay_t *self, s_session_t *session)
 {
     int64_t now = zclock_mono();
     if (now - session->sent < s_HEAD_MS)
         return;
     char text [24];
-    snprintf(text, sizeof text, "%" PRIu64, head);
+    snprintf(text, sizeof text, "%" PRIu64, session->next > 0? session->next - 1: 0);
     int rc = s_send_text(self, session->identity, "HEAD", text);
     if (rc == 0 || rc == EAGAIN)
-        session->sent = now;
+        session->sent = now;        //  EAGAIN: there, its queue full of ours
     else
         session->gone = true;
 }
@@ -575,7 +579,7 @@ s_follow_idle(jb__replay_t *self, s_session_t *session, uint64_t head)
 //  wait for a request before the next turns: 0 while a replay may send, a
 //  little while a client's queue was full (it drains without a word from
 //  the client) or a FOLLOW waits at the head for the next commit, and
-//  otherwise only as long as idle replays may live.
+//  otherwise until the next heartbeat is due.
 static long
 s_sessions_serve(jb__replay_t *self)
 {
@@ -587,58 +591,61 @@ s_sessions_serve(jb__replay_t *self)
     uint64_t head = jb__journal_info(self->journal, &info) == 0? info.last: 0;
     for (s_session_t *session = (s_session_t *) zhashx_first(self->sessions); session;
          session = (s_session_t *) zhashx_next(self->sessions)) {
-        if (session->in_flight >= session->window) {
-            if (zclock_mono() - session->heard > s_IDLE_MS)
-                zlist_append(ended, (void *) zhashx_cursor(self->sessions));
-            continue;
-        }
-        if (session->follow && session->next > head) {
-            s_follow_idle(self, session, head);
-            if (session->gone)
-                zlist_append(ended, (void *) zhashx_cursor(self->sessions));
+        bool waits_for_credit = session->in_flight >= session->window;
+        bool waits_at_head = session->follow && session->next > head;
+        if (waits_at_head)
             following = true;
-            continue;
-        }
-        session->stalled = false;
-        s_turn_t turn = { self, session, 0, 0, false };
-        int rc = jb__journal_read(self->journal, session->next, 0, s_turn_read, &turn, NULL);
-        if (turn.sent)
-            session->sent = zclock_mono();
-        if (rc)
-            s_error_send(self, session->identity, session->follow? "FOLLOW": "REPLAY",
-                         "the journal cannot be read");
-        bool ended_now = rc || session->gone;
-        bool at_head = !ended_now && !turn.full && turn.scanned < s_SCAN_MAX;
-        if (at_head && session->follow)
-            following = true;
-        else
-        if (at_head) {
-            //  read to the end of what was committed: done, with the head
-            //  (at least what was read, as a commit may have come meanwhile)
-            uint64_t end = session->next > 0 && session->next - 1 > head? session->next - 1: head;
-            char text [24];
-            snprintf(text, sizeof text, "%" PRIu64, end);
-            //  an END that finds the queue full is sent again next turn
-            if (s_send_text(self, session->identity, "END", text) == EAGAIN)
-                session->stalled = true;
+        if (!waits_for_credit && !waits_at_head) {
+            session->stalled = false;
+            s_turn_t turn = { self, session, 0, 0, false };
+            int rc = jb__journal_read(self->journal, session->next, 0, s_turn_read, &turn, NULL);
+            if (turn.sent)
+                session->sent = zclock_mono();
+            if (rc) {
+                s_error_send(self, session->identity, session->follow? "FOLLOW": "REPLAY",
+                             "the journal cannot be read");
+                session->gone = true;
+            }
+            bool at_head = !session->gone && !turn.full && turn.scanned < s_SCAN_MAX;
+            if (at_head && session->follow) {
+                //  everything to the head read: wait for what comes after it
+                if (session->next <= head)
+                    session->next = head + 1;
+                following = true;
+            }
             else
-                ended_now = true;
+            if (at_head) {
+                //  read to the end of what was committed: done, with the
+                //  head (at least what was read: a commit may have come)
+                uint64_t end = session->next > 0 && session->next - 1 > head
+                             ? session->next - 1: head;
+                char text [24];
+                snprintf(text, sizeof text, "%" PRIu64, end);
+                //  an END that finds the queue full is sent again next turn
+                if (s_send_text(self, session->identity, "END", text) == EAGAIN)
+                    session->stalled = true;
+                else {
+                    zlist_append(ended, (void *) zhashx_cursor(self->sessions));
+                    continue;
+                }
+            }
+            if (session->stalled)
+                stalled = true;
+            else
+            if (!turn.full && !at_head && !session->gone)
+                busy = true;
         }
-        if (ended_now)
+        if (!session->gone)
+            s_heartbeat(self, session);
+        if (session->gone)
             zlist_append(ended, (void *) zhashx_cursor(self->sessions));
-        else
-        if (session->stalled)
-            stalled = true;
-        else
-        if (!turn.full && !at_head)
-            busy = true;
     }
     for (const char *key = (const char *) zlist_first(ended); key;
          key = (const char *) zlist_next(ended))
         zhashx_delete(self->sessions, key);
     zlist_destroy(&ended);
     return busy? 0: stalled? s_STALLED_MS: following? s_FOLLOW_POLL_MS
-         : zhashx_size(self->sessions)? s_IDLE_MS: -1;
+         : zhashx_size(self->sessions)? s_HEAD_MS: -1;
 }
 
 //  --------------------------------------------------------------------------

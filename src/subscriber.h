@@ -92,13 +92,19 @@ struct jb_subscriber {
     int64_t repair_heard;
     int64_t repair_retry;       //  when to ask again (the journal's commit
                                 //  may lag the live stream)
+    uint64_t repair_resume;     //  ask again from this journal sequence
+                                //  (the last END's head + 1); 0: not yet
+    int64_t repair_paused;      //  no repair before this (zclock_mono): the
+                                //  replay endpoint was silent
 
     //  A durable consumer (follow.c): the journal only, never live
     char *durable;              //  its name, or NULL
     uint32_t ack_every;
     zsock_t *follow;            //  DEALER following the journal, or NULL
     bool follow_stale;          //  the filters changed: follow anew
-    bool follow_refused;        //  the broker refused to follow these filters
+    bool follow_refused;        //  the broker refused these filters to our key
+    int64_t follow_retry;       //  when to follow again after a refusal that
+                                //  may pass (zclock_mono)
     uint64_t follow_taken;      //  the last journal sequence taken off
     uint64_t follow_handed;     //  the last handed over
     uint64_t follow_acked;      //  the last acknowledged

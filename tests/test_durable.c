@@ -581,6 +581,9 @@ test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncom
         char *command = zmsg_popstr(message);
         char *sequence = zmsg_popstr(message);
         bool end = streq(command, "END");
+        if (streq(command, "HEAD"))
+            ;                               //  a second without an event
+        else
         if (!end) {
             assert_string_equal(command, "EVENT");
             assert_int_equal(strtoull(sequence, NULL, 10), expected);
