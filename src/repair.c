@@ -5,8 +5,7 @@
     A live event whose number shows that events of its stream were missed
     is held; the missing numbers are fetched from the journal with a
     replay that starts where the stream was (after:NUMBER:PUBLISHER) and
-    handed over, in order, before it. The DEALER is kept between repairs,
-    unless a repair ends with its replay under way. So is the tail that a publisher's
+    handed over, in order, before it. The DEALER is kept between repairs. So is the tail that a publisher's
     announcement shows missing, without an event to hold. One repair at a
     time, before anything else is read: the order per stream holds, and
     the replay's window bounds what waits in memory.
@@ -96,11 +95,12 @@ jb__repair_close(jb_subscriber_t *self)
 static int
 s_end(jb_subscriber_t *self, jb_event_t **event_p, size_t *calls_p)
 {
-    //  a replay still under way: its socket goes with it, so that nothing
-    //  of it (events in flight, its END) is taken for the next repair's
+    //  a replay still under way is cancelled: what it still sends, up to
+    //  the broker's CANCELLED, is not taken for the next repair's
     if (self->repair_asked) {
-        zsock_destroy(&self->repair_socket);
+        zsock_send(self->repair_socket, "s", "CANCEL");
         self->repair_asked = false;
+        self->repair_cancelling = true;
     }
     if (self->repair_next <= self->repair_last)
         jb__subscriber_lost(self, (uint32_t) (self->repair_last - self->repair_next + 1),
@@ -216,6 +216,7 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
                 //  a new socket next time: the old one's replay may yet answer
                 zsock_destroy(&self->repair_socket);
                 self->repair_asked = false;
+                self->repair_cancelling = false;
                 self->repair_over = true;
                 self->repair_paused = now + s_PAUSE_MS;
                 return jb__error(error, JB_ECONNECT, NULL, "no answer from the replay endpoint "
@@ -236,6 +237,10 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
         char *command = zmsg_popstr(message);
         char *argument = zmsg_popstr(message);
         int rc = 0;
+        if (self->repair_cancelling)
+            //  the old replay's, to its CANCELLED
+            self->repair_cancelling = !(command && streq(command, "CANCELLED"));
+        else
         if (command && streq(command, "EVENT"))
             rc = s_event(self, message, event_p, calls_p);
         else

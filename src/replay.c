@@ -485,7 +485,11 @@ s_request_serve(jb__replay_t *self)
                 s_credit(session, request->credit);
             break;
         case JB__REPLAY_REQUEST_CANCEL:
+            //  answered whether or not a replay was under way: what the
+            //  client gets before CANCELLED is the old replay's, and
+            //  nothing of it comes after
             zhashx_delete(self->sessions, key);
+            s_send_text(self, identity, "CANCELLED", "");
             break;
         case JB__REPLAY_REQUEST_INFO:
             s_info(self, identity);

@@ -85,6 +85,8 @@ struct jb_subscriber {
     jb_event_t *repair_held;    //  the live event that showed the gap, handed
                                 //  over after the repair; NULL for a tail
     bool repair_asked;          //  a REPLAY is under way
+    bool repair_cancelling;     //  a CANCEL is under way: what comes before
+                                //  its CANCELLED is the old replay's
     bool repair_past;           //  the replay went past repair_last
     bool repair_over;           //  nothing more to fetch: hand over held
     uint32_t repair_credit_owed;

@@ -355,9 +355,19 @@ test_the_window_and_credit_hold_a_replay_back(void **state)
     assert_false(s_receive(client, &replay, false, 2500));
     assert_true(replay.heartbeats >= 1);
     assert_int_equal(replay.count, 8);
-    //  CANCEL ends it: more credit brings nothing
+    //  CANCEL ends it, answered with CANCELLED: more credit brings nothing
     assert_int_equal(zstr_send(client, "CANCEL"), 0);
     assert_int_equal(zsock_send(client, "ss", "CREDIT", "100"), 0);
+    char *cancelled = NULL, *empty = NULL;
+    zsock_set_rcvtimeo(client, s_DEADLINE_MS);
+    do {
+        zstr_free(&cancelled);
+        zstr_free(&empty);
+        assert_true(zstr_recvx(client, &cancelled, &empty, NULL) >= 1);
+    } while (streq(cancelled, "HEAD"));
+    assert_string_equal(cancelled, "CANCELLED");
+    zstr_free(&cancelled);
+    zstr_free(&empty);
     assert_false(s_receive(client, &replay, false, s_QUIET_MS));
     zsock_destroy(&client);
     s_broker_stop(&broker);
