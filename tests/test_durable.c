@@ -661,6 +661,56 @@ test_a_new_durable_name_starts_at_replay_start_a_known_one_where_it_left_off(voi
 }
 
 //  --------------------------------------------------------------------------
+//  With ack_every 0, only jb_subscriber_ack acknowledges: a consumer that
+//  never calls it gets the same events again; one that does, after them.
+
+static void
+test_a_durable_consumer_acknowledging_explicitly_resumes_after_its_ack(void **state)
+{
+    (void) state;
+    s_journal_name();
+    testproc_broker_t broker;
+    s_broker_start(&broker, NULL, NULL);
+    jb_publisher_t *publisher = s_publisher(&broker);
+    s_publish(publisher, "jerry.explicit.step", 1, 10, 0);
+    s_wait_committed(broker.control, 10);
+    jb_subscriber_options_t options;
+    jb_subscriber_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.replay_endpoint = broker.replay;
+    options.durable = "explicit";
+    options.ack_every = 0;
+    for (int round = 0; round < 3; round++) {
+        jb_subscriber_t *subscriber = jb_subscriber_new(broker.backend, &options, NULL);
+        assert_non_null(subscriber);
+        assert_int_equal(jb_subscriber_subscribe(subscriber, "jerry.explicit.", NULL), 0);
+        //  rounds 0 and 1 take 1..4; round 1 acknowledges them; round 2
+        //  starts after
+        unsigned first = round < 2? 1: 5;
+        for (unsigned number = first; number < first + 4; number++) {
+            jb_event_t *event = NULL;
+            assert_int_equal(jb_subscriber_recv(subscriber, s_DEADLINE_MS, &event, NULL), 0);
+            assert_int_equal(strtoul(jb_event_subject(event), NULL, 10), number);
+            jb_event_destroy(&event);
+        }
+        if (round == 1)
+            assert_int_equal(jb_subscriber_ack(subscriber, NULL), 0);
+        jb_subscriber_destroy(&subscriber);
+        assert_int_equal(s_position_settled(broker.replay, "explicit"), round == 0? 0: 4);
+    }
+    //  only a durable consumer acknowledges
+    options.durable = NULL;
+    jb_subscriber_t *live = jb_subscriber_new(broker.backend, &options, NULL);
+    assert_non_null(live);
+    jb_error_t error;
+    assert_int_equal(jb_subscriber_ack(live, &error), JB_EINVAL);
+    jb_subscriber_destroy(&live);
+    jb_publisher_destroy(&publisher);
+    s_broker_stop(&broker);
+    s_journal_remove();
+}
+
+//  --------------------------------------------------------------------------
 //  A foreign publisher's events carry no jbus stamp: at the seam between
 //  catching up and the live stream, the subscriber drops the ones it had
 //  by source and id. 100 events are published before it subscribes, 100
@@ -814,6 +864,9 @@ main(void)
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_a_new_durable_name_starts_at_replay_start_a_known_one_where_it_left_off,
+            testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_a_durable_consumer_acknowledging_explicitly_resumes_after_its_ack,
             testproc_reap_children),
         cmocka_unit_test_teardown(
             test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id,
