@@ -64,16 +64,17 @@ static const s_setting_t s_settings [] = {
     { "max-message-bytes", "max_message_bytes", "N",
       "most bytes in one message, all frames together; as --max-frames;\n"
       "0 = max_message_size, -1 = no limit (default 0)" },
-    { "announce-retain", "announce_retain", "MS",
+    { "announce-retain", "announce_retain", "DURATION",
       "how long a closed publisher's final announcements (its last\n"
       "sequence numbers) are kept and sent again each second, so that\n"
       "subscribers that fell behind learn what they lost; 0 = none\n"
-      "(default 60000)" },
-    { "linger", "linger", "MS", "how long unsent messages outlive a stop (default 1000)" },
-    { "stats-interval", "stats_interval", "MS", "period of the counters log line, 0 = never (default 60000)" },
-    { "heartbeat-ivl", "heartbeat_ivl", "MS", "ZMTP heartbeat period, 0 = none (default 5000)" },
-    { "heartbeat-timeout", "heartbeat_timeout", "MS",
-      "drop a silent peer and its subscriptions after this\n(default 15000)" },
+      "(default 1m)" },
+    { "linger", "linger", "DURATION", "how long unsent messages outlive a stop (default 1s)" },
+    { "stats-interval", "stats_interval", "DURATION",
+      "period of the counters log line, 0 = never (default 1m)" },
+    { "heartbeat-ivl", "heartbeat_ivl", "DURATION", "ZMTP heartbeat period, 0 = none (default 5s)" },
+    { "heartbeat-timeout", "heartbeat_timeout", "DURATION",
+      "drop a silent peer and its subscriptions after this\n(default 15s)" },
     { "strict", "strict", NULL,
       "check every message from publishers against the jbus\n"
       "binding; drop and count those that do not fit, log the\n"
@@ -96,12 +97,12 @@ static const s_setting_t s_settings [] = {
     { "journal-max-bytes", "journal_max_bytes", "N",
       "keep the journal under N bytes, the oldest going first\n"
       "(default 1073741824)" },
-    { "journal-max-age", "journal_max_age", "MS",
-      "drop journaled events older than MS; 0 = no age bound\n"
-      "(default 604800000, 7 days)" },
-    { "journal-commit-ms", "journal_commit_ms", "MS",
-      "commit the journal at least this often (default 10): a\n"
-      "broker crash loses the events of the last MS and the queue" },
+    { "journal-max-age", "journal_max_age", "DURATION",
+      "drop journaled events older than this; 0 = no age bound\n"
+      "(default 7d)" },
+    { "journal-commit-ms", "journal_commit_ms", "DURATION",
+      "commit the journal at least this often (default 10ms): a\n"
+      "broker crash loses the events of that last while and the queue" },
     { "journal-commit-count", "journal_commit_count", "N",
       "or as soon as N events wait (default 1000)" },
     { "journal-sync", "journal_sync", "BOOL",
@@ -145,7 +146,9 @@ s_help(void)
            "Forward CloudEvents from publishers to subscribers on the jbus ZeroMQ bus\n"
            "(publishers connect to the frontend, an XSUB socket; subscribers to the\n"
            "backend, an XPUB socket). Endpoints are tcp://, ipc:// or inproc://;\n"
-           "a tcp port of * picks a free one, and the ready line says which.\n\n"
+           "a tcp port of * picks a free one, and the ready line says which.\n"
+           "A DURATION is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several\n"
+           "(1m30s); a bare number is milliseconds. The config file takes the same.\n\n"
            "  -c, --config FILE            read the `broker` section of a ZPL file; flags win\n");
     for (size_t index = 0; index < s_SETTING_COUNT; index++) {
         char flag [64];

@@ -65,6 +65,18 @@ int
     cmd_parse_int(const char *command, const char *option, const char *text, long minimum,
                   long maximum, int *value);
 
+//  cmd_common.c: parse a duration ("500ms", "5s", "2m", "1h", "1m30s"; a
+//  bare number is milliseconds) in [minimum_ms, maximum_ms] for option,
+//  into *value_ms. Returns 0, or CMD_EXIT_USAGE after reporting it.
+int
+    cmd_parse_duration(const char *command, const char *option, const char *text,
+                       int minimum_ms, int maximum_ms, int *value_ms);
+
+//  The line every --help with durations carries.
+#define CMD_DURATION_HELP \
+    "A DURATION is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several\n" \
+    "(1m30s); a bare number is milliseconds.\n"
+
 //  cmd_common.c: CURVE client keys, from --curve-cert FILE (our secret
 //  certificate) and --curve-server KEY|FILE (the broker's public key or
 //  certificate), or where a flag is not given the environment variables

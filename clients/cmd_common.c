@@ -129,6 +129,23 @@ cmd_parse_int(const char *command, const char *option, const char *text, long mi
 }
 
 //  --------------------------------------------------------------------------
+
+int
+cmd_parse_duration(const char *command, const char *option, const char *text, int minimum_ms,
+                   int maximum_ms, int *value_ms)
+{
+    int64_t ms = 0;
+    jb_error_t error;
+    if (jb_duration_parse(text, 1, &ms, &error))
+        return cmd_usage_error(command, "bad %s: %s", option, error.message);
+    if (ms < minimum_ms || ms > maximum_ms)
+        return cmd_usage_error(command, "bad %s '%s': from %d ms to %d ms", option, text,
+                               minimum_ms, maximum_ms);
+    *value_ms = (int) ms;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  A flag's value, else the environment variable's, else NULL; *source_p
 //  names where it came from, for messages.
 
@@ -249,8 +266,8 @@ cmd_client_parse(const char *command, int argc, char **argv, const char *endpoin
         switch (option) {
             case 'e': options->endpoint = optarg; break;
             case 't':
-                rc = cmd_parse_int(command, "--timeout", optarg, 1, INT32_MAX,
-                                   &options->timeout_ms);
+                rc = cmd_parse_duration(command, "--timeout", optarg, 1, INT32_MAX,
+                                        &options->timeout_ms);
                 break;
             case s_JSON: options->json = true; break;
             case s_CURVE_CERT: options->curve_cert = optarg; break;

@@ -79,17 +79,18 @@ s_print_help(void)
         "  -e, --endpoint EP         the broker's publisher endpoint\n"
         "                            (default " JB_DEFAULT_PUBLISH_ENDPOINT ")\n"
         "      --bind                bind EP instead of connecting (no broker)\n"
-        "      --connect-timeout MS  how long to wait for the broker at the start: no\n"
+        "      --connect-timeout DURATION\n"
+        "                            how long to wait for the broker at the start: no\n"
         "                            broker there, a peer that is not its publisher\n"
         "                            endpoint, or a CURVE key it refuses is then an\n"
-        "                            error and nothing is sent (default 2000; 0 = send\n"
+        "                            error and nothing is sent (default 2s; 0 = send\n"
         "                            into the background connection, unchecked)\n"
         "  -m, --mode MODE           binary (default) or structured (JSON)\n"
-        "      --wait MS             wait up to MS for a subscriber to be attached before\n"
-        "                            the first event (of --type, when given), so that\n"
+        "      --wait DURATION       wait up to this long for a subscriber to be attached\n"
+        "                            before the first event (of --type, when given), so that\n"
         "                            none is lost to a slow join\n"
-        "                            (default 1000; 0 = do not wait)\n"
-        "      --linger MS           how long to flush queued events on exit (default 2000)\n"
+        "                            (default 1s; 0 = do not wait)\n"
+        "      --linger DURATION     how long to flush queued events on exit (default 2s)\n"
         "      --hwm N               events queued for the broker, 0 = unlimited (default\n"
         "                            100000); when the queue is full, publishing waits\n"
         "                            for room rather than drop an event\n"
@@ -101,6 +102,8 @@ s_print_help(void)
         "                            of types its rules do not let us publish\n"
         "  -q, --quiet               no summary line\n"
         "  -h, --help                show this help and exit\n"
+        "\n"
+        CMD_DURATION_HELP
         "\n"
         "Exit codes:\n"
         "  0  every event was sent\n"
@@ -343,12 +346,15 @@ s_parse(int argc, char **argv, s_options_t *options)
             case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
             case s_BIND: options->publisher.bind = true; break;
             case s_CONNECT:
-                rc = cmd_parse_int(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
+                rc = cmd_parse_duration(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
                                    &options->publisher.connect_timeout_ms);
                 break;
-            case s_WAIT: rc = cmd_parse_int(s_NAME, "--wait", optarg, 0, INT32_MAX, &options->wait_ms); break;
+            case s_WAIT:
+                rc = cmd_parse_duration(s_NAME, "--wait", optarg, 0, INT32_MAX, &options->wait_ms);
+                break;
             case s_LINGER:
-                rc = cmd_parse_int(s_NAME, "--linger", optarg, 0, INT32_MAX, &options->publisher.linger_ms);
+                rc = cmd_parse_duration(s_NAME, "--linger", optarg, 0, INT32_MAX,
+                                        &options->publisher.linger_ms);
                 break;
             case s_HWM:
                 rc = cmd_parse_int(s_NAME, "--hwm", optarg, 0, INT32_MAX, &options->publisher.sndhwm);

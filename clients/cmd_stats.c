@@ -38,7 +38,8 @@ s_print_help(void)
         "Options:\n"
         "  -e, --endpoint EP   the broker's control endpoint\n"
         "                      (default " JB_BROKER_CONTROL_DEFAULT ")\n"
-        "  -t, --timeout MS    how long to wait for the answer (default 2000)\n"
+        "  -t, --timeout DURATION\n"
+        "                      how long to wait for the answer (default 2s)\n"
         "      --curve-cert FILE\n"
         "                      CURVE: our secret certificate (the _secret file of\n"
         "                      jbus keygen); default $JBUS_CURVE_CERT\n"
@@ -47,6 +48,8 @@ s_print_help(void)
         "                      certificate; default $JBUS_CURVE_SERVER. Both or\n"
         "                      neither (docs/security.md)\n"
         "  -h, --help          show this help and exit\n"
+        "\n"
+        CMD_DURATION_HELP
         "\n"
         "Exit codes:\n"
         "  0  the counters were printed\n"

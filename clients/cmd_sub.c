@@ -61,13 +61,14 @@ s_print_help(void)
         "  -e, --endpoint EP     the broker's subscriber endpoint\n"
         "                        (default " JB_DEFAULT_SUBSCRIBE_ENDPOINT ")\n"
         "      --bind            bind EP instead of connecting (no broker)\n"
-        "      --connect-timeout MS\n"
+        "      --connect-timeout DURATION\n"
         "                        how long to wait for the broker at the start: no\n"
         "                        broker there, a peer that is not its subscriber\n"
         "                        endpoint, or a CURVE key it refuses is then an error\n"
-        "                        (default 2000; 0 = wait in the background, silently)\n"
+        "                        (default 2s; 0 = wait in the background, silently)\n"
         "  -n, --count N         exit after N events\n"
-        "  -t, --timeout MS      exit after MS milliseconds\n"
+        "  -t, --timeout DURATION\n"
+        "                        exit after this long\n"
         "      --ext NAME=TYPE   declare the type of an extension that structured-mode\n"
         "                        JSON cannot express (Binary, URI, URI-reference,\n"
         "                        Timestamp, ...). Repeatable.\n"
@@ -111,6 +112,8 @@ s_print_help(void)
         "  -q, --quiet           do not report rejected messages and missed events\n"
         "  -h, --help            show this help and exit\n"
         "\n"
+        CMD_DURATION_HELP
+        "\n"
         "Exit codes:\n"
         "  0  --count events received, or stopped by --timeout or Ctrl-C without --count\n"
         "  1  --timeout passed before --count events; no broker, or not one that\n"
@@ -153,13 +156,9 @@ s_on_gap(const char *publisher, const char *type, uint32_t count, void *arg)
 static int
 s_since(const char *text, char *start)
 {
-    char *end = NULL;
-    long long amount = strtoll(text, &end, 10);
-    long long unit = end && end != text && end[0] && !end[1]
-                   ? (end[0] == 's'? 1000LL: end[0] == 'm'? 60000LL: end[0] == 'h'? 3600000LL
-                      : end[0] == 'd'? 86400000LL: 0): 0;
-    if (unit && amount >= 0 && amount <= 36500LL * 86400000LL / unit) {
-        snprintf(start, 64, "time:%lld", (long long) zclock_time() - amount * unit);
+    int64_t ago = 0;
+    if (jb_duration_parse(text, 1, &ago, NULL) == 0 && ago <= zclock_time()) {
+        snprintf(start, 64, "time:%lld", (long long) (zclock_time() - ago));
         return 0;
     }
     jb_timestamp_t timestamp;
@@ -168,8 +167,8 @@ s_since(const char *text, char *start)
                  + timestamp.nanoseconds / 1000000);
         return 0;
     }
-    return cmd_usage_error(s_NAME, "bad --since '%s': a duration (30s, 10m, 2h, 7d) or an "
-                           "RFC 3339 timestamp", text);
+    return cmd_usage_error(s_NAME, "bad --since '%s': a duration back from now (30s, 10m, "
+                           "2h, 7d, 1h30m) or an RFC 3339 timestamp", text);
 }
 
 //  --------------------------------------------------------------------------
@@ -207,7 +206,7 @@ s_parse(int argc, char **argv, s_options_t *options)
             case 'e': options->endpoint = optarg; break;
             case s_BIND: options->subscriber.bind = true; break;
             case s_CONNECT:
-                rc = cmd_parse_int(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
+                rc = cmd_parse_duration(s_NAME, "--connect-timeout", optarg, 0, INT32_MAX,
                                    &options->subscriber.connect_timeout_ms);
                 break;
             case s_FROM_START:
@@ -232,7 +231,8 @@ s_parse(int argc, char **argv, s_options_t *options)
             case s_NO_REPAIR: options->subscriber.repair = false; break;
             case 'n': rc = cmd_parse_int(s_NAME, "--count", optarg, 1, INT32_MAX, &options->count); break;
             case 't':
-                rc = cmd_parse_int(s_NAME, "--timeout", optarg, 0, INT32_MAX, &options->timeout_ms);
+                rc = cmd_parse_duration(s_NAME, "--timeout", optarg, 0, INT32_MAX,
+                                        &options->timeout_ms);
                 break;
             case s_EXT:
                 rc = cmd_add_extension_def(s_NAME, options->known, &options->known_count, optarg);

@@ -17,6 +17,7 @@
 #include "jbus/export.h"
 #include "jbus/error.h"
 #include "jbus/timestamp.h"
+#include "jbus/duration.h"
 #include "jbus/uri.h"
 #include "jbus/media_type.h"
 #include "jbus/event.h"

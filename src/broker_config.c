@@ -36,7 +36,9 @@ _Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeo
 //  a flag) and the check jb_broker_new makes of a config filled in code.
 
 //  s_LIST: a string of lines, to which each set adds one.
-typedef enum { s_STRING, s_PATH, s_INT, s_INT64, s_BOOL, s_LIST } s_kind_t;
+//  s_MS, s_MS64: a duration (jbus/duration.h: "500ms", "5s", "1h"; a bare
+//  number is milliseconds), kept as milliseconds in an int or an int64_t.
+typedef enum { s_STRING, s_PATH, s_INT, s_INT64, s_BOOL, s_LIST, s_MS, s_MS64 } s_kind_t;
 
 typedef struct {
     const char *key;            //  as in the ZPL file
@@ -61,14 +63,14 @@ static const s_key_t s_keys [] = {
       1, JB_BROKER_FRAMES_MAX, -1 },
     { "max_message_bytes", s_INT64, offsetof(jb_broker_config_t, max_message_bytes),
       -1, INT64_MAX, -1 },
-    { "announce_retain",   s_INT,   offsetof(jb_broker_config_t, announce_retain_ms),
+    { "announce_retain",   s_MS,    offsetof(jb_broker_config_t, announce_retain_ms),
       0, INT_MAX, -1 },
-    { "linger",            s_INT,   offsetof(jb_broker_config_t, linger_ms), 0, INT_MAX, -1 },
-    { "stats_interval",    s_INT,   offsetof(jb_broker_config_t, stats_interval_ms),
+    { "linger",            s_MS,    offsetof(jb_broker_config_t, linger_ms), 0, INT_MAX, -1 },
+    { "stats_interval",    s_MS,    offsetof(jb_broker_config_t, stats_interval_ms),
       0, INT_MAX, -1 },
-    { "heartbeat_ivl",     s_INT,   offsetof(jb_broker_config_t, heartbeat_ivl_ms),
+    { "heartbeat_ivl",     s_MS,    offsetof(jb_broker_config_t, heartbeat_ivl_ms),
       0, INT_MAX, -1 },
-    { "heartbeat_timeout", s_INT,   offsetof(jb_broker_config_t, heartbeat_timeout_ms),
+    { "heartbeat_timeout", s_MS,    offsetof(jb_broker_config_t, heartbeat_timeout_ms),
       0, INT_MAX, -1 },
     { "strict",            s_BOOL,  offsetof(jb_broker_config_t, strict), 0, 1, -1 },
     { "curve_cert",        s_PATH,  offsetof(jb_broker_config_t, curve_cert), 0, 0,
@@ -81,9 +83,9 @@ static const s_key_t s_keys [] = {
       s_OWNED_JOURNAL_FILTERS },
     { "journal_max_bytes", s_INT64, offsetof(jb_broker_config_t, journal_max_bytes),
       1024 * 1024, INT64_MAX / 4, -1 },
-    { "journal_max_age",   s_INT64, offsetof(jb_broker_config_t, journal_max_age_ms),
+    { "journal_max_age",   s_MS64, offsetof(jb_broker_config_t, journal_max_age_ms),
       0, INT64_MAX, -1 },
-    { "journal_commit_ms", s_INT,   offsetof(jb_broker_config_t, journal_commit_ms),
+    { "journal_commit_ms", s_MS,    offsetof(jb_broker_config_t, journal_commit_ms),
       1, 60000, -1 },
     { "journal_commit_count", s_INT, offsetof(jb_broker_config_t, journal_commit_count),
       1, 1000000, -1 },
@@ -303,11 +305,20 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
         return 0;
     }
     int64_t number;
+    if (entry->kind == s_MS || entry->kind == s_MS64) {
+        jb_error_t detail;
+        if (jb_duration_parse(value, 1, &number, &detail))
+            return jb__broker_error(error, JB_ECONFIG, key, "%s", detail.message);
+        if (number < entry->min || number > entry->max)
+            return jb__broker_error(error, JB_ECONFIG, key, "%.100s is not from %" PRId64
+                                    " ms to %" PRId64 " ms", value, entry->min, entry->max);
+    }
+    else
     if (!s_parse_number(value, entry->min, entry->max, &number))
         return jb__broker_error(error, JB_ECONFIG, key,
                                 "\"%.100s\" is not a whole number from %" PRId64 " to %" PRId64,
                                 value, entry->min, entry->max);
-    if (entry->kind == s_INT) {
+    if (entry->kind == s_INT || entry->kind == s_MS) {
         int narrow = (int) number;
         memcpy(field, &narrow, sizeof narrow);
     }
@@ -536,7 +547,7 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
         if (entry->kind == s_BOOL)
             continue;                   //  always in range
         int64_t number;
-        if (entry->kind == s_INT) {
+        if (entry->kind == s_INT || entry->kind == s_MS) {
             int narrow;
             memcpy(&narrow, field, sizeof narrow);
             number = narrow;

@@ -555,18 +555,23 @@ test_config_load_rejects_a_bad_number(void **state)
         { "sndhwm = lots",
           "broker/sndhwm: \"lots\" is not a whole number from 0 to 2147483647" },
         { "linger = -5",
-          "broker/linger: \"-5\" is not a whole number from 0 to 2147483647" },
+          "broker/linger: \"-5\" is not a duration: a duration is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several (1m30s); a bare number is milliseconds" },
         { "rcvhwm = 0x10",
           "broker/rcvhwm: \"0x10\" is not a whole number from 0 to 2147483647" },
         { "stats_interval = 2147483648",
-          "broker/stats_interval: \"2147483648\" is not a whole number from 0 to 2147483647" },
+          "broker/stats_interval: 2147483648 is not from 0 ms to 2147483647 ms" },
+        { "stats_interval = 25d", "broker/stats_interval: 25d is not from 0 ms to 2147483647 ms" },
+        { "heartbeat_timeout = 5 s",
+          "broker/heartbeat_timeout: \"5 s\" is not a duration: a duration is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several (1m30s); a bare number is milliseconds" },
+        { "journal_max_age = 1.5h",
+          "broker/journal_max_age: \"1.5h\" is not a duration: a duration is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several (1m30s); a bare number is milliseconds" },
         { "max_message_size = 99999999999999999999",
           "broker/max_message_size: \"99999999999999999999\" is not a whole number "
           "from -1 to 9223372036854775807" },
         { "max_message_size = -2",
           "broker/max_message_size: \"-2\" is not a whole number from -1 to 9223372036854775807" },
         { "heartbeat_ivl = \"\"",
-          "broker/heartbeat_ivl: \"\" is not a whole number from 0 to 2147483647" },
+          "broker/heartbeat_ivl: \"\" is not a duration: a duration is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several (1m30s); a bare number is milliseconds" },
         { "frontend = \"\"", "broker/frontend: \"\" is not an endpoint" },
         { "max_frames = 0", "broker/max_frames: \"0\" is not a whole number from 1 to 64" },
         { "max_frames = 65", "broker/max_frames: \"65\" is not a whole number from 1 to 64" },
@@ -588,6 +593,48 @@ test_config_load_rejects_a_bad_number(void **state)
         assert_string_equal(error.message, expected);
         jb_broker_config_reset(&config);
     }
+}
+
+//  --------------------------------------------------------------------------
+//  Every time in the config and on the command line is a duration; a bare
+//  number keeps meaning milliseconds.
+
+static void
+test_config_times_are_durations(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    testproc_write_file("durations.cfg",
+                        "broker\n"
+                        "    announce_retain = 2m\n"
+                        "    linger = 250ms\n"
+                        "    stats_interval = 1m30s\n"
+                        "    heartbeat_ivl = 5s\n"
+                        "    heartbeat_timeout = 15000\n"
+                        "    journal_max_age = 7d\n"
+                        "    journal_commit_ms = 20ms\n", path);
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    assert_int_equal(jb_broker_config_load(&config, path, &error), 0);
+    assert_int_equal(config.announce_retain_ms, 120000);
+    assert_int_equal(config.linger_ms, 250);
+    assert_int_equal(config.stats_interval_ms, 90000);
+    assert_int_equal(config.heartbeat_ivl_ms, 5000);
+    assert_int_equal(config.heartbeat_timeout_ms, 15000);
+    assert_int_equal(config.journal_max_age_ms, 7LL * 86400000);
+    assert_int_equal(config.journal_commit_ms, 20);
+    assert_int_equal(jb_broker_config_set(&config, "linger", "2s", &error), 0);
+    assert_int_equal(config.linger_ms, 2000);
+    jb_broker_config_reset(&config);
+    //  the program's flags go through the same
+    const char *args [] = { "--stats-interval", "1h1s", "--linger", "soon", NULL };
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_BROKER, args, &outcome);
+    assert_int_equal(outcome.status, 2);
+    assert_non_null(strstr(outcome.err, "--linger: \"soon\" is not a duration"));
+    assert_non_null(strstr(outcome.err, "a bare number is milliseconds"));
+    testproc_outcome_free(&outcome);
 }
 
 //  --------------------------------------------------------------------------
@@ -956,7 +1003,7 @@ test_program_rejects_a_bad_config_with_exit_code_2(void **state)
     assert_int_equal(outcome.status, 2);
     char expected [PATH_MAX + JB_ERROR_MESSAGE_MAX];
     testproc_format(expected, sizeof expected,
-                    "jbus-broker: config file %s: broker/linger: \"soon\" is not a whole number",
+                    "jbus-broker: config file %s: broker/linger: \"soon\" is not a duration",
                     path);
     assert_non_null(strstr(outcome.err, expected));
     testproc_outcome_free(&outcome);
@@ -1784,6 +1831,7 @@ main(void)
         cmocka_unit_test(test_config_load_reads_every_key),
         cmocka_unit_test(test_config_load_rejects_an_unknown_key),
         cmocka_unit_test(test_config_load_rejects_a_bad_number),
+        cmocka_unit_test(test_config_times_are_durations),
         cmocka_unit_test(test_config_load_reports_a_missing_file_and_bad_zpl),
         cmocka_unit_test(test_config_set_copies_what_it_is_given),
         cmocka_unit_test(test_control_survives_garbage_requests),

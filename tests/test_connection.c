@@ -314,6 +314,42 @@ test_jbus_sub_and_pub_exit_1_without_a_broker_and_2_for_a_malformed_endpoint(voi
 }
 
 //  --------------------------------------------------------------------------
+//  Every time the tools take is a duration; a bare number is milliseconds,
+//  and what is not a duration is a usage error that says what one is.
+
+static void
+test_the_tools_take_durations_and_refuse_what_is_not_one(void **state)
+{
+    (void) state;
+    char dead [64];
+    s_dead_endpoint(dead, sizeof dead);
+    //  "300ms" and "1s" as times: jbus sub ends at its timeout, exit 0
+    const char *sub_units [] = { "sub", "--endpoint", dead, "--connect-timeout", "0",
+                                 "--timeout", "300ms", "jerry.", NULL };
+    int64_t began = zclock_mono();
+    testproc_outcome_t outcome;
+    testproc_run(TESTPROC_JBUS, sub_units, &outcome);
+    assert_int_equal(outcome.status, 0);
+    testproc_outcome_free(&outcome);
+    assert_true(zclock_mono() - began < 5000);
+    const char *stats_units [] = { "stats", "--endpoint", dead, "--timeout", "1s", NULL };
+    s_run_expecting(stats_units, 1, "within 1000 ms");
+    const char *bad [][8] = {
+        { "sub", "--timeout", "1.5s", "jerry.", NULL },
+        { "sub", "--connect-timeout", "soon", "jerry.", NULL },
+        { "pub", "--linger", "2 s", "-t", "jerry.a.b", NULL },
+        { "pub", "--wait", "-1s", "-t", "jerry.a.b", NULL },
+        { "stats", "--timeout", "5x", NULL },
+        { "journal", "--timeout", "", NULL },
+        { "bench", "--grace", "1h1h", NULL },
+        { "sub", "--since", "yesterday", "jerry.", NULL },
+    };
+    for (size_t index = 0; index < sizeof bad / sizeof bad[0]; index++)
+        s_run_expecting(bad[index], 2, index == 7? "a duration back from now"
+                                                : "a bare number is milliseconds");
+}
+
+//  --------------------------------------------------------------------------
 
 int
 main(void)
@@ -328,6 +364,7 @@ main(void)
             testproc_reap_children),
         cmocka_unit_test(test_a_peer_that_does_not_speak_zeromq_is_named_after_the_timeout),
         cmocka_unit_test(test_a_malformed_endpoint_is_jb_einval_naming_it),
+        cmocka_unit_test(test_the_tools_take_durations_and_refuse_what_is_not_one),
         cmocka_unit_test_teardown(
             test_jbus_sub_and_pub_exit_1_without_a_broker_and_2_for_a_malformed_endpoint,
             testproc_reap_children),

@@ -58,7 +58,7 @@ static void
 s_print_help(void)
 {
     printf(
-        "Usage: jbus bench [--pub N] [--sub N] [--count N | --duration S] [OPTIONS]\n"
+        "Usage: jbus bench [--pub N] [--sub N] [--count N | --duration DURATION] [OPTIONS]\n"
         "       jbus bench --dump-frames FILE [--mode MODE] [--size BYTES]\n"
         "       jbus bench --callgrind-publish N [--mode MODE] [--size BYTES]\n"
         "\n"
@@ -73,7 +73,8 @@ s_print_help(void)
         "  -p, --pub N               publishers (default 1)\n"
         "  -s, --sub N               subscribers (default 1)\n"
         "  -n, --count N             events per publisher (default %d)\n"
-        "  -d, --duration S          publish for S seconds instead of --count events\n"
+        "  -d, --duration DURATION   publish this long instead of --count events (30s, 2m;\n"
+        "                            here a bare number is seconds)\n"
         "      --size BYTES          size of the event's JSON data (default %d, a typical\n"
         "                            work-tracking payload), at least 8\n"
         "  -m, --mode MODE           binary (default) or structured\n"
@@ -86,7 +87,7 @@ s_print_help(void)
         "                            never match (\"jerry.other_000042.\"), to measure the cost\n"
         "                            of many subscriptions (default 0)\n"
         "      --io-threads N        libzmq I/O threads of this process (default 1)\n"
-        "      --grace MS            when an end event is lost, stop receiving after MS\n"
+        "      --grace DURATION      when an end event is lost, stop receiving after this\n"
         "                            without events once publishers are done (default %d)\n"
         "\n"
         "Broker (default: embedded in this process):\n"
@@ -116,6 +117,8 @@ s_print_help(void)
         "decoded: publishers stamp each event with the extension attribute \"" CMD_BENCH_STAMP_NAME "\",\n"
         "a String of %d digits holding CLOCK_MONOTONIC in nanoseconds.\n"
         "\n"
+        CMD_DURATION_HELP
+        "\n"
         "Exit codes:\n"
         "  0  the run completed (and nothing was lost with --hwm 0)\n"
         "  1  events were lost although every high-water mark was unlimited (a bug), the\n"
@@ -138,6 +141,7 @@ static int
 s_parse_option(int option, const char *value, cmd_bench_options_t *options, bool *count_given)
 {
     int number = 0;
+    int64_t duration_ms = 0;
     int rc = 0;
     switch (option) {
         case 'p': rc = cmd_parse_int(s_NAME, "--pub", value, 1, 1000, &options->publishers); break;
@@ -148,9 +152,14 @@ s_parse_option(int option, const char *value, cmd_bench_options_t *options, bool
             *count_given = true;
             break;
         case 'd':
+            //  a duration ("30s", "2m"), or, bare, seconds (fractions too)
+            if (jb_duration_parse(value, 1000, &duration_ms, NULL) == 0 && duration_ms > 0
+            &&  duration_ms <= 1000000000LL)
+                options->duration_s = (double) duration_ms / 1000.0;
+            else
             if (!bench_parse_seconds(value, &options->duration_s))
-                rc = cmd_usage_error(s_NAME, "bad --duration '%s': seconds, more than 0",
-                                     value);
+                rc = cmd_usage_error(s_NAME, "bad --duration '%s': a duration (30s, 2m) or, "
+                                     "bare, seconds; more than 0", value);
             break;
         case s_SIZE: rc = cmd_parse_int(s_NAME, "--size", value, 8, 64 * 1024 * 1024, &options->size); break;
         case 'm':
@@ -171,7 +180,9 @@ s_parse_option(int option, const char *value, cmd_bench_options_t *options, bool
         case s_IO_THREADS:
             rc = cmd_parse_int(s_NAME, "--io-threads", value, 1, 64, &options->io_threads);
             break;
-        case s_GRACE: rc = cmd_parse_int(s_NAME, "--grace", value, 1, 3600000, &options->grace_ms); break;
+        case s_GRACE:
+            rc = cmd_parse_duration(s_NAME, "--grace", value, 1, 3600000, &options->grace_ms);
+            break;
         case s_BROKER_PROGRAM: options->broker_program = value; break;
         case s_FRONTEND: options->frontend = value; break;
         case s_BACKEND: options->backend = value; break;
