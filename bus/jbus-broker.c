@@ -122,6 +122,8 @@ static const s_setting_t s_settings [] = {
 enum {
     s_OPT_NO_CONTROL = 1000,
     s_OPT_SYSLOG,
+    s_OPT_LOG_LEVEL,
+    s_OPT_LOG_FILE,
     s_SETTING_BASE = 2000
 };
 
@@ -166,8 +168,14 @@ s_help(void)
         }
     }
     printf("      --no-control             no control endpoint\n"
-           "      --syslog                 log to syslog as " s_NAME " instead of stderr\n"
-           "  -v, --verbose                log the configuration in use at start\n"
+           "      --log-level LEVEL        log error, warn, info (the default) or debug lines and\n"
+           "                               those more severe; each line is an ISO 8601 time with\n"
+           "                               its zone, E/W/I/D, " s_NAME ": and the text\n"
+           "  -q, --quiet                  log errors only (--log-level error)\n"
+           "  -v, --verbose                log debug lines too, the configuration in use at\n"
+           "                               start among them (--log-level debug)\n"
+           "      --log-file FILE          append the log to FILE instead of stderr\n"
+           "      --syslog                 log to syslog (daemon, as " s_NAME ") instead\n"
            "  -h, --help                   show this help and exit\n"
            "  -V, --version                show the version and exit\n\n"
            "With CURVE (docs/security.md), a config that lacks a piece of it (a secret\n"
@@ -209,16 +217,17 @@ s_fail(int code, bool syslog, const char *message)
 {
     fprintf(stderr, s_NAME ": %s\n", message);
     if (syslog)
-        zsys_error("%s", message);
+        jb_log(JB_LOG_ERROR, "%s", message);
     return code;
 }
 
 //  --------------------------------------------------------------------------
 
+//  At debug level (-v): the configuration in use.
 static void
 s_log_config(const jb_broker_config_t *config)
 {
-    zsys_info("configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
+    jb_log(JB_LOG_DEBUG, "configuration: frontend=%s backend=%s control=%s sndhwm=%d rcvhwm=%d "
               "max_message_size=%lld max_frames=%d max_message_bytes=%lld announce_retain=%d "
               "linger=%d stats_interval=%d heartbeat_ivl=%d "
               "heartbeat_timeout=%d strict=%s curve_cert=%s curve_clients=%s journal=%s "
@@ -252,7 +261,8 @@ typedef struct {
     size_t journal_filter_count;            //  repeatable
     const char *config_path;                //  --config, or NULL
     bool syslog;
-    bool verbose;
+    const char *log_level;                  //  --log-level, -q, -v; NULL: info
+    const char *log_file;                   //  --log-file, or NULL
 } s_flags_t;
 
 //  Read the command line into flags. Flags are collected here and applied
@@ -261,7 +271,7 @@ typedef struct {
 static int
 s_flags_parse(int argc, char *argv [], s_flags_t *flags)
 {
-    struct option options [s_SETTING_COUNT + 8];
+    struct option options [s_SETTING_COUNT + 12];
     size_t option_count = 0;
     for (size_t index = 0; index < s_SETTING_COUNT; index++)
         options[option_count++] = (struct option) {
@@ -271,15 +281,20 @@ s_flags_parse(int argc, char *argv [], s_flags_t *flags)
     options[option_count++] = (struct option) { "no-control", no_argument, NULL, s_OPT_NO_CONTROL };
     options[option_count++] = (struct option) { "syslog", no_argument, NULL, s_OPT_SYSLOG };
     options[option_count++] = (struct option) { "verbose", no_argument, NULL, 'v' };
+    options[option_count++] = (struct option) { "quiet", no_argument, NULL, 'q' };
+    options[option_count++] = (struct option) { "log-level", required_argument, NULL,
+                                                s_OPT_LOG_LEVEL };
+    options[option_count++] = (struct option) { "log-file", required_argument, NULL,
+                                                s_OPT_LOG_FILE };
     options[option_count++] = (struct option) { "help", no_argument, NULL, 'h' };
     options[option_count++] = (struct option) { "version", no_argument, NULL, 'V' };
     options[option_count++] = (struct option) { NULL, 0, NULL, 0 };
 
-    *flags = (s_flags_t) { { NULL }, { NULL }, 0, NULL, false, false };
+    *flags = (s_flags_t) { { NULL }, { NULL }, 0, NULL, false, NULL, NULL };
     int journal_filter = s_SETTING_BASE + (int) s_setting_index("journal_filter");
     opterr = 0;
     int option;
-    while ((option = getopt_long(argc, argv, ":c:vhV", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":c:vqhV", options, NULL)) != -1) {
         if (option == journal_filter) {
             if (flags->journal_filter_count == s_JOURNAL_FILTERS_MAX)
                 return s_usage_error("more than %d --journal-filter flags", s_JOURNAL_FILTERS_MAX);
@@ -293,7 +308,10 @@ s_flags_parse(int argc, char *argv [], s_flags_t *flags)
             case 'c': flags->config_path = optarg; break;
             case s_OPT_NO_CONTROL: flags->values[s_setting_index("control")] = ""; break;
             case s_OPT_SYSLOG: flags->syslog = true; break;
-            case 'v': flags->verbose = true; break;
+            case 'v': flags->log_level = "debug"; break;
+            case 'q': flags->log_level = "error"; break;
+            case s_OPT_LOG_LEVEL: flags->log_level = optarg; break;
+            case s_OPT_LOG_FILE: flags->log_file = optarg; break;
             case 'h': s_help(); return s_EXIT_OK;
             case 'V':
                 printf(s_NAME " %d.%d.%d\n", JBUS_VERSION_MAJOR, JBUS_VERSION_MINOR,
@@ -306,6 +324,28 @@ s_flags_parse(int argc, char *argv [], s_flags_t *flags)
     if (optind < argc)
         return s_usage_error("unexpected argument '%s'", argv[optind]);
     return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  The log: its level, its file or syslog. Returns s_EXIT_OK, or
+//  s_EXIT_USAGE with the error printed.
+
+static int
+s_log_setup(const s_flags_t *flags)
+{
+    jb_log_set_ident(s_NAME);
+    jb_error_t error;
+    jb_log_level_t level = JB_LOG_INFO;
+    if (flags->log_level && jb_log_level_parse(flags->log_level, &level, &error))
+        return s_usage_error("--log-level: %s", error.message);
+    jb_log_set_level(level);
+    if (flags->log_file && jb_log_set_file(flags->log_file, &error)) {
+        fprintf(stderr, s_NAME ": --log-file: %s\n", error.message);
+        return s_EXIT_USAGE;
+    }
+    if (flags->syslog)
+        jb_log_set_syslog(true);
+    return s_EXIT_OK;
 }
 
 //  --------------------------------------------------------------------------
@@ -359,12 +399,12 @@ s_run(jb_broker_t **broker_p, const sigset_t *signals)
         if (sigwait(signals, &signal_number) != 0)
             continue;
         if (signal_number == SIGINT || signal_number == SIGTERM) {
-            zsys_info("%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
+            jb_log(JB_LOG_INFO, "%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
             break;
         }
         const char *name = signal_number == SIGHUP? "SIGHUP"
                          : signal_number == SIGUSR1? "SIGUSR1": "SIGUSR2";
-        zsys_warning("%s received: %s; ignored, the broker goes on", name,
+        jb_log(JB_LOG_WARN, "%s received: %s; ignored, the broker goes on", name,
                      signal_number == SIGHUP? "reloading the configuration is not supported yet"
                                             : "it has no meaning here");
     }
@@ -396,17 +436,17 @@ main(int argc, char *argv [])
     sigaddset(&blocked, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     zsys_handler_set(NULL);
+    //  CZMQ's own few lines keep zsys's format; ours are jbus/log.h's
     zsys_set_logident(s_NAME);
     zsys_set_logstream(stderr);         //  stdout carries the ready line only
-    if (flags.syslog)
-        zsys_set_logsystem(true);
+    exit_code = s_log_setup(&flags);
 
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
-    exit_code = s_config_build(&config, &flags);
+    if (exit_code == s_EXIT_OK)
+        exit_code = s_config_build(&config, &flags);
     if (exit_code == s_EXIT_OK) {
-        if (flags.verbose)
-            s_log_config(&config);
+        s_log_config(&config);
         jb_error_t error;
         jb_broker_t *broker = jb_broker_new(&config, &error);
         if (broker)

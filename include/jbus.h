@@ -18,6 +18,7 @@
 #include "jbus/error.h"
 #include "jbus/timestamp.h"
 #include "jbus/duration.h"
+#include "jbus/log.h"
 #include "jbus/uri.h"
 #include "jbus/media_type.h"
 #include "jbus/event.h"

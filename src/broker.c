@@ -287,7 +287,7 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
     if (s_monitors_start(self, error))
         return -1;
     char oversized_warning [200];
-    snprintf(oversized_warning, sizeof oversized_warning, "jbus broker: %d peers have sent "
+    snprintf(oversized_warning, sizeof oversized_warning, "%d peers have sent "
              "messages past the bounds; those of further peers are counted, not logged",
              s_PEERS_MAX);
     if (!(self->oversized_peers = jb__log_once_new(s_PEERS_MAX, oversized_warning))) {
@@ -296,7 +296,7 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
     }
     if (config->strict || self->guard) {
         char full_warning [200];
-        snprintf(full_warning, sizeof full_warning, "jbus broker: %d peers have sent "
+        snprintf(full_warning, sizeof full_warning, "%d peers have sent "
                  "messages that were rejected (strict mode's binding check, or with CURVE a "
                  "type that is not the topic); those of further peers are counted, not logged", s_PEERS_MAX);
         if (!(self->peers = jb__log_once_new(s_PEERS_MAX, full_warning))) {
@@ -344,7 +344,7 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
     //  were swapped or the timeout was forgotten. A warning, not a refusal:
     //  a tight timeout on a fast link is a choice someone may make.
     if (config->heartbeat_ivl_ms > 0 && config->heartbeat_timeout_ms < config->heartbeat_ivl_ms)
-        zsys_warning("jbus broker: heartbeat_timeout (%d ms) is below heartbeat_ivl (%d ms): a "
+        jb_log(JB_LOG_WARN, "heartbeat_timeout (%d ms) is below heartbeat_ivl (%d ms): a "
                      "peer must answer each ping sooner than pings are sent; libzmq's own "
                      "default timeout is the interval", config->heartbeat_timeout_ms,
                      config->heartbeat_ivl_ms);
@@ -368,7 +368,7 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         jb__broker_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
         goto failed;
     }
-    zsys_info("jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s%s%s",
+    jb_log(JB_LOG_INFO, "jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s%s%s",
               self->frontend, self->backend, *self->control? self->control: "none",
               config->strict? " strict": "", curve, self->recorder? " journal=": "",
               self->recorder? config->journal: "", *self->replay_endpoint? " replay=": "",

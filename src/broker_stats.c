@@ -75,7 +75,7 @@ jb__broker_stats_log(const jb_broker_stats_t *stats, const char *what, bool stri
                  "%" PRIu64 " dropped at a full queue, %" PRIu64 " lost to write failures, "
                  "%" PRIu64 " trimmed", stats->journal_committed, stats->journal_last,
                  stats->journal_dropped, stats->journal_lost, stats->journal_trimmed);
-    zsys_info("jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
+    jb_log(JB_LOG_INFO, "jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
               "out %" PRIu64 " messages %" PRIu64 " bytes, "
               "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
               "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages, "

@@ -260,7 +260,7 @@ s_journal_dropped(jb__forwarder_t *self)
     if (self->journal_drop_logged && now - self->journal_drop_logged < 60000)
         return;
     self->journal_drop_logged = now;
-    zsys_warning("jbus broker: journal: its queue is full, the events it cannot take are "
+    jb_log(JB_LOG_WARN, "journal: its queue is full, the events it cannot take are "
                  "forwarded but not journaled (%" PRIu64 " so far, journal.dropped); raise "
                  "journal_queue, or journal_commit_count for larger groups",
                  self->stats.journal_dropped);
@@ -363,7 +363,7 @@ s_oversized_refuse(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint6
         char bound [64] = "no limit";
         if (self->max_bytes != UINT64_MAX)
             snprintf(bound, sizeof bound, "%" PRIu64, self->max_bytes);
-        zsys_warning("jbus broker: refused a message of %zu frames, %" PRIu64 " bytes from %s%s "
+        jb_log(JB_LOG_WARN, "refused a message of %zu frames, %" PRIu64 " bytes from %s%s "
                      "(topic \"%s\"): the bounds are max_frames %zu, max_message_bytes %s; %s; "
                      "later ones from this peer are counted, not logged",
                      count, bytes, *peer? "": "an inproc peer", peer, topic, self->max_frames,
@@ -418,7 +418,7 @@ s_binding_reject(jb__forwarder_t *self, zmq_msg_t *first, const jb_error_t *erro
     //  The topic is whatever the peer sent: show printable ASCII only.
     char topic [JB__LOG_SHOWN_MAX + 4];
     jb__log_printable(zmq_msg_data(first), zmq_msg_size(first), topic);
-    zsys_warning("jbus broker: %s: rejected a message from %s%s (topic \"%s\"): %s; "
+    jb_log(JB_LOG_WARN, "%s: rejected a message from %s%s (topic \"%s\"): %s; "
                  "later ones from this peer are counted, not logged",
                  self->strict? "strict": "curve", *peer? "": "an inproc peer", peer, topic,
                  error->message);
@@ -724,7 +724,7 @@ s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
             zframe_send(&reply, pipe, 0);
     }
     else
-        zsys_error("jbus broker: unknown command \"%s\" on the actor pipe", command? command: "");
+        jb_log(JB_LOG_ERROR, "unknown command \"%s\" on the actor pipe", command? command: "");
     free(command);
     zmsg_destroy(&request);
     return running;
@@ -799,7 +799,7 @@ s_poll(jb__forwarder_t *self, s_poller_t *poller)
         if (zmq_poll(poller->items, poller->count, timeout) != -1)
             return 0;
         if (zmq_errno() != EINTR) {
-            zsys_error("jbus broker: poll failed: %s", zmq_strerror(zmq_errno()));
+            jb_log(JB_LOG_ERROR, "poll failed: %s", zmq_strerror(zmq_errno()));
             return -1;
         }
     }

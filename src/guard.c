@@ -37,7 +37,7 @@ jb__guard_new(const char *cert_path, const char *clients_dir, const jb__rules_t 
     assert(clients_dir);
     jb__guard_t *self = (jb__guard_t *) calloc(1, sizeof *self);
     char full_warning [160];
-    snprintf(full_warning, sizeof full_warning, "jbus broker: curve: %d distinct refusals "
+    snprintf(full_warning, sizeof full_warning, "curve: %d distinct refusals "
              "logged; further ones are counted, not logged", s_LOGGED_MAX);
     if (self) {
         self->rules = rules? jb__rules_dup(rules): jb__rules_new();
@@ -135,7 +135,7 @@ jb__guard_may_publish(jb__guard_t *self, zmq_msg_t *first)
         jb__rule_client(rule, key, client, sizeof client);
         jb__log_printable(topic, size, shown);
         jb__rule_describe(rule, JB_BROKER_PUBLISH, prefixes, sizeof prefixes);
-        zsys_warning("jbus broker: curve: dropped a message of type \"%s\" from publisher %s: "
+        jb_log(JB_LOG_WARN, "curve: dropped a message of type \"%s\" from publisher %s: "
                      "it may publish %s; later ones from this client are counted, not logged",
                      shown, client, prefixes);
     }

@@ -256,7 +256,7 @@ s_log_refusal(jb__ledger_t *self, const jb__rule_t *rule, const char *user_id,
     char client [128], prefixes [256];
     jb__rule_client(rule, user_id, client, sizeof client);
     jb__rule_describe(rule, JB_BROKER_SUBSCRIBE, prefixes, sizeof prefixes);
-    zsys_warning("jbus broker: curve: refused subscription \"%s\" of subscriber %s: %s "
+    jb_log(JB_LOG_WARN, "curve: refused subscription \"%s\" of subscriber %s: %s "
                  "(it may subscribe to %s and longer prefixes of them); not forwarded",
                  shown, client, why, prefixes);
 }
@@ -269,7 +269,7 @@ s_note_stranger(jb__ledger_t *self, const char *user_id)
     char what [64];
     snprintf(what, sizeof what, "u|%.40s", user_id? user_id: "");
     if (jb__log_once_first(self->refusals, what))
-        zsys_warning("jbus broker: curve: a client (key %.40s) sent the subscriber "
+        jb_log(JB_LOG_WARN, "curve: a client (key %.40s) sent the subscriber "
                      "endpoint a message that is not a subscription; subscriptions "
                      "received right after it are refused", user_id? user_id: "unknown");
 }

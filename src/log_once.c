@@ -58,7 +58,7 @@ jb__log_once_first(jb__log_once_t *self, const char *what)
         return false;
     if (zhashx_size(self->seen) >= self->max) {
         if (!self->full)
-            zsys_warning("%s", self->full_warning);
+            jb_log(JB_LOG_WARN, "%s", self->full_warning);
         self->full = true;
         return false;
     }

@@ -45,11 +45,11 @@ s_account(jb__recorder_t *self, int rc, const jb_error_t *error)
 {
     atomic_store(&self->counters.lost, jb__journal_lost(self->journal));
     if (rc && !self->failing)
-        zsys_warning("jbus broker: journal: %s; messages are forwarded but not journaled "
+        jb_log(JB_LOG_WARN, "journal: %s; messages are forwarded but not journaled "
                      "until it succeeds again (counted as journal.lost)", error->message);
     else
     if (!rc && self->failing)
-        zsys_info("jbus broker: journal: writing again, %llu messages lost meanwhile",
+        jb_log(JB_LOG_INFO, "journal: writing again, %llu messages lost meanwhile",
                   (unsigned long long) atomic_load(&self->counters.lost));
     self->failing = rc != 0;
 }
@@ -260,7 +260,7 @@ jb__recorder_destroy(jb__recorder_t **self_p)
     if (self) {
         zactor_destroy(&self->actor);       //  records the queue, commits
         //  the broker's stop line came before this last drain
-        zsys_info("jbus broker: journal closed: %llu committed since the broker started "
+        jb_log(JB_LOG_INFO, "journal closed: %llu committed since the broker started "
                   "(last %llu), %llu lost",
                   (unsigned long long) atomic_load(&self->counters.journaled),
                   (unsigned long long) atomic_load(&self->counters.last),

@@ -105,10 +105,10 @@ s_keys_read(const char *directory, zhashx_t **keys_p, struct timespec *mtime, jb
             jb_curve_cert_t cert;
             jb_error_t reason;
             if (jb_curve_cert_load(&cert, path, &reason))
-                zsys_warning("jbus broker: curve_clients: skipping %s", reason.message);
+                jb_log(JB_LOG_WARN, "curve_clients: skipping %s", reason.message);
             else {
                 if (*cert.secret_key)
-                    zsys_warning("jbus broker: curve_clients: %s holds a secret key; only "
+                    jb_log(JB_LOG_WARN, "curve_clients: %s holds a secret key; only "
                                  "its public key is used, and the secret one should not be "
                                  "here", path);
                 zhashx_update(keys, cert.public_key, keys);
@@ -139,13 +139,13 @@ s_keys_refresh(jb__zap_t *self)
     jb_error_t error;
     if (s_keys_read(self->clients_dir, &self->keys, &self->clients_mtime, &error)) {
         if (jb__log_once_first(self->refusals, error.message))
-            zsys_error("jbus broker: %s; no client can connect until it can be read again",
+            jb_log(JB_LOG_ERROR, "%s; no client can connect until it can be read again",
                        error.message);
         zhashx_purge(self->keys);
         memset(&self->clients_mtime, 0, sizeof self->clients_mtime);
     }
     else
-        zsys_info("jbus broker: curve_clients %s read again: %zu client certificates",
+        jb_log(JB_LOG_INFO, "curve_clients %s read again: %zu client certificates",
                   self->clients_dir, zhashx_size(self->keys));
 }
 
@@ -183,7 +183,7 @@ jb__zap_new(const char *cert_path, const char *clients_dir, const jb__rules_t *r
     if (s_keys_read(clients_dir, &self->keys, &self->clients_mtime, error))
         goto failed;
     if (zhashx_size(self->keys) == 0)
-        zsys_warning("jbus broker: curve_clients %s holds no client certificate: no client "
+        jb_log(JB_LOG_WARN, "curve_clients %s holds no client certificate: no client "
                      "can connect until one is added", clients_dir);
     for (size_t index = 0; index < jb__rules_size(rules); index++) {
         const jb__rule_t *rule = jb__rules_at(rules, index);
@@ -191,7 +191,7 @@ jb__zap_new(const char *cert_path, const char *clients_dir, const jb__rules_t *r
         if (!streq(key, JB__RULES_ANY) && !zhashx_lookup(self->keys, key)) {
             char client [128];
             jb__rule_client(rule, key, client, sizeof client);
-            zsys_warning("jbus broker: the rule for client %s has no certificate in %s: that "
+            jb_log(JB_LOG_WARN, "the rule for client %s has no certificate in %s: that "
                          "client cannot connect", client, clients_dir);
         }
     }
@@ -318,7 +318,7 @@ s_zap_decide(jb__zap_t *self, zmq_msg_t *request, size_t count)
         char what [160];
         snprintf(what, sizeof what, "d|%s|%s", domain, mechanism);
         if (jb__log_once_first(self->refusals, what))
-            zsys_warning("jbus broker: curve: refused a %s connection from %s to ZAP domain "
+            jb_log(JB_LOG_WARN, "curve: refused a %s connection from %s to ZAP domain "
                          "\"%s\", which is not one of the broker's", mechanism, address,
                          domain);
         return s_answer("400", "not a jbus broker socket", false);
@@ -330,7 +330,7 @@ s_zap_decide(jb__zap_t *self, zmq_msg_t *request, size_t count)
         char what [160];
         snprintf(what, sizeof what, "a|%d|%s|%s", role, address, key);
         if (jb__log_once_first(self->refusals, what))
-            zsys_warning("jbus broker: curve: refused a %s at %s: key %s has no certificate in "
+            jb_log(JB_LOG_WARN, "curve: refused a %s at %s: key %s has no certificate in "
                          "%s; later refusals of this key at this address are counted, not "
                          "logged", s_peers[role], address, key, self->clients_dir);
         return s_answer("400", "client key not allowed", true);
@@ -347,7 +347,7 @@ s_zap_decide(jb__zap_t *self, zmq_msg_t *request, size_t count)
         char what [160];
         snprintf(what, sizeof what, "r|%d|%s|%s", role, address, key);
         if (jb__log_once_first(self->refusals, what))
-            zsys_warning("jbus broker: curve: refused a %s at %s: key %s may not %s "
+            jb_log(JB_LOG_WARN, "curve: refused a %s at %s: key %s may not %s "
                          "anything; later refusals of this key at this address are "
                          "counted, not logged", s_peers[role], address, key,
                          right == JB_BROKER_PUBLISH? "publish": "subscribe to");
@@ -471,7 +471,7 @@ jb__zap_handshake_failed(jb__zap_t *self, jb__role_t role, uint16_t event, uint3
     char since [96] = "";
     if (*unlogged)
         snprintf(since, sizeof since, "; %" PRIu64 " more since the last such line", *unlogged);
-    zsys_warning("jbus broker: curve: refused a %s connection: %s%s; such refusals are logged "
+    jb_log(JB_LOG_WARN, "curve: refused a %s connection: %s%s; such refusals are logged "
                  "at most once a minute", s_peers[role],
                  reason == s_NOT_CURVE? "the peer does not speak CURVE (no keys, or the NULL "
                                         "or PLAIN mechanism)":

@@ -990,6 +990,70 @@ test_program_rejects_bad_flags_with_exit_code_2(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  The log: ISO 8601 times with their zone, levels, a file.
+
+static bool
+s_log_line_is_iso(const char *line)
+{
+    //  2026-12-07T20:44:05.822+00:00 I jbus-broker: ...
+    int year, month, day, hour, minute, second, millisecond, zone_hours, zone_minutes;
+    char sign, level;
+    return sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c%2d:%2d %c jbus-broker: ", &year, &month,
+                  &day, &hour, &minute, &second, &millisecond, &sign, &zone_hours,
+                  &zone_minutes, &level) == 11
+        && (sign == '+' || sign == '-') && strchr("EWID", level);
+}
+
+static void
+test_program_logs_iso_times_at_the_level_asked_to_a_file(void **state)
+{
+    (void) state;
+    char log_path [PATH_MAX];
+    testproc_format(log_path, sizeof log_path, "%s/broker.log", testproc_directory);
+    const char *levels [] = { "-v", "-q", "--log-level=info" };
+    for (size_t index = 0; index < 3; index++) {
+        unlink(log_path);
+        const char *args [] = { "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                                "--no-control", "--log-file", log_path, levels[index], NULL };
+        testproc_broker_t program;
+        testproc_broker_start(args, &program);
+        assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+        testproc_outcome_t outcome;
+        testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+        assert_int_equal(outcome.status, 0);
+        //  the file has the log, stderr nothing of it
+        assert_null(strstr(outcome.err, "stopping"));
+        testproc_outcome_free(&outcome);
+        char *log = testutil_read_file(log_path, NULL);
+        assert_non_null(log);
+        size_t lines = 0;
+        for (char *line = log; line && *line; line = strchr(line, '\n'), line = line? line + 1: NULL) {
+            if (!s_log_line_is_iso(line))
+                fail_msg("not an ISO 8601 log line: %.200s", line);
+            lines++;
+        }
+        bool debug = strstr(log, " D jbus-broker: configuration: frontend=") != NULL;
+        bool info = strstr(log, " I jbus-broker: SIGTERM received, stopping") != NULL;
+        assert_int_equal(debug, index == 0);
+        assert_int_equal(info, index != 1);
+        assert_true(index == 1? lines == 0: lines >= 3);
+        free(log);
+    }
+    unlink(log_path);
+    const char *bad [][4] = {
+        { "--log-level", "loud", NULL }, { "--log-file", "/nonexistent/dir/broker.log", NULL }
+    };
+    for (size_t index = 0; index < 2; index++) {
+        testproc_outcome_t outcome;
+        testproc_run(TESTPROC_BROKER, bad[index], &outcome);
+        assert_int_equal(outcome.status, 2);
+        assert_non_null(strstr(outcome.err, index == 0? "\"loud\" is not a log level"
+                                                      : "cannot open the log file"));
+        testproc_outcome_free(&outcome);
+    }
+}
+
+//  --------------------------------------------------------------------------
 
 static void
 test_program_rejects_a_bad_config_with_exit_code_2(void **state)
@@ -1832,6 +1896,8 @@ main(void)
         cmocka_unit_test(test_config_load_rejects_an_unknown_key),
         cmocka_unit_test(test_config_load_rejects_a_bad_number),
         cmocka_unit_test(test_config_times_are_durations),
+        cmocka_unit_test_teardown(test_program_logs_iso_times_at_the_level_asked_to_a_file,
+                                  testproc_reap_children),
         cmocka_unit_test(test_config_load_reports_a_missing_file_and_bad_zpl),
         cmocka_unit_test(test_config_set_copies_what_it_is_given),
         cmocka_unit_test(test_control_survives_garbage_requests),

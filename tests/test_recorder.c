@@ -361,7 +361,7 @@ test_a_full_disk_degrades_the_journal_visibly_and_forwarding_goes_on(void **stat
     testproc_outcome_t outcome;
     testproc_wait(&broker.process, s_DEADLINE_MS, &outcome);
     assert_int_equal(outcome.status, 0);
-    if (!strstr(outcome.err, "jbus broker: journal: "))
+    if (!strstr(outcome.err, " W jbus-broker: journal: "))
         fail_msg("no journal warning in the log: %s", outcome.err);
     testproc_outcome_free(&outcome);
     testproc_format(command, sizeof command, "umount %s", directory);
