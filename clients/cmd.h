@@ -109,15 +109,22 @@ typedef struct {
     const char *curve_cert;     //  --curve-cert FILE, NULL when not given
     const char *curve_server;   //  --curve-server KEY, NULL when not given
     bool json;                  //  --json, where the subcommand takes it
+    bool watch;                 //  --watch, where the subcommand takes it
+    int interval_ms;            //  --interval DURATION; default 1000
+    int samples;                //  --count N with --watch; 0: until Ctrl-C
 } cmd_client_options_t;
 
+//  What cmd_client_parse takes besides the common options.
+#define CMD_CLIENT_JSON  1      //  --json
+#define CMD_CLIENT_WATCH 2      //  --watch, --interval, --count
+
 //  Parse argv into options: the endpoint under --endpoint_flag (and -e),
-//  starting at default_endpoint; --json only with_json. Returns -1 to go
-//  on, or an exit code: CMD_EXIT_OK after help() for --help,
-//  CMD_EXIT_USAGE after saying what is wrong.
+//  starting at default_endpoint; --json, --watch... only where extras
+//  (CMD_CLIENT_*) say. Returns -1 to go on, or an exit code: CMD_EXIT_OK
+//  after help() for --help, CMD_EXIT_USAGE after saying what is wrong.
 int
     cmd_client_parse(const char *command, int argc, char **argv, const char *endpoint_flag,
-                     const char *default_endpoint, bool with_json, void (*help)(void),
+                     const char *default_endpoint, int extras, void (*help)(void),
                      cmd_client_options_t *options);
 
 //  cmd_common.c: a socket of type that asks a broker something (jbus stats,

@@ -245,22 +245,28 @@ cmd_client_socket(const char *command, int type, const char *endpoint, const cha
 
 int
 cmd_client_parse(const char *command, int argc, char **argv, const char *endpoint_flag,
-                 const char *default_endpoint, bool with_json, void (*help)(void),
+                 const char *default_endpoint, int extras, void (*help)(void),
                  cmd_client_options_t *options)
 {
-    enum { s_JSON = 256, s_CURVE_CERT, s_CURVE_SERVER };
-    struct option long_options [] = {
+    enum { s_JSON = 256, s_CURVE_CERT, s_CURVE_SERVER, s_WATCH, s_INTERVAL, s_COUNT };
+    struct option long_options [10] = {
         { endpoint_flag, required_argument, NULL, 'e' },
         { "timeout",  required_argument, NULL, 't' },
         { "curve-cert", required_argument, NULL, s_CURVE_CERT },
         { "curve-server", required_argument, NULL, s_CURVE_SERVER },
         { "help",     no_argument,       NULL, 'h' },
-        { "json",     no_argument,       NULL, s_JSON },
-        { NULL, 0, NULL, 0 }
     };
-    if (!with_json)
-        long_options[5] = (struct option) { NULL, 0, NULL, 0 };
-    *options = (cmd_client_options_t) { default_endpoint, 2000, NULL, NULL, false };
+    size_t count = 5;
+    if (extras & CMD_CLIENT_JSON)
+        long_options[count++] = (struct option) { "json", no_argument, NULL, s_JSON };
+    if (extras & CMD_CLIENT_WATCH) {
+        long_options[count++] = (struct option) { "watch", no_argument, NULL, s_WATCH };
+        long_options[count++] = (struct option) { "interval", required_argument, NULL, s_INTERVAL };
+        long_options[count++] = (struct option) { "count", required_argument, NULL, s_COUNT };
+    }
+    long_options[count] = (struct option) { NULL, 0, NULL, 0 };
+    *options = (cmd_client_options_t) { default_endpoint, 2000, NULL, NULL, false, false, 1000, 0 };
+    bool interval_given = false, count_given = false;
     int option, rc = 0;
     while (rc == 0 && (option = getopt_long(argc, argv, "e:t:h", long_options, NULL)) != -1) {
         switch (option) {
@@ -270,12 +276,24 @@ cmd_client_parse(const char *command, int argc, char **argv, const char *endpoin
                                         &options->timeout_ms);
                 break;
             case s_JSON: options->json = true; break;
+            case s_WATCH: options->watch = true; break;
+            case s_INTERVAL:
+                rc = cmd_parse_duration(command, "--interval", optarg, 10, 86400000,
+                                        &options->interval_ms);
+                interval_given = true;
+                break;
+            case s_COUNT:
+                rc = cmd_parse_int(command, "--count", optarg, 1, INT32_MAX, &options->samples);
+                count_given = true;
+                break;
             case s_CURVE_CERT: options->curve_cert = optarg; break;
             case s_CURVE_SERVER: options->curve_server = optarg; break;
             case 'h': help(); return CMD_EXIT_OK;
             default: return cmd_usage_hint(command);
         }
     }
+    if (rc == 0 && (interval_given || count_given) && !options->watch)
+        rc = cmd_usage_error(command, "--interval and --count are for --watch");
     if (rc)
         return rc;
     if (optind < argc)

@@ -110,8 +110,8 @@ int
 cmd_journal(int argc, char **argv)
 {
     cmd_client_options_t options;
-    int parsed = cmd_client_parse(s_NAME, argc, argv, "replay", JB_BROKER_REPLAY_DEFAULT, true,
-                                  s_print_help, &options);
+    int parsed = cmd_client_parse(s_NAME, argc, argv, "replay", JB_BROKER_REPLAY_DEFAULT,
+                                  CMD_CLIENT_JSON, s_print_help, &options);
     if (parsed >= 0)
         return parsed;
     const char *endpoint = options.endpoint;

@@ -879,7 +879,7 @@ test_jbus_pub_in_both_modes_and_jbus_stats_agree_with_the_wire(void **state)
     jb_event_destroy(&single);
     jb_batch_destroy(&batch);
 
-    const char *stats_args [] = { "stats", "--endpoint", broker.control, NULL };
+    const char *stats_args [] = { "stats", "--endpoint", broker.control, "--json", NULL };
     testproc_run(TESTPROC_JBUS, stats_args, &outcome);
     if (outcome.status != 0)
         fail_msg("jbus stats exited with %d: %s", outcome.status, outcome.err);
@@ -906,6 +906,32 @@ test_jbus_pub_in_both_modes_and_jbus_stats_agree_with_the_wire(void **state)
     }
     assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(root, "uptime_ms")));
     cJSON_Delete(root);
+    testproc_outcome_free(&outcome);
+
+    //  for a person, by default: a table of the same counters
+    const char *table_args [] = { "stats", "--endpoint", broker.control, NULL };
+    testproc_run(TESTPROC_JBUS, table_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    if (!strstr(outcome.out, "in           5 messages, ")
+    ||  !strstr(outcome.out, "out          5 messages, ")
+    ||  !strstr(outcome.out, "subscriptions 1, unsubscriptions 0"))
+        fail_msg("jbus stats printed no table of the counters: %s", outcome.out);
+    testproc_outcome_free(&outcome);
+    //  --watch: a header, then a line of rates per interval, --count times
+    const char *watch_args [] = { "stats", "--endpoint", broker.control, "--watch",
+                                  "--interval", "100ms", "--count", "3", NULL };
+    testproc_run(TESTPROC_JBUS, watch_args, &outcome);
+    assert_int_equal(outcome.status, 0);
+    size_t watch_lines = 0;
+    for (const char *cursor = outcome.out; (cursor = strchr(cursor, '\n')); cursor++)
+        watch_lines++;
+    if (watch_lines != 4 || strncmp(outcome.out, "time ", 5) != 0)
+        fail_msg("jbus stats --watch printed: %s", outcome.out);
+    testproc_outcome_free(&outcome);
+    //  --interval without --watch is a usage error
+    const char *bad_args [] = { "stats", "--endpoint", broker.control, "--interval", "1s", NULL };
+    testproc_run(TESTPROC_JBUS, bad_args, &outcome);
+    assert_int_equal(outcome.status, 2);
     testproc_outcome_free(&outcome);
 
     zsock_destroy(&subscriber);

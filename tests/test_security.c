@@ -785,7 +785,7 @@ test_a_message_outside_the_publishers_prefixes_is_dropped_and_counted(void **sta
     //  broker's public certificate
     const char *args [] = { "stats", "--endpoint", program.control,
                             "--curve-cert", s_secret_paths[s_CAROL],
-                            "--curve-server", s_broker_public, NULL };
+                            "--curve-server", s_broker_public, "--json", NULL };
     testproc_outcome_t outcome;
     testproc_run(TESTPROC_JBUS, args, &outcome);
     assert_int_equal(outcome.status, 0);
@@ -1322,7 +1322,7 @@ test_the_brokers_secret_certificate_as_server_key_gives_its_public_key_and_a_war
                     "broker's secret certificate: only its public key is used", s_broker_secret);
     const char *args [] = { "stats", "--endpoint", program.control,
                             "--curve-cert", s_secret_paths[s_CAROL],
-                            "--curve-server", s_broker_secret, "--timeout", "20000", NULL };
+                            "--curve-server", s_broker_secret, "--timeout", "20000", "--json", NULL };
     testproc_outcome_t outcome;
     testproc_run(TESTPROC_JBUS, args, &outcome);
     if (outcome.status != 0)

@@ -113,7 +113,7 @@ s_stats_against(const char *answer, testproc_outcome_t *outcome)
     assert_true(zsock_bind(control, "tcp://127.0.0.1:*") > 0);
     char *endpoint = zsock_last_endpoint(control);
     testproc_t stats;
-    const char *args [] = { "stats", "-e", endpoint, NULL };
+    const char *args [] = { "stats", "-e", endpoint, "--json", NULL };
     testproc_spawn(TESTPROC_JBUS, args, &stats);
     zsock_set_rcvtimeo(control, TESTPROC_DEADLINE_MS);
     char *request = zstr_recv(control);
