@@ -151,13 +151,18 @@ s_help(void)
            "a tcp port of * picks a free one, and the ready line says which.\n"
            "A DURATION is a whole number and a unit: 500ms, 5s, 2m, 1h, 7d, or several\n"
            "(1m30s); a bare number is milliseconds. The config file takes the same.\n\n"
+           "Options:\n"
            "  -c, --config FILE            read the `broker` section of a ZPL file; flags win\n");
     for (size_t index = 0; index < s_SETTING_COUNT; index++) {
         char flag [64];
         snprintf(flag, sizeof flag, "--%s%s%s", s_settings[index].flag,
                  s_settings[index].argument? " ": "",
                  s_settings[index].argument? s_settings[index].argument: "");
-        printf("      %-24s ", flag);
+        //  a flag too long for its column has its text on the next lines
+        if (strlen(flag) >= 24)
+            printf("      %s\n%31s", flag, "");
+        else
+            printf("      %-24s ", flag);
         //  Continuation lines of the help line up under its first line.
         for (const char *line = s_settings[index].help; *line; ) {
             size_t length = strcspn(line, "\n");
