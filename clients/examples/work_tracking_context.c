@@ -7,7 +7,7 @@
     and a publisher sends them to the broker, in-process. On a bus with
     CURVE (docs/security.md) it shows its certificate and the broker's key.
 
-        work_tracking_context [--endpoint EP] [--tasks N] [--wait MS]
+        work_tracking_context [--endpoint EP] [--tasks N] [--wait DURATION]
                               [--curve-cert FILE --curve-server KEY|FILE]
 
     Exit codes: 0 every event published, 1 a failure, 2 usage error.
@@ -44,6 +44,15 @@ s_number(const char *text)
     return *text && *end == '\0' && value >= 0 && value <= 2147483647? (int) value: -1;
 }
 
+//  A duration ("500ms", "5s", "2m"; bare: milliseconds) up to INT32_MAX
+//  ms, in ms, or -1 when text is not one.
+static int
+s_duration(const char *text)
+{
+    int64_t ms = 0;
+    return jb_duration_parse(text, 1, &ms, NULL) == 0 && ms <= 2147483647? (int) ms: -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -66,11 +75,12 @@ main(int argc, char *argv[])
             index++;
         else
         if (strcmp(argv[index], "--wait") == 0 && index + 1 < argc
-        &&  (wait_ms = s_number(argv[index + 1])) >= 0)
+        &&  (wait_ms = s_duration(argv[index + 1])) >= 0)
             index++;
         else {
-            fprintf(stderr, "usage: work_tracking_context [--endpoint EP] [--tasks N] [--wait MS] "
-                    "[--curve-cert FILE --curve-server KEY|FILE]\n");
+            fprintf(stderr, "usage: work_tracking_context [--endpoint EP] [--tasks N] "
+                    "[--wait DURATION] [--curve-cert FILE --curve-server KEY|FILE]\n"
+                    "(a DURATION: 500ms, 5s, 2m; a bare number is milliseconds)\n");
             return 2;
         }
     }

@@ -7,7 +7,7 @@
     gets until it has seen --count events or --timeout passes. On a bus with
     CURVE (docs/security.md) it shows its certificate and the broker's key.
 
-        work_tracking_subscriber [--endpoint EP] [--count N] [--timeout MS]
+        work_tracking_subscriber [--endpoint EP] [--count N] [--timeout DURATION]
                                  [--curve-cert FILE --curve-server KEY|FILE]
 
     Exit codes: 0 --count events seen (or none asked), 1 timeout or failure,
@@ -47,6 +47,15 @@ s_number(const char *text)
     return *text && *end == '\0' && value >= 0 && value <= 2147483647? (int) value: -1;
 }
 
+//  A duration ("500ms", "5s", "2m"; bare: milliseconds) up to INT32_MAX
+//  ms, in ms, or -1 when text is not one.
+static int
+s_duration(const char *text)
+{
+    int64_t ms = 0;
+    return jb_duration_parse(text, 1, &ms, NULL) == 0 && ms <= 2147483647? (int) ms: -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -69,11 +78,12 @@ main(int argc, char *argv[])
             index++;
         else
         if (strcmp(argv[index], "--timeout") == 0 && index + 1 < argc
-        &&  (timeout_ms = s_number(argv[index + 1])) >= 0)
+        &&  (timeout_ms = s_duration(argv[index + 1])) >= 0)
             index++;
         else {
             fprintf(stderr, "usage: work_tracking_subscriber [--endpoint EP] [--count N] "
-                    "[--timeout MS] [--curve-cert FILE --curve-server KEY|FILE]\n");
+                    "[--timeout DURATION] [--curve-cert FILE --curve-server KEY|FILE]\n"
+                    "(a DURATION: 500ms, 5s, 2m; a bare number is milliseconds)\n");
             return 2;
         }
     }
