@@ -189,7 +189,9 @@ s_help(void)
            "Once bound, prints one line on stdout:\n"
            "  " s_NAME ": ready frontend=EP backend=EP control=EP|none[ replay=EP]\n"
            "(replay= when a journal is on with a replay endpoint)\n"
-           "and runs until SIGINT or SIGTERM.\n\n"
+           "and runs until SIGINT or SIGTERM. SIGHUP reloads the config file: with CURVE,\n"
+           "its client rules and the clients directory apply from then on (the rest needs\n"
+           "a restart); a config that fails to load is logged and the one in use stays.\n\n"
            "Exit status:\n"
            "  0  stopped by SIGINT or SIGTERM\n"
            "  1  could not start, e.g. an endpoint is in use\n"
@@ -358,39 +360,69 @@ s_log_setup(const s_flags_t *flags)
 //  Returns s_EXIT_OK, or s_EXIT_USAGE with the error printed.
 
 static int
-s_config_build(jb_broker_config_t *config, const s_flags_t *flags)
+s_config_read(jb_broker_config_t *config, const s_flags_t *flags, jb_error_t *error)
 {
-    jb_error_t error;
-    if (flags->config_path && jb_broker_config_load(config, flags->config_path, &error))
-        return s_fail(s_EXIT_USAGE, flags->syslog, error.message);
+    jb_error_t detail;
+    if (flags->config_path && jb_broker_config_load(config, flags->config_path, &detail)) {
+        *error = detail;
+        return JB_ECONFIG;
+    }
     for (size_t index = 0; index < s_SETTING_COUNT; index++)
         if (flags->values[index]
-        &&  jb_broker_config_set(config, s_settings[index].key, flags->values[index], &error)) {
-            char message [JB_ERROR_MESSAGE_MAX + 64];
-            snprintf(message, sizeof message, "--%s: %s", s_settings[index].flag, error.message);
-            return s_fail(s_EXIT_USAGE, flags->syslog, message);
+        &&  jb_broker_config_set(config, s_settings[index].key, flags->values[index], &detail)) {
+            snprintf(error->message, sizeof error->message, "--%s: %.300s", s_settings[index].flag,
+                     detail.message);
+            return error->code = JB_ECONFIG;
         }
     //  the flags' filters replace the file's
     if (flags->journal_filter_count)
         config->journal_filters = NULL;
     for (size_t index = 0; index < flags->journal_filter_count; index++)
         if (jb_broker_config_set(config, "journal_filter", flags->journal_filters[index],
-                                 &error)) {
-            char message [JB_ERROR_MESSAGE_MAX + 64];
-            snprintf(message, sizeof message, "--journal-filter: %s", error.message);
-            return s_fail(s_EXIT_USAGE, flags->syslog, message);
+                                 &detail)) {
+            snprintf(error->message, sizeof error->message, "--journal-filter: %.300s",
+                     detail.message);
+            return error->code = JB_ECONFIG;
         }
+    return 0;
+}
+
+static int
+s_config_build(jb_broker_config_t *config, const s_flags_t *flags)
+{
+    jb_error_t error;
+    if (s_config_read(config, flags, &error))
+        return s_fail(s_EXIT_USAGE, flags->syslog, error.message);
     return s_EXIT_OK;
 }
 
+//  SIGHUP: read the config file (and the flags over it) again and apply
+//  what a running broker can take; a config that fails keeps the old, and
+//  says why. The log file is opened again too (after a logrotate).
+static void
+s_reload(jb_broker_t *broker, const s_flags_t *flags)
+{
+    if (flags->log_file) {
+        jb_error_t log_error;
+        if (jb_log_set_file(flags->log_file, &log_error))
+            jb_log(JB_LOG_ERROR, "reload: %s; the log goes on where it was", log_error.message);
+    }
+    jb_broker_config_t config;
+    jb_broker_config_defaults(&config);
+    jb_error_t error;
+    if (s_config_read(&config, flags, &error) || jb_broker_reload(broker, &config, &error))
+        jb_log(JB_LOG_WARN, "reload failed: %s; the configuration in use stays", error.message);
+    jb_broker_config_reset(&config);
+}
+
 //  --------------------------------------------------------------------------
-//  Print the ready line, wait for SIGINT or SIGTERM, stop the broker. The
-//  other signals an operator sends by habit (SIGHUP for a reload, SIGUSR1
-//  and SIGUSR2) are logged and ignored: their default is to kill the
-//  process, which would end every connection without a word.
+//  Print the ready line, wait for SIGINT or SIGTERM, stop the broker.
+//  SIGHUP reloads. SIGUSR1 and SIGUSR2 are logged and ignored: their
+//  default is to kill the process, which would end every connection
+//  without a word.
 
 static void
-s_run(jb_broker_t **broker_p, const sigset_t *signals)
+s_run(jb_broker_t **broker_p, const sigset_t *signals, const s_flags_t *flags)
 {
     jb_broker_t *broker = *broker_p;
     const char *control = jb_broker_endpoint_control(broker);
@@ -407,11 +439,14 @@ s_run(jb_broker_t **broker_p, const sigset_t *signals)
             jb_log(JB_LOG_INFO, "%s received, stopping", signal_number == SIGINT? "SIGINT": "SIGTERM");
             break;
         }
-        const char *name = signal_number == SIGHUP? "SIGHUP"
-                         : signal_number == SIGUSR1? "SIGUSR1": "SIGUSR2";
-        jb_log(JB_LOG_WARN, "%s received: %s; ignored, the broker goes on", name,
-                     signal_number == SIGHUP? "reloading the configuration is not supported yet"
-                                            : "it has no meaning here");
+        if (signal_number == SIGHUP) {
+            jb_log(JB_LOG_INFO, "SIGHUP received, reloading %s", flags->config_path
+                   ? flags->config_path: "(no config file: the flags)");
+            s_reload(broker, flags);
+            continue;
+        }
+        jb_log(JB_LOG_WARN, "%s received: it has no meaning here; ignored, the broker goes on",
+               signal_number == SIGUSR1? "SIGUSR1": "SIGUSR2");
     }
     jb_broker_destroy(broker_p);
 }
@@ -455,7 +490,7 @@ main(int argc, char *argv [])
         jb_error_t error;
         jb_broker_t *broker = jb_broker_new(&config, &error);
         if (broker)
-            s_run(&broker, &signals);
+            s_run(&broker, &signals, &flags);
         else
             exit_code = s_fail(error.code == JB_ECONFIG? s_EXIT_USAGE: s_EXIT_FAILURE,
                                flags.syslog, error.message);

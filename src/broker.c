@@ -55,6 +55,7 @@ struct jb_broker {
     char replay_endpoint [JB_BROKER_ENDPOINT_MAX];  //  "" when there is none
     jb__replay_counters_t replay_counters;      //  the replay's, read by the
                                                 //  actor: they outlive both
+    bool curve;                                 //  CURVE is on: rules apply
 };
 
 //  --------------------------------------------------------------------------
@@ -349,6 +350,8 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
                      "default timeout is the interval", config->heartbeat_timeout_ms,
                      config->heartbeat_ivl_ms);
     jb_broker_t *self = (jb_broker_t *) calloc(1, sizeof *self);
+    if (self)
+        self->curve = config->curve_cert && *config->curve_cert;
     jb__forwarder_t *forwarder = jb__forwarder_new();
     if (!self || !forwarder) {
         jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
@@ -402,6 +405,43 @@ jb_broker_destroy(jb_broker_t **self_p)
         free(self);
         *self_p = NULL;
     }
+}
+
+//  --------------------------------------------------------------------------
+//  A reload: the rules and the clients directory, for what comes from now.
+
+int
+jb_broker_reload(jb_broker_t *self, const jb_broker_config_t *config, jb_error_t *error)
+{
+    assert(self);
+    assert(config);
+    if (jb__broker_config_check(config, error))
+        return error? error->code: JB_ECONFIG;
+    bool curve = config->curve_cert && *config->curve_cert;
+    if (curve != self->curve)
+        return jb__broker_error(error, JB_ECONFIG, "curve_cert", "CURVE cannot be turned %s by "
+                                "a reload: restart the broker", curve? "on": "off");
+    if (!self->curve)
+        return 0;                           //  without CURVE, no rules apply
+    const jb__rules_t *rules = jb__broker_config_rules(config);
+    jb__rules_t *copy = rules? jb__rules_dup(rules): jb__rules_new();
+    if (!copy)
+        return jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
+    size_t count = jb__rules_size(copy);
+    if (zsock_send(self->actor, "sp", "RELOAD", copy) == -1) {
+        jb__rules_destroy(&copy);
+        return jb__broker_error(error, JB_ECLOSED, NULL, "the broker's thread has ended");
+    }
+    zsock_wait(self->actor);                //  the actor has taken copy
+    if (self->replay) {
+        jb__rules_t *none = rules? NULL: jb__rules_new();
+        if (rules || none)
+            jb__replay_reload(self->replay, rules? rules: none);
+        jb__rules_destroy(&none);
+    }
+    jb_log(JB_LOG_INFO, "reloaded: %zu client rules, the clients directory read again; "
+           "subscriptions granted before stay", count);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------

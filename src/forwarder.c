@@ -724,6 +724,19 @@ s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
             zframe_send(&reply, pipe, 0);
     }
     else
+    if (command && streq(command, "RELOAD")) {
+        //  RELOAD, then the new rules (taken); answered with a signal
+        zframe_t *frame = zmsg_pop(request);
+        jb__rules_t *rules = NULL;
+        if (frame && zframe_size(frame) == sizeof rules)
+            memcpy(&rules, zframe_data(frame), sizeof rules);
+        zframe_destroy(&frame);
+        if (rules && self->guard)
+            jb__guard_reload(self->guard, &rules);
+        jb__rules_destroy(&rules);
+        zsock_signal(pipe, 0);
+    }
+    else
         jb_log(JB_LOG_ERROR, "unknown command \"%s\" on the actor pipe", command? command: "");
     free(command);
     zmsg_destroy(&request);

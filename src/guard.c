@@ -141,3 +141,20 @@ jb__guard_may_publish(jb__guard_t *self, zmq_msg_t *first)
     }
     return false;
 }
+
+//  --------------------------------------------------------------------------
+
+void
+jb__guard_reload(jb__guard_t *self, jb__rules_t **rules_p)
+{
+    assert(self);
+    assert(rules_p && *rules_p);
+    //  the ledger and the ZAP handler borrow self->rules: its contents
+    //  change, not the pointer; what was cached of the old goes
+    jb__rules_swap(self->rules, *rules_p);
+    jb__rules_destroy(rules_p);
+    self->last_publisher[0] = '\0';
+    self->last_rule = NULL;
+    jb__ledger_rules_changed(self->ledger);
+    jb__zap_reread(self->zap);
+}

@@ -50,6 +50,12 @@ const jb__rules_t *
 void
     jb__guard_describe(jb__guard_t *self, char *buffer, size_t capacity);
 
+//  A reload: the rules become *rules_p's (taken; the old ones freed), for
+//  handshakes, publishing and subscriptions from now on, and the clients
+//  directory is read again.
+void
+    jb__guard_reload(jb__guard_t *self, jb__rules_t **rules_p);
+
 //  True when the message whose frame 0 is first (received from the
 //  frontend) may be forwarded: its publisher's rule lets it publish the
 //  topic. Otherwise logs the first refusal of each client and returns

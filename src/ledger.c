@@ -341,3 +341,14 @@ jb__ledger_drained(jb__ledger_t *self)
     assert(self);
     self->tainted = false;
 }
+
+//  --------------------------------------------------------------------------
+
+void
+jb__ledger_rules_changed(jb__ledger_t *self)
+{
+    assert(self);
+    for (s_subscriber_t *subscriber = (s_subscriber_t *) zhashx_first(self->subscribers);
+         subscriber; subscriber = (s_subscriber_t *) zhashx_next(self->subscribers))
+        subscriber->rule = jb__rules_find(self->rules, subscriber->user_id);
+}

@@ -61,4 +61,10 @@ jb__ledger_decision_t
 void
     jb__ledger_drained(jb__ledger_t *self);
 
+//  The rules it borrows changed (a reload): each connection's rights are
+//  looked up again, for its subscriptions from now on; those granted
+//  already stay.
+void
+    jb__ledger_rules_changed(jb__ledger_t *self);
+
 #endif

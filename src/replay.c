@@ -667,9 +667,23 @@ s_actor(zsock_t *pipe, void *args)
         if (zmq_poll(items, 2, timeout) == -1 && zmq_errno() != EINTR)
             break;                          //  the context is ending
         if (items[0].revents & ZMQ_POLLIN) {
-            char *command = zstr_recv(pipe);
+            zmsg_t *message = zmsg_recv(pipe);
+            char *command = message? zmsg_popstr(message): NULL;
             bool stop = !command || streq(command, "$TERM");
+            if (command && streq(command, "RULES")) {
+                //  a reload: the new rules (taken), for the requests from now
+                zframe_t *frame = zmsg_pop(message);
+                jb__rules_t *rules = NULL;
+                if (frame && zframe_size(frame) == sizeof rules)
+                    memcpy(&rules, zframe_data(frame), sizeof rules);
+                zframe_destroy(&frame);
+                if (rules && self->rules)
+                    jb__rules_swap(self->rules, rules);
+                jb__rules_destroy(&rules);
+                zsock_signal(pipe, 0);
+            }
             zstr_free(&command);
+            zmsg_destroy(&message);
             if (stop)
                 break;
         }
@@ -722,6 +736,18 @@ jb__replay_new(zsock_t **router_p, zsock_t **acks_p, jb__journal_t *journal,
         }
     }
     return self;
+}
+
+void
+jb__replay_reload(jb__replay_t *self, const jb__rules_t *rules)
+{
+    assert(self);
+    assert(rules);
+    jb__rules_t *copy = jb__rules_dup(rules);
+    if (copy && zsock_send(self->actor, "sp", "RULES", copy) == 0)
+        zsock_wait(self->actor);
+    else
+        jb__rules_destroy(&copy);
 }
 
 void

@@ -62,4 +62,9 @@ jb__replay_t *
 void
     jb__replay_destroy(jb__replay_t **self_p);
 
+//  A reload: the replay thread takes a copy of rules for the requests
+//  from now (a replay under way keeps going). Without CURVE, nothing.
+void
+    jb__replay_reload(jb__replay_t *self, const jb__rules_t *rules);
+
 #endif

@@ -183,6 +183,16 @@ jb__rules_allow(jb__rules_t *self, const char *key, int right, const char *prefi
 
 //  --------------------------------------------------------------------------
 
+void
+jb__rules_swap(jb__rules_t *a, jb__rules_t *b)
+{
+    assert(a);
+    assert(b);
+    jb__rules_t held = *a;
+    *a = *b;
+    *b = held;
+}
+
 jb__rules_t *
 jb__rules_dup(const jb__rules_t *self)
 {

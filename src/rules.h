@@ -33,6 +33,10 @@ void
 jb__rules_t *
     jb__rules_dup(const jb__rules_t *self);
 
+//  Exchange the rules that a and b hold: what borrows a sees b's from now.
+void
+    jb__rules_swap(jb__rules_t *a, jb__rules_t *b);
+
 //  Add a rule for key (a client's public key in Z85, or JB__RULES_ANY)
 //  named name (for the log; NULL: none). Returns 0, JB_ECONFIG when key
 //  is not a key or already has a rule, or JB_ENOMEM.

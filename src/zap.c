@@ -481,3 +481,13 @@ jb__zap_handshake_failed(jb__zap_t *self, jb__role_t role, uint16_t event, uint3
     *unlogged = 0;
     return true;
 }
+
+//  --------------------------------------------------------------------------
+
+void
+jb__zap_reread(jb__zap_t *self)
+{
+    assert(self);
+    memset(&self->clients_mtime, 0, sizeof self->clients_mtime);
+    s_keys_refresh(self);
+}

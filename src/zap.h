@@ -53,6 +53,11 @@ jb__zap_t *
 void
     jb__zap_destroy(jb__zap_t **self_p);
 
+//  Read the clients directory again at the next handshake, whether or not
+//  it looks changed (a reload).
+void
+    jb__zap_reread(jb__zap_t *self);
+
 //  Make socket (a libzmq handle, not yet bound) a CURVE server for role,
 //  with the broker's key, under the domain this handler answers for.
 //  Returns 0 or a JB_E* code with error filled.

@@ -1420,6 +1420,127 @@ test_a_refused_key_is_told_at_once_as_an_authorization_violation(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  SIGHUP reloads the rules: dave, refused jerry.audit. under the first
+//  config, may subscribe to it once the config says so and the broker has
+//  reloaded; a config that fails to load is logged, and the rules in use
+//  stay.
+
+static void
+s_write_dave_config(const char *path, const char *dave_prefix, bool broken)
+{
+    char *text = zsys_sprintf(
+        "broker\n"
+        "    curve_cert = \"%s\"\n"
+        "    curve_clients = \"%s\"\n"
+        "%s"
+        "clients\n"
+        "    carol\n"
+        "        key = \"%s\"\n"
+        "        publish = \"\"\n"
+        "    dave\n"
+        "        key = \"%s\"\n"
+        "        subscribe = \"%s\"\n",
+        s_broker_secret, s_clients_dir, broken? "    linger = soon\n": "",
+        s_certs[s_CAROL].public_key, s_certs[s_DAVE].public_key, dave_prefix);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    assert_true(fputs(text, file) >= 0);
+    fclose(file);
+    zstr_free(&text);
+}
+
+//  Wait until the broker's log (its stderr, a file) has text, n times.
+static void
+s_expect_logged(const testproc_broker_t *broker, const char *text, int times)
+{
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (true) {
+        char *log = testutil_read_file(broker->process.err_path, NULL);
+        int found = 0;
+        for (const char *cursor = log; cursor && (cursor = strstr(cursor, text)); cursor++)
+            found++;
+        free(log);
+        if (found >= times)
+            return;
+        if (zclock_mono() > deadline)
+            fail_msg("the broker did not log \"%s\" %d times", text, times);
+        zclock_sleep(20);       //  polling a file: nothing to wait on
+    }
+}
+
+//  dave subscribes to prefix on a new connection and waits for carol's
+//  event of type: 0 when it came, JB_EDENIED when the broker refused it.
+static int
+s_dave_hears(const testproc_broker_t *program, jb_publisher_t *carol, const char *prefix,
+             const char *type)
+{
+    jb_error_t error;
+    jb_subscriber_t *dave = s_jbus_subscriber(program->backend, s_DAVE,
+                                              s_broker_cert.public_key, &error);
+    if (!dave)
+        fail_msg("dave: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(dave, prefix, NULL), 0);
+    int rc = JB_ETIMEDOUT;
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (rc == JB_ETIMEDOUT && zclock_mono() < deadline) {
+        jb_event_t *event = jb_event_new(type, "/jerry/audit");
+        assert_int_equal(jb_publisher_publish(carol, event, NULL), 0);
+        jb_event_destroy(&event);
+        jb_event_t *received = NULL;
+        rc = jb_subscriber_recv(dave, 100, &received, &error);
+        jb_event_destroy(&received);
+    }
+    jb_subscriber_destroy(&dave);
+    return rc;
+}
+
+static void
+test_sighup_reloads_the_rules_and_a_bad_config_keeps_them(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    testproc_format(path, sizeof path, "%s/reload.cfg", testproc_directory);
+    s_write_dave_config(path, "jerry.billing.", false);
+    const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*",
+                            "--backend", "tcp://127.0.0.1:*", "--no-control",
+                            "--stats-interval", "0", NULL };
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.linger_ms = 0;
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_public_key = s_certs[s_CAROL].public_key;
+    options.curve_secret_key = s_certs[s_CAROL].secret_key;
+    jb_error_t error;
+    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
+    if (!carol)
+        fail_msg("carol: %s", error.message);
+    assert_int_equal(s_dave_hears(&program, carol, "jerry.audit.", "jerry.audit.entry.made"),
+                     JB_EDENIED);
+
+    s_write_dave_config(path, "jerry.audit.", false);
+    assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+    s_expect_logged(&program, "reloaded: 2 client rules", 1);
+    assert_int_equal(s_dave_hears(&program, carol, "jerry.audit.", "jerry.audit.entry.made"), 0);
+    //  and what the new rules no longer give is refused
+    assert_int_equal(s_dave_hears(&program, carol, "jerry.billing.", "jerry.billing.invoice.sent"),
+                     JB_EDENIED);
+
+    s_write_dave_config(path, "jerry.billing.", true);
+    assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+    s_expect_logged(&program, "reload failed: ", 1);
+    s_expect_logged(&program, "broker/linger: \"soon\" is not a duration", 1);
+    //  the rules of the last good reload stay
+    assert_int_equal(s_dave_hears(&program, carol, "jerry.audit.", "jerry.audit.entry.made"), 0);
+
+    jb_publisher_destroy(&carol);
+    free(s_broker_stop(&program));
+    unlink(path);
+}
+
+//  --------------------------------------------------------------------------
 //  bob subscribes to jerry.work_tracking. (his right) and jerry.billing.
 //  (not his): recv returns JB_EDENIED naming jerry.billing., once, and
 //  then his events; dave, subscribed to jerry.billing. (his right), hears
@@ -1673,6 +1794,8 @@ main(void)
             test_the_brokers_secret_certificate_as_server_key_gives_its_public_key_and_a_warning,
             testproc_reap_children),
         cmocka_unit_test_teardown(test_a_refused_key_is_told_at_once_as_an_authorization_violation,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_sighup_reloads_the_rules_and_a_bad_config_keeps_them,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_a_refused_subscription_is_told_to_its_subscriber_alone,
                                   testproc_reap_children),

@@ -334,6 +334,16 @@ JB_EXPORT const char *
 JB_EXPORT const char *
     jb_broker_endpoint_replay(const jb_broker_t *self);
 
+//  Reload: check config, then apply its client rules and read the CURVE
+//  clients directory again, for handshakes, publishing and subscriptions
+//  from now on (subscriptions granted before stay). The rest of config
+//  (endpoints, bounds, the journal) needs a restart. Returns 0, or
+//  JB_ECONFIG with the reason (the broker goes on as it was), among them
+//  a config that would turn CURVE on or off. Call it from the thread that
+//  owns the broker.
+JB_EXPORT int
+    jb_broker_reload(jb_broker_t *self, const jb_broker_config_t *config, jb_error_t *error);
+
 //  Fill stats with the broker's counters. Call it from the thread that
 //  owns the broker. Returns 0, or JB_ECLOSED when the broker's thread has
 //  ended (its ZeroMQ context was terminated).
