@@ -337,22 +337,31 @@ s_flags_parse(int argc, char *argv [], s_flags_t *flags)
 //  The log: its level, its file or syslog. Returns s_EXIT_OK, or
 //  s_EXIT_USAGE with the error printed.
 
-static int
-s_log_setup(const s_flags_t *flags)
+static void
+s_log_start(const s_flags_t *flags)
 {
     jb_log_set_ident(s_NAME);
-    jb_error_t error;
-    jb_log_level_t level = JB_LOG_INFO;
-    if (flags->log_level && jb_log_level_parse(flags->log_level, &level, &error))
-        return s_usage_error("--log-level: %s", error.message);
-    jb_log_set_level(level);
-    if (flags->log_file && jb_log_set_file(flags->log_file, &error)) {
-        fprintf(stderr, s_NAME ": --log-file: %s\n", error.message);
-        return s_EXIT_USAGE;
-    }
     if (flags->syslog)
         jb_log_set_syslog(true);
-    return s_EXIT_OK;
+}
+
+//  The level and the file: the flags', else the config's (log_level,
+//  log_file), else info on stderr. 0, or JB_EINVAL or JB_EIO with the
+//  reason in error (the log stays as it was).
+static int
+s_log_apply(const s_flags_t *flags, const jb_broker_config_t *config, jb_error_t *error)
+{
+    const char *level_text = flags->log_level? flags->log_level
+                           : config->log_level && *config->log_level? config->log_level: "info";
+    jb_log_level_t level;
+    if (jb_log_level_parse(level_text, &level, error))
+        return JB_EINVAL;
+    const char *file = flags->log_file? flags->log_file
+                     : config->log_file && *config->log_file? config->log_file: NULL;
+    if (jb_log_set_file(file, error))
+        return JB_EIO;
+    jb_log_set_level(level);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -402,16 +411,14 @@ s_config_build(jb_broker_config_t *config, const s_flags_t *flags)
 static void
 s_reload(jb_broker_t *broker, const s_flags_t *flags)
 {
-    if (flags->log_file) {
-        jb_error_t log_error;
-        if (jb_log_set_file(flags->log_file, &log_error))
-            jb_log(JB_LOG_ERROR, "reload: %s; the log goes on where it was", log_error.message);
-    }
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
     jb_error_t error;
     if (s_config_read(&config, flags, &error) || jb_broker_reload(broker, &config, &error))
         jb_log(JB_LOG_WARN, "reload failed: %s; the configuration in use stays", error.message);
+    else
+    if (s_log_apply(flags, &config, &error))
+        jb_log(JB_LOG_ERROR, "reload: %s; the log goes on as it was", error.message);
     jb_broker_config_reset(&config);
 }
 
@@ -479,12 +486,18 @@ main(int argc, char *argv [])
     //  CZMQ's own few lines keep zsys's format; ours are jbus/log.h's
     zsys_set_logident(s_NAME);
     zsys_set_logstream(stderr);         //  stdout carries the ready line only
-    exit_code = s_log_setup(&flags);
+    s_log_start(&flags);
+    exit_code = s_EXIT_OK;
 
     jb_broker_config_t config;
     jb_broker_config_defaults(&config);
     if (exit_code == s_EXIT_OK)
         exit_code = s_config_build(&config, &flags);
+    jb_error_t log_error;
+    if (exit_code == s_EXIT_OK && s_log_apply(&flags, &config, &log_error)) {
+        fprintf(stderr, s_NAME ": %s\n", log_error.message);
+        exit_code = s_EXIT_USAGE;
+    }
     if (exit_code == s_EXIT_OK) {
         s_log_config(&config);
         jb_error_t error;

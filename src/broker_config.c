@@ -26,7 +26,7 @@
 enum {
     s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL, s_OWNED_CURVE_CERT,
     s_OWNED_CURVE_CLIENTS, s_OWNED_JOURNAL, s_OWNED_JOURNAL_FILTERS, s_OWNED_REPLAY,
-    s_OWNED_COUNT
+    s_OWNED_LOG_LEVEL, s_OWNED_LOG_FILE, s_OWNED_COUNT
 };
 _Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeof (char *),
                "one owned slot per string field");
@@ -93,6 +93,10 @@ static const s_key_t s_keys [] = {
     { "journal_queue",     s_INT,   offsetof(jb_broker_config_t, journal_queue), 1, INT_MAX, -1 },
     { "replay",            s_STRING, offsetof(jb_broker_config_t, replay), 0, 0,
       s_OWNED_REPLAY },
+    { "log_level",         s_PATH,  offsetof(jb_broker_config_t, log_level), 0, 0,
+      s_OWNED_LOG_LEVEL },
+    { "log_file",          s_PATH,  offsetof(jb_broker_config_t, log_file), 0, 0,
+      s_OWNED_LOG_FILE },
 };
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
@@ -506,6 +510,11 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
 int
 jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
 {
+    jb_log_level_t level;
+    jb_error_t detail;
+    if (config->log_level && *config->log_level
+    &&  jb_log_level_parse(config->log_level, &level, &detail))
+        return jb__broker_error(error, JB_ECONFIG, "log_level", "log_level: %s", detail.message);
     for (size_t index = 0; index < s_KEY_COUNT; index++) {
         const s_key_t *entry = &s_keys[index];
         const char *field = (const char *) config + entry->offset;

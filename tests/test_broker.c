@@ -1055,6 +1055,65 @@ test_program_logs_iso_times_at_the_level_asked_to_a_file(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  The config's log_level, applied at start and again by a reload; a flag
+//  wins over it.
+
+static void
+test_the_configs_log_level_applies_at_start_and_on_reload(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    testproc_write_file("log-level.cfg", "broker\n    log_level = \"warn\"\n", path);
+    const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*",
+                            "--backend", "tcp://127.0.0.1:*", "--no-control", NULL };
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
+    //  a reload at warn logs nothing; one at info, after the file says so,
+    //  logs the next SIGHUP
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    assert_true(fputs("broker\n    log_level = \"info\"\n", file) >= 0);
+    assert_int_equal(fclose(file), 0);
+    assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    char *log = NULL;
+    while (true) {
+        assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+        zclock_sleep(100);
+        free(log);
+        log = testutil_read_file(program.process.err_path, NULL);
+        if (log && strstr(log, " I jbus-broker: SIGHUP received, reloading"))
+            break;
+        assert_true(zclock_mono() < deadline);
+    }
+    //  at warn, the start was not logged
+    assert_null(strstr(log, "jbus broker started"));
+    free(log);
+    assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+    testproc_outcome_t outcome;
+    testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_non_null(strstr(outcome.err, "SIGTERM received, stopping"));
+    testproc_outcome_free(&outcome);
+
+    //  a flag wins; a bad level in the config is exit 2
+    const char *quiet [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*",
+                             "--backend", "tcp://127.0.0.1:*", "--no-control", "-q", NULL };
+    testproc_broker_start(quiet, &program);
+    assert_int_equal(kill(program.process.pid, SIGTERM), 0);
+    testproc_wait(&program.process, s_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    assert_null(strstr(outcome.err, "stopping"));
+    testproc_outcome_free(&outcome);
+    testproc_write_file("log-level.cfg", "broker\n    log_level = \"chatty\"\n", path);
+    const char *bad [] = { "--config", path, NULL };
+    testproc_run(TESTPROC_BROKER, bad, &outcome);
+    assert_int_equal(outcome.status, 2);
+    assert_non_null(strstr(outcome.err, "\"chatty\" is not a log level"));
+    testproc_outcome_free(&outcome);
+}
+
+//  --------------------------------------------------------------------------
 
 static void
 test_program_rejects_a_bad_config_with_exit_code_2(void **state)
@@ -1898,6 +1957,8 @@ main(void)
         cmocka_unit_test(test_config_load_rejects_a_bad_number),
         cmocka_unit_test(test_config_times_are_durations),
         cmocka_unit_test_teardown(test_program_logs_iso_times_at_the_level_asked_to_a_file,
+                                  testproc_reap_children),
+        cmocka_unit_test_teardown(test_the_configs_log_level_applies_at_start_and_on_reload,
                                   testproc_reap_children),
         cmocka_unit_test(test_config_load_reports_a_missing_file_and_bad_zpl),
         cmocka_unit_test(test_config_set_copies_what_it_is_given),

@@ -135,7 +135,7 @@ typedef struct {
     const char *curve_clients;  //  directory of the certificates of the
                                 //  clients let in; required with curve_cert,
                                 //  read again when it changes
-    char *owned [8];            //  private: copies made by _set and _load
+    char *owned [10];           //  private: copies made by _set and _load
     struct jb_broker_rules *rules;      //  private: made by _allow and _load
     int max_frames;             //  most frames in a message from a
                                 //  publisher, 1..JB_BROKER_FRAMES_MAX
@@ -179,6 +179,11 @@ typedef struct {
                                 //  replay it (docs/replay.md); default
                                 //  JB_BROKER_REPLAY_DEFAULT, NULL or "" for
                                 //  none
+    const char *log_level;      //  for the program that runs the broker (its
+                                //  flags win): "error", "warn", "info" or
+                                //  "debug" (jbus/log.h); NULL for info
+    const char *log_file;       //  likewise: the file the log is appended
+                                //  to; NULL or "" for stderr
 } jb_broker_config_t;
 
 //  The largest max_frames: a message's frames are held until its last is
