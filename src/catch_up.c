@@ -105,14 +105,10 @@ jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
         if (!self->replaying) {
             int64_t due = self->replay_began + s_SEAM_MS;
             if (now < due) {
-                long wait = (long) (due - now);
-                if (deadline >= 0 && deadline - now < wait)
-                    wait = deadline - now > 0? (long) (deadline - now): 0;
-                if (zmq_poll(NULL, 0, wait) == -1 && zmq_errno() == EINTR)
-                    return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-                if (deadline >= 0 && zclock_mono() >= deadline && zclock_mono() < due)
-                    return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within "
-                                     "%d ms", JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, timeout_ms);
+                int rc = jb__subscriber_poll(self, NULL, (long) (due - now), deadline, timeout_ms,
+                                             error);
+                if (rc < 0)
+                    return rc;
                 continue;
             }
             self->replay_round = 2;
@@ -135,22 +131,12 @@ jb__catch_up(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_event_t
                              JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, s_REPLAY_SILENCE_MS);
         }
         long wait = s_REPLAY_SILENCE_MS - (long) (now - self->replay_heard);
-        if (wait < 0)
-            wait = 0;                       //  something waits: take it
-        if (deadline >= 0 && deadline - now < wait)
-            wait = deadline - now > 0? (long) (deadline - now): 0;
-        if (zsys_interrupted)               //  a signal just before the wait
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-        zmq_pollitem_t item = { zsock_resolve(self->replay), 0, ZMQ_POLLIN, 0 };
-        int ready = zmq_poll(&item, 1, wait);
-        if (ready == -1 && zmq_errno() == EINTR)
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-        if (ready <= 0) {
-            if (deadline >= 0 && zclock_mono() >= deadline)
-                return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
-                                 JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, timeout_ms);
+        int ready = jb__subscriber_poll(self, zsock_resolve(self->replay), wait < 0? 0: wait,
+                                        deadline, timeout_ms, error);
+        if (ready < 0)
+            return ready;
+        if (ready == 0)
             continue;
-        }
         zmsg_t *message = zmsg_recv(self->replay);
         if (!message)
             continue;

@@ -10,6 +10,7 @@
 
 #include "jbus/duration.h"
 #include "error.h"
+#include "text.h"
 
 //  The units, longest name first where one is a prefix of another ("ms"
 //  before "m").
@@ -26,10 +27,7 @@ static int
 s_refuse(jb_error_t *error, const char *reason, const char *text, int64_t bare_unit_ms)
 {
     char shown [72];
-    size_t length = 0;
-    for (const char *from = text; *from && length < 64; from++)
-        shown[length++] = *from >= ' ' && *from < 0x7f? *from: '?';
-    shown[length] = '\0';
+    jb__text_escape(text, shown, sizeof shown);      //  it may reach a terminal
     return jb__error(error, JB_EINVAL, NULL, "\"%s\" %s: a duration is a whole number and a "
                      "unit: 500ms, 5s, 2m, 1h, 7d, or several (1m30s); a bare number is %s",
                      shown, reason, bare_unit_ms == 1? "milliseconds"

@@ -189,10 +189,8 @@ jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
             if (rc)
                 return rc;
         }
-        zmq_pollitem_t item = { self->follow? zsock_resolve(self->follow): NULL, 0,
-                                ZMQ_POLLIN, 0 };
-        int items = self->follow? 1: 0;
-        int ready = zmq_poll(&item, items, 0);
+        void *handle = self->follow? zsock_resolve(self->follow): NULL;
+        int ready = jb__subscriber_poll(self, handle, 0, -1, timeout_ms, error);
         if (ready == 0) {
             //  silent only when nothing waits: a slow application is not
             //  a silent broker
@@ -208,20 +206,12 @@ jb__follow_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
             long wait = self->follow? s_SILENCE_MS - (long) (now - self->follow_heard)
                       : self->follow_refused || self->follow_retry == INT64_MAX? -1
                       : (long) (self->follow_retry > now? self->follow_retry - now: 0);
-            if (deadline >= 0 && (wait < 0 || deadline - now < wait))
-                wait = deadline - now > 0? (long) (deadline - now): 0;
-            if (zsys_interrupted)           //  a signal just before the wait
-                return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-            ready = zmq_poll(&item, items, wait);
+            ready = jb__subscriber_poll(self, handle, wait, deadline, timeout_ms, error);
         }
-        if (ready == -1 && zmq_errno() == EINTR)
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-        if (ready <= 0) {
-            if (deadline >= 0 && zclock_mono() >= deadline)
-                return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
-                                 JB__SUBSCRIBER_QUOTE_MAX, self->replay_endpoint, timeout_ms);
+        if (ready < 0)
+            return ready;
+        if (ready == 0)
             continue;
-        }
         zmsg_t *message = zmsg_recv(self->follow);
         if (!message)
             continue;

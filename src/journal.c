@@ -504,9 +504,11 @@ s_record_parse(const MDB_val *key, const MDB_val *value, jb__journal_entry_t *en
     return offset == size;
 }
 
-int
-jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit, jb__journal_read_fn *read,
-                 void *arg, uint64_t *next_p)
+//  Read committed messages from sequence from, forwards (from the first at
+//  or after it) or backwards (from it, else the last before it).
+static int
+s_read(jb__journal_t *self, uint64_t from, uint64_t limit, bool backwards,
+       jb__journal_read_fn *read, void *arg, uint64_t *next_p)
 {
     assert(self);
     assert(read);
@@ -525,9 +527,14 @@ jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit, jb__journal
     uint8_t key_bytes [8];
     s_key_write(key_bytes, from);
     MDB_val key = { sizeof key_bytes, key_bytes }, value;
+    rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+    if (backwards && rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_LAST);
+    else
+    if (backwards && rc == 0 && s_key_read(&key) > from)
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_PREV);
     uint64_t count = 0;
     jb__journal_entry_t entry;
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
     while (rc == 0 && (limit == 0 || count < limit)) {
         if (!s_record_parse(&key, &value, &entry)) {
             rc = MDB_CORRUPTED;
@@ -538,7 +545,7 @@ jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit, jb__journal
             *next_p = entry.sequence + 1;
         if (!read(&entry, arg))
             break;
-        rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+        rc = mdb_cursor_get(cursor, &key, &value, backwards? MDB_PREV: MDB_NEXT);
     }
     mdb_cursor_close(cursor);
     mdb_txn_abort(txn);
@@ -546,46 +553,17 @@ jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit, jb__journal
 }
 
 int
+jb__journal_read(jb__journal_t *self, uint64_t from, uint64_t limit, jb__journal_read_fn *read,
+                 void *arg, uint64_t *next_p)
+{
+    return s_read(self, from, limit, false, read, arg, next_p);
+}
+
+int
 jb__journal_read_back(jb__journal_t *self, uint64_t from, uint64_t limit,
                       jb__journal_read_fn *read, void *arg)
 {
-    assert(self);
-    assert(read);
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
-    if (rc)
-        return s_failed(NULL, "read", rc);
-    MDB_cursor *cursor;
-    rc = mdb_cursor_open(txn, self->events, &cursor);
-    if (rc) {
-        mdb_txn_abort(txn);
-        return s_failed(NULL, "read", rc);
-    }
-    uint8_t key_bytes [8];
-    s_key_write(key_bytes, from);
-    MDB_val key = { sizeof key_bytes, key_bytes }, value;
-    //  the record at from, else the last before it
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
-    if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get(cursor, &key, &value, MDB_LAST);
-    else
-    if (rc == 0 && s_key_read(&key) > from)
-        rc = mdb_cursor_get(cursor, &key, &value, MDB_PREV);
-    uint64_t count = 0;
-    jb__journal_entry_t entry;
-    while (rc == 0 && (limit == 0 || count < limit)) {
-        if (!s_record_parse(&key, &value, &entry)) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        count++;
-        if (!read(&entry, arg))
-            break;
-        rc = mdb_cursor_get(cursor, &key, &value, MDB_PREV);
-    }
-    mdb_cursor_close(cursor);
-    mdb_txn_abort(txn);
-    return rc && rc != MDB_NOTFOUND? s_failed(NULL, "read", rc): 0;
+    return s_read(self, from, limit, true, read, arg, NULL);
 }
 
 //  --------------------------------------------------------------------------

@@ -23,6 +23,7 @@
 
 #include "jbus/log.h"
 #include "error.h"
+#include "text.h"
 
 //  Longest line written; a longer one is cut.
 #define s_LINE_MAX 2048
@@ -57,10 +58,7 @@ jb_log_level_parse(const char *text, jb_log_level_t *level, jb_error_t *error)
             return 0;
         }
     char shown [40];
-    size_t length = 0;
-    for (const char *from = text; *from && length < 32; from++)
-        shown[length++] = *from >= ' ' && *from < 0x7f? *from: '?';
-    shown[length] = '\0';
+    jb__text_escape(text, shown, sizeof shown);      //  it may reach a terminal
     return jb__error(error, JB_EINVAL, NULL, "\"%s\" is not a log level: error, warn, info or "
                      "debug", shown);
 }

@@ -72,8 +72,7 @@ jb__repair_begin(jb_subscriber_t *self, const char *publisher, size_t publisher_
     self->repair_over = !self->repair_type || first < 1 || first > last
                      || zclock_mono() < self->repair_paused
                      || type_size >= JB__REPLAY_FIELD_MAX || memchr(type, '\0', type_size)
-                     || publisher_size == 0 || publisher_size > JB__REPLAY_NAME_MAX
-                     || strpbrk(self->repair_publisher, " ") != NULL
+                     || !jb__replay_name_valid(self->repair_publisher)
                      || jb__filter_parse(self->repair_type, &is_pattern, &subscription_size,
                                          &error) != 0;
     self->repair_began = self->repair_heard = zclock_mono();
@@ -199,17 +198,13 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
         long wait = self->repair_asked
                   ? s_SILENCE_MS - (long) (now - self->repair_heard)
                   : (long) (self->repair_retry - now);
-        if (wait < 0)
-            wait = 0;
-        if (deadline >= 0 && deadline - now < wait)
-            wait = deadline - now > 0? (long) (deadline - now): 0;
-        if (zsys_interrupted)               //  a signal just before the wait
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-        zmq_pollitem_t item = { self->repair_socket? zsock_resolve(self->repair_socket): NULL,
-                                0, ZMQ_POLLIN, 0 };
-        int ready = zmq_poll(&item, self->repair_asked? 1: 0, wait);
-        if (ready == -1 && zmq_errno() == EINTR)
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
+        int ready = jb__subscriber_poll(self, self->repair_asked
+                                              ? zsock_resolve(self->repair_socket): NULL,
+                                        wait < 0? 0: wait, deadline, timeout_ms, error);
+        if (ready < 0 && ready != JB_ETIMEDOUT)
+            return ready;
+        //  nothing came: a silent endpoint ends the repair, even when the
+        //  caller's deadline passed too
         if (ready <= 0) {
             now = zclock_mono();
             if (self->repair_asked && now - self->repair_heard >= s_SILENCE_MS) {
@@ -225,9 +220,8 @@ jb__repair_next(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_even
                                  JB__SUBSCRIBER_QUOTE_MAX, self->repair_type,
                                  self->repair_publisher);
             }
-            if (deadline >= 0 && now >= deadline)
-                return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
-                                 JB__SUBSCRIBER_QUOTE_MAX, self->endpoint, timeout_ms);
+            if (ready == JB_ETIMEDOUT)
+                return ready;               //  error says so already
             continue;
         }
         zmsg_t *message = zmsg_recv(self->repair_socket);

@@ -52,9 +52,8 @@ s_number(const char *text, uint64_t max, uint64_t *number)
     return *number <= max;
 }
 
-//  1 .. JB__REPLAY_NAME_MAX printable ASCII characters, no space.
-static bool
-s_name(const char *text)
+bool
+jb__replay_name_valid(const char *text)
 {
     size_t length = strlen(text);
     if (length == 0 || length > JB__REPLAY_NAME_MAX)
@@ -113,7 +112,7 @@ s_start(const jb_frame_t *frame, jb__replay_request_t *request, char *reason, si
         char *space = strchr(text + 8, ' ');
         if (space)
             *space = '\0';
-        valid = s_name(text + 8)
+        valid = jb__replay_name_valid(text + 8)
              && (!space || s_plain_start(space + 1, &request->fallback, &request->fallback_number));
         if (valid) {
             request->start = JB__REPLAY_START_DURABLE;
@@ -128,7 +127,7 @@ s_start(const jb_frame_t *frame, jb__replay_request_t *request, char *reason, si
         if (colon)
             *colon = '\0';
         valid = colon && s_number(text + 6, INT32_MAX, &request->number) && request->number > 0
-             && s_name(colon + 1);
+             && jb__replay_name_valid(colon + 1);
         if (valid) {
             request->start = JB__REPLAY_START_AFTER;
             strcpy(request->name, colon + 1);
@@ -216,7 +215,7 @@ jb__replay_request_parse(const jb_frame_t *frames, size_t count, jb__replay_requ
         char sequence [JB__REPLAY_FIELD_MAX];
         if (count != 3 || !s_text(&frames[2], sequence))
             return s_refuse(reason, reason_size, "ACK takes NAME SEQUENCE");
-        if (!s_text(&frames[1], request->name) || !s_name(request->name))
+        if (!s_text(&frames[1], request->name) || !jb__replay_name_valid(request->name))
             return s_refuse(reason, reason_size, "a durable consumer's name is 1 to %d printable "
                             "ASCII characters", JB__REPLAY_NAME_MAX);
         if (!s_number(sequence, UINT64_MAX / 2, &request->number))
@@ -224,9 +223,6 @@ jb__replay_request_parse(const jb_frame_t *frames, size_t count, jb__replay_requ
                             "journal's last");
         return true;
     }
-    for (char *cursor = command; *cursor; cursor++)
-        if (*cursor < ' ' || *cursor >= 0x7f)
-            *cursor = '?';
     return s_refuse(reason, reason_size, "unknown request \"%s\" (REPLAY, FOLLOW, CREDIT, "
                     "CANCEL, ACK, INFO)", command);
 }

@@ -72,6 +72,12 @@ typedef struct {
     //  ACK: name, and the sequence in number
 } jb__replay_request_t;
 
+//  True when text is a durable consumer's or a publisher's name as the
+//  protocol takes them: 1 .. JB__REPLAY_NAME_MAX printable ASCII
+//  characters, no space.
+bool
+    jb__replay_name_valid(const char *text);
+
 //  Parse a request of count frames (without the ROUTER's identity) into
 //  *request. Returns true, or false with why in reason (reason_size
 //  bytes, NUL-terminated), the text an ERROR reply carries.

@@ -249,21 +249,26 @@ s_stream_add(jb__gaps_t *self, const char *key, int32_t sequence)
 //  last one (far around the circle 1 .. INT32_MAX) is a duplicate or late,
 //  not a gap, and leaves the stream alone.
 static uint32_t
-s_stream_advance(int32_t *last, int32_t sequence, int ahead)
+s_stream_advance(int32_t *last, int32_t sequence, int ahead, bool *late_p)
 {
     int64_t modulus = INT32_MAX;
     int64_t distance = ((int64_t) sequence - *last - ahead + modulus) % modulus;
     //  binding 4.1: fewer than 2^30 missed is a gap, more is a late event
-    if (distance >= (int64_t) 1 << 30)
+    if (distance >= (int64_t) 1 << 30) {
+        if (late_p)
+            *late_p = true;
         return 0;
+    }
     *last = sequence;
     return (uint32_t) distance;
 }
 
 uint32_t
 jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
-                 size_t type_size)
+                 size_t type_size, bool *repeated_p)
 {
+    if (repeated_p)
+        *repeated_p = false;
     if (!stamp->stamped)
         return 0;                           //  not stamped by a jbus publisher
     char key [s_KEY_MAX];
@@ -271,28 +276,10 @@ jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char
     int32_t *last = s_stream_find(self, stamp->publisher, stamp->publisher_size, type,
                                   type_size, key, &trackable);
     if (last)
-        return s_stream_advance(last, stamp->sequence, 1);
+        return s_stream_advance(last, stamp->sequence, 1, repeated_p);
     if (trackable)
         s_stream_add(self, key, stamp->sequence);
     return 0;
-}
-
-bool
-jb__gaps_repeated(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
-                  size_t type_size)
-{
-    if (!stamp->stamped)
-        return false;
-    char key [s_KEY_MAX];
-    bool trackable;
-    int32_t *last = s_stream_find(self, stamp->publisher, stamp->publisher_size, type,
-                                  type_size, key, &trackable);
-    if (!last)
-        return false;
-    //  as s_stream_advance judges a late event
-    int64_t modulus = INT32_MAX;
-    int64_t distance = ((int64_t) stamp->sequence - *last - 1 + modulus) % modulus;
-    return distance >= (int64_t) 1 << 30;
 }
 
 uint32_t
@@ -304,7 +291,7 @@ jb__gaps_announced(jb__gaps_t *self, const char *publisher, size_t publisher_siz
     int32_t *last = s_stream_find(self, publisher, publisher_size, type, type_size, key,
                                   &trackable);
     if (last)
-        return s_stream_advance(last, sequence, 0);     //  the number last seen: 0
+        return s_stream_advance(last, sequence, 0, NULL);     //  the number last seen: 0
     if (trackable)
         s_stream_add(self, key, sequence);
     return 0;

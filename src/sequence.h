@@ -77,16 +77,13 @@ void
     jb__gaps_destroy(jb__gaps_t **self_p);
 //  Note a received event of type (type_size bytes) and its stamp; returns
 //  how many events of its stream were missed just before it (0 when none,
-//  or when it carries no stamp).
+//  or when it carries no stamp). *repeated_p (when not NULL) says whether
+//  it was seen already: its stream's last number is it or after it (a
+//  replayed event arriving live too, or one replayed twice), which then
+//  changes nothing. One lookup of the stream for both.
 uint32_t
     jb__gaps_observe(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
-                     size_t type_size);
-//  True when the event of stamp and type was seen already: its stream's
-//  last number is it or after it (a replayed event arriving live too, or
-//  one replayed twice). Changes nothing.
-bool
-    jb__gaps_repeated(jb__gaps_t *self, const jb__received_stamp_t *stamp, const char *type,
-                      size_t type_size);
+                     size_t type_size, bool *repeated_p);
 //  Note an announcement (announce.h) that publisher (publisher_size
 //  bytes) has sent up to sequence of type (type_size bytes); returns how
 //  many events of that stream were missed: those after the last one seen,

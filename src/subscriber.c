@@ -39,19 +39,6 @@
 
 
 
-//  A durable consumer's name as the journal takes it (docs/replay.md 3.8).
-static bool
-s_name_valid(const char *name)
-{
-    size_t length = strlen(name);
-    if (length == 0 || length > JB__REPLAY_NAME_MAX)
-        return false;
-    for (const char *cursor = name; *cursor; cursor++)
-        if (*cursor <= ' ' || *cursor >= 0x7f)
-            return false;
-    return true;
-}
-
 //  --------------------------------------------------------------------------
 
 void
@@ -111,7 +98,7 @@ jb_subscriber_new(const char *endpoint, const jb_subscriber_options_t *options,
                   "needs replay_endpoint");
         return NULL;
     }
-    if (options->durable && !s_name_valid(options->durable)) {
+    if (options->durable && !jb__replay_name_valid(options->durable)) {
         jb__error(error, JB_EINVAL, NULL, "a durable consumer's name is 1 to %d printable ASCII "
                   "characters without spaces", JB__REPLAY_NAME_MAX);
         return NULL;
@@ -391,26 +378,30 @@ s_read_message(jb_subscriber_t *self, size_t *kept_p, uint64_t *bytes_p)
 //  Wait until a message may be waiting or the deadline (ms on zclock_mono,
 //  -1 for none) passes. 0, JB_ETIMEDOUT or JB_ESOCKET.
 
-static int
-s_wait(jb_subscriber_t *self, int64_t deadline, int timeout_ms, jb_error_t *error)
+int
+jb__subscriber_poll(jb_subscriber_t *self, void *handle, long wait_ms, int64_t deadline,
+                    int timeout_ms, jb_error_t *error)
 {
-    long remaining = -1;
     if (deadline >= 0) {
         int64_t now = zclock_mono();
-        if (now >= deadline)
-            return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
-                             JB__SUBSCRIBER_QUOTE_MAX, self->endpoint, timeout_ms);
-        remaining = (long) (deadline - now);
+        long left = deadline > now? (long) (deadline - now): 0;
+        if (wait_ms < 0 || left < wait_ms)
+            wait_ms = left;
     }
     //  a signal that came just before the wait would not end it
     if (zsys_interrupted)
         return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-    zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll(&item, 1, remaining) == -1) {
-        if (zmq_errno() == EINTR)
-            return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
-        return jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
-    }
+    zmq_pollitem_t item = { handle, 0, ZMQ_POLLIN, 0 };
+    int ready = zmq_poll(&item, handle? 1: 0, wait_ms);
+    if (ready == -1)
+        return zmq_errno() == EINTR
+             ? jb__error(error, JB_EINTR, NULL, "interrupted by a signal")
+             : jb__error(error, JB_ESOCKET, NULL, "poll: %s", zmq_strerror(zmq_errno()));
+    if (ready > 0)
+        return 1;
+    if (deadline >= 0 && zclock_mono() >= deadline)
+        return jb__error(error, JB_ETIMEDOUT, NULL, "no event from %.*s within %d ms",
+                         JB__SUBSCRIBER_QUOTE_MAX, self->endpoint, timeout_ms);
     return 0;
 }
 
@@ -580,17 +571,18 @@ jb__subscriber_deliver(jb_subscriber_t *self, jb_event_t *event,
 {
     size_t type_size;
     const char *type = jb__event_core(event, JB__TYPE, &type_size);
-    //  had already: by the stamp, or, without one, by source and id
+    //  what the event's stream missed before it, by its stamp, and whether
+    //  it was had already (then nothing changed): with a replay endpoint, a
+    //  duplicate at the seam, by the stamp or, without one, source and id
+    bool repeated = false;
+    uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size, &repeated);
     if (self->replay_endpoint
-    &&  (stamp->stamped? jb__gaps_repeated(self->gaps, stamp, type, type_size)
-                       : jb__seen_repeated(self->seen, jb_event_source(event),
-                                           jb_event_id(event)))) {
+    &&  (stamp->stamped? repeated: jb__seen_repeated(self->seen, jb_event_source(event),
+                                                     jb_event_id(event)))) {
         self->stats.duplicates++;
         jb_event_destroy(&event);
         return 0;
     }
-    //  what the event's stream missed before it, by its stamp
-    uint32_t missed = jb__gaps_observe(self->gaps, stamp, type, type_size);
     if (missed) {
         self->stats.gaps++;
         self->stats.missed += missed;
@@ -725,8 +717,8 @@ s_receive(jb_subscriber_t *self, int timeout_ms, jb_event_t **event_p, size_t *c
                 return jb__error(error, JB_EINTR, NULL, "interrupted by a signal");
             if (errnum != EAGAIN)
                 return jb__error(error, JB_ESOCKET, NULL, "receive: %s", zmq_strerror(errnum));
-            int rc = s_wait(self, deadline, timeout_ms, error);
-            if (rc)
+            int rc = jb__subscriber_poll(self, self->handle, -1, deadline, timeout_ms, error);
+            if (rc < 0)
                 return rc;
             continue;
         }

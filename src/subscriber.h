@@ -115,6 +115,17 @@ struct jb_subscriber {
     int64_t follow_heard;       //  when the replay endpoint last answered
 };
 
+//  Wait up to wait_ms (-1: no bound) for a message on handle (a libzmq
+//  socket; NULL: only the time), no later than deadline (ms of
+//  zclock_mono, -1 for none). Returns 1 when one is waiting, 0 when wait_ms
+//  passed, JB_ETIMEDOUT when the deadline did (timeout_ms, for the message),
+//  JB_EINTR on a signal (one that came just before the wait too), or
+//  JB_ESOCKET. The one wait of recv, dispatch, catching up, repairs and
+//  durable consumers.
+int
+    jb__subscriber_poll(jb_subscriber_t *self, void *handle, long wait_ms, int64_t deadline,
+                        int timeout_ms, jb_error_t *error);
+
 //  Make a DEALER connected to the replay endpoint (with CURVE when the
 //  subscriber has it). NULL with JB_ESOCKET or JB_EINVAL in error.
 zsock_t *

@@ -76,32 +76,6 @@ s_broker_stop(testproc_broker_t *broker)
     testproc_outcome_free(&outcome);
 }
 
-//  A number from the journal's part of STATS.
-static uint64_t
-s_journal_counter(const char *control, const char *name)
-{
-    char *reply = testproc_stats(control, s_DEADLINE_MS);
-    assert_non_null(reply);
-    cJSON *root = cJSON_Parse(reply);
-    zstr_free(&reply);
-    cJSON *item = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "journal"), name);
-    assert_true(cJSON_IsNumber(item));
-    uint64_t value = (uint64_t) item->valuedouble;
-    cJSON_Delete(root);
-    return value;
-}
-
-static void
-s_wait_committed(const char *control, uint64_t total)
-{
-    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
-    while (s_journal_counter(control, "committed") < total) {
-        assert_true(zclock_mono() < deadline);
-        zclock_sleep(20);       //  polling a counter: nothing to wait on
-    }
-}
-
 //  The journal's INFO, as JSON (to delete).
 static cJSON *
 s_info(const char *replay)
@@ -307,7 +281,7 @@ test_a_durable_subscriber_killed_midway_resumes_after_its_last_acknowledgement(v
     assert_int_equal(outcome.status, 128 + SIGKILL);
     s_take_rest(outcome.out, &before);
     testproc_outcome_free(&outcome);
-    s_wait_committed(broker.control, s_DURABLE_EVENTS);
+    testproc_wait_committed(broker.control, s_DURABLE_EVENTS);
 
     //  in order, without a gap or a duplicate, up to the kill
     for (size_t index = 0; index < before.count; index++)
@@ -408,7 +382,7 @@ test_a_stalled_subscriber_repairs_every_event_it_lost_from_the_journal(void **st
         assert_int_equal(strtoul(jb_event_subject(event), NULL, 10), number);
         jb_event_destroy(&event);
     }
-    s_wait_committed(broker.control, s_STALL_EVENTS);
+    testproc_wait_committed(broker.control, s_STALL_EVENTS);
     kill(stalled.pid, SIGCONT);
     s_read_subjects(&stalled, &received, s_STALL_EVENTS, zclock_mono() + 3 * s_DEADLINE_MS);
     kill(stalled.pid, SIGTERM);
@@ -509,11 +483,11 @@ test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncom
     //  when it dies is lost live, but committed, so repaired later
     s_publish(publisher, "jerry.load.step", published + 1, published + 2000, 200);
     published += 2000;
-    s_wait_committed(broker.control, published);
+    testproc_wait_committed(broker.control, published);
     //  and it dies in the middle of more, most of them not yet committed
     s_publish(publisher, "jerry.load.step", published + 1, published + 500, 200);
     published += 500;
-    uint64_t committed_before = s_journal_counter(broker.control, "committed");
+    uint64_t committed_before = testproc_journal_counter(broker.control, "committed");
     kill(broker.process.pid, SIGKILL);
     testproc_outcome_t outcome;
     testproc_wait(&broker.process, s_DEADLINE_MS, &outcome);
@@ -644,14 +618,14 @@ test_a_new_durable_name_starts_at_replay_start_a_known_one_where_it_left_off(voi
     s_broker_start(&broker, NULL, NULL);
     jb_publisher_t *publisher = s_publisher(&broker);
     s_publish(publisher, "jerry.late.step", 1, 10, 0);
-    s_wait_committed(broker.control, 10);
+    testproc_wait_committed(broker.control, 10);
     unsigned numbers [16];
     assert_int_equal(s_durable_read(&broker, "seq:6", numbers, 5), 5);
     for (unsigned index = 0; index < 5; index++)
         assert_int_equal(numbers[index], 6 + index);
     assert_int_equal(s_position_settled(broker.replay, "late"), 10);
     s_publish(publisher, "jerry.late.step", 11, 12, 0);
-    s_wait_committed(broker.control, 12);
+    testproc_wait_committed(broker.control, 12);
     assert_int_equal(s_durable_read(&broker, "first", numbers, 2), 2);
     assert_int_equal(numbers[0], 11);
     assert_int_equal(numbers[1], 12);
@@ -673,7 +647,7 @@ test_a_durable_consumer_acknowledging_explicitly_resumes_after_its_ack(void **st
     s_broker_start(&broker, NULL, NULL);
     jb_publisher_t *publisher = s_publisher(&broker);
     s_publish(publisher, "jerry.explicit.step", 1, 10, 0);
-    s_wait_committed(broker.control, 10);
+    testproc_wait_committed(broker.control, 10);
     jb_subscriber_options_t options;
     jb_subscriber_options_defaults(&options);
     options.connect_timeout_ms = s_DEADLINE_MS;
@@ -754,14 +728,14 @@ test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id(void **state
     zsock_set_linger(pub, 5000);
     assert_int_equal(zsock_connect(pub, "%s", broker.frontend), 0);
     int64_t deadline = zclock_mono() + s_DEADLINE_MS;
-    while (s_journal_counter(broker.control, "committed") < 1) {
+    while (testproc_journal_counter(broker.control, "committed") < 1) {
         assert_true(zclock_mono() < deadline);
         s_foreign_publish(pub, 0, 0);       //  until the connection is up
         zclock_sleep(20);
     }
-    uint64_t probes = s_journal_counter(broker.control, "committed");
+    uint64_t probes = testproc_journal_counter(broker.control, "committed");
     s_foreign_publish(pub, 1, 100);
-    s_wait_committed(broker.control, probes + 100);
+    testproc_wait_committed(broker.control, probes + 100);
 
     jb_subscriber_options_t options;
     jb_subscriber_options_defaults(&options);
@@ -788,7 +762,7 @@ test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id(void **state
         zclock_sleep(20);
     }
     s_foreign_publish(pub, 101, 200);
-    s_wait_committed(broker.control, probes + 200);
+    testproc_wait_committed(broker.control, probes + 200);
 
     bool had [201] = { false };
     unsigned delivered = 0;
@@ -839,7 +813,7 @@ test_jbus_pub_waits_for_room_rather_than_drop_at_a_full_queue(void **state)
     assert_int_equal(outcome.status, 0);
     assert_non_null(strstr(outcome.err, "published 50000 events"));
     testproc_outcome_free(&outcome);
-    s_wait_committed(broker.control, 50000);
+    testproc_wait_committed(broker.control, 50000);
     cJSON *info = s_info(broker.replay);
     assert_int_equal(s_info_number(info, "count"), 50000);
     cJSON_Delete(info);

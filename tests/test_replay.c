@@ -58,22 +58,6 @@ s_broker_stop(testproc_broker_t *broker)
     rmdir(s_journal);
 }
 
-//  The journal's committed count, from STATS.
-static uint64_t
-s_committed(const char *control)
-{
-    char *reply = testproc_stats(control, s_DEADLINE_MS);
-    assert_non_null(reply);
-    cJSON *root = cJSON_Parse(reply);
-    zstr_free(&reply);
-    cJSON *item = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "journal"), "committed");
-    assert_true(cJSON_IsNumber(item));
-    uint64_t committed = (uint64_t) item->valuedouble;
-    cJSON_Delete(root);
-    return committed;
-}
-
 //  Publish count events, alternately of two types, subject its number from
 //  first on, and wait until the journal has committed total events.
 static void
@@ -96,11 +80,7 @@ s_publish(const testproc_broker_t *broker, unsigned first, unsigned count, uint6
         jb_event_destroy(&event);
     }
     jb_publisher_destroy(&publisher);
-    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
-    while (s_committed(broker->control) < total) {
-        assert_true(zclock_mono() < deadline);
-        zclock_sleep(20);       //  polling a counter: nothing to wait on
-    }
+    testproc_wait_committed(broker->control, total);
 }
 
 static zsock_t *
@@ -472,11 +452,7 @@ test_dozens_of_concurrent_replays_keep_the_broker_bounded(void **state)
         jb_event_destroy(&event);
     }
     jb_publisher_destroy(&publisher);
-    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
-    while (s_committed(broker.control) < 4000) {
-        assert_true(zclock_mono() < deadline);
-        zclock_sleep(20);       //  polling a counter: nothing to wait on
-    }
+    testproc_wait_committed(broker.control, 4000);
     uint64_t before = s_peak_kb(broker.process.pid);
     enum { s_CLIENTS = 40 };
     zsock_t *clients [s_CLIENTS];
@@ -489,7 +465,7 @@ test_dozens_of_concurrent_replays_keep_the_broker_bounded(void **state)
         s_request(clients[index], "jerry.replay.", "first", "100");
     }
     int finished = 0;
-    deadline = zclock_mono() + 4 * s_DEADLINE_MS;
+    int64_t deadline = zclock_mono() + 4 * s_DEADLINE_MS;
     while (finished < s_CLIENTS && zclock_mono() < deadline) {
         zsock_t *ready = (zsock_t *) zpoller_wait(poller, 1000);
         for (int index = 0; ready && index < s_CLIENTS; index++) {

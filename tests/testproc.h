@@ -30,6 +30,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 #include <czmq.h>
 
 #include "testutil.h"
@@ -444,6 +445,44 @@ testproc_stats(const char *control, int timeout_ms)
     char *reply = zstr_recv(request);
     zsock_destroy(&request);
     return reply;
+}
+
+//  --------------------------------------------------------------------------
+//  A counter of the journal's part of the broker's STATS ("committed",
+//  "dropped", "lost", ...); fails the test when there is none.
+
+static inline uint64_t
+testproc_journal_counter(const char *control, const char *name)
+{
+    char *reply = testproc_stats(control, TESTPROC_DEADLINE_MS);
+    assert_non_null(reply);
+    cJSON *root = cJSON_Parse(reply);
+    zstr_free(&reply);
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "journal"), name);
+    assert_true(cJSON_IsNumber(item));
+    uint64_t value = (uint64_t) item->valuedouble;
+    cJSON_Delete(root);
+    return value;
+}
+
+//  Wait up to TESTPROC_DEADLINE_MS until the broker's journal has
+//  committed total events; fails the test when it has not. STATS answers
+//  when asked and tells nobody when a count moves, so it is asked every
+//  20 ms: the one poll of the tests' journal waits.
+
+static inline void
+testproc_wait_committed(const char *control, uint64_t total)
+{
+    int64_t deadline = zclock_mono() + TESTPROC_DEADLINE_MS;
+    uint64_t committed;
+    while ((committed = testproc_journal_counter(control, "committed")) < total) {
+        if (zclock_mono() > deadline)
+            fail_msg("the journal committed %llu of %llu events in %d ms",
+                     (unsigned long long) committed, (unsigned long long) total,
+                     TESTPROC_DEADLINE_MS);
+        zclock_sleep(20);
+    }
 }
 
 //  --------------------------------------------------------------------------
