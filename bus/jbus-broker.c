@@ -114,6 +114,16 @@ static const s_setting_t s_settings [] = {
     { "replay", "replay", "EP",
       "with a journal: where clients replay it (docs/replay.md;\n"
       "default " JB_BROKER_REPLAY_DEFAULT ", \"\" for none)" },
+    { "http", "http", "ADDR:PORT",
+      "serve monitoring over HTTP (docs/monitoring.md): /varz,\n"
+      "/connz, /subsz, /journalz, Prometheus /metrics and a status\n"
+      "page at /. A bare PORT is on 127.0.0.1; port 0 picks a free\n"
+      "one, and the ready line says which (default off)" },
+    { "http-token", "http_token", "TOKEN",
+      "every data request must carry \"Authorization: Bearer\n"
+      "TOKEN\" (16 characters or more; better in the config file,\n"
+      "where ps cannot show it). With CURVE, --http without a\n"
+      "token must be on loopback (default none)" },
 };
 
 #define s_SETTING_COUNT (sizeof s_settings / sizeof s_settings[0])
@@ -187,8 +197,9 @@ s_help(void)
            "certificate, a readable clients directory) stops the broker with exit code 2:\n"
            "it never runs without the security it was asked for.\n\n"
            "Once bound, prints one line on stdout:\n"
-           "  " s_NAME ": ready frontend=EP backend=EP control=EP|none[ replay=EP]\n"
-           "(replay= when a journal is on with a replay endpoint)\n"
+           "  " s_NAME ": ready frontend=EP backend=EP control=EP|none[ replay=EP]"
+           "[ http=ADDR:PORT]\n"
+           "(replay= when a journal is on with a replay endpoint, http= with --http)\n"
            "and runs until SIGINT or SIGTERM. SIGHUP reloads the config file: with CURVE,\n"
            "its client rules and the clients directory apply from then on (the rest needs\n"
            "a restart); a config that fails to load is logged and the one in use stays.\n\n"
@@ -434,9 +445,10 @@ s_run(jb_broker_t **broker_p, const sigset_t *signals, const s_flags_t *flags)
     jb_broker_t *broker = *broker_p;
     const char *control = jb_broker_endpoint_control(broker);
     const char *replay = jb_broker_endpoint_replay(broker);
-    printf(s_NAME ": ready frontend=%s backend=%s control=%s%s%s\n",
+    const char *http = jb_broker_endpoint_http(broker);
+    printf(s_NAME ": ready frontend=%s backend=%s control=%s%s%s%s%s\n",
            jb_broker_endpoint_frontend(broker), jb_broker_endpoint_backend(broker),
-           *control? control: "none", *replay? " replay=": "", replay);
+           *control? control: "none", *replay? " replay=": "", replay, *http? " http=": "", http);
     fflush(stdout);
     while (true) {
         int signal_number = 0;

@@ -79,9 +79,10 @@ s_print_help(void)
 //  The counters of one answer.
 
 typedef struct {
-    uint64_t in, bytes_in, rejected, disconnects, oversized, in_forbidden, announcements;
-    uint64_t out, bytes_out, subscriptions, unsubscriptions, out_forbidden, reannounced;
-    uint64_t retained, auth_failures, uptime_ms;
+    uint64_t in, bytes_in, publishers, rejected, disconnects, oversized, in_forbidden;
+    uint64_t announcements, out, bytes_out, deliveries, bytes_delivered, subscribers;
+    uint64_t subscriptions, prefixes, subscriber_disconnects, out_forbidden, reannounced;
+    uint64_t retained, auth_failures, cut, uptime_ms;
     bool strict, curve, journal;
     uint64_t committed, dropped, lost, commits, trimmed, last, replays, replayed;
 } s_counters_t;
@@ -106,6 +107,7 @@ s_counters_read(const char *text, s_counters_t *counters)
     if (valid) {
         counters->in = s_number(frontend, "messages_in");
         counters->bytes_in = s_number(frontend, "bytes_in");
+        counters->publishers = s_number(frontend, "publishers");
         counters->rejected = s_number(frontend, "rejected");
         counters->disconnects = s_number(frontend, "disconnects");
         counters->oversized = s_number(frontend, "oversized");
@@ -113,12 +115,17 @@ s_counters_read(const char *text, s_counters_t *counters)
         counters->announcements = s_number(frontend, "announcements");
         counters->out = s_number(backend, "messages_out");
         counters->bytes_out = s_number(backend, "bytes_out");
+        counters->deliveries = s_number(backend, "deliveries");
+        counters->bytes_delivered = s_number(backend, "bytes_delivered");
+        counters->subscribers = s_number(backend, "subscribers");
         counters->subscriptions = s_number(backend, "subscriptions");
-        counters->unsubscriptions = s_number(backend, "unsubscriptions");
+        counters->prefixes = s_number(backend, "prefixes");
+        counters->subscriber_disconnects = s_number(backend, "disconnects");
         counters->out_forbidden = s_number(backend, "forbidden");
         counters->reannounced = s_number(backend, "reannounced");
         counters->retained = s_number(backend, "retained");
         counters->auth_failures = s_number(root, "auth_failures");
+        counters->cut = s_number(root, "cut");
         counters->uptime_ms = s_number(root, "uptime_ms");
         counters->strict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "strict"));
         counters->curve = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "curve"));
@@ -175,17 +182,21 @@ s_table_print(const char *endpoint, const s_counters_t *c)
     cmd_terminal_write_text(stdout, endpoint, 256);
     printf(", up %" PRIu64 "h%02" PRIu64 "m%02" PRIu64 "s, strict %s, CURVE %s\n", seconds / 3600,
            seconds / 60 % 60, seconds % 60, c->strict? "on": "off", c->curve? "on": "off");
+    printf("connected    %" PRIu64 " publishers, %" PRIu64 " subscribers (%" PRIu64
+           " subscriptions to %" PRIu64 " prefixes)\n", c->publishers, c->subscribers,
+           c->subscriptions, c->prefixes);
     printf("in           %s messages, %s bytes; rejected %s, oversized %s, forbidden %s, "
-           "publisher disconnects %" PRIu64 ", announcements %" PRIu64 "\n",
+           "announcements %" PRIu64 "\n",
            s_grouped(c->in, a), s_grouped(c->bytes_in, b), s_grouped(c->rejected, d),
-           s_grouped(c->oversized, e), s_grouped(c->in_forbidden, f), c->disconnects,
-           c->announcements);
-    printf("out          %s messages, %s bytes; subscriptions %" PRIu64 ", unsubscriptions %"
-           PRIu64 ", forbidden %" PRIu64 ", announcements sent again %" PRIu64 " (%" PRIu64
-           " kept)\n", s_grouped(c->out, a), s_grouped(c->bytes_out, b), c->subscriptions,
-           c->unsubscriptions, c->out_forbidden, c->reannounced, c->retained);
-    if (c->curve)
-        printf("CURVE        %" PRIu64 " handshakes refused\n", c->auth_failures);
+           s_grouped(c->oversized, e), s_grouped(c->in_forbidden, f), c->announcements);
+    printf("out          %s messages, %s bytes, once each; forbidden %" PRIu64 ", "
+           "announcements sent again %" PRIu64 " (%" PRIu64 " kept)\n", s_grouped(c->out, a),
+           s_grouped(c->bytes_out, b), c->out_forbidden, c->reannounced, c->retained);
+    printf("delivered    %s messages, %s bytes to subscribers\n", s_grouped(c->deliveries, a),
+           s_grouped(c->bytes_delivered, b));
+    printf("ended        %" PRIu64 " publishers and %" PRIu64 " subscribers disconnected; "
+           "%" PRIu64 " cut by the broker, %" PRIu64 " handshakes refused\n", c->disconnects,
+           c->subscriber_disconnects, c->cut, c->auth_failures);
     if (c->journal)
         printf("journal      %s committed (last %s) in %s commits; dropped %s, lost %s, "
                "trimmed %" PRIu64 "; %" PRIu64 " replays, %" PRIu64 " events replayed\n",
@@ -199,27 +210,30 @@ static void
 s_watch_line(const s_counters_t *before, const s_counters_t *now, double seconds, bool header)
 {
     if (header)
-        printf("%-8s %9s %9s %9s %9s %6s %9s %8s %8s\n", "time", "in/s", "in B/s", "out/s",
-               "out B/s", "subs", "journal/s", "dropped", "refused");
+        printf("%-8s %9s %9s %9s %9s %9s %5s %5s %9s %8s %8s\n", "time", "in/s", "in B/s",
+               "out/s", "out B/s", "deliver/s", "pubs", "subs", "journal/s", "dropped",
+               "refused");
     char time_text [16];
     time_t wall = time(NULL);
     struct tm local;
     localtime_r(&wall, &local);
     strftime(time_text, sizeof time_text, "%H:%M:%S", &local);
-    char r1 [16], r2 [16], r3 [16], r4 [16], r5 [16];
+    char r1 [16], r2 [16], r3 [16], r4 [16], r5 [16], r6 [16];
     double span = seconds > 0? seconds: 1;
     //  counters that went back: the broker restarted; rates from zero
     #define s_DELTA(field) (now->field >= before->field? now->field - before->field: now->field)
-    printf("%-8s %9s %9s %9s %9s %6" PRIu64 " %9s %8" PRIu64 " %8" PRIu64 "\n", time_text,
+    printf("%-8s %9s %9s %9s %9s %9s %5" PRIu64 " %5" PRIu64 " %9s %8" PRIu64 " %8" PRIu64
+           "\n", time_text,
            s_rate((double) s_DELTA(in) / span, r1, sizeof r1),
            s_rate((double) s_DELTA(bytes_in) / span, r2, sizeof r2),
            s_rate((double) s_DELTA(out) / span, r3, sizeof r3),
            s_rate((double) s_DELTA(bytes_out) / span, r4, sizeof r4),
-           now->subscriptions,
+           s_rate((double) s_DELTA(deliveries) / span, r6, sizeof r6),
+           now->publishers, now->subscribers,
            s_rate((double) s_DELTA(committed) / span, r5, sizeof r5),
            s_DELTA(dropped) + s_DELTA(lost),
            s_DELTA(rejected) + s_DELTA(oversized) + s_DELTA(in_forbidden)
-           + s_DELTA(out_forbidden) + s_DELTA(auth_failures));
+           + s_DELTA(out_forbidden) + s_DELTA(auth_failures) + s_DELTA(cut));
     #undef s_DELTA
     fflush(stdout);
 }

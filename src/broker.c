@@ -17,12 +17,14 @@
     applies only the subscriptions granted.
     ========================================================================= */
 
+#include <cjson/cJSON.h>
 #include <czmq.h>
 #include <errno.h>
 
 #include "jbus.h"
 #include "broker_config.h"
 #include "forwarder.h"
+#include "monitoring.h"
 #include "recorder.h"
 #include "replay.h"
 #include "text.h"
@@ -53,6 +55,11 @@ struct jb_broker {
     char backend [JB_BROKER_ENDPOINT_MAX];      //  accessors; control is ""
     char control [JB_BROKER_ENDPOINT_MAX];      //  when there is none
     char replay_endpoint [JB_BROKER_ENDPOINT_MAX];  //  "" when there is none
+    char monitoring_actor [64];                 //  inproc REP of the actor for
+                                                //  the monitoring endpoint
+    jb__monitoring_t *monitoring;               //  the HTTP endpoint, or NULL;
+                                                //  ends before the actor it asks
+    char http [JB_BROKER_ENDPOINT_MAX];         //  its address, "" for none
     jb__replay_counters_t replay_counters;      //  the replay's, read by the
                                                 //  actor: they outlive both
     bool curve;                                 //  CURVE is on: rules apply
@@ -103,6 +110,16 @@ s_socket_bind(int type, const char *endpoint, const char *role, const jb_broker_
             zsock_destroy(&socket);
             return NULL;
         }
+    //  Every subscription reaches the broker, which counts subscribers
+    //  (roster.c); the manual mode below passes them all anyway
+    int verbose = 1;
+    if (type == ZMQ_XPUB
+    &&  zmq_setsockopt(handle, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose) == -1) {
+        jb__broker_error(error, JB_ESOCKET, NULL, "socket for %s: %s", role,
+                         zmq_strerror(zmq_errno()));
+        zsock_destroy(&socket);
+        return NULL;
+    }
     if (zap) {
         int manual = 1;
         int rc = jb__zap_secure(zap, handle, zap_role, error);
@@ -158,21 +175,107 @@ s_monitor_start(zsock_t *socket, int events, const char *role, zsock_t **monitor
     return 0;
 }
 
-//  The monitors: the frontend's always, for disconnects; with CURVE every
-//  socket's, for refused handshakes.
+//  The monitors: the frontend's and the backend's always, for the roster
+//  (connections accepted and ended, handshakes failed); with CURVE the
+//  control socket's too, for refused handshakes.
 static int
 s_monitors_start(jb__forwarder_t *self, jb_error_t *error)
 {
     const int refused = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                       | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-    int rc = s_monitor_start(self->frontend, ZMQ_EVENT_DISCONNECTED | (self->guard? refused: 0),
-                             "publishers", &self->monitor, error);
-    if (rc == 0 && self->guard)
-        rc = s_monitor_start(self->backend, refused, "subscribers", &self->backend_monitor,
+    const int connections = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | refused;
+    int rc = s_monitor_start(self->frontend, connections, "publishers", &self->monitor, error);
+    if (rc == 0)
+        rc = s_monitor_start(self->backend, connections, "subscribers", &self->backend_monitor,
                              error);
     if (rc == 0 && self->guard && self->control)
         rc = s_monitor_start(self->control, refused, "control", &self->control_monitor, error);
     return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The monitoring endpoint's way to the actor: a REP on an inproc endpoint
+//  unique to this broker, which the actor serves as it serves control.
+
+static int
+s_monitoring_bind(jb__forwarder_t *self, jb_broker_t *broker, jb_error_t *error)
+{
+    zuuid_t *uuid = zuuid_new();
+    if (!uuid)
+        return jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
+    snprintf(broker->monitoring_actor, sizeof broker->monitoring_actor,
+             "inproc://jbus-broker-monitoring-%s", zuuid_str(uuid));
+    zuuid_destroy(&uuid);
+    self->monitoring = zsock_new(ZMQ_REP);
+    if (!self->monitoring || zsock_bind(self->monitoring, "%s", broker->monitoring_actor) == -1)
+        return jb__broker_error(error, JB_ESOCKET, "http", "monitoring: %s",
+                                zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+//  The config in use, as /varz shows it: endpoints as bound, no secrets
+//  (paths, not keys; whether a token is set, not the token). The
+//  monitoring endpoint adds its own address once bound.
+static char *
+s_config_json(const jb_broker_config_t *config, const jb_broker_t *self)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "frontend", self->frontend);
+    cJSON_AddStringToObject(root, "backend", self->backend);
+    cJSON_AddStringToObject(root, "control", self->control);
+    cJSON_AddStringToObject(root, "replay", self->replay_endpoint);
+    cJSON_AddStringToObject(root, "journal", config->journal? config->journal: "");
+    cJSON_AddBoolToObject(root, "http_token", config->http_token && *config->http_token);
+    cJSON_AddBoolToObject(root, "strict", config->strict);
+    cJSON_AddBoolToObject(root, "curve", self->curve);
+    cJSON_AddStringToObject(root, "curve_clients", self->curve && config->curve_clients?
+                            config->curve_clients: "");
+    cJSON_AddNumberToObject(root, "sndhwm", config->sndhwm);
+    cJSON_AddNumberToObject(root, "rcvhwm", config->rcvhwm);
+    cJSON_AddNumberToObject(root, "max_message_size", (double) config->max_message_size);
+    cJSON_AddNumberToObject(root, "max_frames", config->max_frames);
+    cJSON_AddNumberToObject(root, "max_message_bytes", (double) config->max_message_bytes);
+    cJSON_AddNumberToObject(root, "heartbeat_ivl_ms", config->heartbeat_ivl_ms);
+    cJSON_AddNumberToObject(root, "heartbeat_timeout_ms", config->heartbeat_timeout_ms);
+    cJSON_AddNumberToObject(root, "linger_ms", config->linger_ms);
+    cJSON_AddNumberToObject(root, "stats_interval_ms", config->stats_interval_ms);
+    cJSON_AddNumberToObject(root, "announce_retain_ms", config->announce_retain_ms);
+    if (config->journal && *config->journal) {
+        cJSON_AddNumberToObject(root, "journal_max_bytes", (double) config->journal_max_bytes);
+        cJSON_AddNumberToObject(root, "journal_max_age_ms", (double) config->journal_max_age_ms);
+        cJSON_AddBoolToObject(root, "journal_sync", config->journal_sync);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+//  Start the monitoring endpoint, once the actor that answers it runs.
+static int
+s_monitoring_start(jb_broker_t *self, const jb_broker_config_t *config, jb_error_t *error)
+{
+    char *config_json = s_config_json(config, self);
+    if (!config_json)
+        return jb__broker_error(error, JB_ENOMEM, NULL, "out of memory");
+    jb__monitoring_options_t options = {
+        .address = config->http, .token = config->http_token, .actor = self->monitoring_actor,
+        .config_json = config_json,
+        .journal = self->recorder? jb__recorder_journal(self->recorder): NULL,
+        .counters = self->recorder? jb__recorder_counters(self->recorder): NULL
+    };
+    jb_error_t detail;
+    self->monitoring = jb__monitoring_new(&options, &detail);
+    free(config_json);
+    if (!self->monitoring)
+        return jb__broker_error(error, detail.code, "http", "%s", detail.message);
+    snprintf(self->http, sizeof self->http, "%s", jb__monitoring_endpoint(self->monitoring));
+    if (!config->http_token || !*config->http_token)
+        jb_log(self->curve? JB_LOG_INFO: JB_LOG_DEBUG, "http: the monitoring endpoint %s has no "
+               "token: anyone who can reach it can read it%s", self->http,
+               self->curve? " (with CURVE on it is on loopback only)": "");
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -287,6 +390,8 @@ s_forwarder_open(jb__forwarder_t *self, const jb_broker_config_t *config, jb_bro
     }
     if (s_monitors_start(self, error))
         return -1;
+    if (config->http && *config->http && s_monitoring_bind(self, broker, error))
+        return -1;
     char oversized_warning [200];
     snprintf(oversized_warning, sizeof oversized_warning, "%d peers have sent "
              "messages past the bounds; those of further peers are counted, not logged",
@@ -371,11 +476,17 @@ jb_broker_new(const jb_broker_config_t *config, jb_error_t *error)
         jb__broker_error(error, JB_ENOMEM, NULL, "cannot start the broker thread");
         goto failed;
     }
-    jb_log(JB_LOG_INFO, "jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s%s%s",
+    if (config->http && *config->http && s_monitoring_start(self, config, error)) {
+        jb__replay_destroy(&self->replay);  //  before the actor, as in destroy
+        zactor_destroy(&self->actor);
+        forwarder = NULL;                   //  the actor destroyed it
+        goto failed;
+    }
+    jb_log(JB_LOG_INFO, "jbus broker started: frontend=%s backend=%s control=%s%s%s%s%s%s%s%s%s",
               self->frontend, self->backend, *self->control? self->control: "none",
               config->strict? " strict": "", curve, self->recorder? " journal=": "",
               self->recorder? config->journal: "", *self->replay_endpoint? " replay=": "",
-              self->replay_endpoint);
+              self->replay_endpoint, *self->http? " http=": "", self->http);
     return self;
 
 failed:
@@ -396,8 +507,10 @@ jb_broker_destroy(jb_broker_t **self_p)
     assert(self_p);
     jb_broker_t *self = *self_p;
     if (self) {
-        //  the replay first: it reads the journal, and its clients' CURVE
+        //  the monitoring endpoint and the replay first: they ask the
+        //  actor and read the journal, and the replay's clients' CURVE
         //  handshakes and rules are the actor's
+        jb__monitoring_destroy(&self->monitoring);
         jb__replay_destroy(&self->replay);
         zactor_destroy(&self->actor);
         //  after the actor, which fed it: it records what is queued, commits
@@ -472,6 +585,13 @@ jb_broker_endpoint_replay(const jb_broker_t *self)
 {
     assert(self);
     return self->replay_endpoint;
+}
+
+const char *
+jb_broker_endpoint_http(const jb_broker_t *self)
+{
+    assert(self);
+    return self->http;
 }
 
 //  --------------------------------------------------------------------------

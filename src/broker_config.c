@@ -15,6 +15,7 @@
 
 #include "jbus.h"
 #include "broker_config.h"
+#include "monitoring.h"
 #include "file.h"
 #include "rules.h"
 #include "text.h"
@@ -26,7 +27,7 @@
 enum {
     s_OWNED_FRONTEND, s_OWNED_BACKEND, s_OWNED_CONTROL, s_OWNED_CURVE_CERT,
     s_OWNED_CURVE_CLIENTS, s_OWNED_JOURNAL, s_OWNED_JOURNAL_FILTERS, s_OWNED_REPLAY,
-    s_OWNED_LOG_LEVEL, s_OWNED_LOG_FILE, s_OWNED_COUNT
+    s_OWNED_LOG_LEVEL, s_OWNED_LOG_FILE, s_OWNED_HTTP, s_OWNED_HTTP_TOKEN, s_OWNED_COUNT
 };
 _Static_assert(s_OWNED_COUNT == sizeof ((jb_broker_config_t *) 0)->owned / sizeof (char *),
                "one owned slot per string field");
@@ -97,6 +98,9 @@ static const s_key_t s_keys [] = {
       s_OWNED_LOG_LEVEL },
     { "log_file",          s_PATH,  offsetof(jb_broker_config_t, log_file), 0, 0,
       s_OWNED_LOG_FILE },
+    { "http",              s_STRING, offsetof(jb_broker_config_t, http), 0, 0, s_OWNED_HTTP },
+    { "http_token",        s_PATH,  offsetof(jb_broker_config_t, http_token), 0, 0,
+      s_OWNED_HTTP_TOKEN },
 };
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
@@ -507,6 +511,39 @@ jb_broker_config_load(jb_broker_config_t *config, const char *path, jb_error_t *
 
 //  --------------------------------------------------------------------------
 
+//  The monitoring endpoint: an address it can bind, a token that is one,
+//  and with CURVE on, loopback unless a token guards it.
+static int
+s_http_check(const jb_broker_config_t *config, bool curve, jb_error_t *error)
+{
+    bool token = config->http_token && *config->http_token;
+    if (token) {
+        size_t size = strlen(config->http_token);
+        for (size_t index = 0; index < size; index++) {
+            unsigned char next = (unsigned char) config->http_token[index];
+            if (next <= ' ' || next >= 0x7F)
+                return jb__broker_error(error, JB_ECONFIG, "http_token", "http_token: only "
+                                        "printable ASCII without spaces may be a bearer token");
+        }
+        if (size < JB__MONITORING_TOKEN_MIN)
+            return jb__broker_error(error, JB_ECONFIG, "http_token", "http_token: %zu "
+                                    "characters is too short to guard anything; use at least "
+                                    "%d random ones", size, JB__MONITORING_TOKEN_MIN);
+    }
+    if (!config->http || !*config->http)
+        return 0;
+    jb__monitoring_address_t address;
+    jb_error_t detail;
+    if (jb__monitoring_address_parse(config->http, &address, &detail))
+        return jb__broker_error(error, JB_ECONFIG, "http", "http: %s", detail.message);
+    if (curve && !token && !address.loopback)
+        return jb__broker_error(error, JB_ECONFIG, "http", "http: %s is not loopback: with "
+                                "CURVE on, the monitoring endpoint must be guarded by "
+                                "http_token, or bind to loopback only (127.0.0.1:PORT, or "
+                                "just PORT)", config->http);
+    return 0;
+}
+
 int
 jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
 {
@@ -530,7 +567,8 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
         if (entry->kind == s_STRING) {
             const char *value;
             memcpy(&value, field, sizeof value);
-            bool optional = entry->owned == s_OWNED_CONTROL || entry->owned == s_OWNED_REPLAY;
+            bool optional = entry->owned == s_OWNED_CONTROL || entry->owned == s_OWNED_REPLAY
+                         || entry->owned == s_OWNED_HTTP;
             if (!optional && (!value || *value == '\0'))
                 return jb__broker_error(error, JB_ECONFIG, entry->key,
                                         "%s: no endpoint given", entry->key);
@@ -590,5 +628,5 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
                                     "%s: %s: inproc:// has no security mechanism, so CURVE "
                                     "cannot guard it; use tcp:// or ipc://", roles[index],
                                     endpoints[index]);
-    return 0;
+    return s_http_check(config, cert, error);
 }

@@ -32,21 +32,23 @@ jb__broker_stats_json(const jb_broker_stats_t *stats, size_t retained, bool stri
                  stats->replays, stats->replayed);
     int size = snprintf(reply, capacity,
         "{\"frontend\":{\"messages_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ","
-        "\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
+        "\"publishers\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
         "\"oversized\":%" PRIu64 ",\"forbidden\":%" PRIu64 ","
         "\"announcements\":%" PRIu64 "},"
         "\"backend\":{\"messages_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ","
-        "\"subscriptions\":%" PRIu64 ",\"unsubscriptions\":%" PRIu64 ","
-        "\"forbidden\":%" PRIu64 ",\"reannounced\":%" PRIu64 ","
+        "\"deliveries\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64 ","
+        "\"subscribers\":%" PRIu64 ",\"subscriptions\":%" PRIu64 ",\"prefixes\":%" PRIu64 ","
+        "\"disconnects\":%" PRIu64 ",\"forbidden\":%" PRIu64 ",\"reannounced\":%" PRIu64 ","
         "\"retained\":%zu},"
-        "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ","
+        "\"strict\":%s,\"curve\":%s,\"auth_failures\":%" PRIu64 ",\"cut\":%" PRIu64 ","
         "\"uptime_ms\":%" PRIu64 ",%s}",
-        stats->messages_in, stats->bytes_in, stats->rejected, stats->disconnects,
-        stats->oversized, stats->forbidden_messages, stats->announcements,
-        stats->messages_out, stats->bytes_out,
-        stats->subscriptions, stats->unsubscriptions, stats->forbidden_subscriptions,
-        stats->reannounced, retained, strict? "true": "false", curve? "true": "false",
-        stats->auth_failures, stats->uptime_ms, journal);
+        stats->messages_in, stats->bytes_in, stats->publishers, stats->rejected,
+        stats->disconnects, stats->oversized, stats->forbidden_messages, stats->announcements,
+        stats->messages_out, stats->bytes_out, stats->deliveries, stats->bytes_delivered,
+        stats->subscribers, stats->subscriptions, stats->prefixes, stats->subscriber_disconnects,
+        stats->forbidden_subscriptions, stats->reannounced, retained,
+        strict? "true": "false", curve? "true": "false", stats->auth_failures, stats->cut,
+        stats->uptime_ms, journal);
     assert(size > 0 && (size_t) size < capacity);
     return size;
 }
@@ -75,13 +77,16 @@ jb__broker_stats_log(const jb_broker_stats_t *stats, const char *what, bool stri
                  "%" PRIu64 " dropped at a full queue, %" PRIu64 " lost to write failures, "
                  "%" PRIu64 " trimmed", stats->journal_committed, stats->journal_last,
                  stats->journal_dropped, stats->journal_lost, stats->journal_trimmed);
-    jb_log(JB_LOG_INFO, "jbus broker %s: in %" PRIu64 " messages %" PRIu64 " bytes, "
-              "out %" PRIu64 " messages %" PRIu64 " bytes, "
-              "%" PRIu64 " subscriptions, %" PRIu64 " unsubscriptions, uptime %" PRIu64 " ms, "
-              "%" PRIu64 " publisher disconnects, %" PRIu64 " oversized messages, "
-              "%" PRIu64 " announcements in, %" PRIu64 " sent again%s%s%s",
-              what, stats->messages_in, stats->bytes_in, stats->messages_out, stats->bytes_out,
-              stats->subscriptions, stats->unsubscriptions, stats->uptime_ms, stats->disconnects,
-              stats->oversized, stats->announcements, stats->reannounced, inspected, keys,
-              journal);
+    jb_log(JB_LOG_INFO, "jbus broker %s: %" PRIu64 " publishers, %" PRIu64 " subscribers "
+              "(%" PRIu64 " subscriptions to %" PRIu64 " prefixes); in %" PRIu64 " messages "
+              "%" PRIu64 " bytes, forwarded %" PRIu64 " messages %" PRIu64 " bytes, "
+              "%" PRIu64 " deliveries; uptime %" PRIu64 " ms; disconnects: %" PRIu64
+              " publishers, %" PRIu64 " subscribers, %" PRIu64 " cut by the broker; "
+              "%" PRIu64 " oversized messages, %" PRIu64 " announcements in, %" PRIu64
+              " sent again%s%s%s",
+              what, stats->publishers, stats->subscribers, stats->subscriptions,
+              stats->prefixes, stats->messages_in, stats->bytes_in, stats->messages_out,
+              stats->bytes_out, stats->deliveries, stats->uptime_ms, stats->disconnects,
+              stats->subscriber_disconnects, stats->cut, stats->oversized, stats->announcements,
+              stats->reannounced, inspected, keys, journal);
 }

@@ -56,6 +56,7 @@
 #include "broker_stats.h"
 #include "inspect.h"
 #include "refusal.h"
+#include "text.h"
 
 //  Messages moved from one socket before the loop polls again: enough to
 //  amortize zmq_poll, few enough that the other direction, the pipe and
@@ -66,8 +67,9 @@
 #define s_REPLY_MAX JB__BROKER_STATS_JSON_MAX
 
 //  Items the actor polls at most: the pipe, the frontend, the backend, the
-//  frontend's monitor, control, ZAP and two more monitors.
-#define s_ITEMS_MAX 8
+//  frontend's monitor, control, ZAP, two more monitors and the monitoring
+//  endpoint's socket.
+#define s_ITEMS_MAX 9
 
 //  What the actor polls: the fixed items first, then the optional ones,
 //  where they exist, at the indices named (-1 where they do not).
@@ -75,8 +77,11 @@ enum { s_PIPE, s_FRONTEND, s_BACKEND, s_MONITOR };
 typedef struct {
     zmq_pollitem_t items [s_ITEMS_MAX];
     int count;
-    int control, zap, backend_monitor, control_monitor;
+    int control, zap, backend_monitor, control_monitor, monitoring;
 } s_poller_t;
+
+static void
+    s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *msg);
 
 //  --------------------------------------------------------------------------
 
@@ -84,6 +89,10 @@ jb__forwarder_t *
 jb__forwarder_new(void)
 {
     jb__forwarder_t *self = (jb__forwarder_t *) calloc(1, sizeof *self);
+    if (self && !(self->roster = jb__roster_new())) {
+        free(self);
+        self = NULL;
+    }
     if (self) {
         zmq_msg_init(&self->msg);
         for (size_t index = 0; index < JB_BROKER_FRAMES_MAX + 1; index++)
@@ -112,6 +121,7 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
         zsock_destroy(&self->frontend);
         zsock_destroy(&self->backend);
         zsock_destroy(&self->control);
+        zsock_destroy(&self->monitoring);
         //  Last: while a CURVE socket is open, its handler must be there
         jb__guard_destroy(&self->guard);
         jb__log_once_destroy(&self->peers);
@@ -119,6 +129,7 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
         jb__retained_destroy(&self->retained);
         zsock_destroy(&self->journal_feed);
         free(self->journal_filters);
+        jb__roster_destroy(&self->roster);
         zmq_msg_close(&self->msg);
         for (size_t index = 0; index < JB_BROKER_FRAMES_MAX + 1; index++)
             zmq_msg_close(&self->frames[index]);
@@ -203,6 +214,11 @@ s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uin
         bytes += zmq_msg_size(frame);
         more = zmq_msg_more(frame);
     }
+    if (!jb__roster_published(self->roster, &frames[0], bytes)) {
+        //  A new publisher's accept not read yet
+        s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
+        jb__roster_published(self->roster, &frames[0], bytes);
+    }
     *announcement_p = count == 3 && self->max_frames >= 3
                    && jb__announce_marks(zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]));
     if (*announcement_p)
@@ -284,7 +300,7 @@ s_journaled(const jb__forwarder_t *self, zmq_msg_t *topic)
 
 //  Send the count frames of a message held whole (at most max_frames), of
 //  bytes in all, to subscribers and count them out: an event in
-//  messages_out; an announcement is not counted again, and a final one
+//  messages_out, and in deliveries once for each subscriber it matches; an announcement is not counted again, and a final one
 //  is kept. An event to journal goes to the recorder first, as a copy
 //  (sending empties the frames), never waiting: a full queue costs the
 //  journal the event, counted, not the subscribers. Returns -1 when the
@@ -298,6 +314,9 @@ s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t 
     if (self->journal_feed_handle && !announcement && s_journaled(self, &frames[0])
     &&  !jb__recorder_record(self->journal_feed_handle, frames, count))
         s_journal_dropped(self);
+    //  Before sending, which empties the frames
+    uint64_t matched = jb__roster_delivered(self->roster, zmq_msg_data(&frames[0]),
+                                            zmq_msg_size(&frames[0]), bytes);
     for (size_t index = 0; index < count; index++)
         if (s_send(&frames[index], self->backend_handle,
                    ZMQ_DONTWAIT | (index + 1 < count? ZMQ_SNDMORE: 0)) == -1)
@@ -305,6 +324,8 @@ s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t 
     if (!announcement) {
         self->stats.messages_out++;
         self->stats.bytes_out += bytes;
+        self->stats.deliveries += matched;
+        self->stats.bytes_delivered += matched * bytes;
     }
     return 0;
 }
@@ -321,7 +342,7 @@ s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t 
 //  descriptor and stay.
 
 static bool
-s_sender_disconnect(zmq_msg_t *first)
+s_sender_disconnect(jb__roster_t *roster, zmq_msg_t *first)
 {
     int fd = zmq_msg_get(first, ZMQ_SRCFD);
     int type = 0;
@@ -342,7 +363,10 @@ s_sender_disconnect(zmq_msg_t *first)
         if (!inet_ntop(address.ss_family, host, text, sizeof text) || !peer || !streq(peer, text))
             return false;
     }
-    return shutdown(fd, SHUT_RDWR) == 0;
+    if (shutdown(fd, SHUT_RDWR) == -1)
+        return false;
+    jb__roster_cut(roster, fd);
+    return true;
 }
 
 //  Refuse a message past a bound, of count frames and bytes, whose frames
@@ -353,7 +377,7 @@ static void
 s_oversized_refuse(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
 {
     self->stats.oversized++;
-    bool disconnected = s_sender_disconnect(&frames[0]);
+    bool disconnected = s_sender_disconnect(self->roster, &frames[0]);
     const char *peer = zmq_msg_gets(&frames[0], "Peer-Address");
     if (!peer)
         peer = "";
@@ -477,17 +501,41 @@ s_forward_inspected(jb__forwarder_t *self, zmq_msg_t *frames)
 }
 
 //  --------------------------------------------------------------------------
+//  A connection to the socket of role ended, as end says: counted by how.
+//  A refused one was counted when its handshake failed.
+
+static void
+s_connection_ended(jb__forwarder_t *self, jb__role_t role, jb__roster_end_t end)
+{
+    if (end == JB__ROSTER_CUT)
+        self->stats.cut++;
+    else
+    if (end != JB__ROSTER_REFUSED) {
+        if (role == JB__ROLE_PUBLISHERS)
+            self->stats.disconnects++;
+        else
+        if (role == JB__ROLE_SUBSCRIBERS)
+            self->stats.subscriber_disconnects++;
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Read what a socket monitor (monitor, of the socket of role) has
 //  reported, until nothing is left: the loop polls the frontend monitor's
 //  ZMQ_FD, which signals again only once the socket has been read dry.
 //  That is at most the monitor's and the PAIR's high-water marks of
 //  events. An event is two frames: 6 bytes (uint16 event, uint32 value),
-//  then the endpoint. Publisher disconnects are counted; failed handshakes
-//  go to the guard. The events are read rather than assumed.
+//  then the endpoint. Connections accepted and ended go to the roster;
+//  failed handshakes are counted, and go to the guard. A failed
+//  handshake's event carries no descriptor, but libzmq reports it just
+//  before the end of its connection, from the same I/O thread: the next
+//  end on that socket is the refused one.
 
 static void
 s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *msg)
 {
+    const int failed = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                     | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
     while (true) {
         if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
             return;
@@ -497,32 +545,44 @@ s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t 
             memcpy(&kind, zmq_msg_data(msg), sizeof kind);
             memcpy(&value, (const uint8_t *) zmq_msg_data(msg) + sizeof kind, sizeof value);
         }
-        if (kind == ZMQ_EVENT_DISCONNECTED && role == JB__ROLE_PUBLISHERS)
-            self->stats.disconnects++;
+        if (kind == ZMQ_EVENT_ACCEPTED)
+            jb__roster_accepted(self->roster, (int) value, role, zclock_time());
         else
-        if (self->zap && jb__zap_handshake_failed(self->zap, role, kind, value))
-            self->stats.auth_failures++;
+        if (kind == ZMQ_EVENT_DISCONNECTED) {
+            if (self->handshake_failed[role])
+                jb__roster_refused(self->roster, (int) value);
+            self->handshake_failed[role] = false;
+            s_connection_ended(self, role, jb__roster_disconnected(self->roster, (int) value));
+        }
+        else
+        if (kind & failed) {
+            self->handshake_failed[role] = true;
+            if (!self->zap || jb__zap_handshake_failed(self->zap, role, kind, value))
+                self->stats.auth_failures++;
+        }
         while (zmq_msg_more(msg))
             if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
                 return;
     }
 }
 
-//  Every monitor: the frontend's and, with CURVE, the others.
+//  Every monitor: the frontend's, the backend's and, with CURVE, the
+//  control socket's.
 static void
 s_monitors_read(jb__forwarder_t *self, zmq_msg_t *msg)
 {
     s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, msg);
-    if (self->backend_monitor)
-        s_monitor_read(self, zsock_resolve(self->backend_monitor), JB__ROLE_SUBSCRIBERS, msg);
+    s_monitor_read(self, zsock_resolve(self->backend_monitor), JB__ROLE_SUBSCRIBERS, msg);
     if (self->control_monitor)
         s_monitor_read(self, zsock_resolve(self->control_monitor), JB__ROLE_CONTROL, msg);
 }
 
 //  --------------------------------------------------------------------------
 //  Forward up to s_BATCH subscription messages from subscribers to
-//  publishers. XPUB passes only the first subscription to a prefix and
-//  the last unsubscription from it: publishers hear of a topic once.
+//  publishers. The XPUB passes every subscription (ZMQ_XPUB_VERBOSE) and
+//  the last unsubscription from a prefix; the roster counts subscribers,
+//  and publishers hear of a prefix only when its first subscriber comes
+//  and its last goes, as they would from a plain XPUB.
 
 static int
 s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
@@ -530,18 +590,18 @@ s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
     for (int message = 0; message < s_BATCH; message++) {
         if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
-        //  Byte 0 is 1 for subscribe, 0 for unsubscribe; read it before
-        //  sending empties the frame.
-        int kind = zmq_msg_size(msg) > 0? *(const uint8_t *) zmq_msg_data(msg): -1;
+        //  Byte 0 is 1 for subscribe, 0 for unsubscribe
+        const uint8_t *data = (const uint8_t *) zmq_msg_data(msg);
+        size_t size = zmq_msg_size(msg);
+        int kind = size > 0 && !zmq_msg_more(msg)? data[0]: -1;
+        if (kind == 1 && !jb__roster_subscribe(self->roster, msg, data + 1, size - 1))
+            continue;           //  publishers have heard of it
+        if (kind == 0)
+            jb__roster_unsubscribe(self->roster, msg, data + 1, size - 1, true);
         uint64_t bytes;
         bool sent;
         if (s_relay(msg, self->backend_handle, self->frontend_handle, &bytes, &sent))
             return -1;
-        if (kind == 1)
-            self->stats.subscriptions++;
-        else
-        if (kind == 0)
-            self->stats.unsubscriptions++;
     }
     return 0;
 }
@@ -587,8 +647,13 @@ s_subscription_inspect(jb__forwarder_t *self, zmq_msg_t *msg)
     size_t size = zmq_msg_size(msg);
     jb__ledger_decision_t decision = jb__ledger_decide(self->ledger, data, size,
                                                        zmq_msg_gets(msg, "User-Id"));
-    if (decision.option)
+    if (decision.option) {
         zmq_setsockopt(self->backend_handle, decision.option, data + 1, size - 1);
+        if (decision.option == ZMQ_SUBSCRIBE)
+            jb__roster_subscribe(self->roster, msg, data + 1, size - 1);
+        else
+            jb__roster_unsubscribe(self->roster, msg, data + 1, size - 1, decision.forward);
+    }
     if (decision.refused)
         self->stats.forbidden_subscriptions++;
     if (decision.notify)
@@ -601,10 +666,6 @@ s_subscription_inspect(jb__forwarder_t *self, zmq_msg_t *msg)
     while (rc == -1 && zmq_errno() == EINTR);
     if (rc == -1)
         return zmq_errno() == ETERM? -1: 0;
-    if (data[0] == 1)
-        self->stats.subscriptions++;
-    else
-        self->stats.unsubscriptions++;
     return 0;
 }
 
@@ -639,6 +700,11 @@ s_stats_snapshot(jb__forwarder_t *self)
     s_monitors_read(self, &msg);
     zmq_msg_close(&msg);
     jb_broker_stats_t stats = self->stats;
+    jb__roster_counts_t counts = jb__roster_counts(self->roster);
+    stats.publishers = counts.publishers;
+    stats.subscribers = counts.subscribers;
+    stats.subscriptions = counts.subscriptions;
+    stats.prefixes = counts.prefixes;
     stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
     if (self->recorder) {
         const jb__recorder_counters_t *counters = jb__recorder_counters(self->recorder);
@@ -669,42 +735,92 @@ s_log_stats(jb__forwarder_t *self, const char *what)
 }
 
 //  --------------------------------------------------------------------------
-//  Answer up to s_BATCH control requests. REP strips the envelope and drops
-//  requests without one; what reaches us is the body, which is "STATS" or
-//  is answered with an error. Every frame is read, so that the socket is
-//  ready for the reply, whatever a peer sent.
+//  The answer to a request of size bytes: STATS (the counters), CONNZ
+//  (the connections) or SUBSZ (the subscriptions), as JSON, freshly
+//  allocated, or NULL when out of memory.
+
+static char *
+s_answer(jb__forwarder_t *self, const void *request, size_t size)
+{
+    if (size == 5 && memcmp(request, "STATS", 5) == 0) {
+        jb_broker_stats_t stats = s_stats_snapshot(self);
+        char *reply = (char *) malloc(s_REPLY_MAX);
+        if (reply)
+            jb__broker_stats_json(&stats, self->retained? jb__retained_size(self->retained): 0,
+                                  self->strict, self->guard != NULL, reply, s_REPLY_MAX);
+        return reply;
+    }
+    bool connections = size == 5 && memcmp(request, "CONNZ", 5) == 0;
+    if (connections || (size == 5 && memcmp(request, "SUBSZ", 5) == 0)) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        s_monitors_read(self, &msg);        //  who came and went till now
+        zmq_msg_close(&msg);
+        return connections?
+            jb__roster_connections_json(self->roster, self->guard? jb__guard_rules(self->guard)
+                                                                 : NULL, zclock_time()):
+            jb__roster_subscriptions_json(self->roster, zclock_time());
+    }
+    static const char unknown [] = "{\"error\":\"unknown request\"}";
+    return jb__strndup(unknown, sizeof unknown - 1);
+}
+
+//  Answer up to s_BATCH requests on socket, a REP: the control endpoint,
+//  or the monitoring endpoint's inproc socket. REP strips the envelope and
+//  drops requests without one; what reaches us is the body. Every frame
+//  is read, so that the socket is ready for the reply, whatever a peer
+//  sent; a request of more than one frame is unknown.
 
 static void
-s_control_serve(jb__forwarder_t *self, zmq_msg_t *msg)
+s_requests_serve(jb__forwarder_t *self, void *socket, zmq_msg_t *msg)
 {
     for (int request = 0; request < s_BATCH; request++) {
-        if (s_recv(msg, self->control_handle, ZMQ_DONTWAIT) == -1)
+        if (s_recv(msg, socket, ZMQ_DONTWAIT) == -1)
             return;
-        bool is_stats = !zmq_msg_more(msg) && zmq_msg_size(msg) == 5
-                     && memcmp(zmq_msg_data(msg), "STATS", 5) == 0;
+        bool single = !zmq_msg_more(msg);
+        char *reply = s_answer(self, zmq_msg_data(msg), single? zmq_msg_size(msg): 0);
         while (zmq_msg_more(msg))
-            if (s_recv(msg, self->control_handle, ZMQ_DONTWAIT) == -1)
+            if (s_recv(msg, socket, ZMQ_DONTWAIT) == -1) {
+                free(reply);
                 return;
-        char reply [s_REPLY_MAX];
-        int size;
-        if (is_stats) {
-            jb_broker_stats_t stats = s_stats_snapshot(self);
-            size = jb__broker_stats_json(&stats, self->retained? jb__retained_size(self->retained)
-                                                              : 0,
-                                         self->strict, self->guard != NULL, reply, sizeof reply);
-        }
-        else
-            size = snprintf(reply, sizeof reply, "{\"error\":\"unknown request\"}");
-        assert(size > 0 && (size_t) size < sizeof reply);
+            }
+        static const char no_memory [] = "{\"error\":\"out of memory\"}";
+        const char *text = reply? reply: no_memory;
         int rc;
         do
-            rc = zmq_send(self->control_handle, reply, (size_t) size, ZMQ_DONTWAIT);
+            rc = zmq_send(socket, text, strlen(text), ZMQ_DONTWAIT);
         while (rc == -1 && zmq_errno() == EINTR);
+        free(reply);
     }
 }
 
 //  --------------------------------------------------------------------------
+//  A reload's policy for connections already made: a key still in the
+//  clients directory, with a right on its side, and a subscriber's every
+//  prefix still allowed (a refusal notice topic is the broker's own).
+
+static bool
+s_key_kept(const char *key, jb__role_t role, void *arg)
+{
+    jb__forwarder_t *self = (jb__forwarder_t *) arg;
+    const jb__rule_t *rule = jb__rules_find(jb__guard_rules(self->guard), key);
+    return jb__zap_knows(self->zap, key)
+        && jb__rule_has_right(rule, role == JB__ROLE_PUBLISHERS? JB_BROKER_PUBLISH
+                                                               : JB_BROKER_SUBSCRIBE);
+}
+
+static bool
+s_prefix_kept(const char *key, const void *prefix, size_t size, void *arg)
+{
+    jb__forwarder_t *self = (jb__forwarder_t *) arg;
+    return jb__refusal_is_topic(prefix, size)
+        || jb__rule_allows(jb__rules_find(jb__guard_rules(self->guard), key),
+                           JB_BROKER_SUBSCRIBE, prefix, size);
+}
+
 //  A command from the owner on the actor pipe. Returns false on "$TERM".
+//  A reload's rules reach the guard, and connections they no longer allow
+//  are cut.
 
 static bool
 s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
@@ -731,8 +847,15 @@ s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
         if (frame && zframe_size(frame) == sizeof rules)
             memcpy(&rules, zframe_data(frame), sizeof rules);
         zframe_destroy(&frame);
-        if (rules && self->guard)
+        if (rules && self->guard) {
             jb__guard_reload(self->guard, &rules);
+            jb__roster_policy_t policy = { s_key_kept, s_prefix_kept, self };
+            size_t cut = jb__roster_cut_unkept(self->roster, &policy);
+            if (cut)
+                jb_log(JB_LOG_INFO, "reload: cut %zu connections whose keys left curve_clients "
+                       "or lost a right they used; they may connect again under the new rules",
+                       cut);
+        }
         jb__rules_destroy(&rules);
         zsock_signal(pipe, 0);
     }
@@ -766,15 +889,18 @@ s_poller_init(s_poller_t *poller, jb__forwarder_t *self, zsock_t *pipe)
             [s_MONITOR] = { NULL, monitor_fd, ZMQ_POLLIN, 0 },
         },
         .count = s_MONITOR + 1,
-        .control = -1, .zap = -1, .backend_monitor = -1, .control_monitor = -1
+        .control = -1, .zap = -1, .backend_monitor = -1, .control_monitor = -1,
+        .monitoring = -1
     };
     void *optional [] = {
         self->control_handle, self->zap? jb__zap_handle(self->zap): NULL,
-        self->backend_monitor? zsock_resolve(self->backend_monitor): NULL,
-        self->control_monitor? zsock_resolve(self->control_monitor): NULL
+        zsock_resolve(self->backend_monitor),
+        self->control_monitor? zsock_resolve(self->control_monitor): NULL,
+        self->monitoring? zsock_resolve(self->monitoring): NULL
     };
     int *index [] = {
-        &poller->control, &poller->zap, &poller->backend_monitor, &poller->control_monitor
+        &poller->control, &poller->zap, &poller->backend_monitor, &poller->control_monitor,
+        &poller->monitoring
     };
     for (size_t item = 0; item < sizeof optional / sizeof optional[0]; item++)
         if (optional[item]) {
@@ -824,6 +950,12 @@ s_poll(jb__forwarder_t *self, s_poller_t *poller)
 static int
 s_sockets_serve(jb__forwarder_t *self, const s_poller_t *poller)
 {
+    //  A connection's accept is reported before anything it sends can be
+    //  read: the monitor first, so that the roster knows the subscriber
+    //  (for a publisher, s_message_receive reads it when needed)
+    if (s_readable(poller, s_BACKEND))
+        s_monitor_read(self, poller->items[poller->backend_monitor].socket,
+                       JB__ROLE_SUBSCRIBERS, &self->msg);
     if (s_readable(poller, s_BACKEND)
     &&  (self->ledger? s_forward_subscriptions_inspected(self, &self->msg)
                      : s_forward_subscriptions(self, &self->msg)) == -1)
@@ -843,7 +975,9 @@ s_sockets_serve(jb__forwarder_t *self, const s_poller_t *poller)
         s_monitor_read(self, poller->items[poller->control_monitor].socket, JB__ROLE_CONTROL,
                        &self->msg);
     if (s_readable(poller, poller->control))
-        s_control_serve(self, &self->msg);
+        s_requests_serve(self, self->control_handle, &self->msg);
+    if (s_readable(poller, poller->monitoring))
+        s_requests_serve(self, poller->items[poller->monitoring].socket, &self->msg);
     return 0;
 }
 

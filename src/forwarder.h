@@ -19,6 +19,7 @@
 #include "recorder.h"
 #include "replay.h"
 #include "retained.h"
+#include "roster.h"
 
 typedef struct jb__forwarder jb__forwarder_t;
 
@@ -38,9 +39,16 @@ struct jb__forwarder {
                                         //  authorisation; NULL without
     jb__zap_t *zap;                     //  CURVE: the guard's ZAP handler
     jb__ledger_t *ledger;               //  and subscription ledger, borrowed
-    zsock_t *backend_monitor;           //  CURVE: PAIRs, the backend's and the
-    zsock_t *control_monitor;           //  control socket's monitors (NULL
-                                        //  without CURVE or control)
+    zsock_t *backend_monitor;           //  PAIR: the backend's socket monitor
+    zsock_t *control_monitor;           //  CURVE: PAIR, the control socket's
+                                        //  monitor (NULL without CURVE or
+                                        //  control)
+    bool handshake_failed [JB__ROLE_COUNT];     //  a socket's monitor
+                                        //  reported a failed handshake whose
+                                        //  connection's end is still to come
+    jb__roster_t *roster;               //  the connections and subscriptions
+    zsock_t *monitoring;                //  REP on inproc for the monitoring
+                                        //  endpoint's thread, or NULL
     jb_broker_stats_t stats;            //  counters; uptime_ms filled on read
     int64_t started_ms;                 //  zclock_mono() at start
     int stats_interval_ms;              //  0 = no periodic line

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "jbus/log.h"
+#include "log.h"
 #include "error.h"
 #include "text.h"
 
@@ -109,21 +110,18 @@ jb_log_set_syslog(bool syslog)
     pthread_mutex_unlock(&s_mutex);
 }
 
-//  "2026-12-07T20:42:04.123+00:00" into time_text (32 bytes).
-static void
-s_timestamp(char *time_text, size_t size)
+void
+jb__log_time(int64_t time_ms, char *text, size_t size)
 {
-    struct timeval now;
-    gettimeofday(&now, NULL);
     struct tm local;
-    time_t seconds = now.tv_sec;
+    time_t seconds = (time_t) (time_ms / 1000);
     localtime_r(&seconds, &local);
     long offset = local.tm_gmtoff / 60;    //  minutes east of UTC
     char sign = offset < 0? '-': '+';
     if (offset < 0)
         offset = -offset;
-    size_t used = strftime(time_text, size, "%Y-%m-%dT%H:%M:%S", &local);
-    snprintf(time_text + used, size - used, ".%03ld%c%02ld:%02ld", (long) now.tv_usec / 1000,
+    size_t used = strftime(text, size, "%Y-%m-%dT%H:%M:%S", &local);
+    snprintf(text + used, size - used, ".%03ld%c%02ld:%02ld", (long) (time_ms % 1000),
              sign, offset / 60, offset % 60);
 }
 
@@ -137,8 +135,10 @@ jb_log(jb_log_level_t level, const char *format, ...)
     va_start(args, format);
     vsnprintf(text, sizeof text, format, args);
     va_end(args);
-    char time_text [40];
-    s_timestamp(time_text, sizeof time_text);
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    char time_text [JB__LOG_TIME_MAX];
+    jb__log_time((int64_t) now.tv_sec * 1000 + now.tv_usec / 1000, time_text, sizeof time_text);
     static const char letters [] = "EWID";
     static const int priorities [] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
     int index = level >= JB_LOG_ERROR && level <= JB_LOG_DEBUG? (int) level: JB_LOG_ERROR;

@@ -9,6 +9,7 @@
     a loop: the next message is simply tried again.
     ========================================================================= */
 
+#include <cjson/cJSON.h>
 #include <czmq.h>
 
 #include "jbus.h"
@@ -347,4 +348,58 @@ jb__recorder_journal(jb__recorder_t *self)
 {
     assert(self);
     return self->journal;
+}
+
+//  --------------------------------------------------------------------------
+//  INFO and /journalz.
+
+typedef struct {
+    cJSON *consumers;
+    uint64_t last;
+} s_info_t;
+
+static void
+s_consumer_add(const char *name, uint64_t sequence, void *arg)
+{
+    s_info_t *info = (s_info_t *) arg;
+    cJSON *consumer = cJSON_CreateObject();
+    if (consumer && cJSON_AddStringToObject(consumer, "name", name)
+    &&  cJSON_AddNumberToObject(consumer, "position", (double) sequence)
+    &&  cJSON_AddNumberToObject(consumer, "lag", (double) (info->last > sequence?
+                                                           info->last - sequence: 0)))
+        cJSON_AddItemToArray(info->consumers, consumer);
+    else
+        cJSON_Delete(consumer);
+}
+
+char *
+jb__recorder_info_json(jb__journal_t *journal, const jb__recorder_counters_t *counters)
+{
+    assert(journal);
+    assert(counters);
+    jb__journal_info_t state;
+    if (jb__journal_info(journal, &state))
+        return NULL;
+    cJSON *root = cJSON_CreateObject();
+    s_info_t info = { cJSON_CreateArray(), state.last };
+    char *text = NULL;
+    if (root && info.consumers) {
+        cJSON_AddNumberToObject(root, "first", (double) state.first);
+        cJSON_AddNumberToObject(root, "last", (double) state.last);
+        cJSON_AddNumberToObject(root, "count", (double) state.count);
+        cJSON_AddNumberToObject(root, "bytes", (double) state.bytes);
+        cJSON_AddNumberToObject(root, "oldest_ms", (double) state.oldest_ms);
+        cJSON_AddNumberToObject(root, "map_bytes", (double) state.map_bytes);
+        cJSON_AddNumberToObject(root, "committed", (double) atomic_load(&counters->journaled));
+        cJSON_AddNumberToObject(root, "commits", (double) atomic_load(&counters->commits));
+        cJSON_AddNumberToObject(root, "lost", (double) atomic_load(&counters->lost));
+        cJSON_AddNumberToObject(root, "trimmed", (double) atomic_load(&counters->trimmed));
+        jb__journal_each_position(journal, s_consumer_add, &info);
+        cJSON_AddItemToObject(root, "consumers", info.consumers);
+        info.consumers = NULL;
+        text = cJSON_PrintUnformatted(root);
+    }
+    cJSON_Delete(info.consumers);
+    cJSON_Delete(root);
+    return text;
 }

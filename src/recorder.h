@@ -98,4 +98,12 @@ const jb__recorder_counters_t *
 jb__journal_t *
     jb__recorder_journal(jb__recorder_t *self);
 
+//  The journal's state and its durable consumers with their lag, as the
+//  replay endpoint's INFO and /journalz give them (docs/replay.md), read
+//  from journal in any thread, with the writer's counters: JSON, freshly
+//  allocated (free() it), or NULL when the journal cannot be read or
+//  memory is short.
+char *
+    jb__recorder_info_json(jb__journal_t *journal, const jb__recorder_counters_t *counters);
+
 #endif

@@ -379,50 +379,13 @@ s_acknowledge(jb__replay_t *self, zframe_t *identity, const jb__replay_request_t
 
 //  INFO: the journal's state and its durable consumers, as JSON.
 static void
-s_position_add(const char *name, uint64_t sequence, void *arg)
-{
-    cJSON *consumer = cJSON_CreateObject();
-    if (consumer && cJSON_AddStringToObject(consumer, "name", name)
-    &&  cJSON_AddNumberToObject(consumer, "position", (double) sequence))
-        cJSON_AddItemToArray((cJSON *) arg, consumer);
-    else
-        cJSON_Delete(consumer);
-}
-
-static void
 s_info(jb__replay_t *self, zframe_t *identity)
 {
-    jb__journal_info_t info;
-    if (jb__journal_info(self->journal, &info)) {
-        s_error(self, identity, "the journal cannot be read");
-        return;
-    }
-    cJSON *root = cJSON_CreateObject();
-    cJSON *consumers = cJSON_CreateArray();
-    char *text = NULL;
-    if (root && consumers) {
-        cJSON_AddNumberToObject(root, "first", (double) info.first);
-        cJSON_AddNumberToObject(root, "last", (double) info.last);
-        cJSON_AddNumberToObject(root, "count", (double) info.count);
-        cJSON_AddNumberToObject(root, "bytes", (double) info.bytes);
-        cJSON_AddNumberToObject(root, "oldest_ms", (double) info.oldest_ms);
-        cJSON_AddNumberToObject(root, "map_bytes", (double) info.map_bytes);
-        cJSON_AddNumberToObject(root, "committed",
-                                (double) atomic_load(&self->recorder->journaled));
-        cJSON_AddNumberToObject(root, "commits", (double) atomic_load(&self->recorder->commits));
-        cJSON_AddNumberToObject(root, "lost", (double) atomic_load(&self->recorder->lost));
-        cJSON_AddNumberToObject(root, "trimmed", (double) atomic_load(&self->recorder->trimmed));
-        jb__journal_each_position(self->journal, s_position_add, consumers);
-        cJSON_AddItemToObject(root, "consumers", consumers);
-        consumers = NULL;
-        text = cJSON_PrintUnformatted(root);
-    }
-    cJSON_Delete(consumers);
-    cJSON_Delete(root);
+    char *text = jb__recorder_info_json(self->journal, self->recorder);
     if (text)
         s_send_text(self, identity, "INFO", text);
     else
-        s_error(self, identity, "out of memory");
+        s_error(self, identity, "the journal cannot be read");
     free(text);
 }
 

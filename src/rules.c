@@ -273,6 +273,13 @@ jb__rule_key(const jb__rule_t *rule)
     return rule->key;
 }
 
+const char *
+jb__rule_name(const jb__rule_t *rule)
+{
+    assert(rule);
+    return rule->name;
+}
+
 void
 jb__rule_client(const jb__rule_t *rule, const char *key, char *text, size_t capacity)
 {

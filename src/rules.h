@@ -81,6 +81,10 @@ bool
 const char *
     jb__rule_key(const jb__rule_t *rule);
 
+//  The rule's name, "" when it has none. Borrowed from the table.
+const char *
+    jb__rule_name(const jb__rule_t *rule);
+
 //  The client for the log, from its rule (may be NULL) and the key seen:
 //  "name (key K)", or "key K" when the rule has no name, written into
 //  text (truncated to capacity).

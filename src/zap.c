@@ -484,6 +484,14 @@ jb__zap_handshake_failed(jb__zap_t *self, jb__role_t role, uint16_t event, uint3
 
 //  --------------------------------------------------------------------------
 
+bool
+jb__zap_knows(const jb__zap_t *self, const char *key)
+{
+    assert(self);
+    assert(key);
+    return zhashx_lookup(self->keys, key) != NULL;
+}
+
 void
 jb__zap_reread(jb__zap_t *self)
 {

@@ -58,6 +58,11 @@ void
 void
     jb__zap_reread(jb__zap_t *self);
 
+//  True when key (40 characters of Z85) has a certificate in the clients
+//  directory as last read.
+bool
+    jb__zap_knows(const jb__zap_t *self, const char *key);
+
 //  Make socket (a libzmq handle, not yet bound) a CURVE server for role,
 //  with the broker's key, under the domain this handler answers for.
 //  Returns 0 or a JB_E* code with error filled.

@@ -738,7 +738,7 @@ test_sigterm_stops_the_broker_cleanly(void **state)
                  outcome.err);
     assert_true(took < s_STOP_MS);
     assert_non_null(strstr(outcome.err, "SIGTERM received, stopping"));
-    if (!strstr(outcome.err, "jbus broker stopped: in 1 messages"))
+    if (!strstr(outcome.err, "jbus broker stopped: ") || !strstr(outcome.err, "; in 1 messages"))
         fail_msg("no stop line with the counters in: %s", outcome.err);
     testproc_outcome_free(&outcome);
 
@@ -895,7 +895,8 @@ test_jbus_pub_in_both_modes_and_jbus_stats_agree_with_the_wire(void **state)
     } counters [] = {
         { frontend, "messages_in", 5 }, { frontend, "bytes_in", (double) wire_size },
         { backend, "messages_out", 5 }, { backend, "bytes_out", (double) wire_size },
-        { backend, "subscriptions", 1 }, { backend, "unsubscriptions", 0 },
+        { backend, "deliveries", 5 }, { backend, "subscriptions", 1 },
+        { backend, "subscribers", 1 }, { backend, "prefixes", 1 },
     };
     for (size_t index = 0; index < sizeof counters / sizeof counters[0]; index++) {
         const cJSON *number = cJSON_GetObjectItemCaseSensitive(counters[index].object,
@@ -914,7 +915,8 @@ test_jbus_pub_in_both_modes_and_jbus_stats_agree_with_the_wire(void **state)
     assert_int_equal(outcome.status, 0);
     if (!strstr(outcome.out, "in           5 messages, ")
     ||  !strstr(outcome.out, "out          5 messages, ")
-    ||  !strstr(outcome.out, "subscriptions 1, unsubscriptions 0"))
+    ||  !strstr(outcome.out, "delivered    5 messages, ")
+    ||  !strstr(outcome.out, "1 subscribers (1 subscriptions to 1 prefixes)"))
         fail_msg("jbus stats printed no table of the counters: %s", outcome.out);
     testproc_outcome_free(&outcome);
     //  --watch: a header, then a line of rates per interval, --count times

@@ -57,13 +57,7 @@ s_broker_start(testproc_broker_t *broker, const testproc_broker_t *same_endpoint
 static void
 s_journal_remove(void)
 {
-    const char *files [] = { "data.mdb", "lock.mdb", "jbus.lock" };
-    for (size_t index = 0; index < 3; index++) {
-        char path [PATH_MAX];
-        testproc_format(path, sizeof path, "%s/%s", s_journal, files[index]);
-        unlink(path);
-    }
-    rmdir(s_journal);
+    testproc_journal_remove(s_journal);
 }
 
 static void

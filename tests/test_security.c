@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <czmq.h>
+#include <inttypes.h>
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
@@ -292,14 +293,15 @@ s_expect_nothing(zsock_t *socket, const char *who)
     }
 }
 
-//  Ask the control endpoint for STATS as client (s_CLIENTS: without keys);
-//  the parsed answer, or NULL when none came within timeout_ms.
+//  Ask the control endpoint for command (STATS, CONNZ) as client
+//  (s_CLIENTS: without keys); the parsed answer, or NULL when none came
+//  within timeout_ms.
 static cJSON *
-s_stats(const char *endpoint, int client, int timeout_ms)
+s_ask(const char *endpoint, int client, const char *command, int timeout_ms)
 {
     zsock_t *request = s_socket(ZMQ_REQ, endpoint, client, NULL, NULL);
     zsock_set_rcvtimeo(request, timeout_ms);
-    assert_int_equal(zstr_send(request, "STATS"), 0);
+    assert_int_equal(zstr_send(request, command), 0);
     char *reply = zstr_recv(request);
     zsock_destroy(&request);
     cJSON *root = reply? cJSON_Parse(reply): NULL;
@@ -307,6 +309,12 @@ s_stats(const char *endpoint, int client, int timeout_ms)
         assert_non_null(root);
     zstr_free(&reply);
     return root;
+}
+
+static cJSON *
+s_stats(const char *endpoint, int client, int timeout_ms)
+{
+    return s_ask(endpoint, client, "STATS", timeout_ms);
 }
 
 static uint64_t
@@ -1541,6 +1549,139 @@ test_sighup_reloads_the_rules_and_a_bad_config_keeps_them(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  A reload applies to connections already made: dave's subscriber, which
+//  holds jerry.audit., is cut when the rules take that right away, and
+//  its reconnection is refused the prefix; once his certificate leaves
+//  the clients directory, a reload cuts him again and he is let in no
+//  more. /connz names each connection by its key's rule.
+
+//  The connection of key in CONNZ (to delete with root), or NULL.
+static const cJSON *
+s_connection_of(const cJSON *root, const char *key)
+{
+    const cJSON *connection;
+    cJSON_ArrayForEach(connection, cJSON_GetObjectItemCaseSensitive(root, "connections")) {
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(connection, "key");
+        if (cJSON_IsString(item) && streq(item->valuestring, key))
+            return connection;
+    }
+    return NULL;
+}
+
+//  Wait until STATS' counter name (top level) reaches at least value.
+static void
+s_counter_wait(const char *control, const char *name, uint64_t value)
+{
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (true) {
+        cJSON *root = s_stats(control, s_CAROL, s_DEADLINE_MS);
+        assert_non_null(root);
+        uint64_t now = s_counter(root, NULL, name);
+        cJSON_Delete(root);
+        if (now >= value)
+            return;
+        if (zclock_mono() > deadline)
+            fail_msg("%s stayed at %" PRIu64 ", below %" PRIu64, name, now, value);
+        zclock_sleep(20);
+    }
+}
+
+static void
+test_a_reload_cuts_the_connections_the_new_rules_no_longer_allow(void **state)
+{
+    (void) state;
+    char path [PATH_MAX];
+    testproc_format(path, sizeof path, "%s/cut.cfg", testproc_directory);
+    s_write_dave_config(path, "jerry.audit.", false);
+    const char *args [] = { "--config", path, "--frontend", "tcp://127.0.0.1:*",
+                            "--backend", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+                            "--stats-interval", "0", NULL };
+    testproc_broker_t program;
+    testproc_broker_start(args, &program);
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.linger_ms = 0;
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_public_key = s_certs[s_CAROL].public_key;
+    options.curve_secret_key = s_certs[s_CAROL].secret_key;
+    jb_error_t error;
+    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
+    if (!carol)
+        fail_msg("carol: %s", error.message);
+    jb_subscriber_t *dave = s_jbus_subscriber(program.backend, s_DAVE, s_broker_cert.public_key,
+                                              &error);
+    if (!dave)
+        fail_msg("dave: %s", error.message);
+    assert_int_equal(jb_subscriber_subscribe(dave, "jerry.audit.", NULL), 0);
+    int rc = JB_ETIMEDOUT;
+    for (int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+         rc == JB_ETIMEDOUT && zclock_mono() < deadline; ) {
+        jb_event_t *event = jb_event_new("jerry.audit.entry.made", "/jerry/audit");
+        assert_int_equal(jb_publisher_publish(carol, event, NULL), 0);
+        jb_event_destroy(&event);
+        jb_event_t *received = NULL;
+        rc = jb_subscriber_recv(dave, 100, &received, &error);
+        jb_event_destroy(&received);
+    }
+    assert_int_equal(rc, 0);
+
+    //  /connz's view over control: both, named by their rules
+    cJSON *connz = s_ask(program.control, s_CAROL, "CONNZ", s_DEADLINE_MS);
+    assert_non_null(connz);
+    const cJSON *connection = s_connection_of(connz, s_certs[s_DAVE].public_key);
+    assert_non_null(connection);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(connection, "name")->valuestring, "dave");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(connection, "side")->valuestring,
+                        "subscriber");
+    connection = s_connection_of(connz, s_certs[s_CAROL].public_key);
+    assert_non_null(connection);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(connection, "name")->valuestring,
+                        "carol");
+    cJSON_Delete(connz);
+
+    //  The rules take jerry.audit. away: dave's connection is cut, and
+    //  when he comes back the prefix is refused
+    s_write_dave_config(path, "jerry.billing.", false);
+    assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+    s_expect_logged(&program, "reload: cut 1 connections", 1);
+    s_counter_wait(program.control, "cut", 1);
+    rc = JB_ETIMEDOUT;
+    for (int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+         rc != JB_EDENIED && zclock_mono() < deadline; ) {
+        jb_event_t *event = jb_event_new("jerry.audit.entry.made", "/jerry/audit");
+        assert_int_equal(jb_publisher_publish(carol, event, NULL), 0);
+        jb_event_destroy(&event);
+        jb_event_t *received = NULL;
+        rc = jb_subscriber_recv(dave, 100, &received, &error);
+        jb_event_destroy(&received);
+        //  events queued before the cut may still arrive
+        assert_true(rc == 0 || rc == JB_ETIMEDOUT || rc == JB_EDENIED);
+    }
+    assert_int_equal(rc, JB_EDENIED);
+
+    //  His certificate leaves the directory: cut again, and let in no more
+    char certificate [PATH_MAX];
+    testproc_format(certificate, sizeof certificate, "%s/%s", s_clients_dir, s_names[s_DAVE]);
+    assert_int_equal(unlink(certificate), 0);
+    assert_int_equal(kill(program.process.pid, SIGHUP), 0);
+    s_expect_logged(&program, "reloaded: 2 client rules", 2);
+    s_counter_wait(program.control, "cut", 2);
+    s_counter_wait(program.control, "auth_failures", 1);
+    connz = s_ask(program.control, s_CAROL, "CONNZ", s_DEADLINE_MS);
+    assert_non_null(connz);
+    assert_null(s_connection_of(connz, s_certs[s_DAVE].public_key));
+    cJSON_Delete(connz);
+
+    jb_subscriber_destroy(&dave);
+    jb_publisher_destroy(&carol);
+    free(s_broker_stop(&program));
+    unlink(path);
+    if (jb_curve_cert_save(&s_certs[s_DAVE], certificate, s_names[s_DAVE], false, &error))
+        fail_msg("dave's certificate back: %s", error.message);
+}
+
+//  --------------------------------------------------------------------------
 //  bob subscribes to jerry.work_tracking. (his right) and jerry.billing.
 //  (not his): recv returns JB_EDENIED naming jerry.billing., once, and
 //  then his events; dave, subscribed to jerry.billing. (his right), hears
@@ -1795,6 +1936,9 @@ main(void)
             testproc_reap_children),
         cmocka_unit_test_teardown(test_a_refused_key_is_told_at_once_as_an_authorization_violation,
                                   testproc_reap_children),
+        cmocka_unit_test_teardown(
+            test_a_reload_cuts_the_connections_the_new_rules_no_longer_allow,
+            testproc_reap_children),
         cmocka_unit_test_teardown(test_sighup_reloads_the_rules_and_a_bad_config_keeps_them,
                                   testproc_reap_children),
         cmocka_unit_test_teardown(test_a_refused_subscription_is_told_to_its_subscriber_alone,

@@ -80,6 +80,7 @@ typedef struct {
     char backend [JB_BROKER_ENDPOINT_MAX];
     char control [JB_BROKER_ENDPOINT_MAX];      //  "" for none
     char replay [JB_BROKER_ENDPOINT_MAX];       //  "" for none
+    char http [JB_BROKER_ENDPOINT_MAX];         //  "" for none
 } testproc_broker_t;
 
 //  --------------------------------------------------------------------------
@@ -378,6 +379,10 @@ testproc_broker_try_start(const char *const *args, testproc_broker_t *broker,
                        broker->replay) >= 3) {
         snprintf(broker->control, sizeof broker->control, "%s",
                  streq(control, "none")? "": control);
+        const char *http = strstr(line, " http=");
+        broker->http[0] = '\0';
+        if (http)
+            sscanf(http, " http=%255s", broker->http);
         free(line);
         return true;
     }
@@ -507,6 +512,20 @@ testproc_expect_subscription(zsock_t *observer, const char *prefix, int timeout_
             return;
     }
     fail_msg("no subscription to \"%s\" reached the broker's frontend", prefix);
+}
+
+//  --------------------------------------------------------------------------
+//  Remove a journal directory at path (a stopped broker's), its files first.
+static inline void
+testproc_journal_remove(const char *path)
+{
+    const char *files [] = { "data.mdb", "lock.mdb", "jbus.lock" };
+    for (size_t index = 0; index < sizeof files / sizeof files[0]; index++) {
+        char file [PATH_MAX];
+        testproc_format(file, sizeof file, "%s/%s", path, files[index]);
+        unlink(file);
+    }
+    rmdir(path);
 }
 
 #endif

@@ -135,7 +135,7 @@ typedef struct {
     const char *curve_clients;  //  directory of the certificates of the
                                 //  clients let in; required with curve_cert,
                                 //  read again when it changes
-    char *owned [10];           //  private: copies made by _set and _load
+    char *owned [12];           //  private: copies made by _set and _load
     struct jb_broker_rules *rules;      //  private: made by _allow and _load
     int max_frames;             //  most frames in a message from a
                                 //  publisher, 1..JB_BROKER_FRAMES_MAX
@@ -184,6 +184,17 @@ typedef struct {
                                 //  "debug" (jbus/log.h); NULL for info
     const char *log_file;       //  likewise: the file the log is appended
                                 //  to; NULL or "" for stderr
+    const char *http;           //  the monitoring endpoint (HTTP: /varz,
+                                //  /connz, /subsz, /journalz, /metrics and
+                                //  a status page at /; docs/monitoring.md),
+                                //  "ADDR:PORT", or "PORT" for loopback; a
+                                //  port of 0 picks a free one; NULL or ""
+                                //  for none (the default)
+    const char *http_token;     //  a bearer token every request for data
+                                //  must carry ("Authorization: Bearer
+                                //  TOKEN"); NULL or "" for none. With CURVE
+                                //  on, a monitoring endpoint without a
+                                //  token must be on loopback
 } jb_broker_config_t;
 
 //  The largest max_frames: a message's frames are held until its last is
@@ -194,23 +205,32 @@ typedef struct {
 typedef struct {
     uint64_t messages_in;       //  messages received from publishers
     uint64_t bytes_in;          //  their bytes, all frames
-    uint64_t messages_out;      //  of those, messages handed to the backend,
-                                //  which copies each to every matching
-                                //  subscriber (and silently skips one that
-                                //  is sndhwm messages behind)
+    uint64_t messages_out;      //  of those, messages forwarded: each counts
+                                //  once, however many subscribers got it
     uint64_t bytes_out;         //  their bytes, all frames
-    uint64_t subscriptions;     //  subscribe messages passed to publishers
-    uint64_t unsubscriptions;   //  unsubscribe messages passed to publishers
+    uint64_t deliveries;        //  messages forwarded times the subscriber
+                                //  connections whose prefixes matched: what
+                                //  the backend queued (it silently skips a
+                                //  subscriber sndhwm messages behind)
+    uint64_t bytes_delivered;   //  their bytes
+    uint64_t publishers;        //  publisher connections now (tcp, ipc)
+    uint64_t subscribers;       //  subscriber connections now (tcp, ipc;
+                                //  inproc subscribers are not counted)
+    uint64_t subscriptions;     //  (subscriber, prefix) pairs now
+    uint64_t prefixes;          //  distinct prefixes subscribed now
     uint64_t uptime_ms;         //  time since the broker started
     uint64_t rejected;          //  strict mode: messages from publishers
                                 //  dropped for not fitting the binding;
                                 //  with CURVE, also structured messages
                                 //  whose JSON type is not their topic
                                 //  (counted in messages_in, not _out)
-    uint64_t disconnects;       //  publisher connections that ended, for
-                                //  any reason: the peer closed or died, a
-                                //  frame above max_message_size, a missed
-                                //  heartbeat, a failed handshake
+    uint64_t disconnects;       //  publisher connections that ended
+                                //  normally: the peer closed or died, or
+                                //  missed its heartbeats
+    uint64_t subscriber_disconnects;    //  likewise, subscriber connections
+    uint64_t cut;               //  connections the broker cut: a message
+                                //  past the bounds, a key removed from
+                                //  curve_clients (not in disconnects)
     uint64_t auth_failures;     //  CURVE: connections refused at the
                                 //  handshake, on any socket: no keys, the
                                 //  wrong server key, a key not let in (a
@@ -338,6 +358,10 @@ JB_EXPORT const char *
 //  The replay endpoint, "" when there is none (no journal, or replay off).
 JB_EXPORT const char *
     jb_broker_endpoint_replay(const jb_broker_t *self);
+//  The monitoring endpoint (HTTP) as bound, "127.0.0.1:8222", "" when
+//  there is none.
+JB_EXPORT const char *
+    jb_broker_endpoint_http(const jb_broker_t *self);
 
 //  Reload: check config, then apply its client rules and read the CURVE
 //  clients directory again, for handshakes, publishing and subscriptions
