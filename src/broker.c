@@ -553,7 +553,7 @@ jb_broker_reload(jb_broker_t *self, const jb_broker_config_t *config, jb_error_t
         jb__rules_destroy(&none);
     }
     jb_log(JB_LOG_INFO, "reloaded: %zu client rules, the clients directory read again; "
-           "subscriptions granted before stay", count);
+           "connections they no longer allow are cut", count);
     return 0;
 }
 

@@ -105,6 +105,15 @@ static const s_key_t s_keys [] = {
 
 #define s_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
 
+//  An endpoint that may be "" (none): the control, replay and monitoring
+//  endpoints.
+static bool
+s_optional(const s_key_t *entry)
+{
+    return entry->owned == s_OWNED_CONTROL || entry->owned == s_OWNED_REPLAY
+        || entry->owned == s_OWNED_HTTP;
+}
+
 //  The public config names the type of its rules, struct jb_broker_rules,
 //  without defining it; this is it: a box around the table, whose own
 //  type stays private.
@@ -288,8 +297,7 @@ jb_broker_config_set(jb_broker_config_t *config, const char *key, const char *va
             return jb__broker_error(error, JB_ECONFIG, key,
                                     "path \"%.60s...\" is longer than %d bytes",
                                     value, JB_BROKER_PATH_MAX - 1);
-        if (*value == '\0' && entry->kind == s_STRING && entry->owned != s_OWNED_CONTROL
-        &&  entry->owned != s_OWNED_REPLAY)
+        if (*value == '\0' && entry->kind == s_STRING && !s_optional(entry))
             return jb__broker_error(error, JB_ECONFIG, key, "\"\" is not an endpoint");
         char *copy = jb__strndup(value, strlen(value));
         if (!copy)
@@ -567,9 +575,7 @@ jb__broker_config_check(const jb_broker_config_t *config, jb_error_t *error)
         if (entry->kind == s_STRING) {
             const char *value;
             memcpy(&value, field, sizeof value);
-            bool optional = entry->owned == s_OWNED_CONTROL || entry->owned == s_OWNED_REPLAY
-                         || entry->owned == s_OWNED_HTTP;
-            if (!optional && (!value || *value == '\0'))
+            if (!s_optional(entry) && (!value || *value == '\0'))
                 return jb__broker_error(error, JB_ECONFIG, entry->key,
                                         "%s: no endpoint given", entry->key);
             if (value && strlen(value) >= JB_BROKER_ENDPOINT_MAX)
