@@ -552,8 +552,8 @@ jb_broker_reload(jb_broker_t *self, const jb_broker_config_t *config, jb_error_t
             jb__replay_reload(self->replay, rules? rules: none);
         jb__rules_destroy(&none);
     }
-    jb_log(JB_LOG_INFO, "reloaded: %zu client rules, the clients directory read again; "
-           "connections they no longer allow are cut", count);
+    jb_log(JB_LOG_INFO, "reloaded: %zu client rules, the clients directory read again",
+           count);
     return 0;
 }
 

@@ -60,16 +60,6 @@ s_journal_remove(void)
     testproc_journal_remove(s_journal);
 }
 
-static void
-s_broker_stop(testproc_broker_t *broker)
-{
-    kill(broker->process.pid, SIGTERM);
-    testproc_outcome_t outcome;
-    testproc_wait(&broker->process, s_DEADLINE_MS, &outcome);
-    assert_int_equal(outcome.status, 0);
-    testproc_outcome_free(&outcome);
-}
-
 //  The journal's INFO, as JSON (to delete).
 static cJSON *
 s_info(const char *replay)
@@ -315,7 +305,7 @@ test_a_durable_subscriber_killed_midway_resumes_after_its_last_acknowledgement(v
     free(before.subjects);
     free(after.subjects);
     jb_publisher_destroy(&publisher);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     s_journal_remove();
 }
 
@@ -406,7 +396,7 @@ test_a_stalled_subscriber_repairs_every_event_it_lost_from_the_journal(void **st
     free(received.subjects);
     jb_subscriber_destroy(&reader);
     jb_publisher_destroy(&publisher);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     s_journal_remove();
 }
 
@@ -570,7 +560,7 @@ test_a_broker_killed_under_load_restarts_on_its_journal_and_loses_only_the_uncom
 
     free(reader.received.subjects);
     jb_subscriber_destroy(&reader.subscriber);
-    s_broker_stop(&again);
+    testproc_broker_stop(&again);
     s_journal_remove();
 }
 
@@ -624,7 +614,7 @@ test_a_new_durable_name_starts_at_replay_start_a_known_one_where_it_left_off(voi
     assert_int_equal(numbers[0], 11);
     assert_int_equal(numbers[1], 12);
     jb_publisher_destroy(&publisher);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     s_journal_remove();
 }
 
@@ -674,7 +664,7 @@ test_a_durable_consumer_acknowledging_explicitly_resumes_after_its_ack(void **st
     assert_int_equal(jb_subscriber_ack(live, &error), JB_EINVAL);
     jb_subscriber_destroy(&live);
     jb_publisher_destroy(&publisher);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     s_journal_remove();
 }
 
@@ -780,7 +770,7 @@ test_unstamped_events_are_deduplicated_at_the_seam_by_source_and_id(void **state
 
     jb_subscriber_destroy(&subscriber);
     zsock_destroy(&pub);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     s_journal_remove();
 }
 
@@ -811,7 +801,7 @@ test_jbus_pub_waits_for_room_rather_than_drop_at_a_full_queue(void **state)
     cJSON *info = s_info(broker.replay);
     assert_int_equal(s_info_number(info, "count"), 50000);
     cJSON_Delete(info);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     s_journal_remove();
 }
 

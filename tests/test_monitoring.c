@@ -132,16 +132,6 @@ s_metric(const char *metrics, const char *series)
 
 //  --------------------------------------------------------------------------
 
-static void
-s_broker_stop(testproc_broker_t *broker)
-{
-    kill(broker->process.pid, SIGTERM);
-    testproc_outcome_t outcome;
-    testproc_wait(&broker->process, s_DEADLINE_MS, &outcome);
-    assert_int_equal(outcome.status, 0);
-    testproc_outcome_free(&outcome);
-}
-
 static jb_publisher_t *
 s_publisher(const char *endpoint)
 {
@@ -342,7 +332,7 @@ test_every_endpoint_reports_what_happened(void **state)
     jb_publisher_destroy(&publisher);
     jb_subscriber_destroy(&first);
     jb_subscriber_destroy(&second);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
     testproc_journal_remove(journal);
 }
 
@@ -379,7 +369,7 @@ test_a_bearer_token_guards_every_data_endpoint(void **state)
     s_response_t page = s_http(broker.http, "GET", "/", NULL);
     assert_int_equal(page.status, 200);
     s_response_free(&page);
-    s_broker_stop(&broker);
+    testproc_broker_stop(&broker);
 
     //  A token too short is no guard: refused at start
     const char *short_args [] = { "--http", "0", "--http-token", "abc", NULL };

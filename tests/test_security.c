@@ -1476,6 +1476,24 @@ s_expect_logged(const testproc_broker_t *broker, const char *text, int times)
     }
 }
 
+//  carol's publisher on program's frontend, with her keys.
+static jb_publisher_t *
+s_carol_publisher(const testproc_broker_t *program)
+{
+    jb_publisher_options_t options;
+    jb_publisher_options_defaults(&options);
+    options.connect_timeout_ms = s_DEADLINE_MS;
+    options.linger_ms = 0;
+    options.curve_server_key = s_broker_cert.public_key;
+    options.curve_public_key = s_certs[s_CAROL].public_key;
+    options.curve_secret_key = s_certs[s_CAROL].secret_key;
+    jb_error_t error;
+    jb_publisher_t *carol = jb_publisher_new(program->frontend, &options, &error);
+    if (!carol)
+        fail_msg("carol: %s", error.message);
+    return carol;
+}
+
 //  dave subscribes to prefix on a new connection and waits for carol's
 //  event of type: 0 when it came, JB_EDENIED when the broker refused it.
 static int
@@ -1514,17 +1532,7 @@ test_sighup_reloads_the_rules_and_a_bad_config_keeps_them(void **state)
                             "--stats-interval", "0", NULL };
     testproc_broker_t program;
     testproc_broker_start(args, &program);
-    jb_publisher_options_t options;
-    jb_publisher_options_defaults(&options);
-    options.connect_timeout_ms = s_DEADLINE_MS;
-    options.linger_ms = 0;
-    options.curve_server_key = s_broker_cert.public_key;
-    options.curve_public_key = s_certs[s_CAROL].public_key;
-    options.curve_secret_key = s_certs[s_CAROL].secret_key;
-    jb_error_t error;
-    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
-    if (!carol)
-        fail_msg("carol: %s", error.message);
+    jb_publisher_t *carol = s_carol_publisher(&program);
     assert_int_equal(s_dave_hears(&program, carol, "jerry.audit.", "jerry.audit.entry.made"),
                      JB_EDENIED);
 
@@ -1598,17 +1606,8 @@ test_a_reload_cuts_the_connections_the_new_rules_no_longer_allow(void **state)
                             "--stats-interval", "0", NULL };
     testproc_broker_t program;
     testproc_broker_start(args, &program);
-    jb_publisher_options_t options;
-    jb_publisher_options_defaults(&options);
-    options.connect_timeout_ms = s_DEADLINE_MS;
-    options.linger_ms = 0;
-    options.curve_server_key = s_broker_cert.public_key;
-    options.curve_public_key = s_certs[s_CAROL].public_key;
-    options.curve_secret_key = s_certs[s_CAROL].secret_key;
     jb_error_t error;
-    jb_publisher_t *carol = jb_publisher_new(program.frontend, &options, &error);
-    if (!carol)
-        fail_msg("carol: %s", error.message);
+    jb_publisher_t *carol = s_carol_publisher(&program);
     jb_subscriber_t *dave = s_jbus_subscriber(program.backend, s_DAVE, s_broker_cert.public_key,
                                               &error);
     if (!dave)

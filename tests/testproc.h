@@ -414,6 +414,18 @@ testproc_broker_start(const char *const *args, testproc_broker_t *broker)
     }
 }
 
+//  Stop a broker program with SIGTERM, as ops do; fails the test unless it
+//  exits 0 within the deadline.
+static inline void
+testproc_broker_stop(testproc_broker_t *broker)
+{
+    kill(broker->process.pid, SIGTERM);
+    testproc_outcome_t outcome;
+    testproc_wait(&broker->process, TESTPROC_DEADLINE_MS, &outcome);
+    assert_int_equal(outcome.status, 0);
+    testproc_outcome_free(&outcome);
+}
+
 //  --------------------------------------------------------------------------
 //  Wait up to timeout_ms for ZMQ_EVENT_DISCONNECTED on monitor, a PAIR
 //  connected to a zmq_socket_monitor endpoint; other events are skipped.
