@@ -3,7 +3,10 @@
 
     Formatting only: the forwarder owns and counts; this says it. jbus
     stats, tests and operators read the JSON's names, so a name once
-    published stays.
+    published stays. One broke before any release (0.1.0, issue 12):
+    backend.subscriptions counted subscribe messages passed to publishers,
+    and now counts the subscriptions held, one per subscriber and prefix;
+    backend.unsubscriptions went with it.
     ========================================================================= */
 
 #include <assert.h>

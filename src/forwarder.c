@@ -510,7 +510,7 @@ s_connection_ended(jb__forwarder_t *self, jb__role_t role, jb__roster_end_t end)
     if (end == JB__ROSTER_CUT)
         self->stats.cut++;
     else
-    if (end != JB__ROSTER_REFUSED) {
+    if (end != JB__ROSTER_REFUSED && end != JB__ROSTER_DISPLACED) {
         if (role == JB__ROLE_PUBLISHERS)
             self->stats.disconnects++;
         else
@@ -545,14 +545,21 @@ s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t 
             memcpy(&kind, zmq_msg_data(msg), sizeof kind);
             memcpy(&value, (const uint8_t *) zmq_msg_data(msg) + sizeof kind, sizeof value);
         }
-        if (kind == ZMQ_EVENT_ACCEPTED)
-            jb__roster_accepted(self->roster, (int) value, role, zclock_time());
+        if (kind == ZMQ_EVENT_ACCEPTED) {
+            jb__roster_end_t displaced = jb__roster_accepted(self->roster, (int) value, role,
+                                                             zclock_time());
+            if (displaced != JB__ROSTER_UNKNOWN)
+                s_connection_ended(self, role == JB__ROLE_PUBLISHERS? JB__ROLE_SUBSCRIBERS
+                                                                   : JB__ROLE_PUBLISHERS,
+                                   displaced);
+        }
         else
         if (kind == ZMQ_EVENT_DISCONNECTED) {
             if (self->handshake_failed[role])
                 jb__roster_refused(self->roster, (int) value);
             self->handshake_failed[role] = false;
-            s_connection_ended(self, role, jb__roster_disconnected(self->roster, (int) value));
+            s_connection_ended(self, role, jb__roster_disconnected(self->roster, (int) value,
+                                                                   role));
         }
         else
         if (kind & failed) {
@@ -596,8 +603,10 @@ s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
         int kind = size > 0 && !zmq_msg_more(msg)? data[0]: -1;
         if (kind == 1 && !jb__roster_subscribe(self->roster, msg, data + 1, size - 1))
             continue;           //  publishers have heard of it
-        if (kind == 0)
-            jb__roster_unsubscribe(self->roster, msg, data + 1, size - 1, true);
+        //  The XPUB passes only a prefix's last unsubscription, and one
+        //  from a prefix its connection never held
+        if (kind == 0 && !jb__roster_unsubscribe(self->roster, msg, data + 1, size - 1, true))
+            continue;
         uint64_t bytes;
         bool sent;
         if (s_relay(msg, self->backend_handle, self->frontend_handle, &bytes, &sent))
@@ -849,6 +858,11 @@ s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
         zframe_destroy(&frame);
         if (rules && self->guard) {
             jb__guard_reload(self->guard, &rules);
+            //  Who is still connected, so that no descriptor is stale
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            s_monitors_read(self, &msg);
+            zmq_msg_close(&msg);
             jb__roster_policy_t policy = { s_key_kept, s_prefix_kept, self };
             size_t cut = jb__roster_cut_unkept(self->roster, &policy);
             if (cut)

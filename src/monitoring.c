@@ -128,6 +128,8 @@ s_actor_ask(jb__monitoring_t *self, const char *command)
             return NULL;
         }
         zsock_set_linger(self->dealer, 0);
+        //  An actor that is gone, or answers none, must not hang the server
+        zsock_set_sndtimeo(self->dealer, s_ACTOR_TIMEOUT_MS);
     }
     uint64_t number = ++self->request;
     if (zmq_send(zsock_resolve(self->dealer), &number, sizeof number, ZMQ_SNDMORE) == -1

@@ -34,9 +34,15 @@
 //  listed (it still works). Far above any RLIMIT_NOFILE a broker is given.
 #define s_FD_MAX (1 << 20)
 
-//  Most topics whose subscribers are kept; past it the list starts again,
-//  so that a stream of ever new types cannot grow it.
+//  Most topics whose subscribers are kept; past it the lists start again,
+//  so that a stream of ever new types cannot grow them. Each new topic,
+//  and each topic after a change of who subscribes to what, costs one pass
+//  over the subscribers' prefixes on the forwarding path.
 #define s_TOPICS_MAX 4096
+
+//  Most descriptors the topics' lists hold together before they start
+//  again: 4 MB, whatever the number of subscribers.
+#define s_CACHED_MAX (1 << 20)
 
 //  The pseudo-connection of every inproc subscriber, apart from the array.
 #define s_INPROC (-1)
@@ -72,10 +78,13 @@ struct jb__roster {
     s_connection_t *inproc;         //  NULL until an inproc subscriber
     jb__roster_counts_t counts;
     zhashx_t *prefix_counts;        //  s_bytes_t -> subscribers, as uintptr_t
+    zhashx_t *told;                 //  s_bytes_t, the prefixes publishers
+                                    //  were told of (a set)
     zhashx_t *topics;               //  s_bytes_t -> s_topic_t
     uint64_t generation;            //  bumped at every change of who
                                     //  subscribes to what
     s_topic_t *last_topic;          //  the last one looked up
+    size_t cached;                  //  descriptors the topics' lists hold
 };
 
 //  --------------------------------------------------------------------------
@@ -157,10 +166,11 @@ jb__roster_new(void)
     jb__roster_t *self = (jb__roster_t *) calloc(1, sizeof *self);
     if (self) {
         self->prefix_counts = s_table_new();
+        self->told = s_table_new();
         self->topics = s_table_new();
         if (self->topics)
             zhashx_set_destructor(self->topics, s_topic_free);
-        if (!self->prefix_counts || !self->topics)
+        if (!self->prefix_counts || !self->told || !self->topics)
             jb__roster_destroy(&self);
     }
     return self;
@@ -187,6 +197,7 @@ jb__roster_destroy(jb__roster_t **self_p)
         free(self->connections);
         s_connection_free(&self->inproc);
         zhashx_destroy(&self->prefix_counts);
+        zhashx_destroy(&self->told);
         zhashx_destroy(&self->topics);
         free(self);
         *self_p = NULL;
@@ -233,6 +244,9 @@ s_peer_read(int fd, char *peer, size_t capacity)
     }
 }
 
+static jb__roster_end_t
+    s_forget(jb__roster_t *self, int fd);
+
 static s_connection_t *
 s_connection_new(int fd, jb__role_t role, int64_t now_ms)
 {
@@ -252,13 +266,13 @@ s_connection_new(int fd, jb__role_t role, int64_t now_ms)
     return connection;
 }
 
-void
+jb__roster_end_t
 jb__roster_accepted(jb__roster_t *self, int fd, jb__role_t role, int64_t now_ms)
 {
     assert(self);
     if (fd < 0 || fd >= s_FD_MAX
     ||  (role != JB__ROLE_PUBLISHERS && role != JB__ROLE_SUBSCRIBERS))
-        return;
+        return JB__ROSTER_UNKNOWN;
     if ((size_t) fd >= self->capacity) {
         size_t capacity = self->capacity? self->capacity: 64;
         while (capacity <= (size_t) fd)
@@ -266,14 +280,17 @@ jb__roster_accepted(jb__roster_t *self, int fd, jb__role_t role, int64_t now_ms)
         s_connection_t **grown = (s_connection_t **) realloc(self->connections,
                                                              capacity * sizeof *grown);
         if (!grown)
-            return;
+            return JB__ROSTER_UNKNOWN;
         memset(grown + self->capacity, 0, (capacity - self->capacity) * sizeof *grown);
         self->connections = grown;
         self->capacity = capacity;
     }
-    //  A descriptor reused before its end was read: the old one has ended
+    //  A descriptor the other socket's connection had, whose end that
+    //  socket's monitor has not told yet (each monitor tells its own
+    //  socket's events in order): it has ended
+    jb__roster_end_t displaced = JB__ROSTER_UNKNOWN;
     if (self->connections[fd])
-        jb__roster_disconnected(self, fd);
+        displaced = s_forget(self, fd);
     self->connections[fd] = s_connection_new(fd, role, now_ms);
     if (self->connections[fd]) {
         if (role == JB__ROLE_PUBLISHERS)
@@ -281,6 +298,7 @@ jb__roster_accepted(jb__roster_t *self, int fd, jb__role_t role, int64_t now_ms)
         else
             self->counts.subscribers++;
     }
+    return displaced;
 }
 
 void
@@ -348,13 +366,11 @@ s_prefixes_release(jb__roster_t *self, s_connection_t *connection)
     self->generation++;
 }
 
-jb__roster_end_t
-jb__roster_disconnected(jb__roster_t *self, int fd)
+//  Forget the connection at fd (there is one) and say how it ended.
+static jb__roster_end_t
+s_forget(jb__roster_t *self, int fd)
 {
-    assert(self);
-    s_connection_t *connection = s_find(self, fd);
-    if (!connection)
-        return JB__ROSTER_UNKNOWN;
+    s_connection_t *connection = self->connections[fd];
     jb__roster_end_t end = connection->end;
     s_prefixes_release(self, connection);
     if (connection->role == JB__ROLE_PUBLISHERS)
@@ -363,6 +379,18 @@ jb__roster_disconnected(jb__roster_t *self, int fd)
         self->counts.subscribers--;
     s_connection_free(&self->connections[fd]);
     return end;
+}
+
+jb__roster_end_t
+jb__roster_disconnected(jb__roster_t *self, int fd, jb__role_t role)
+{
+    assert(self);
+    s_connection_t *connection = s_find(self, fd);
+    if (!connection)
+        return JB__ROSTER_UNKNOWN;
+    if (connection->role != role)
+        return JB__ROSTER_DISPLACED;    //  the descriptor is another's now
+    return s_forget(self, fd);
 }
 
 //  --------------------------------------------------------------------------
@@ -415,45 +443,49 @@ jb__roster_subscribe(jb__roster_t *self, zmq_msg_t *msg, const void *prefix, siz
 {
     assert(self);
     s_bytes_t key = { size, (const unsigned char *) prefix };
-    uintptr_t count = s_prefix_count(self, &key);
     s_connection_t *connection = s_sender(self, msg, JB__ROLE_SUBSCRIBERS, true);
-    if (!connection) {
-        //  Not one the roster knows (its accept not read yet): the prefix
-        //  has a subscriber all the same
-        if (count == 0)
-            s_prefix_count_set(self, &key, 1);
-        return count == 0;
-    }
-    if (zhashx_lookup(connection->prefixes, &key))
-        return count == 0;
-    if (zhashx_insert(connection->prefixes, &key, (void *) 1) == 0)
-        s_prefix_count_set(self, &key, count + 1);
-    return count == 0;
+    if (connection && !zhashx_lookup(connection->prefixes, &key)
+    &&  zhashx_insert(connection->prefixes, &key, (void *) 1) == 0)
+        s_prefix_count_set(self, &key, s_prefix_count(self, &key) + 1);
+    //  Publishers hear of a prefix once, whoever holds it
+    if (zhashx_lookup(self->told, &key))
+        return false;
+    zhashx_insert(self->told, &key, (void *) 1);
+    return true;
 }
 
-void
+bool
 jb__roster_unsubscribe(jb__roster_t *self, zmq_msg_t *msg, const void *prefix, size_t size,
                        bool last)
 {
     assert(self);
     s_bytes_t key = { size, (const unsigned char *) prefix };
-    if (last) {
-        //  libzmq's (or the ledger's) word: nobody holds it
-        for (size_t fd = 0; fd < self->capacity; fd++)
-            if (self->connections[fd] && self->connections[fd]->prefixes)
-                zhashx_delete(self->connections[fd]->prefixes, &key);
-        if (self->inproc)
-            zhashx_delete(self->inproc->prefixes, &key);
-        s_prefix_count_set(self, &key, 0);
-        return;
-    }
     s_connection_t *connection = s_sender(self, msg, JB__ROLE_SUBSCRIBERS, false);
-    if (connection && zhashx_lookup(connection->prefixes, &key)) {
-        zhashx_delete(connection->prefixes, &key);
-        uintptr_t count = s_prefix_count(self, &key);
-        if (count)
-            s_prefix_count_set(self, &key, count - 1);
+    if (connection) {
+        if (zhashx_lookup(connection->prefixes, &key)) {
+            zhashx_delete(connection->prefixes, &key);
+            uintptr_t count = s_prefix_count(self, &key);
+            if (count)
+                s_prefix_count_set(self, &key, count - 1);
+        }
+        else
+        if (s_prefix_count(self, &key) > 0)
+            //  libzmq passes an unsubscription from a prefix the
+            //  connection never held too: it must not take the prefix
+            //  from those who hold it
+            return false;
     }
+    if (!last)
+        return false;
+    //  libzmq's (or the ledger's) word: nobody holds it
+    for (size_t fd = 0; fd < self->capacity; fd++)
+        if (self->connections[fd] && self->connections[fd]->prefixes)
+            zhashx_delete(self->connections[fd]->prefixes, &key);
+    if (self->inproc)
+        zhashx_delete(self->inproc->prefixes, &key);
+    s_prefix_count_set(self, &key, 0);
+    zhashx_delete(self->told, &key);
+    return true;
 }
 
 //  --------------------------------------------------------------------------
@@ -473,24 +505,32 @@ s_connection_wants(const s_connection_t *connection, const s_bytes_t *topic)
 }
 
 //  The subscribers of topic as of now: fds, and s_INPROC for the inproc.
+//  Two passes, so that the list holds only what matched.
 static int
 s_topic_fill(jb__roster_t *self, s_topic_t *topic, const s_bytes_t *key)
 {
     size_t count = 0;
-    size_t capacity = (size_t) self->counts.subscribers + 1;
-    int *fds = (int *) malloc(capacity * sizeof *fds);
+    for (size_t fd = 0; fd < self->capacity; fd++) {
+        s_connection_t *connection = self->connections[fd];
+        count += connection && connection->prefixes && s_connection_wants(connection, key);
+    }
+    bool inproc = self->inproc && s_connection_wants(self->inproc, key);
+    int *fds = (int *) malloc((count + inproc + 1) * sizeof *fds);
     if (!fds)
         return -1;
-    for (size_t fd = 0; fd < self->capacity && count < capacity; fd++) {
+    size_t filled = 0;
+    for (size_t fd = 0; fd < self->capacity && filled < count; fd++) {
         s_connection_t *connection = self->connections[fd];
         if (connection && connection->prefixes && s_connection_wants(connection, key))
-            fds[count++] = (int) fd;
+            fds[filled++] = (int) fd;
     }
-    if (self->inproc && count < capacity && s_connection_wants(self->inproc, key))
-        fds[count++] = s_INPROC;
+    if (inproc)
+        fds[filled++] = s_INPROC;
+    self->cached -= topic->count;
+    self->cached += filled;
     free(topic->fds);
     topic->fds = fds;
-    topic->count = count;
+    topic->count = filled;
     topic->generation = self->generation;
     return 0;
 }
@@ -502,9 +542,10 @@ s_topic_find(jb__roster_t *self, const s_bytes_t *key)
         return self->last_topic;
     s_topic_t *topic = (s_topic_t *) zhashx_lookup(self->topics, key);
     if (!topic) {
-        if (zhashx_size(self->topics) >= s_TOPICS_MAX) {
+        if (zhashx_size(self->topics) >= s_TOPICS_MAX || self->cached >= s_CACHED_MAX) {
             self->last_topic = NULL;
             zhashx_purge(self->topics);
+            self->cached = 0;
         }
         topic = (s_topic_t *) calloc(1, sizeof *topic);
         if (!topic)
@@ -569,8 +610,12 @@ jb__roster_cut_unkept(jb__roster_t *self, const jb__roster_policy_t *policy)
     size_t cut = 0;
     for (size_t fd = 0; fd < self->capacity; fd++) {
         s_connection_t *connection = self->connections[fd];
-        if (connection && *connection->key && !s_connection_kept(connection, policy)
-        &&  shutdown((int) fd, SHUT_RDWR) == 0) {
+        if (!connection || !*connection->key || s_connection_kept(connection, policy))
+            continue;
+        //  The descriptor is still this connection's: the same peer
+        char peer [sizeof connection->peer];
+        s_peer_read((int) fd, peer, sizeof peer);
+        if (streq(peer, connection->peer) && shutdown((int) fd, SHUT_RDWR) == 0) {
             connection->end = JB__ROSTER_CUT;
             cut++;
         }

@@ -11,12 +11,15 @@
     and subscribers, deliveries, normal disconnects apart from refusals and
     cuts) read it.
 
-    It also holds the count of subscribers of each prefix, which decides
-    what the broker tells publishers: a prefix is subscribed upstream when
-    its first subscriber comes, and unsubscribed when libzmq says its last
-    has gone (the XPUB passes every subscription but only the last
-    unsubscription of a prefix, ZMQ_XPUB_VERBOSE). Subscribers in the same
-    process (inproc://) have no descriptor; they are one entry, "inproc".
+    It also holds what the broker has told publishers: a prefix is
+    subscribed upstream at its first subscription, and unsubscribed when
+    libzmq says its last holder has gone (the XPUB passes every
+    subscription but only the last unsubscription of a prefix,
+    ZMQ_XPUB_VERBOSE), as a plain XPUB would. The upstream XSUB counts
+    subscriptions, so a prefix told twice would never be withdrawn: the
+    set told is kept apart from the per-connection counts, which are for
+    display. Subscribers in the same process (inproc://) have no
+    descriptor; they are one entry, "inproc".
 
     The roster is the forwarder's alone: one thread. Not installed.
     ========================================================================= */
@@ -40,7 +43,9 @@ typedef enum {
     JB__ROSTER_REFUSED,         //  its handshake failed (CURVE refused it)
     JB__ROSTER_CUT,             //  the broker cut it: a limit, or its key
                                 //  removed
-    JB__ROSTER_UNKNOWN          //  a connection the roster never saw accepted
+    JB__ROSTER_UNKNOWN,         //  a connection the roster never saw accepted
+    JB__ROSTER_DISPLACED        //  one whose end was told when its descriptor
+                                //  was accepted again on the other socket
 } jb__roster_end_t;
 
 //  What the roster counts now.
@@ -61,8 +66,10 @@ void
 
 //  A connection accepted on the socket of role (publishers or
 //  subscribers), descriptor fd, at now_ms (wall clock): its peer address
-//  is read now.
-void
+//  is read now. When fd was still the other socket's connection (its
+//  monitor has not told its end yet), that one has ended: returns how
+//  (count it for the other role), else JB__ROSTER_UNKNOWN.
+jb__roster_end_t
     jb__roster_accepted(jb__roster_t *self, int fd, jb__role_t role, int64_t now_ms);
 
 //  The connection's handshake failed: its end will count as a refusal.
@@ -73,10 +80,11 @@ void
 void
     jb__roster_cut(jb__roster_t *self, int fd);
 
-//  The connection ended: forget it and say how it ended. A subscriber's
-//  subscriptions leave the counts of their prefixes.
+//  The connection at fd of the socket of role ended: forget it and say how
+//  it ended. A subscriber's subscriptions leave the counts of their
+//  prefixes. JB__ROSTER_DISPLACED when fd is now the other socket's.
 jb__roster_end_t
-    jb__roster_disconnected(jb__roster_t *self, int fd);
+    jb__roster_disconnected(jb__roster_t *self, int fd, jb__role_t role);
 
 //  A message of bytes from the publisher of first (its frame 0, whose
 //  metadata names the connection: ZMQ_SRCFD). On the forwarding path:
@@ -87,15 +95,20 @@ bool
 
 //  A subscription to the size bytes at prefix from the subscriber of msg
 //  (a subscription message off the XPUB, whose metadata names the
-//  connection). Returns true when no subscriber held the prefix before:
-//  publishers are to hear of it.
+//  connection). Returns true when publishers have not been told of the
+//  prefix: tell them. The set of prefixes told is apart from the
+//  connections' bookkeeping, so that publishers hear of a prefix exactly
+//  once between its first subscription and the XPUB's last unsubscription,
+//  whatever order the monitors' events are read in.
 bool
     jb__roster_subscribe(jb__roster_t *self, zmq_msg_t *msg, const void *prefix, size_t size);
 
 //  An unsubscription from prefix by the subscriber of msg; last when no
-//  subscriber holds the prefix any more (libzmq's word, or the ledger's):
-//  then it leaves every connection.
-void
+//  subscriber holds the prefix any more (libzmq's word, or the ledger's).
+//  Returns true when publishers are to be told, which is when last, unless
+//  the connection never held the prefix while others do (libzmq passes
+//  such an unsubscription too).
+bool
     jb__roster_unsubscribe(jb__roster_t *self, zmq_msg_t *msg, const void *prefix,
                            size_t size, bool last);
 

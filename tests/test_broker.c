@@ -429,6 +429,69 @@ test_broker_counts_messages_and_bytes_exactly(void **state)
 
 //  --------------------------------------------------------------------------
 
+//  Publishers hear of a prefix once while anyone holds it, and of its end
+//  once nobody does, however subscribers come and go: the upstream XSUB
+//  counts subscriptions, so one told twice would never be withdrawn. A
+//  subscriber that leaves as another subscribes is the race; a peer that
+//  unsubscribes from a prefix it never held must not take it from others.
+
+static void
+test_broker_tells_publishers_of_a_prefix_once_through_churn(void **state)
+{
+    (void) state;
+    jb_broker_config_t config;
+    s_config_any_port(&config);
+    jb_broker_t *broker = jb_broker_new(&config, NULL);
+    assert_non_null(broker);
+    zsock_t *publisher = s_socket(ZMQ_XPUB, jb_broker_endpoint_frontend(broker));
+    const char *backend = jb_broker_endpoint_backend(broker);
+    enum { s_ROUNDS = 100 };
+    for (int round = 0; round < s_ROUNDS; round++) {
+        zsock_t *leaving = s_subscriber(backend, "churn.");
+        if (round == 0)
+            s_expect_subscription(publisher, 1, "churn.");
+        zsock_t *coming = s_subscriber(backend, "churn.");
+        zsock_destroy(&leaving);            //  as the next one subscribes
+        zclock_sleep(round % 3);
+        zsock_destroy(&coming);
+        zsock_t *keeping = s_subscriber(backend, "churn.");
+        zsock_destroy(&keeping);
+    }
+    //  Everyone has gone: publishers hear so, and nothing after it
+    jb_broker_stats_t stats;
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while ((jb_broker_stats(broker, &stats), stats.subscribers > 0) && zclock_mono() < deadline)
+        zclock_sleep(10);
+    assert_int_equal(stats.subscribers, 0);
+    int last = -1;
+    zsock_set_rcvtimeo(publisher, 300);
+    for (zframe_t *frame; (frame = zframe_recv(publisher)); zframe_destroy(&frame))
+        if (zframe_size(frame) == 1 + strlen("churn."))
+            last = zframe_data(frame)[0];
+    assert_int_equal(last, 0);
+
+    //  A raw peer unsubscribes from what it never held: the holder keeps it
+    zsock_t *holder = s_subscriber(backend, "held.");
+    zsock_set_rcvtimeo(publisher, s_DEADLINE_MS);
+    s_expect_subscription(publisher, 1, "held.");
+    zsock_t *stranger = s_socket(ZMQ_XSUB, backend);
+    const char unsubscribe [] = "\0held.";
+    assert_int_equal(zmq_send(zsock_resolve(stranger), unsubscribe, sizeof unsubscribe - 1, 0),
+                     (int) sizeof unsubscribe - 1);
+    zsock_set_rcvtimeo(publisher, 300);
+    zframe_t *frame = zframe_recv(publisher);
+    if (frame)
+        fail_msg("publishers heard %s of \"held.\" from a peer that never held it",
+                 zframe_data(frame)[0]? "a subscription": "an unsubscription");
+    assert_int_equal(zsock_send(publisher, "ss", "held.it", "body"), 0);
+    s_expect_message(holder, "held.it", "body");
+
+    zsock_destroy(&stranger);
+    zsock_destroy(&holder);
+    zsock_destroy(&publisher);
+    jb_broker_destroy(&broker);
+}
+
 static void
 test_broker_reports_an_endpoint_in_use(void **state)
 {
@@ -2031,6 +2094,7 @@ main(void)
         cmocka_unit_test(test_broker_binds_ipc_endpoints),
         cmocka_unit_test(test_broker_routes_by_topic_prefix),
         cmocka_unit_test(test_broker_counts_messages_and_bytes_exactly),
+        cmocka_unit_test(test_broker_tells_publishers_of_a_prefix_once_through_churn),
         cmocka_unit_test(test_broker_reports_an_endpoint_in_use),
         cmocka_unit_test(test_config_load_reads_every_key),
         cmocka_unit_test(test_config_load_rejects_an_unknown_key),
