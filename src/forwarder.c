@@ -17,9 +17,13 @@
     message's publisher is disconnected (ZMQ_SRCFD, shutdown).
 
     Messages from publishers take one of two paths, chosen once per batch:
-    the fast path looks at nothing but the bounds, so that it costs what
-    zmq_proxy does; the inspected path, for strict mode and CURVE, applies a check
-    to each message and drops or forwards it on the check's decision. Its
+    the fast path looks at nothing but the bounds and the roster's
+    accounting (who sent it, how many subscribers it reached: about 400
+    instructions a message, most of them libzmq's metadata lookup, against
+    some 4,400 for the broker's whole path; callgrind, issue 12), so that
+    it costs little more than zmq_proxy does; the inspected path, for
+    strict mode and CURVE, applies a check to each message and drops or
+    forwards it on the check's decision. Its
     checks are the CURVE publish rule (the guard's, on frame 0) and strict
     mode's binding check, which receives the frames of a message into
     zmq_msg_ts, decodes them in place (jb_frame_t views into the received
