@@ -129,9 +129,12 @@ complete_words() {
         printf "%s\n" "${COMPREPLY[@]}"' \
         "$root/usr/share/bash-completion/completions/jbus" "$@"
 }
+#  The words first, then grep: with pipefail, grep -q leaving at its first
+#  match could fail the pipe by SIGPIPE on a writer still writing.
 expect_completion() {
-    local want=$1; shift
-    complete_words "$@" | grep -qx -- "$want" || fail "completing '$*' does not offer $want"
+    local want=$1 words; shift
+    words=$(complete_words "$@")
+    grep -qx -- "$want" <<<"$words" || fail "completing '$*' does not offer $want"
 }
 expect_completion bench jbus ''
 expect_completion keygen jbus help k
