@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #  test_bench_nats: the NATS peer of jbus bench (tests/bench_nats.c) carries
 #  every event of a frames file through a real nats-server, each role in a
-#  process of its own, and says so in its figures line.
+#  process of its own, and says so in its figures line; its run mode does the
+#  same on its own and reports in jbus bench's --csv columns.
 #  Usage: test_bench_nats.sh JBUS BENCH_NATS    (jbus for --dump-frames)
 #  Exit: 0 passed, 1 failed, 77 skipped (no nats-server, or no bench_nats:
 #  scripts/deps installs nats-server and libnats-dev).
@@ -58,4 +59,13 @@ wait "$sub"; status=$?
 grep -q "sub events=$count lost=0 " "$tmp/sub.out" || fail "not every event came: $(cat "$tmp/sub.out")"
 grep -q "pub events=$count " "$tmp/pub.out" || fail "pub said: $(cat "$tmp/pub.out")"
 echo "$name: ok: $(grep 'sub events' "$tmp/sub.out")"
+
+#  run: the server, sub and pub started by bench_nats itself, as scripts/bench
+#  runs it, in jbus bench's --csv columns
+row=$("$bench_nats" run --frames "$tmp/frames" --count 5000 --csv -q 2> "$tmp/run.err" | grep '^nats,') \
+    || fail "run: no figures: $(tail -3 "$tmp/run.err")"
+IFS=, read -r tool forwarder mode _ _ _ _ _ _ _ _ published delivered lost _ <<<"$row"
+[ "$tool,$forwarder,$mode,$published,$delivered,$lost" = "nats,nats-server,binary,5000,5000,0" ] \
+    || fail "run: $row"
+echo "$name: ok: run: 5000 of 5000 through its own nats-server"
 echo "$name: passed"
