@@ -16,27 +16,9 @@ skip() { echo "$name: SKIP: $*" >&2; exit 77; }
 command -v nats-server > /dev/null || skip "no nats-server (apt-get install nats-server)"
 [ -n "$bench_nats" ] && [ -x "$bench_nats" ] || skip "no bench_nats: libnats-dev was missing at configure time"
 
+# shellcheck source=tests/testproc.sh
+. "$(dirname "$0")/testproc.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jbus-test-bench-nats.XXXXXX") || fail "mktemp"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || continue
-        timeout 5 tail --pid="$pid" -f /dev/null || kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-#  until SECONDS COMMAND...: every 0.1 s until it succeeds, at most SECONDS
-until_ok() {
-    local tries=$(( $1 * 10 )); shift
-    while ! "$@"; do
-        tries=$((tries - 1)); [ "$tries" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
 
 "$jbus" bench --dump-frames "$tmp/frames" --mode binary > /dev/null 2>&1 || fail "jbus bench --dump-frames"
 #  a free port on loopback, which the server writes to its ports file

@@ -37,34 +37,10 @@ if [ -z "$chromium" ] || [ ! -x "$chromium" ]; then
 fi
 [ -x "$broker" ] && [ -x "$jbus" ] || fail "no $broker or $jbus: build first"
 
+# shellcheck source=tests/testproc.sh
+. "$(dirname "$0")/testproc.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jbus-test-http-page.XXXXXX") || fail "mktemp"
 out=${JBUS_SCREENSHOT_DIR:-$tmp}
-pids=()
-
-#  Stop what we started, newest first (the broker last, so that the clients
-#  leave it cleanly), each given 5 s before SIGKILL.
-cleanup() {
-    local i pid
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        pid=${pids[i]}
-        kill "$pid" 2>/dev/null || continue
-        timeout 5 tail --pid="$pid" -f /dev/null || kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-#  until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds; fail
-#  when SECONDS pass.
-until_ok() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        [ "$SECONDS" -lt "$deadline" ] || return 1
-        sleep 0.1
-    done
-}
 
 #  get PATH: the body of a GET on the broker's HTTP endpoint, with no other
 #  tool than bash (HTTP/1.0: the server closes when done).
