@@ -440,7 +440,9 @@ jb__roster_published(jb__roster_t *self, zmq_msg_t *first, uint64_t bytes)
         connection->bytes += bytes;
         return true;
     }
-    //  Unknown, or inproc (no descriptor): only the first is worth a retry
+    //  An inproc publisher has no descriptor: nothing more to learn. A
+    //  descriptor the roster does not know may be a new connection whose
+    //  accept is still unread: false, so that the caller reads it
     return !zmq_msg_gets(first, "__fd");
 }
 
