@@ -34,11 +34,14 @@
     and keeps a closing publisher's final ones, which a tick sends again
     once a second (retained.c).
 
-    A socket monitor on the frontend reports each publisher connection that
-    ends on an inproc PAIR, which the loop polls beside the other sockets.
+    Socket monitors on the frontend and the backend report each
+    connection accepted and ended on inproc PAIRs, which the loop polls
+    beside the other sockets and forwarder_watch.c reads into the roster
+    (roster.c). The answers to STATS, CONNZ and SUBSZ are forwarder_watch.c's
+    too.
 
     With CURVE, the loop polls the guard's ZAP handler (zap.c) and the
-    monitors of every socket too. The backend is then an XPUB in manual
+    control socket's monitor too. The backend is then an XPUB in manual
     mode, which applies only the subscriptions granted: the guard's ledger
     (ledger.c) decides on each, and the loop applies the decision, counts,
     and forwards to publishers what the ledger says they must hear.
@@ -55,6 +58,7 @@
 
 #include "jbus.h"
 #include "forwarder.h"
+#include "forwarder_watch.h"
 #include "announce.h"
 #include "broker_config.h"
 #include "broker_stats.h"
@@ -66,9 +70,6 @@
 //  amortize zmq_poll, few enough that the other direction, the pipe and
 //  the control socket are never starved for long.
 #define s_BATCH 1000
-
-//  Room for the JSON answer to "STATS".
-#define s_REPLY_MAX JB__BROKER_STATS_JSON_MAX
 
 //  Items the actor polls at most: the pipe, the frontend, the backend, the
 //  frontend's monitor, control, ZAP, two more monitors and the monitoring
@@ -83,9 +84,6 @@ typedef struct {
     int count;
     int control, zap, backend_monitor, control_monitor, monitoring;
 } s_poller_t;
-
-static void
-    s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *msg);
 
 //  --------------------------------------------------------------------------
 
@@ -143,18 +141,9 @@ jb__forwarder_destroy(jb__forwarder_t **self_p)
 }
 
 //  --------------------------------------------------------------------------
-//  Receive and send, retrying when a signal interrupts the call: an
-//  embedding program's signal handlers must not cost a message.
-
-static int
-s_recv(zmq_msg_t *msg, void *socket, int flags)
-{
-    int rc;
-    do
-        rc = zmq_msg_recv(msg, socket, flags);
-    while (rc == -1 && zmq_errno() == EINTR);
-    return rc;
-}
+//  Send, retrying when a signal interrupts the call (receive is
+//  forwarder.h's jb__forwarder_recv): an embedding program's signal
+//  handlers must not cost a message.
 
 static int
 s_send(zmq_msg_t *msg, void *socket, int flags)
@@ -188,7 +177,7 @@ s_relay(zmq_msg_t *msg, void *source, void *sink, uint64_t *bytes, bool *sent)
         }
         if (!more)
             return 0;
-        if (s_recv(msg, source, ZMQ_DONTWAIT) == -1)
+        if (jb__forwarder_recv(msg, source, ZMQ_DONTWAIT) == -1)
             return -1;
     }
 }
@@ -212,7 +201,7 @@ s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uin
     bool more = zmq_msg_more(&frames[0]);
     while (more) {
         zmq_msg_t *frame = &frames[count < self->max_frames? count: self->max_frames];
-        if (s_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
+        if (jb__forwarder_recv(frame, self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return -1;
         count++;
         bytes += zmq_msg_size(frame);
@@ -220,7 +209,7 @@ s_message_receive(jb__forwarder_t *self, zmq_msg_t *frames, size_t *count_p, uin
     }
     if (!jb__roster_published(self->roster, &frames[0], bytes)) {
         //  A new publisher's accept not read yet
-        s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
+        jb__forwarder_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
         jb__roster_published(self->roster, &frames[0], bytes);
     }
     *announcement_p = count == 3 && self->max_frames >= 3
@@ -413,7 +402,7 @@ static int
 s_forward_messages(jb__forwarder_t *self, zmq_msg_t *frames)
 {
     for (int message = 0; message < s_BATCH; message++) {
-        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
+        if (jb__forwarder_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
         size_t count;
         uint64_t bytes;
@@ -496,96 +485,12 @@ static int
 s_forward_inspected(jb__forwarder_t *self, zmq_msg_t *frames)
 {
     for (int message = 0; message < s_BATCH; message++) {
-        if (s_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
+        if (jb__forwarder_recv(&frames[0], self->frontend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
         if (s_message_inspect(self, frames))
             return -1;
     }
     return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  A connection to the socket of role ended, as end says: counted by how.
-//  A refused one was counted when its handshake failed.
-
-static void
-s_connection_ended(jb__forwarder_t *self, jb__role_t role, jb__roster_end_t end)
-{
-    if (end == JB__ROSTER_CUT)
-        self->stats.cut++;
-    else
-    if (end != JB__ROSTER_REFUSED && end != JB__ROSTER_DISPLACED) {
-        if (role == JB__ROLE_PUBLISHERS)
-            self->stats.disconnects++;
-        else
-        if (role == JB__ROLE_SUBSCRIBERS)
-            self->stats.subscriber_disconnects++;
-    }
-}
-
-//  --------------------------------------------------------------------------
-//  Read what a socket monitor (monitor, of the socket of role) has
-//  reported, until nothing is left: the loop polls the frontend monitor's
-//  ZMQ_FD, which signals again only once the socket has been read dry.
-//  That is at most the monitor's and the PAIR's high-water marks of
-//  events. An event is two frames: 6 bytes (uint16 event, uint32 value),
-//  then the endpoint. Connections accepted and ended go to the roster;
-//  failed handshakes are counted, and go to the guard. A failed
-//  handshake's event carries no descriptor, but libzmq reports it just
-//  before the end of its connection, from the same I/O thread: the next
-//  end on that socket is the refused one.
-
-static void
-s_monitor_read(jb__forwarder_t *self, void *monitor, jb__role_t role, zmq_msg_t *msg)
-{
-    const int failed = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                     | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-    while (true) {
-        if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
-            return;
-        uint16_t kind = 0;
-        uint32_t value = 0;
-        if (zmq_msg_size(msg) >= sizeof kind + sizeof value) {
-            memcpy(&kind, zmq_msg_data(msg), sizeof kind);
-            memcpy(&value, (const uint8_t *) zmq_msg_data(msg) + sizeof kind, sizeof value);
-        }
-        if (kind == ZMQ_EVENT_ACCEPTED) {
-            jb__roster_end_t displaced = jb__roster_accepted(self->roster, (int) value, role,
-                                                             zclock_time());
-            if (displaced != JB__ROSTER_UNKNOWN)
-                s_connection_ended(self, role == JB__ROLE_PUBLISHERS? JB__ROLE_SUBSCRIBERS
-                                                                   : JB__ROLE_PUBLISHERS,
-                                   displaced);
-        }
-        else
-        if (kind == ZMQ_EVENT_DISCONNECTED) {
-            if (self->handshake_failed[role])
-                jb__roster_refused(self->roster, (int) value);
-            self->handshake_failed[role] = false;
-            s_connection_ended(self, role, jb__roster_disconnected(self->roster, (int) value,
-                                                                   role));
-        }
-        else
-        if (kind & failed) {
-            self->handshake_failed[role] = true;
-            if (!self->zap || jb__zap_handshake_failed(self->zap, role, kind, value))
-                self->stats.auth_failures++;
-        }
-        while (zmq_msg_more(msg))
-            if (s_recv(msg, monitor, ZMQ_DONTWAIT) == -1)
-                return;
-    }
-}
-
-//  Every monitor: the frontend's, the backend's and, with CURVE, the
-//  control socket's.
-static void
-s_monitors_read(jb__forwarder_t *self, zmq_msg_t *msg)
-{
-    s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, msg);
-    s_monitor_read(self, zsock_resolve(self->backend_monitor), JB__ROLE_SUBSCRIBERS, msg);
-    if (self->control_monitor)
-        s_monitor_read(self, zsock_resolve(self->control_monitor), JB__ROLE_CONTROL, msg);
 }
 
 //  --------------------------------------------------------------------------
@@ -599,7 +504,7 @@ static int
 s_forward_subscriptions(jb__forwarder_t *self, zmq_msg_t *msg)
 {
     for (int message = 0; message < s_BATCH; message++) {
-        if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1)
+        if (jb__forwarder_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1)
             return zmq_errno() == ETERM? -1: 0;
         //  Byte 0 is 1 for subscribe, 0 for unsubscribe
         const uint8_t *data = (const uint8_t *) zmq_msg_data(msg);
@@ -688,7 +593,7 @@ static int
 s_forward_subscriptions_inspected(jb__forwarder_t *self, zmq_msg_t *msg)
 {
     for (int message = 0; message < s_BATCH; message++) {
-        if (s_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1) {
+        if (jb__forwarder_recv(msg, self->backend_handle, ZMQ_DONTWAIT) == -1) {
             if (zmq_errno() == ETERM)
                 return -1;
             jb__ledger_drained(self->ledger);
@@ -698,113 +603,6 @@ s_forward_subscriptions_inspected(jb__forwarder_t *self, zmq_msg_t *msg)
             return -1;
     }
     return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  The counters as of now. Disconnects and refused handshakes that the
-//  monitors have reported are counted first, so that a peer's disconnect
-//  that happened before the request is in the answer.
-
-static jb_broker_stats_t
-s_stats_snapshot(jb__forwarder_t *self)
-{
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    s_monitors_read(self, &msg);
-    zmq_msg_close(&msg);
-    jb_broker_stats_t stats = self->stats;
-    jb__roster_counts_t counts = jb__roster_counts(self->roster);
-    stats.publishers = counts.publishers;
-    stats.subscribers = counts.subscribers;
-    stats.subscriptions = counts.subscriptions;
-    stats.prefixes = counts.prefixes;
-    stats.uptime_ms = (uint64_t) (zclock_mono() - self->started_ms);
-    if (self->recorder) {
-        const jb__recorder_counters_t *counters = jb__recorder_counters(self->recorder);
-        stats.journal = true;
-        stats.journal_committed = atomic_load(&counters->journaled);
-        stats.journal_lost = atomic_load(&counters->lost);
-        stats.journal_commits = atomic_load(&counters->commits);
-        stats.journal_trimmed = atomic_load(&counters->trimmed);
-        stats.journal_last = atomic_load(&counters->last);
-    }
-    if (self->replay_counters) {
-        stats.replays = atomic_load(&self->replay_counters->replays);
-        stats.replayed = atomic_load(&self->replay_counters->events);
-    }
-    return stats;
-}
-
-//  --------------------------------------------------------------------------
-//  One log line with every counter; what says why ("stats", "stopped").
-
-static void
-s_log_stats(jb__forwarder_t *self, const char *what)
-{
-    jb_broker_stats_t stats = s_stats_snapshot(self);
-    jb__broker_stats_log(&stats, what, self->strict, self->guard != NULL,
-                         self->peers? jb__log_once_size(self->peers): 0,
-                         self->peers && jb__log_once_full(self->peers));
-}
-
-//  --------------------------------------------------------------------------
-//  The answer to a request of size bytes: STATS (the counters), CONNZ
-//  (the connections) or SUBSZ (the subscriptions), as JSON, freshly
-//  allocated, or NULL when out of memory.
-
-static char *
-s_answer(jb__forwarder_t *self, const void *request, size_t size)
-{
-    if (size == 5 && memcmp(request, "STATS", 5) == 0) {
-        jb_broker_stats_t stats = s_stats_snapshot(self);
-        char *reply = (char *) malloc(s_REPLY_MAX);
-        if (reply)
-            jb__broker_stats_json(&stats, self->retained? jb__retained_size(self->retained): 0,
-                                  self->strict, self->guard != NULL, reply, s_REPLY_MAX);
-        return reply;
-    }
-    bool connections = size == 5 && memcmp(request, "CONNZ", 5) == 0;
-    if (connections || (size == 5 && memcmp(request, "SUBSZ", 5) == 0)) {
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        s_monitors_read(self, &msg);        //  who came and went till now
-        zmq_msg_close(&msg);
-        return connections?
-            jb__roster_connections_json(self->roster, self->guard? jb__guard_rules(self->guard)
-                                                                 : NULL, zclock_time()):
-            jb__roster_subscriptions_json(self->roster, zclock_time());
-    }
-    static const char unknown [] = "{\"error\":\"unknown request\"}";
-    return jb__strndup(unknown, sizeof unknown - 1);
-}
-
-//  Answer up to s_BATCH requests on socket, a REP: the control endpoint,
-//  or the monitoring endpoint's inproc socket. REP strips the envelope and
-//  drops requests without one; what reaches us is the body. Every frame
-//  is read, so that the socket is ready for the reply, whatever a peer
-//  sent; a request of more than one frame is unknown.
-
-static void
-s_requests_serve(jb__forwarder_t *self, void *socket, zmq_msg_t *msg)
-{
-    for (int request = 0; request < s_BATCH; request++) {
-        if (s_recv(msg, socket, ZMQ_DONTWAIT) == -1)
-            return;
-        bool single = !zmq_msg_more(msg);
-        char *reply = s_answer(self, zmq_msg_data(msg), single? zmq_msg_size(msg): 0);
-        while (zmq_msg_more(msg))
-            if (s_recv(msg, socket, ZMQ_DONTWAIT) == -1) {
-                free(reply);
-                return;
-            }
-        static const char no_memory [] = "{\"error\":\"out of memory\"}";
-        const char *text = reply? reply: no_memory;
-        int rc;
-        do
-            rc = zmq_send(socket, text, strlen(text), ZMQ_DONTWAIT);
-        while (rc == -1 && zmq_errno() == EINTR);
-        free(reply);
-    }
 }
 
 //  --------------------------------------------------------------------------
@@ -847,7 +645,7 @@ s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
         running = false;
     else
     if (command && streq(command, "STATS")) {
-        jb_broker_stats_t stats = s_stats_snapshot(self);
+        jb_broker_stats_t stats = jb__forwarder_stats(self);
         zframe_t *reply = zframe_new(&stats, sizeof stats);
         if (reply)
             zframe_send(&reply, pipe, 0);
@@ -865,7 +663,7 @@ s_pipe_serve(jb__forwarder_t *self, zsock_t *pipe)
             //  Who is still connected, so that no descriptor is stale
             zmq_msg_t msg;
             zmq_msg_init(&msg);
-            s_monitors_read(self, &msg);
+            jb__forwarder_monitors_read(self, &msg);
             zmq_msg_close(&msg);
             jb__roster_policy_t policy = { s_key_kept, s_prefix_kept, self };
             size_t cut = jb__roster_cut_unkept(self->roster, &policy);
@@ -972,7 +770,7 @@ s_sockets_serve(jb__forwarder_t *self, const s_poller_t *poller)
     //  read: the monitor first, so that the roster knows the subscriber
     //  (for a publisher, s_message_receive reads it when needed)
     if (s_readable(poller, s_BACKEND))
-        s_monitor_read(self, poller->items[poller->backend_monitor].socket,
+        jb__forwarder_monitor_read(self, poller->items[poller->backend_monitor].socket,
                        JB__ROLE_SUBSCRIBERS, &self->msg);
     if (s_readable(poller, s_BACKEND)
     &&  (self->ledger? s_forward_subscriptions_inspected(self, &self->msg)
@@ -983,19 +781,19 @@ s_sockets_serve(jb__forwarder_t *self, const s_poller_t *poller)
                         : s_forward_messages(self, self->frames)) == -1)
         return -1;
     if (s_readable(poller, s_MONITOR))
-        s_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
+        jb__forwarder_monitor_read(self, self->monitor_handle, JB__ROLE_PUBLISHERS, &self->msg);
     if (s_readable(poller, poller->zap))
         self->stats.auth_failures += jb__zap_serve(self->zap);
     if (s_readable(poller, poller->backend_monitor))
-        s_monitor_read(self, poller->items[poller->backend_monitor].socket,
+        jb__forwarder_monitor_read(self, poller->items[poller->backend_monitor].socket,
                        JB__ROLE_SUBSCRIBERS, &self->msg);
     if (s_readable(poller, poller->control_monitor))
-        s_monitor_read(self, poller->items[poller->control_monitor].socket, JB__ROLE_CONTROL,
+        jb__forwarder_monitor_read(self, poller->items[poller->control_monitor].socket, JB__ROLE_CONTROL,
                        &self->msg);
     if (s_readable(poller, poller->control))
-        s_requests_serve(self, self->control_handle, &self->msg);
+        jb__forwarder_requests_serve(self, self->control_handle, &self->msg);
     if (s_readable(poller, poller->monitoring))
-        s_requests_serve(self, poller->items[poller->monitoring].socket, &self->msg);
+        jb__forwarder_requests_serve(self, poller->items[poller->monitoring].socket, &self->msg);
     return 0;
 }
 
@@ -1006,7 +804,7 @@ s_stats_tick(jb__forwarder_t *self)
 {
     if (self->stats_interval_ms <= 0 || zclock_mono() < self->next_stats_ms)
         return;
-    s_log_stats(self, "stats");
+    jb__forwarder_stats_log(self, "stats");
     self->next_stats_ms += self->stats_interval_ms;
     if (self->next_stats_ms <= zclock_mono())
         self->next_stats_ms = zclock_mono() + self->stats_interval_ms;
@@ -1021,7 +819,7 @@ jb__forwarder_actor(zsock_t *pipe, void *args)
     zsock_signal(pipe, 0);
     s_poller_t poller;
     s_poller_init(&poller, self, pipe);
-    s_monitors_read(self, &self->msg);          //  arms the descriptor
+    jb__forwarder_monitors_read(self, &self->msg);          //  arms the descriptor
     bool running = true;
     while (running) {
         if (s_poll(self, &poller) == -1 || s_sockets_serve(self, &poller) == -1)
@@ -1032,6 +830,6 @@ jb__forwarder_actor(zsock_t *pipe, void *args)
         if (self->retained)
             jb__retained_tick(self->retained, zclock_mono(), s_reannounce, self);
     }
-    s_log_stats(self, "stopped");
+    jb__forwarder_stats_log(self, "stopped");
     jb__forwarder_destroy(&self);
 }

@@ -93,6 +93,18 @@ jb__forwarder_t *
 void
     jb__forwarder_destroy(jb__forwarder_t **self_p);
 
+//  zmq_msg_recv, again when a signal interrupts it: an embedding program's
+//  signal handlers must not cost a message.
+static inline int
+jb__forwarder_recv(zmq_msg_t *msg, void *socket, int flags)
+{
+    int rc;
+    do
+        rc = zmq_msg_recv(msg, socket, flags);
+    while (rc == -1 && zmq_errno() == EINTR);
+    return rc;
+}
+
 //  The actor (a zactor_fn): args is the forwarder, opened, which the
 //  actor owns from then on and destroys when told to stop ("$TERM").
 //  Answers "STATS" on the pipe with a jb_broker_stats_t.
