@@ -208,13 +208,6 @@ s_number(const cJSON *object, const char *name)
     return cJSON_IsNumber(item)? item->valuedouble: 0;
 }
 
-//  One metric with its HELP and TYPE lines, no labels.
-static void
-s_metric(s_text_t *out, const char *name, const char *type, const char *help, double value)
-{
-    s_append(out, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type, name, value);
-}
-
 //  A label value as Prometheus reads it: \, " and newline escaped.
 static void
 s_label_value(s_text_t *out, const char *value)
@@ -229,78 +222,96 @@ s_label_value(s_text_t *out, const char *value)
             s_append(out, "%c", *next);
 }
 
+//  The series of /metrics, each from a number of the STATS answer: in
+//  object (NULL: the top level) under field, times scale. A series without
+//  type and help is another of the metric above it, with other labels.
+//  Those in "journal" are left out when there is no journal.
+typedef struct {
+    const char *name, *labels, *type, *help;
+    const char *object, *field;
+    double scale;
+} s_series_t;
+
+static const s_series_t s_series [] = {
+    { "jbus_uptime_seconds", NULL, "gauge", "Time since the broker started.",
+      NULL, "uptime_ms", 1e-3 },
+    { "jbus_publishers", NULL, "gauge", "Publisher connections now (tcp, ipc).",
+      "frontend", "publishers", 1 },
+    { "jbus_subscribers", NULL, "gauge", "Subscriber connections now (tcp, ipc).",
+      "backend", "subscribers", 1 },
+    { "jbus_subscriptions", NULL, "gauge", "Subscriptions now, one per subscriber and prefix.",
+      "backend", "subscriptions", 1 },
+    { "jbus_prefixes", NULL, "gauge", "Distinct prefixes subscribed now.",
+      "backend", "prefixes", 1 },
+    { "jbus_messages_in_total", NULL, "counter", "Messages received from publishers.",
+      "frontend", "messages_in", 1 },
+    { "jbus_bytes_in_total", NULL, "counter", "Bytes of the messages received from publishers.",
+      "frontend", "bytes_in", 1 },
+    { "jbus_messages_forwarded_total", NULL, "counter", "Messages forwarded, once each however "
+      "many subscribers got them.", "backend", "messages_out", 1 },
+    { "jbus_bytes_forwarded_total", NULL, "counter", "Bytes of the messages forwarded.",
+      "backend", "bytes_out", 1 },
+    { "jbus_deliveries_total", NULL, "counter", "Messages forwarded times the subscribers "
+      "whose prefixes matched.", "backend", "deliveries", 1 },
+    { "jbus_bytes_delivered_total", NULL, "counter", "Bytes of the deliveries.",
+      "backend", "bytes_delivered", 1 },
+    { "jbus_messages_dropped_total", "reason=\"binding\"", "counter", "Messages from "
+      "publishers dropped, by reason.", "frontend", "rejected", 1 },
+    { "jbus_messages_dropped_total", "reason=\"oversized\"", NULL, NULL,
+      "frontend", "oversized", 1 },
+    { "jbus_messages_dropped_total", "reason=\"forbidden\"", NULL, NULL,
+      "frontend", "forbidden", 1 },
+    { "jbus_subscriptions_refused_total", NULL, "counter", "Subscriptions refused by the CURVE "
+      "rules.", "backend", "forbidden", 1 },
+    { "jbus_disconnects_total", "side=\"publisher\"", "counter", "Connections that ended "
+      "normally, by side.", "frontend", "disconnects", 1 },
+    { "jbus_disconnects_total", "side=\"subscriber\"", NULL, NULL,
+      "backend", "disconnects", 1 },
+    { "jbus_connections_cut_total", NULL, "counter", "Connections the broker cut: a message "
+      "past the bounds, a key removed.", NULL, "cut", 1 },
+    { "jbus_handshakes_refused_total", NULL, "counter", "Connections refused at the handshake.",
+      NULL, "auth_failures", 1 },
+    { "jbus_announcements_total", NULL, "counter", "Publishers' announcements forwarded.",
+      "frontend", "announcements", 1 },
+    { "jbus_announcements_resent_total", NULL, "counter", "Final announcements sent again.",
+      "backend", "reannounced", 1 },
+    { "jbus_journal_committed_total", NULL, "counter", "Events committed to the journal.",
+      "journal", "committed", 1 },
+    { "jbus_journal_dropped_total", NULL, "counter", "Events forwarded but not journaled: its "
+      "queue was full.", "journal", "dropped", 1 },
+    { "jbus_journal_lost_total", NULL, "counter", "Events the journal could not write.",
+      "journal", "lost", 1 },
+    { "jbus_journal_commits_total", NULL, "counter", "Journal commits.",
+      "journal", "commits", 1 },
+    { "jbus_journal_trimmed_total", NULL, "counter", "Events retention removed.",
+      "journal", "trimmed", 1 },
+    { "jbus_journal_last_sequence", NULL, "gauge", "The last journal sequence committed.",
+      "journal", "last", 1 },
+    { "jbus_replays_total", NULL, "counter", "Replays begun.", "journal", "replays", 1 },
+    { "jbus_replayed_events_total", NULL, "counter", "Events replays sent.",
+      "journal", "replayed", 1 },
+};
+
 static char *
-s_metrics(jb__monitoring_t *self, const char *stats_json, const char *journal_json)
+s_metrics(const char *stats_json, const char *journal_json)
 {
     cJSON *stats = cJSON_Parse(stats_json);
     if (!stats)
         return NULL;
-    const cJSON *frontend = cJSON_GetObjectItemCaseSensitive(stats, "frontend");
-    const cJSON *backend = cJSON_GetObjectItemCaseSensitive(stats, "backend");
-    const cJSON *journal = cJSON_GetObjectItemCaseSensitive(stats, "journal");
     s_text_t out = { (char *) malloc(8192), 0, 8192, false };
     out.failed = !out.text;
-    s_metric(&out, "jbus_uptime_seconds", "gauge", "Time since the broker started.",
-             s_number(stats, "uptime_ms") / 1000);
-    s_metric(&out, "jbus_publishers", "gauge", "Publisher connections now (tcp, ipc).",
-             s_number(frontend, "publishers"));
-    s_metric(&out, "jbus_subscribers", "gauge", "Subscriber connections now (tcp, ipc).",
-             s_number(backend, "subscribers"));
-    s_metric(&out, "jbus_subscriptions", "gauge", "Subscriptions now, one per subscriber and "
-             "prefix.", s_number(backend, "subscriptions"));
-    s_metric(&out, "jbus_prefixes", "gauge", "Distinct prefixes subscribed now.",
-             s_number(backend, "prefixes"));
-    s_metric(&out, "jbus_messages_in_total", "counter", "Messages received from publishers.",
-             s_number(frontend, "messages_in"));
-    s_metric(&out, "jbus_bytes_in_total", "counter", "Bytes of the messages received from "
-             "publishers.", s_number(frontend, "bytes_in"));
-    s_metric(&out, "jbus_messages_forwarded_total", "counter", "Messages forwarded, once each "
-             "however many subscribers got them.", s_number(backend, "messages_out"));
-    s_metric(&out, "jbus_bytes_forwarded_total", "counter", "Bytes of the messages forwarded.",
-             s_number(backend, "bytes_out"));
-    s_metric(&out, "jbus_deliveries_total", "counter", "Messages forwarded times the "
-             "subscribers whose prefixes matched.", s_number(backend, "deliveries"));
-    s_metric(&out, "jbus_bytes_delivered_total", "counter", "Bytes of the deliveries.",
-             s_number(backend, "bytes_delivered"));
-    s_append(&out, "# HELP jbus_messages_dropped_total Messages from publishers dropped, by "
-             "reason.\n# TYPE jbus_messages_dropped_total counter\n"
-             "jbus_messages_dropped_total{reason=\"binding\"} %.15g\n"
-             "jbus_messages_dropped_total{reason=\"oversized\"} %.15g\n"
-             "jbus_messages_dropped_total{reason=\"forbidden\"} %.15g\n",
-             s_number(frontend, "rejected"), s_number(frontend, "oversized"),
-             s_number(frontend, "forbidden"));
-    s_metric(&out, "jbus_subscriptions_refused_total", "counter", "Subscriptions refused by "
-             "the CURVE rules.", s_number(backend, "forbidden"));
-    s_append(&out, "# HELP jbus_disconnects_total Connections that ended normally, by side.\n"
-             "# TYPE jbus_disconnects_total counter\n"
-             "jbus_disconnects_total{side=\"publisher\"} %.15g\n"
-             "jbus_disconnects_total{side=\"subscriber\"} %.15g\n",
-             s_number(frontend, "disconnects"), s_number(backend, "disconnects"));
-    s_metric(&out, "jbus_connections_cut_total", "counter", "Connections the broker cut: a "
-             "message past the bounds, a key removed.", s_number(stats, "cut"));
-    s_metric(&out, "jbus_handshakes_refused_total", "counter", "Connections refused at the "
-             "handshake.", s_number(stats, "auth_failures"));
-    s_metric(&out, "jbus_announcements_total", "counter", "Publishers' announcements "
-             "forwarded.", s_number(frontend, "announcements"));
-    s_metric(&out, "jbus_announcements_resent_total", "counter", "Final announcements sent "
-             "again.", s_number(backend, "reannounced"));
-    if (cJSON_IsObject(journal)) {
-        s_metric(&out, "jbus_journal_committed_total", "counter", "Events committed to the "
-                 "journal.", s_number(journal, "committed"));
-        s_metric(&out, "jbus_journal_dropped_total", "counter", "Events forwarded but not "
-                 "journaled: its queue was full.", s_number(journal, "dropped"));
-        s_metric(&out, "jbus_journal_lost_total", "counter", "Events the journal could not "
-                 "write.", s_number(journal, "lost"));
-        s_metric(&out, "jbus_journal_commits_total", "counter", "Journal commits.",
-                 s_number(journal, "commits"));
-        s_metric(&out, "jbus_journal_trimmed_total", "counter", "Events retention removed.",
-                 s_number(journal, "trimmed"));
-        s_metric(&out, "jbus_journal_last_sequence", "gauge", "The last journal sequence "
-                 "committed.", s_number(journal, "last"));
-        s_metric(&out, "jbus_replays_total", "counter", "Replays begun.",
-                 s_number(journal, "replays"));
-        s_metric(&out, "jbus_replayed_events_total", "counter", "Events replays sent.",
-                 s_number(journal, "replayed"));
+    for (size_t index = 0; index < sizeof s_series / sizeof s_series[0]; index++) {
+        const s_series_t *series = &s_series[index];
+        const cJSON *object = series->object?
+            cJSON_GetObjectItemCaseSensitive(stats, series->object): stats;
+        if (!cJSON_IsObject(object))
+            continue;                       //  no journal
+        if (series->type)
+            s_append(&out, "# HELP %s %s\n# TYPE %s %s\n", series->name, series->help,
+                     series->name, series->type);
+        s_append(&out, "%s%s%s%s %.15g\n", series->name, series->labels? "{": "",
+                 series->labels? series->labels: "", series->labels? "}": "",
+                 s_number(object, series->field) * series->scale);
     }
     cJSON *info = journal_json? cJSON_Parse(journal_json): NULL;
     const cJSON *consumers = cJSON_GetObjectItemCaseSensitive(info, "consumers");
@@ -321,7 +332,6 @@ s_metrics(jb__monitoring_t *self, const char *stats_json, const char *journal_js
             }
         }
     }
-    (void) self;
     cJSON_Delete(info);
     cJSON_Delete(stats);
     if (out.failed) {
@@ -457,7 +467,7 @@ s_handle(void *cls, struct MHD_Connection *connection, const char *url, const ch
         if (stats) {
             char *journal = self->journal? jb__recorder_info_json(self->journal,
                                                                   self->counters): NULL;
-            body = s_metrics(self, stats, journal);
+            body = s_metrics(stats, journal);
             free(journal);
             type = "text/plain; version=0.0.4; charset=utf-8";
         }
