@@ -118,6 +118,45 @@ s_number(const cJSON *root, ...)
     return item->valuedouble;
 }
 
+//  GET path until ready says its JSON has what the test waits for (to
+//  delete), for s_DEADLINE_MS at most; what names it when it never does.
+//  The broker's figures move when it reads its monitors and commits its
+//  journal, and HTTP tells nobody when they do: asking every 20 ms is the
+//  only wait there is.
+static cJSON *
+s_get_json_when(const char *endpoint, const char *path, const cJSON *(*ready)(const cJSON *),
+                const char *what)
+{
+    int64_t deadline = zclock_mono() + s_DEADLINE_MS;
+    while (true) {
+        cJSON *root = s_get_json(endpoint, path, NULL);
+        if (ready(root))
+            return root;
+        cJSON_Delete(root);
+        if (zclock_mono() > deadline)
+            fail_msg("waited %d ms for %s", s_DEADLINE_MS, what);
+        zclock_sleep(20);
+    }
+}
+
+//  /varz with two subscribers connected: the root, else NULL.
+static const cJSON *
+s_two_subscribers(const cJSON *varz)
+{
+    const cJSON *stats = cJSON_GetObjectItemCaseSensitive(varz, "stats");
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(stats, "backend"), "subscribers");
+    return cJSON_IsNumber(count) && count->valuedouble == 2? varz: NULL;
+}
+
+//  /journalz's first durable consumer, or NULL.
+static const cJSON *
+s_first_consumer(const cJSON *journalz)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(journalz, "journal"), "consumers"), 0);
+}
+
 //  The line of /metrics for series (name and labels): its value.
 static double
 s_metric(const char *metrics, const char *series)
@@ -211,15 +250,8 @@ test_every_endpoint_reports_what_happened(void **state)
 
     //  /varz: what the broker is, its config, its counters, once the
     //  durable consumer's end has been seen
-    cJSON *varz = NULL;
-    for (int64_t deadline = zclock_mono() + s_DEADLINE_MS; ; zclock_sleep(20)) {
-        cJSON_Delete(varz);
-        varz = s_get_json(broker.http, "/varz", NULL);
-        if (s_number(varz, "stats", "backend", "subscribers", NULL) == 2)
-            break;
-        if (zclock_mono() > deadline)
-            fail_msg("the durable consumer's connection never ended");
-    }
+    cJSON *varz = s_get_json_when(broker.http, "/varz", s_two_subscribers,
+                                  "the durable consumer's connection to end");
     assert_true(s_number(varz, "pid", NULL) == broker.process.pid);
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(varz, "config");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(config, "frontend")->valuestring,
@@ -277,16 +309,9 @@ test_every_endpoint_reports_what_happened(void **state)
 
     //  /journalz: the durable consumer, caught up once its acknowledgement
     //  is committed (the journal's next commit)
-    cJSON *journalz = NULL;
-    const cJSON *consumer = NULL;
-    for (int64_t deadline = zclock_mono() + s_DEADLINE_MS; !consumer; zclock_sleep(20)) {
-        cJSON_Delete(journalz);
-        journalz = s_get_json(broker.http, "/journalz", NULL);
-        consumer = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(journalz, "journal"), "consumers"), 0);
-        if (!consumer && zclock_mono() > deadline)
-            fail_msg("no durable consumer in /journalz");
-    }
+    cJSON *journalz = s_get_json_when(broker.http, "/journalz", s_first_consumer,
+                                      "a durable consumer in /journalz");
+    const cJSON *consumer = s_first_consumer(journalz);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(consumer, "name")->valuestring,
                         "monitor");
     assert_int_equal(s_number(consumer, "position", NULL), s_EVENTS);
