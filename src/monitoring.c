@@ -23,6 +23,7 @@
 
 #include "jbus.h"
 #include "monitoring.h"
+#include "buffer.h"
 #include "error.h"
 #include "text.h"
 
@@ -162,42 +163,23 @@ s_actor_ask(jb__monitoring_t *self, const char *command)
 //  --------------------------------------------------------------------------
 //  /metrics: Prometheus text exposition (version 0.0.4).
 
-typedef struct {
-    char *text;
-    size_t size, capacity;
-    bool failed;
-} s_text_t;
+//  Append a formatted piece of a line (names, help, a number: short) to
+//  out, the encoders' growable buffer, which latches a failure.
+static void
+s_append(jb__buffer_t *out, const char *format, ...) JB_PRINTF(2, 3);
 
 static void
-s_append(s_text_t *out, const char *format, ...) JB_PRINTF(2, 3);
-
-static void
-s_append(s_text_t *out, const char *format, ...)
+s_append(jb__buffer_t *out, const char *format, ...)
 {
-    if (out->failed)
-        return;
-    while (true) {
-        va_list args;
-        va_start(args, format);
-        int size = vsnprintf(out->text + out->size, out->capacity - out->size, format, args);
-        va_end(args);
-        if (size < 0) {
-            out->failed = true;
-            return;
-        }
-        if ((size_t) size < out->capacity - out->size) {
-            out->size += (size_t) size;
-            return;
-        }
-        size_t capacity = out->capacity * 2 + (size_t) size;
-        char *grown = (char *) realloc(out->text, capacity);
-        if (!grown) {
-            out->failed = true;
-            return;
-        }
-        out->text = grown;
-        out->capacity = capacity;
-    }
+    char piece [512];
+    va_list args;
+    va_start(args, format);
+    int size = vsnprintf(piece, sizeof piece, format, args);
+    va_end(args);
+    if (size < 0 || (size_t) size >= sizeof piece)
+        out->failed = true;
+    else
+        jb__buffer_append(out, piece, (size_t) size);
 }
 
 //  A number from object's member name, 0 when missing.
@@ -210,16 +192,16 @@ s_number(const cJSON *object, const char *name)
 
 //  A label value as Prometheus reads it: \, " and newline escaped.
 static void
-s_label_value(s_text_t *out, const char *value)
+s_label_value(jb__buffer_t *out, const char *value)
 {
     for (const char *next = value; *next; next++)
         if (*next == '\\' || *next == '"')
-            s_append(out, "\\%c", *next);
+            jb__buffer_append(out, (const char []) { '\\', *next }, 2);
         else
         if (*next == '\n')
-            s_append(out, "\\n");
+            jb__buffer_append(out, "\\n", 2);
         else
-            s_append(out, "%c", *next);
+            jb__buffer_append(out, next, 1);
 }
 
 //  The series of /metrics, each from a number of the STATS answer: in
@@ -298,8 +280,8 @@ s_metrics(const char *stats_json, const char *journal_json)
     cJSON *stats = cJSON_Parse(stats_json);
     if (!stats)
         return NULL;
-    s_text_t out = { (char *) malloc(8192), 0, 8192, false };
-    out.failed = !out.text;
+    jb__buffer_t out = { NULL, 0, 0, false };
+    jb__buffer_reserve(&out, 8192);
     for (size_t index = 0; index < sizeof s_series / sizeof s_series[0]; index++) {
         const s_series_t *series = &s_series[index];
         const cJSON *object = series->object?
@@ -335,10 +317,10 @@ s_metrics(const char *stats_json, const char *journal_json)
     cJSON_Delete(info);
     cJSON_Delete(stats);
     if (out.failed) {
-        free(out.text);
+        jb__buffer_free(&out);
         return NULL;
     }
-    return out.text;
+    return out.data;                        //  the caller's to free()
 }
 
 //  --------------------------------------------------------------------------
