@@ -14,7 +14,7 @@
     nothing: libzmq hands over a message's first frame only once its last
     has arrived (its pipes publish whole messages), so the frames are all
     in memory anyway, and the calls are those of relaying. A refused
-    message's publisher is disconnected (ZMQ_SRCFD, shutdown).
+    message's publisher is disconnected (the roster shuts its descriptor down).
 
     Messages from publishers take one of two paths, chosen once per batch:
     the fast path looks at nothing but the bounds and the roster's
@@ -50,11 +50,8 @@
     readable, serve the pipe, write the periodic line.
     ========================================================================= */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "jbus.h"
 #include "forwarder.h"
@@ -324,44 +321,6 @@ s_message_send(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t 
 }
 
 //  --------------------------------------------------------------------------
-//  Disconnect the publisher that sent first, a frame it sent: shut down
-//  the descriptor of its connection, which libzmq then sees end and
-//  closes, as for a frame above max_message_size. libzmq owns the
-//  descriptor, so it is shut down, never closed. ZMQ_SRCFD, deprecated
-//  but in libzmq 4.3.4, names it as it was when the message came in: in
-//  case libzmq has closed it and reused the number since, it is left
-//  alone unless it is still a stream socket whose peer has the message's
-//  peer address. Returns true when it was shut down; inproc peers have no
-//  descriptor and stay.
-
-static bool
-s_sender_disconnect(jb__roster_t *roster, zmq_msg_t *first)
-{
-    int fd = zmq_msg_get(first, ZMQ_SRCFD);
-    int type = 0;
-    socklen_t type_size = sizeof type;
-    if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) == -1
-    ||  type != SOCK_STREAM)
-        return false;
-    struct sockaddr_storage address;
-    socklen_t address_size = sizeof address;
-    if (getpeername(fd, (struct sockaddr *) &address, &address_size) == -1)
-        return false;
-    if (address.ss_family == AF_INET || address.ss_family == AF_INET6) {
-        char text [INET6_ADDRSTRLEN] = "";
-        const void *host = address.ss_family == AF_INET?
-            (const void *) &((const struct sockaddr_in *) &address)->sin_addr:
-            (const void *) &((const struct sockaddr_in6 *) &address)->sin6_addr;
-        const char *peer = zmq_msg_gets(first, "Peer-Address");
-        if (!inet_ntop(address.ss_family, host, text, sizeof text) || !peer || !streq(peer, text))
-            return false;
-    }
-    if (shutdown(fd, SHUT_RDWR) == -1)
-        return false;
-    jb__roster_cut(roster, fd);
-    return true;
-}
-
 //  Refuse a message past a bound, of count frames and bytes, whose frames
 //  are held in frames: count it, disconnect its publisher, log the first
 //  from each peer address, and let its frames go now rather than when
@@ -370,7 +329,7 @@ static void
 s_oversized_refuse(jb__forwarder_t *self, zmq_msg_t *frames, size_t count, uint64_t bytes)
 {
     self->stats.oversized++;
-    bool disconnected = s_sender_disconnect(self->roster, &frames[0]);
+    bool disconnected = jb__roster_disconnect(self->roster, &frames[0]);
     const char *peer = zmq_msg_gets(&frames[0], "Peer-Address");
     if (!peer)
         peer = "";

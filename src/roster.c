@@ -310,15 +310,6 @@ jb__roster_refused(jb__roster_t *self, int fd)
         connection->end = JB__ROSTER_REFUSED;
 }
 
-void
-jb__roster_cut(jb__roster_t *self, int fd)
-{
-    assert(self);
-    s_connection_t *connection = s_find(self, fd);
-    if (connection && connection->end == JB__ROSTER_NORMAL)
-        connection->end = JB__ROSTER_CUT;
-}
-
 //  --------------------------------------------------------------------------
 //  Prefix counts.
 
@@ -610,6 +601,30 @@ s_connection_kept(const s_connection_t *connection, const jb__roster_policy_t *p
     return true;
 }
 
+//  Shut the connection down, as libzmq does a peer that breaks a limit:
+//  libzmq owns the descriptor, so it is shut down, never closed, and then
+//  seen to end. Only while the descriptor is still this connection's (the
+//  same peer): libzmq may have closed it and the number gone to another
+//  since the roster last heard. Its end then counts as a cut.
+static bool
+s_shut_down(s_connection_t *connection)
+{
+    char peer [sizeof connection->peer];
+    s_peer_read(connection->fd, peer, sizeof peer);
+    if (!streq(peer, connection->peer) || shutdown(connection->fd, SHUT_RDWR) == -1)
+        return false;
+    connection->end = JB__ROSTER_CUT;
+    return true;
+}
+
+bool
+jb__roster_disconnect(jb__roster_t *self, zmq_msg_t *first)
+{
+    assert(self);
+    s_connection_t *connection = s_sender(self, first, JB__ROLE_PUBLISHERS, false);
+    return connection && s_shut_down(connection);
+}
+
 size_t
 jb__roster_cut_unkept(jb__roster_t *self, const jb__roster_policy_t *policy)
 {
@@ -618,15 +633,9 @@ jb__roster_cut_unkept(jb__roster_t *self, const jb__roster_policy_t *policy)
     size_t cut = 0;
     for (size_t fd = 0; fd < self->capacity; fd++) {
         s_connection_t *connection = self->connections[fd];
-        if (!connection || !*connection->key || s_connection_kept(connection, policy))
-            continue;
-        //  The descriptor is still this connection's: the same peer
-        char peer [sizeof connection->peer];
-        s_peer_read((int) fd, peer, sizeof peer);
-        if (streq(peer, connection->peer) && shutdown((int) fd, SHUT_RDWR) == 0) {
-            connection->end = JB__ROSTER_CUT;
+        if (connection && *connection->key && !s_connection_kept(connection, policy)
+        &&  s_shut_down(connection))
             cut++;
-        }
     }
     return cut;
 }

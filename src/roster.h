@@ -76,10 +76,12 @@ jb__roster_end_t
 void
     jb__roster_refused(jb__roster_t *self, int fd);
 
-//  The broker shut the connection down: its end will count as a cut.
-void
-    jb__roster_cut(jb__roster_t *self, int fd);
-
+//  Disconnect the publisher of first (a frame it sent, whose metadata names
+//  its connection), as for a frame above max_message_size: its end counts
+//  as a cut. Returns true when it was shut down; an inproc publisher, or
+//  one whose descriptor is no longer its own, stays.
+bool
+    jb__roster_disconnect(jb__roster_t *self, zmq_msg_t *first);
 //  The connection at fd of the socket of role ended: forget it and say how
 //  it ended. A subscriber's subscriptions leave the counts of their
 //  prefixes. JB__ROSTER_DISPLACED when fd is now the other socket's.
